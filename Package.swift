@@ -1,0 +1,108 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// In-tree plugins: one SwiftPM target each, under `plugins/<UpstreamName>/`, module `<UpstreamName>Plugin`.
+/// They depend only on the API model and the framework, never on the runtime or on each other.
+let inTreePlugins = [
+    "PrioritySort",
+    "SchedulingGates",
+    "NodeName",
+    "NodeUnschedulable",
+    "NodeResourcesFit",
+    "NodeResourcesBalancedAllocation",
+    "NodeAffinity",
+    "TaintToleration",
+    "DefaultBinder",
+]
+
+let pluginTargets: [Target] = inTreePlugins.map { name in
+    .target(
+        name: "\(name)Plugin",
+        dependencies: ["KubeAPI", "SchedulerFramework"],
+        path: "plugins/\(name)"
+    )
+}
+
+let package = Package(
+    name: "swift-kube-scheduler",
+    products: [
+        .executable(name: "swift-kube-scheduler", targets: ["swift-kube-scheduler"]),
+        .library(name: "SchedulerFramework", targets: ["SchedulerFramework"]),
+        .library(name: "SchedulerTesting", targets: ["SchedulerTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: pluginTargets + [
+        // Kubernetes API objects as Codable value types, quantities and selectors. No dependencies.
+        .target(name: "KubeAPI"),
+        // Multi-document YAML/JSON decoding with line/column errors; the only home of `import Yams`
+        // besides the configuration module.
+        .target(name: "KubeDecoding", dependencies: ["KubeAPI", .product(name: "Yams", package: "Yams")]),
+        // The public plugin API: extension-point protocols, Status, CycleState, NodeInfo, PodInfo, registry,
+        // and the ClusterClient seam shared by the embedded cluster and the real API server.
+        .target(name: "SchedulerFramework", dependencies: ["KubeAPI"]),
+        // KubeSchedulerConfiguration v1: decoding, defaulting, validation, plugin-set merging.
+        .target(
+            name: "SchedulerConfig",
+            dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", .product(name: "Yams", package: "Yams")]
+        ),
+        // Queue, cache, snapshot, per-profile framework runtime, the scheduling and binding cycles,
+        // and the embedded in-memory cluster.
+        .target(
+            name: "SchedulerRuntime",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // Registry of every in-tree plugin (upstream's plugins/registry.go).
+        .target(
+            name: "InTreePlugins",
+            dependencies: ["SchedulerFramework"] + inTreePlugins.map { .target(name: "\($0)Plugin") },
+            path: "plugins/Registry"
+        ),
+        // `simulate`: load manifests, run the scheduler on the embedded cluster, report.
+        .target(
+            name: "Simulator",
+            dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]
+        ),
+        // Test kit for plugin authors and our own tests: builders and a fake handle.
+        .target(name: "SchedulerTesting", dependencies: ["KubeAPI", "SchedulerFramework"]),
+        .executableTarget(
+            name: "swift-kube-scheduler",
+            dependencies: [
+                "Simulator", "SchedulerConfig", "InTreePlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeDecoding"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["KubeAPI", "SchedulerFramework", "SchedulerTesting", "InTreePlugins"]
+                + inTreePlugins.map { .target(name: "\($0)Plugin") }
+        ),
+        .testTarget(
+            name: "SchedulerConfigTests",
+            dependencies: ["SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
+        ),
+        .testTarget(
+            name: "SchedulerRuntimeTests",
+            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins"]
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "swift-kube-scheduler"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .plugin {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

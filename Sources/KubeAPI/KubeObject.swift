@@ -1,0 +1,76 @@
+/// Any object kind the scheduler reads, as one value.
+public enum KubeObject: Sendable, Hashable {
+    case pod(Pod)
+    case node(Node)
+    case priorityClass(PriorityClass)
+    case namespace(Namespace)
+    case persistentVolume(PersistentVolume)
+    case persistentVolumeClaim(PersistentVolumeClaim)
+    case storageClass(StorageClass)
+    case csiNode(CSINode)
+    case podDisruptionBudget(PodDisruptionBudget)
+
+    public var kind: ObjectKind {
+        switch self {
+        case .pod: .pod
+        case .node: .node
+        case .priorityClass: .priorityClass
+        case .namespace: .namespace
+        case .persistentVolume: .persistentVolume
+        case .persistentVolumeClaim: .persistentVolumeClaim
+        case .storageClass: .storageClass
+        case .csiNode: .csiNode
+        case .podDisruptionBudget: .podDisruptionBudget
+        }
+    }
+
+    public var metadata: ObjectMeta {
+        switch self {
+        case .pod(let o): o.metadata
+        case .node(let o): o.metadata
+        case .priorityClass(let o): o.metadata
+        case .namespace(let o): o.metadata
+        case .persistentVolume(let o): o.metadata
+        case .persistentVolumeClaim(let o): o.metadata
+        case .storageClass(let o): o.metadata
+        case .csiNode(let o): o.metadata
+        case .podDisruptionBudget(let o): o.metadata
+        }
+    }
+
+    /// `namespace/name` for namespaced kinds, `name` otherwise.
+    public var key: String {
+        let meta = metadata
+        return kind.isNamespaced ? "\(meta.namespace ?? "default")/\(meta.name)" : meta.name
+    }
+
+    public var pod: Pod? {
+        if case .pod(let pod) = self { return pod }
+        return nil
+    }
+
+    public var node: Node? {
+        if case .node(let node) = self { return node }
+        return nil
+    }
+}
+
+/// The object kinds the scheduler lists and watches.
+public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
+    case pod = "Pod"
+    case node = "Node"
+    case priorityClass = "PriorityClass"
+    case namespace = "Namespace"
+    case persistentVolume = "PersistentVolume"
+    case persistentVolumeClaim = "PersistentVolumeClaim"
+    case storageClass = "StorageClass"
+    case csiNode = "CSINode"
+    case podDisruptionBudget = "PodDisruptionBudget"
+
+    public var isNamespaced: Bool {
+        switch self {
+        case .pod, .persistentVolumeClaim, .podDisruptionBudget: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,174 @@
+/// `scheduling.k8s.io/v1` PriorityClass.
+public struct PriorityClass: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var value: Int32
+    public var globalDefault: Bool?
+    public var preemptionPolicy: String?
+    public var description: String?
+
+    public init(name: String, value: Int32, globalDefault: Bool? = nil, preemptionPolicy: String? = nil) {
+        self.apiVersion = "scheduling.k8s.io/v1"
+        self.kind = "PriorityClass"
+        self.metadata = ObjectMeta(name: name)
+        self.value = value
+        self.globalDefault = globalDefault
+        self.preemptionPolicy = preemptionPolicy
+    }
+}
+
+/// `v1.Namespace`.
+public struct Namespace: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public init(name: String, labels: [String: String]? = nil) {
+        self.apiVersion = "v1"
+        self.kind = "Namespace"
+        self.metadata = ObjectMeta(name: name, labels: labels)
+    }
+}
+
+/// `v1.ObjectReference`, as used by a PersistentVolume's claimRef.
+public struct ObjectReference: Codable, Sendable, Hashable {
+    public var kind: String?
+    public var namespace: String?
+    public var name: String?
+    public var uid: String?
+    public var apiVersion: String?
+    public var resourceVersion: String?
+}
+
+/// `v1.PersistentVolume`.
+public struct PersistentVolume: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: PersistentVolumeSpec
+    public var status: PersistentVolumeStatus?
+}
+
+public struct PersistentVolumeSpec: Codable, Sendable, Hashable {
+    public var capacity: ResourceList?
+    public var accessModes: [String]?
+    public var claimRef: ObjectReference?
+    public var storageClassName: String?
+    public var nodeAffinity: VolumeNodeAffinity?
+    public var volumeMode: String?
+    public var persistentVolumeReclaimPolicy: String?
+    public var csi: CSIPersistentVolumeSource?
+}
+
+public struct VolumeNodeAffinity: Codable, Sendable, Hashable {
+    public var required: NodeSelector?
+}
+
+public struct CSIPersistentVolumeSource: Codable, Sendable, Hashable {
+    public var driver: String
+    public var volumeHandle: String
+    public var readOnly: Bool?
+}
+
+public struct PersistentVolumeStatus: Codable, Sendable, Hashable {
+    public var phase: String?
+}
+
+/// `v1.PersistentVolumeClaim`.
+public struct PersistentVolumeClaim: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: PersistentVolumeClaimSpec
+    public var status: PersistentVolumeClaimStatus?
+}
+
+public struct PersistentVolumeClaimSpec: Codable, Sendable, Hashable {
+    public var accessModes: [String]?
+    public var resources: VolumeResourceRequirements?
+    public var storageClassName: String?
+    public var volumeName: String?
+    public var volumeMode: String?
+    public var selector: LabelSelector?
+}
+
+public struct VolumeResourceRequirements: Codable, Sendable, Hashable {
+    public var requests: ResourceList?
+    public var limits: ResourceList?
+}
+
+public struct PersistentVolumeClaimStatus: Codable, Sendable, Hashable {
+    public var phase: String?
+    public var capacity: ResourceList?
+    public var accessModes: [String]?
+}
+
+/// `storage.k8s.io/v1` StorageClass.
+public struct StorageClass: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var provisioner: String
+    public var volumeBindingMode: String?
+    public var allowedTopologies: [TopologySelectorTerm]?
+    public var parameters: [String: String]?
+    public var reclaimPolicy: String?
+    public var allowVolumeExpansion: Bool?
+}
+
+public struct TopologySelectorTerm: Codable, Sendable, Hashable {
+    public var matchLabelExpressions: [TopologySelectorLabelRequirement]?
+}
+
+public struct TopologySelectorLabelRequirement: Codable, Sendable, Hashable {
+    public var key: String
+    public var values: [String]
+}
+
+/// `storage.k8s.io/v1` CSINode.
+public struct CSINode: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: CSINodeSpec
+}
+
+public struct CSINodeSpec: Codable, Sendable, Hashable {
+    public var drivers: [CSINodeDriver]?
+}
+
+public struct CSINodeDriver: Codable, Sendable, Hashable {
+    public var name: String
+    public var nodeID: String?
+    public var topologyKeys: [String]?
+    public var allocatable: VolumeNodeResources?
+}
+
+public struct VolumeNodeResources: Codable, Sendable, Hashable {
+    public var count: Int32?
+}
+
+/// `policy/v1` PodDisruptionBudget.
+public struct PodDisruptionBudget: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: PodDisruptionBudgetSpec
+    public var status: PodDisruptionBudgetStatus?
+}
+
+public struct PodDisruptionBudgetSpec: Codable, Sendable, Hashable {
+    public var minAvailable: IntOrString?
+    public var maxUnavailable: IntOrString?
+    public var selector: LabelSelector?
+    public var unhealthyPodEvictionPolicy: String?
+}
+
+public struct PodDisruptionBudgetStatus: Codable, Sendable, Hashable {
+    public var disruptionsAllowed: Int32?
+    public var currentHealthy: Int32?
+    public var desiredHealthy: Int32?
+    public var expectedPods: Int32?
+    public var disruptedPods: [String: String]?
+    public var observedGeneration: Int64?
+}

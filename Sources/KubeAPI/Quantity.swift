@@ -1,0 +1,201 @@
+/// A Kubernetes resource quantity (`500m`, `1.5Gi`, `1e3`, `2`), parsed by apimachinery's rules.
+///
+/// The parsed value is kept as two saturating integers with upstream's rounding: ``value`` is
+/// `Value()` (rounded up to a whole unit) and ``milliValue`` is `MilliValue()` (rounded up to a
+/// thousandth). CPU is read through ``milliValue``; memory, storage and counts through ``value``.
+public struct Quantity: Sendable, Hashable, CustomStringConvertible {
+    /// The quantity rounded up to a whole unit (bytes, cores, counts), saturated at `Int64.max`.
+    public let value: Int64
+    /// The quantity in thousandths, rounded up, saturated at `Int64.max`.
+    public let milliValue: Int64
+    /// The text the quantity was written as.
+    public let text: String
+
+    public var description: String { text }
+
+    /// Creates a quantity from a whole number of units.
+    public init(_ value: Int64) {
+        self.value = value
+        self.milliValue = value.multipliedReportingOverflow(by: 1000).overflow
+            ? (value < 0 ? Int64.min : Int64.max) : value * 1000
+        self.text = String(value)
+    }
+
+    /// Creates a quantity from thousandths of a unit (`Quantity(milli: 250)` is `250m`).
+    public init(milli: Int64) {
+        self.milliValue = milli
+        self.value = milli >= 0 ? (milli + 999) / 1000 : milli / 1000
+        self.text = milli % 1000 == 0 ? String(milli / 1000) : "\(milli)m"
+    }
+
+    /// Parses `text`, or returns nil when it is not a valid quantity.
+    public init?(parsing text: String) {
+        guard let parsed = QuantityParser.parse(text) else { return nil }
+        self.value = parsed.value
+        self.milliValue = parsed.milli
+        self.text = text
+    }
+
+    /// Parses `text`, throwing a ``QuantityError`` that quotes it when it is invalid.
+    public init(validating text: String) throws(QuantityError) {
+        guard let quantity = Quantity(parsing: text) else { throw QuantityError(text: text) }
+        self = quantity
+    }
+
+    public static func == (lhs: Quantity, rhs: Quantity) -> Bool {
+        lhs.milliValue == rhs.milliValue && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(milliValue)
+        hasher.combine(value)
+    }
+}
+
+/// A string that is not a valid quantity.
+public struct QuantityError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+    public var description: String {
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': \"\(text)\""
+    }
+}
+
+extension Quantity: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else if let integer = try? container.decode(Int64.self) {
+            text = String(integer)
+        } else if let double = try? container.decode(Double.self) {
+            text = String(double)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a quantity")
+        }
+        guard let quantity = Quantity(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: QuantityError(text: text).description)
+        }
+        self = quantity
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
+/// Exact fixed-point parsing: `digits × 10^exp10 × 2^exp2`, evaluated in 128-bit integers, rounded up.
+enum QuantityParser {
+    static func parse(_ text: String) -> (value: Int64, milli: Int64)? {
+        var bytes = Array(text.utf8)[...]
+        guard !bytes.isEmpty else { return nil }
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            negative = first == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        // Number part: digits with at most one '.', at least one digit.
+        var mantissa: Int128 = 0
+        var fractionDigits = 0
+        var sawDot = false
+        var sawDigit = false
+        var overflowDigits = 0  // digits dropped because the mantissa is already huge
+        while let byte = bytes.first {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                sawDigit = true
+                if mantissa < Int128(10).power(30) {
+                    mantissa = mantissa * 10 + Int128(byte - UInt8(ascii: "0"))
+                    if sawDot { fractionDigits += 1 }
+                } else if !sawDot {
+                    overflowDigits += 1
+                }
+                bytes = bytes.dropFirst()
+            } else if byte == UInt8(ascii: ".") && !sawDot {
+                sawDot = true
+                bytes = bytes.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard sawDigit else { return nil }
+        // Suffix.
+        let suffix = String(decoding: bytes, as: UTF8.self)
+        var exp10 = overflowDigits - fractionDigits
+        var exp2 = 0
+        switch suffix {
+        case "": break
+        case "n": exp10 -= 9
+        case "u": exp10 -= 6
+        case "m": exp10 -= 3
+        case "k": exp10 += 3
+        case "M": exp10 += 6
+        case "G": exp10 += 9
+        case "T": exp10 += 12
+        case "P": exp10 += 15
+        case "E": exp10 += 18
+        case "Ki": exp2 = 10
+        case "Mi": exp2 = 20
+        case "Gi": exp2 = 30
+        case "Ti": exp2 = 40
+        case "Pi": exp2 = 50
+        case "Ei": exp2 = 60
+        default:
+            // Exponent form: e<int> or E<int>.
+            let chars = Array(suffix.utf8)
+            guard chars.count >= 2, chars[0] == UInt8(ascii: "e") || chars[0] == UInt8(ascii: "E") else { return nil }
+            let rest = String(decoding: chars.dropFirst(), as: UTF8.self)
+            guard rest.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || ($0 >= 48 && $0 <= 57) }),
+                let exponent = Int(rest), abs(exponent) < 1000
+            else { return nil }
+            exp10 += exponent
+        }
+        return (scaled(mantissa, exp10: exp10, exp2: exp2, negative: negative),
+                scaled(mantissa, exp10: exp10 + 3, exp2: exp2, negative: negative))
+    }
+
+    /// `mantissa × 10^exp10 × 2^exp2`, rounded away from zero, saturated to Int64.
+    private static func scaled(_ mantissa: Int128, exp10: Int, exp2: Int, negative: Bool) -> Int64 {
+        if mantissa == 0 { return 0 }
+        let limit = Int128(Int64.max)
+        var numerator = mantissa
+        var denominator: Int128 = 1
+        if exp10 >= 0 {
+            for _ in 0..<exp10 {
+                numerator *= 10
+                if numerator > limit << 62 { return negative ? Int64.min : Int64.max }
+            }
+        } else {
+            if -exp10 > 36 { return negative ? -1 : 1 }  // tiny but non-zero rounds up to one unit
+            denominator = Int128(10).power(-exp10)
+        }
+        for _ in 0..<exp2 {
+            numerator <<= 1
+            if numerator > limit << 62 { return negative ? Int64.min : Int64.max }
+        }
+        var result = numerator / denominator
+        if numerator % denominator != 0 { result += 1 }
+        if result > limit { return negative ? Int64.min : Int64.max }
+        return negative ? -Int64(result) : Int64(result)
+    }
+}
+
+extension Int128 {
+    fileprivate func power(_ exponent: Int) -> Int128 {
+        var result: Int128 = 1
+        for _ in 0..<exponent { result *= self }
+        return result
+    }
+}
+
+/// Well-known resource names.
+public enum ResourceName {
+    public static let cpu = "cpu"
+    public static let memory = "memory"
+    public static let ephemeralStorage = "ephemeral-storage"
+    public static let pods = "pods"
+    public static let storage = "storage"
+}
+
+/// `requests`, `limits`, `capacity`, `allocatable` and `overhead` maps.
+public typealias ResourceList = [String: Quantity]

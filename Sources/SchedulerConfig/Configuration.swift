@@ -1,0 +1,127 @@
+import KubeAPI
+import SchedulerFramework
+
+/// A validated, defaulted `KubeSchedulerConfiguration` (kubescheduler.config.k8s.io/v1), the form the
+/// runtime consumes. Produced by ``ConfigurationLoader``.
+public struct SchedulerConfiguration: Sendable {
+    public var parallelism: Int = 16
+    /// 0 means upstream's adaptive formula.
+    public var percentageOfNodesToScore: Int = 0
+    public var podInitialBackoffSeconds: Int64 = 1
+    public var podMaxBackoffSeconds: Int64 = 10
+    public var profiles: [Profile] = []
+    public var leaderElection = LeaderElection()
+    public var clientConnection = ClientConnection()
+    public var delayCacheUntilActive = false
+    /// Where the configuration came from (a file path, or `<built-in>`), for messages.
+    public var source: String = "<built-in>"
+
+    public init() {}
+
+    /// One scheduling profile: a scheduler name and its plugins, already merged with upstream's
+    /// defaults (per extension point, including MultiPoint). MultiPoint expansion happens when the
+    /// runtime builds the profile, because it needs to know which extension points each plugin implements.
+    public struct Profile: Sendable {
+        public var schedulerName: String
+        /// nil means use the global value.
+        public var percentageOfNodesToScore: Int?
+        public var plugins: Plugins
+        /// Plugin name → its raw args (absent: the plugin's defaults).
+        public var pluginConfig: [String: any PluginArgsSource]
+        /// Plugin name → the config path of its args, for messages (`profiles[0].pluginConfig[1].args`).
+        public var pluginConfigPaths: [String: String]
+        /// This profile's index in the file, for messages.
+        public var index: Int
+
+        public init(schedulerName: String, percentageOfNodesToScore: Int? = nil, plugins: Plugins,
+                    pluginConfig: [String: any PluginArgsSource] = [:], pluginConfigPaths: [String: String] = [:], index: Int = 0) {
+            self.schedulerName = schedulerName
+            self.percentageOfNodesToScore = percentageOfNodesToScore
+            self.plugins = plugins
+            self.pluginConfig = pluginConfig
+            self.pluginConfigPaths = pluginConfigPaths
+            self.index = index
+        }
+    }
+
+    public struct LeaderElection: Sendable, Equatable {
+        public var leaderElect = true
+        public var leaseDurationSeconds: Double = 15
+        public var renewDeadlineSeconds: Double = 10
+        public var retryPeriodSeconds: Double = 2
+        public var resourceLock = "leases"
+        public var resourceName = "kube-scheduler"
+        public var resourceNamespace = "kube-system"
+        public init() {}
+    }
+
+    public struct ClientConnection: Sendable, Equatable {
+        public var kubeconfig = ""
+        public var qps: Float = 50
+        public var burst: Int = 100
+        public var contentType = "application/vnd.kubernetes.protobuf"
+        public init() {}
+    }
+}
+
+/// The extension points of a profile's `plugins` block.
+public enum ExtensionPoint: String, Sendable, CaseIterable, Hashable {
+    case preEnqueue, queueSort, preFilter, filter, postFilter, preScore, score, reserve, permit, preBind, bind, postBind, multiPoint
+
+    /// Upstream's capitalised name, as in messages (`PreFilter`).
+    public var displayName: String {
+        switch self {
+        case .preEnqueue: "PreEnqueue"
+        case .queueSort: "QueueSort"
+        case .preFilter: "PreFilter"
+        case .filter: "Filter"
+        case .postFilter: "PostFilter"
+        case .preScore: "PreScore"
+        case .score: "Score"
+        case .reserve: "Reserve"
+        case .permit: "Permit"
+        case .preBind: "PreBind"
+        case .bind: "Bind"
+        case .postBind: "PostBind"
+        case .multiPoint: "MultiPoint"
+        }
+    }
+}
+
+/// An enabled plugin and its score weight (0 = unset).
+public struct PluginEntry: Sendable, Equatable {
+    public var name: String
+    public var weight: Int32
+    public init(_ name: String, weight: Int32 = 0) {
+        self.name = name
+        self.weight = weight
+    }
+}
+
+/// `enabled`/`disabled` for one extension point.
+public struct PluginSet: Sendable, Equatable {
+    public var enabled: [PluginEntry]
+    public var disabled: [String]
+    public init(enabled: [PluginEntry] = [], disabled: [String] = []) {
+        self.enabled = enabled
+        self.disabled = disabled
+    }
+}
+
+/// A profile's `plugins` block: one ``PluginSet`` per extension point.
+public struct Plugins: Sendable, Equatable {
+    public var sets: [ExtensionPoint: PluginSet]
+    public init(sets: [ExtensionPoint: PluginSet] = [:]) { self.sets = sets }
+
+    public subscript(point: ExtensionPoint) -> PluginSet {
+        get { sets[point] ?? PluginSet() }
+        set { sets[point] = newValue }
+    }
+}
+
+/// A configuration that cannot be used; the message names the file, the profile and the field.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,111 @@
+import KubeAPI
+import SchedulerFramework
+import Synchronization
+
+/// A ``FrameworkHandle`` for plugin unit tests: an in-memory object lister and a client that records
+/// what plugins ask of the cluster.
+public final class FakeHandle: FrameworkHandle, @unchecked Sendable {
+    public let profileName: String
+    public let parallelism: Int
+    public let recordingClient: RecordingClient
+    public let objectStore: FakeObjectLister
+
+    public init(profileName: String = "default-scheduler", objects: FakeObjectLister = FakeObjectLister(), parallelism: Int = 1) {
+        self.profileName = profileName
+        self.parallelism = parallelism
+        self.objectStore = objects
+        self.recordingClient = RecordingClient()
+    }
+
+    public var client: any ClusterClient { recordingClient }
+    public var objects: any ClusterObjectLister { objectStore }
+}
+
+/// A static object lister for tests.
+public struct FakeObjectLister: ClusterObjectLister {
+    public var namespaces: [Namespace]
+    public var priorityClassList: [PriorityClass]
+    public var volumes: [PersistentVolume]
+    public var claims: [PersistentVolumeClaim]
+    public var storageClasses: [StorageClass]
+    public var csiNodes: [CSINode]
+    public var budgets: [PodDisruptionBudget]
+
+    public init(
+        namespaces: [Namespace] = [], priorityClasses: [PriorityClass] = [], volumes: [PersistentVolume] = [],
+        claims: [PersistentVolumeClaim] = [], storageClasses: [StorageClass] = [], csiNodes: [CSINode] = [],
+        budgets: [PodDisruptionBudget] = []
+    ) {
+        self.namespaces = namespaces
+        self.priorityClassList = priorityClasses
+        self.volumes = volumes
+        self.claims = claims
+        self.storageClasses = storageClasses
+        self.csiNodes = csiNodes
+        self.budgets = budgets
+    }
+
+    public func namespace(named name: String) -> Namespace? { namespaces.first { $0.metadata.name == name } }
+    public func priorityClass(named name: String) -> PriorityClass? { priorityClassList.first { $0.metadata.name == name } }
+    public func priorityClasses() -> [PriorityClass] { priorityClassList }
+    public func persistentVolume(named name: String) -> PersistentVolume? { volumes.first { $0.metadata.name == name } }
+    public func persistentVolumes() -> [PersistentVolume] { volumes }
+    public func persistentVolumeClaim(namespace: String, name: String) -> PersistentVolumeClaim? {
+        claims.first { ($0.metadata.namespace ?? "default") == namespace && $0.metadata.name == name }
+    }
+    public func storageClass(named name: String) -> StorageClass? { storageClasses.first { $0.metadata.name == name } }
+    public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
+    public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
+        budgets.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
+}
+
+/// A cluster client that records bindings, status patches, deletions and events, and can be told to
+/// fail binding.
+public final class RecordingClient: ClusterClient, Sendable {
+    public struct Binding: Sendable, Equatable {
+        public var namespace: String
+        public var name: String
+        public var nodeName: String
+    }
+
+    private let state = Mutex<(bindings: [Binding], patches: [PodStatusPatch], deletions: [String], events: [SchedulingEvent], bindError: ClusterError?)>(
+        ([], [], [], [], nil))
+
+    public init() {}
+
+    public var bindings: [Binding] { state.withLock { $0.bindings } }
+    public var patches: [PodStatusPatch] { state.withLock { $0.patches } }
+    public var deletions: [String] { state.withLock { $0.deletions } }
+    public var events: [SchedulingEvent] { state.withLock { $0.events } }
+
+    /// Makes every later bind fail with `error` (nil restores success).
+    public func failBinding(with error: ClusterError?) { state.withLock { $0.bindError = error } }
+
+    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList { ObjectList(items: [], resourceVersion: "0") }
+
+    public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        AsyncThrowingStream { $0.finish() }
+    }
+
+    public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+        let error: ClusterError? = state.withLock { state in
+            if let error = state.bindError { return error }
+            state.bindings.append(Binding(namespace: namespace, name: name, nodeName: nodeName))
+            return nil
+        }
+        if let error { throw error }
+    }
+
+    public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+        state.withLock { $0.patches.append(patch) }
+    }
+
+    public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
+        state.withLock { $0.deletions.append("\(namespace)/\(name)") }
+    }
+
+    public func recordEvent(_ event: SchedulingEvent) async {
+        state.withLock { $0.events.append(event) }
+    }
+}
