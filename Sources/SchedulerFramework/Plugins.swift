@@ -70,9 +70,10 @@ public struct PostFilterResult: Sendable, Equatable {
     public init(nominatingMode: NominatingMode) { self.nominatingMode = nominatingMode }
 }
 
-/// Runs when no node fits (e.g. DefaultPreemption).
+/// Runs when no node fits (e.g. DefaultPreemption). Synchronous, like the rest of the scheduling
+/// cycle: API calls it needs (evicting victims) are started asynchronously and not awaited.
 public protocol PostFilterPlugin: Plugin {
-    func postFilter(state: CycleState, pod: PodInfo, nodeStatuses: NodeToStatus) async -> (PostFilterResult?, Status)
+    func postFilter(state: CycleState, pod: PodInfo, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status)
 }
 
 /// Runs once per pod before Score, over the feasible nodes.
