@@ -1,0 +1,328 @@
+import KubeAPI
+import SchedulerConfig
+import SchedulerFramework
+
+/// One profile's plugins, resolved per extension point once at startup (upstream `frameworkImpl`).
+///
+/// Capability discovery (`as? any FilterPlugin`) happens here, never in the scheduling loop.
+public final class ProfileFramework: Sendable {
+    public struct WeightedScorePlugin: Sendable {
+        public let plugin: any ScorePlugin
+        public let normalizer: (any NormalizeScorePlugin)?
+        public let weight: Int64
+    }
+
+    public let schedulerName: String
+    public let percentageOfNodesToScore: Int?
+    public let queueSort: any QueueSortPlugin
+    public let preEnqueuePlugins: [any PreEnqueuePlugin]
+    public let preFilterPlugins: [any PreFilterPlugin]
+    public let filterPlugins: [any FilterPlugin]
+    public let postFilterPlugins: [any PostFilterPlugin]
+    public let preScorePlugins: [any PreScorePlugin]
+    public let scorePlugins: [WeightedScorePlugin]
+    public let reservePlugins: [any ReservePlugin]
+    public let permitPlugins: [any PermitPlugin]
+    public let preBindPlugins: [any PreBindPlugin]
+    public let bindPlugins: [any BindPlugin]
+    public let postBindPlugins: [any PostBindPlugin]
+    /// Plugin name → the events that may make a pod it rejected schedulable. Plugins absent from the
+    /// map registered nothing and are requeued by any event.
+    public let events: [String: [ClusterEventWithHint]]
+    /// Every instantiated plugin by name.
+    public let plugins: [String: any Plugin]
+    public let handle: any FrameworkHandle
+
+    /// Instantiates the profile's plugins through `registry` and orders them per extension point,
+    /// expanding MultiPoint as upstream does.
+    public init(profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "") throws(ConfigurationError) {
+        let prefix = "\(source.isEmpty ? "" : "\(source): ")profiles[\(profile.index)]"
+        schedulerName = profile.schedulerName
+        percentageOfNodesToScore = profile.percentageOfNodesToScore
+        self.handle = handle
+
+        // Instantiate every plugin named anywhere, once.
+        var instances: [String: any Plugin] = [:]
+        for point in ExtensionPoint.allCases {
+            for (index, entry) in profile.plugins[point].enabled.enumerated() where instances[entry.name] == nil {
+                guard let factory = registry[entry.name] else {
+                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: \(point.displayName) \"\(entry.name)\" does not exist")
+                }
+                do {
+                    instances[entry.name] = try factory.make(profile.pluginConfig[entry.name], handle)
+                } catch {
+                    let path = profile.pluginConfigPaths[entry.name] ?? "\(prefix).pluginConfig[\(entry.name)].args"
+                    throw ConfigurationError("\(path): \(error)")
+                }
+            }
+        }
+        for name in profile.pluginConfig.keys where instances[name] == nil && registry[name] == nil {
+            throw ConfigurationError("\(prefix).pluginConfig: plugin \"\(name)\" does not exist")
+        }
+        plugins = instances
+
+        func resolve<P>(_ point: ExtensionPoint, as type: P.Type) throws(ConfigurationError) -> [P] {
+            let set = profile.plugins[point]
+            let multiPoint = profile.plugins[.multiPoint]
+            var explicit: [String] = []
+            for (index, entry) in set.enabled.enumerated() {
+                guard instances[entry.name] is P else {
+                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" does not extend \(point.displayName) plugin")
+                }
+                guard !explicit.contains(entry.name) else {
+                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\"")
+                }
+                explicit.append(entry.name)
+            }
+            var ordered: [String] = []
+            if !set.disabled.contains("*") {
+                var overrides: Set<String> = []
+                var multiPointOnly: [String] = []
+                for (index, entry) in multiPoint.enabled.enumerated() {
+                    guard instances[entry.name] is P, !set.disabled.contains(entry.name) else { continue }
+                    if explicit.contains(entry.name) {
+                        overrides.insert(entry.name)
+                        continue
+                    }
+                    guard !multiPointOnly.contains(entry.name) else {
+                        throw ConfigurationError("\(prefix).plugins.multiPoint.enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\"")
+                    }
+                    multiPointOnly.append(entry.name)
+                }
+                ordered = explicit.filter { overrides.contains($0) } + multiPointOnly + explicit.filter { !overrides.contains($0) }
+            } else {
+                ordered = explicit
+            }
+            return ordered.compactMap { instances[$0] as? P }
+        }
+
+        let queueSorts = try resolve(.queueSort, as: (any QueueSortPlugin).self)
+        guard queueSorts.count == 1, let queueSort = queueSorts.first else {
+            throw ConfigurationError("\(prefix).plugins.queueSort: only one queue sort plugin required for profile with scheduler name \"\(profile.schedulerName)\", but got \(queueSorts.count)")
+        }
+        self.queueSort = queueSort
+        preEnqueuePlugins = try resolve(.preEnqueue, as: (any PreEnqueuePlugin).self)
+        preFilterPlugins = try resolve(.preFilter, as: (any PreFilterPlugin).self)
+        filterPlugins = try resolve(.filter, as: (any FilterPlugin).self)
+        postFilterPlugins = try resolve(.postFilter, as: (any PostFilterPlugin).self)
+        preScorePlugins = try resolve(.preScore, as: (any PreScorePlugin).self)
+        reservePlugins = try resolve(.reserve, as: (any ReservePlugin).self)
+        permitPlugins = try resolve(.permit, as: (any PermitPlugin).self)
+        preBindPlugins = try resolve(.preBind, as: (any PreBindPlugin).self)
+        bindPlugins = try resolve(.bind, as: (any BindPlugin).self)
+        postBindPlugins = try resolve(.postBind, as: (any PostBindPlugin).self)
+        guard !bindPlugins.isEmpty else {
+            throw ConfigurationError("\(prefix).plugins.bind: at least one bind plugin is needed for profile with scheduler name \"\(profile.schedulerName)\"")
+        }
+
+        // Score weights: the Score point's weight wins over MultiPoint's; 0 or unset means 1.
+        var weights: [String: Int64] = [:]
+        for entry in profile.plugins[.multiPoint].enabled where entry.weight != 0 { weights[entry.name] = Int64(entry.weight) }
+        for entry in profile.plugins[.score].enabled where entry.weight != 0 { weights[entry.name] = Int64(entry.weight) }
+        let scorers = try resolve(.score, as: (any ScorePlugin).self)
+        var total: Int64 = 0
+        scorePlugins = scorers.map { plugin in
+            let weight = weights[plugin.name] ?? 1
+            total += weight * NodeScoreRange.max
+            return WeightedScorePlugin(plugin: plugin, normalizer: plugin as? any NormalizeScorePlugin, weight: weight)
+        }
+        if total > Int64.max / 2 {
+            throw ConfigurationError("\(prefix).plugins.score: total score of Score plugins could overflow")
+        }
+
+        // Events: only plugins at points that can reject a pod requeue it.
+        var events: [String: [ClusterEventWithHint]] = [:]
+        let rejecting: [any Plugin] = preEnqueuePlugins + preFilterPlugins + filterPlugins + reservePlugins + permitPlugins
+        for plugin in rejecting where events[plugin.name] == nil {
+            guard let extensions = plugin as? any EnqueueExtensions else { continue }
+            var registered = extensions.eventsToRegister()
+            // Registering Node/Add implies UpdateNodeTaint (upstream issue #109437).
+            for index in registered.indices where registered[index].event.resource == .node && registered[index].event.action.contains(.add) {
+                registered[index].event.action.insert(.updateNodeTaint)
+            }
+            events[plugin.name] = registered
+        }
+        self.events = events
+    }
+
+    /// Whether any Filter plugin is configured.
+    public var hasFilterPlugins: Bool { !filterPlugins.isEmpty }
+    public var hasScorePlugins: Bool { !scorePlugins.isEmpty }
+
+    // MARK: Running extension points
+
+    /// PreEnqueue plugins in order; the first rejection wins, attributed to its plugin.
+    public func runPreEnqueue(_ pod: PodInfo) -> Status {
+        for plugin in preEnqueuePlugins {
+            let status = plugin.preEnqueue(pod)
+            if !status.isSuccess { return status.attributed(to: plugin.name) }
+        }
+        return .success
+    }
+
+    /// PreFilter plugins in order (`RunPreFilterPlugins`): Skip marks the plugin's Filter skipped,
+    /// UnschedulableAndUnresolvable stops at once, Unschedulable keeps going, results intersect.
+    public func runPreFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (result: PreFilterResult?, status: Status, rejectors: Set<String>, narrowing: [String]) {
+        var merged: PreFilterResult?
+        var narrowing: [String] = []
+        var rejection: Status?
+        var rejectors: Set<String> = []
+        for plugin in preFilterPlugins {
+            let (result, status) = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
+            if status.isSkip {
+                state.skipFilterPlugins.insert(plugin.name)
+                continue
+            }
+            if !status.isSuccess {
+                let attributed = status.attributed(to: plugin.name)
+                switch status.code {
+                case .unschedulableAndUnresolvable:
+                    rejectors.insert(plugin.name)
+                    return (nil, attributed, rejectors, narrowing)
+                case .unschedulable:
+                    rejectors.insert(plugin.name)
+                    if rejection == nil { rejection = attributed }
+                    continue
+                default:
+                    return (nil, .error("running PreFilter plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name), rejectors, narrowing)
+                }
+            }
+            if let result, !result.allNodes {
+                narrowing.append(plugin.name)
+                merged = (merged ?? result).merged(with: result)
+                if merged?.nodeNames?.isEmpty == true {
+                    let message = narrowing.count > 1
+                        ? "node(s) didn't satisfy plugin(s) [\(narrowing.joined(separator: " "))] simultaneously"
+                        : "node(s) didn't satisfy plugin \(plugin.name)"
+                    rejectors.formUnion(narrowing)
+                    return (merged, Status(.unschedulableAndUnresolvable, message, plugin: plugin.name), rejectors, narrowing)
+                }
+            }
+        }
+        if let rejection { return (merged, rejection, rejectors, narrowing) }
+        return (merged, .success, rejectors, narrowing)
+    }
+
+    /// Filter plugins in order for one node, stopping at the first non-success (`RunFilterPlugins`).
+    @inline(__always)
+    public func runFilter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+        let skips = state.skipFilterPlugins
+        for plugin in filterPlugins {
+            if !skips.isEmpty && skips.contains(plugin.name) { continue }
+            let status = plugin.filter(state: state, pod: pod, node: node)
+            if status.code == .success { continue }
+            if status.isRejected { return status.attributed(to: plugin.name) }
+            return .error("running \"\(plugin.name)\" filter plugin: \(status.message)", plugin: plugin.name)
+        }
+        return .success
+    }
+
+    /// Filter with the pods nominated to this node of equal or higher priority added (pass 1), then
+    /// without them (pass 2); the node must pass both (`RunFilterPluginsWithNominatedPods`).
+    public func runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated: [PodInfo]) -> Status {
+        let relevant = nominated.filter { $0.uid != pod.uid && $0.priority >= pod.priority }
+        guard !relevant.isEmpty else { return runFilter(state: state, pod: pod, node: node) }
+        var augmented = node
+        let augmentedState = state.clone()
+        for other in relevant {
+            augmented.addPod(other)
+            for plugin in preFilterPlugins where !augmentedState.skipFilterPlugins.contains(plugin.name) {
+                guard let extensions = plugin.preFilterExtensions else { continue }
+                let status = extensions.addPod(state: augmentedState, podToSchedule: pod, podToAdd: other, nodeInfo: augmented)
+                if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
+            }
+        }
+        let first = runFilter(state: augmentedState, pod: pod, node: augmented)
+        guard first.isSuccess else { return first }
+        return runFilter(state: state, pod: pod, node: node)
+    }
+
+    /// PostFilter plugins until one succeeds or one is unresolvable (`RunPostFilterPlugins`).
+    public func runPostFilter(state: CycleState, pod: PodInfo, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+        var reasons: [String] = []
+        var firstRejector: String?
+        var result: PostFilterResult?
+        for plugin in postFilterPlugins {
+            let (pluginResult, status) = plugin.postFilter(state: state, pod: pod, nodeStatuses: nodeStatuses)
+            if status.isSuccess { return (pluginResult, status) }
+            if status.code == .unschedulableAndUnresolvable { return (pluginResult, status.attributed(to: plugin.name)) }
+            if !status.isRejected { return (nil, .error(status.message, plugin: plugin.name)) }
+            reasons += status.reasons
+            if firstRejector == nil { firstRejector = plugin.name }
+            if let pluginResult, pluginResult.nominatingMode != .noop { result = pluginResult }
+        }
+        return (result, Status(.unschedulable, reasons, plugin: firstRejector))
+    }
+
+    /// PreScore plugins in order; Skip marks the plugin's Score skipped.
+    public func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+        for plugin in preScorePlugins {
+            let status = plugin.preScore(state: state, pod: pod, nodes: nodes)
+            if status.isSkip {
+                state.skipScorePlugins.insert(plugin.name)
+                continue
+            }
+            if !status.isSuccess {
+                return .error("running PreScore plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
+            }
+        }
+        return .success
+    }
+
+    /// Reserve plugins in order; on failure the caller runs ``runUnreserve(state:pod:nodeName:)``.
+    public func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
+        for plugin in reservePlugins {
+            let status = plugin.reserve(state: state, pod: pod, nodeName: nodeName)
+            if status.isSuccess { continue }
+            if status.isRejected { return status.attributed(to: plugin.name) }
+            return .error("running Reserve plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
+        }
+        return .success
+    }
+
+    /// Unreserve on every Reserve plugin, in reverse order.
+    public func runUnreserve(state: CycleState, pod: PodInfo, nodeName: String) {
+        for plugin in reservePlugins.reversed() { plugin.unreserve(state: state, pod: pod, nodeName: nodeName) }
+    }
+
+    /// Permit plugins: a rejection or error stops; Wait collects each plugin's timeout (capped at 15 min).
+    public func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
+        var waits: [String: Duration] = [:]
+        for plugin in permitPlugins {
+            let (status, timeout) = plugin.permit(state: state, pod: pod, nodeName: nodeName)
+            if status.isSuccess { continue }
+            if status.isWait {
+                waits[plugin.name] = min(timeout, .seconds(15 * 60))
+                continue
+            }
+            if status.isRejected { return (status.attributed(to: plugin.name), [:]) }
+            return (.error("running Permit plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name), [:])
+        }
+        return (waits.isEmpty ? .success : Status(.wait), waits)
+    }
+
+    public func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+        for plugin in preBindPlugins {
+            let status = await plugin.preBind(state: state, pod: pod, nodeName: nodeName)
+            if status.isSuccess || status.isSkip { continue }
+            if status.isRejected { return status.attributed(to: plugin.name) }
+            return .error("running PreBind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
+        }
+        return .success
+    }
+
+    /// Bind plugins in order until one does not Skip.
+    public func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+        for plugin in bindPlugins {
+            let status = await plugin.bind(state: state, pod: pod, nodeName: nodeName)
+            if status.isSkip { continue }
+            if status.isSuccess { return status }
+            return .error("running Bind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
+        }
+        return .skip
+    }
+
+    public func runPostBind(state: CycleState, pod: PodInfo, nodeName: String) async {
+        for plugin in postBindPlugins { await plugin.postBind(state: state, pod: pod, nodeName: nodeName) }
+    }
+}

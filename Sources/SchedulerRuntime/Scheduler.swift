@@ -1,0 +1,654 @@
+import KubeAPI
+import SchedulerConfig
+import SchedulerFramework
+import Synchronization
+
+/// Receives the outcome of every attempt; `simulate` and tests use it to report placements.
+public protocol SchedulingObserver: Sendable {
+    func podScheduled(_ pod: Pod, nodeName: String)
+    func podFailed(_ pod: Pod, status: Status, message: String)
+}
+
+/// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),
+/// asynchronous binding cycles, and the handlers that keep the queue and cache current from cluster
+/// events. It talks to the cluster only through ``ClusterClient``.
+public final class Scheduler: Sendable {
+    public let queue: SchedulingQueue
+    public let cache: SchedulerCache
+    public let objects: ObjectStore
+    public let profiles: [String: ProfileFramework]
+    public let client: any ClusterClient
+    public let configuration: SchedulerConfiguration
+    private let observer: (any SchedulingObserver)?
+
+    /// State owned by the scheduling loop.
+    private struct LoopState {
+        var snapshot = Snapshot()
+        var nextStartNodeIndex = 0
+        var generator: SeededGenerator
+    }
+    private let loop: Mutex<LoopState>
+    /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
+    private let podStore = Mutex<[String: Pod]>([:])
+    /// Binding cycles and status writes still running.
+    private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
+    private let waitingPods = WaitingPods()
+    /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
+    private let changes = Atomic<Int>(0)
+
+    /// Builds every profile of `configuration` from `registry`.
+    public init(
+        configuration: SchedulerConfiguration, registry: PluginRegistry, client: any ClusterClient,
+        clock: any SchedulerClock = RealClock(), seed: UInt64 = 1, observer: (any SchedulingObserver)? = nil
+    ) throws(ConfigurationError) {
+        self.configuration = configuration
+        self.client = client
+        self.observer = observer
+        let objects = ObjectStore()
+        self.objects = objects
+        var profiles: [String: ProfileFramework] = [:]
+        var first: ProfileFramework?
+        for profile in configuration.profiles {
+            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects, parallelism: configuration.parallelism)
+            let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source)
+            profiles[profile.schedulerName] = framework
+            if first == nil { first = framework }
+        }
+        guard let first else { throw ConfigurationError("\(configuration.source): profiles: at least one profile is required") }
+        self.profiles = profiles
+        self.cache = SchedulerCache()
+        let sort = first.queueSort
+        var queueConfiguration = SchedulingQueue.Configuration()
+        queueConfiguration.initialBackoff = .seconds(configuration.podInitialBackoffSeconds)
+        queueConfiguration.maxBackoff = .seconds(configuration.podMaxBackoffSeconds)
+        let frameworks = profiles
+        self.queue = SchedulingQueue(
+            clock: clock, configuration: queueConfiguration,
+            less: { sort.less($0, $1) },
+            preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
+            events: profiles.mapValues(\.events))
+        self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
+    }
+
+    /// Whether a profile serves pods with this `schedulerName`.
+    public func handles(_ pod: Pod) -> Bool { profiles[pod.schedulerName] != nil }
+
+    /// A counter of cluster changes that could make a pending pod schedulable.
+    public var changeCount: Int { changes.load(ordering: .relaxed) }
+
+    // MARK: The loop
+
+    /// Schedules pods until the queue is closed (the real-cluster loop).
+    public func run() async {
+        while !Task.isCancelled, let pod = await queue.popWaiting() {
+            scheduleOne(pod)
+        }
+    }
+
+    /// One scheduling cycle for `queued` (upstream `ScheduleOne`): filter, score, assume, reserve,
+    /// permit — synchronously — then the binding cycle as a separate task.
+    public func scheduleOne(_ queued: QueuedPodInfo) {
+        let podInfo = queued.podInfo
+        let pod = podInfo.pod
+        guard let framework = profiles[pod.schedulerName] else {
+            queue.done(uid: podInfo.uid)
+            return
+        }
+        if pod.isTerminating || cache.isAssumed(uid: podInfo.uid) {
+            queue.done(uid: podInfo.uid)
+            return
+        }
+        let podSchedulingCycle = queue.schedulingCycle
+        let state = CycleState()
+        let outcome = loop.withLock { loop in
+            schedulePod(framework: framework, state: state, pod: podInfo, loop: &loop)
+        }
+        let host: String
+        switch outcome {
+        case .failure(let status, let diagnosis, let numAllNodes):
+            var message = status.message
+            var nominating: NominatingMode? = .override(nodeName: "")
+            var diagnosis = diagnosis
+            if status.isRejected, let numAllNodes {
+                if framework.postFilterPlugins.isEmpty {
+                    nominating = .override(nodeName: "")
+                } else {
+                    let (result, postStatus) = framework.runPostFilter(state: state, pod: podInfo, nodeStatuses: diagnosis.nodeToStatus)
+                    diagnosis.postFilterMessage = postStatus.message
+                    nominating = result?.nominatingMode
+                }
+                message = FitError(podKey: podInfo.key, numAllNodes: numAllNodes, diagnosis: diagnosis).message
+            }
+            handleFailure(queued, framework: framework, status: status, message: message, diagnosis: diagnosis,
+                          nominating: nominating, podSchedulingCycle: podSchedulingCycle)
+            return
+        case .success(let node):
+            host = node
+        }
+
+        // Assume: the cache counts the pod on `host` now, so the next cycle sees it.
+        var assumedPod = pod
+        assumedPod.spec.nodeName = host
+        let assumed = PodInfo(assumedPod)
+        do {
+            try cache.assumePod(assumed, nodeName: host)
+        } catch {
+            handleFailure(queued, framework: framework, status: .error(error.description), message: error.description,
+                          diagnosis: Diagnosis(), nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+            return
+        }
+        queue.deleteNominatedPodIfExists(uid: podInfo.uid)
+
+        let reserve = framework.runReserve(state: state, pod: assumed, nodeName: host)
+        if !reserve.isSuccess {
+            framework.runUnreserve(state: state, pod: assumed, nodeName: host)
+            cache.forgetPod(assumed)
+            failAfterPlacement(queued, framework: framework, status: reserve, podSchedulingCycle: podSchedulingCycle)
+            return
+        }
+        let (permit, waits) = framework.runPermit(state: state, pod: assumed, nodeName: host)
+        if !permit.isSuccess && !permit.isWait {
+            framework.runUnreserve(state: state, pod: assumed, nodeName: host)
+            cache.forgetPod(assumed)
+            failAfterPlacement(queued, framework: framework, status: permit, podSchedulingCycle: podSchedulingCycle)
+            return
+        }
+        let waiter = permit.isWait ? waitingPods.add(assumed, waits: waits) : nil
+        track { [self] in
+            await self.bindingCycle(queued, assumed: assumed, host: host, framework: framework, state: state, waiter: waiter,
+                                    podSchedulingCycle: podSchedulingCycle)
+        }
+    }
+
+    private enum Outcome {
+        case success(String)
+        /// `numAllNodes` is set when the failure is a fit error (PostFilter may run).
+        case failure(Status, Diagnosis, numAllNodes: Int?)
+    }
+
+    /// `SchedulePod`: snapshot, filter, score, select.
+    private func schedulePod(framework: ProfileFramework, state: CycleState, pod: PodInfo, loop: inout LoopState) -> Outcome {
+        cache.updateSnapshot(&loop.snapshot)
+        let snapshot = loop.snapshot
+        guard snapshot.count > 0 else {
+            return .failure(Status(.unschedulableAndUnresolvable, "no nodes available to schedule pods"), Diagnosis(), numAllNodes: nil)
+        }
+        var diagnosis = Diagnosis()
+        let feasible: [Int]
+        switch findNodesThatFit(framework: framework, state: state, pod: pod, snapshot: snapshot, diagnosis: &diagnosis, loop: &loop) {
+        case .failure(let failure):
+            return .failure(failure.status, diagnosis, numAllNodes: nil)
+        case .success(let nodes):
+            feasible = nodes
+        }
+        guard !feasible.isEmpty else {
+            let rejected = Status(.unschedulable, [], plugin: nil)
+            return .failure(rejected, diagnosis, numAllNodes: snapshot.count)
+        }
+        if feasible.count == 1 { return .success(snapshot.nodes[feasible[0]].name) }
+        let nodes = NodeList(snapshot: snapshot, indices: feasible)
+        switch prioritize(framework: framework, state: state, pod: pod, nodes: nodes) {
+        case .failure(let failure):
+            return .failure(failure.status, diagnosis, numAllNodes: nil)
+        case .success(let totals):
+            return .success(nodes[selectHost(totals, generator: &loop.generator)].name)
+        }
+    }
+
+    /// How many feasible nodes to look for (`numFeasibleNodesToFind`).
+    static func numFeasibleNodesToFind(percentage: Int, numAllNodes: Int) -> Int {
+        let minFeasibleNodesToFind = 100
+        let minFeasibleNodesPercentageToFind = 5
+        if numAllNodes < minFeasibleNodesToFind { return numAllNodes }
+        var percent = percentage
+        if percent == 0 {
+            percent = 50 - numAllNodes / 125
+            if percent < minFeasibleNodesPercentageToFind { percent = minFeasibleNodesPercentageToFind }
+        }
+        let count = numAllNodes * percent / 100
+        return count < minFeasibleNodesToFind ? minFeasibleNodesToFind : count
+    }
+
+    private func findNodesThatFit(
+        framework: ProfileFramework, state: CycleState, pod: PodInfo, snapshot: Snapshot,
+        diagnosis: inout Diagnosis, loop: inout LoopState
+    ) -> Result<[Int], StatusFailure> {
+        let (preResult, preStatus, rejectors, narrowing) = framework.runPreFilter(state: state, pod: pod, snapshot: snapshot)
+        if !preStatus.isSuccess {
+            guard preStatus.isRejected else { return .failure(StatusFailure(preStatus)) }
+            diagnosis.nodeToStatus.absentStatus = preStatus
+            diagnosis.preFilterMessage = preStatus.message
+            diagnosis.unschedulablePlugins.formUnion(rejectors)
+            return .success([])
+        }
+
+        // The nominated node first: if it still fits, take it without scanning the others.
+        let nominatedAll = nominatedPodsByNode(snapshot: snapshot)
+        if let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty,
+           let index = snapshot.indexByName[nominated],
+           preResult?.nodeNames.map({ $0.contains(nominated) }) ?? true {
+            let status = framework.runFilterWithNominatedPods(state: state, pod: pod, node: snapshot.nodes[index], nominated: nominatedAll[nominated] ?? [])
+            if status.isSuccess { return .success([index]) }
+        }
+
+        let candidates: [Int]
+        if let names = preResult?.nodeNames {
+            candidates = names.compactMap { snapshot.indexByName[$0] }.sorted()
+            diagnosis.nodeToStatus.absentStatus = Status(
+                .unschedulableAndUnresolvable, "node(s) didn't satisfy plugin(s) [\(narrowing.sorted().joined(separator: " "))]")
+        } else {
+            candidates = Array(0..<snapshot.count)
+        }
+        let count = candidates.count
+        guard count > 0 else { return .success([]) }
+
+        let adaptive = Self.numFeasibleNodesToFind(
+            percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore, numAllNodes: count)
+        // Without scoring, any feasible node will do.
+        let numToFind = framework.hasScorePlugins ? adaptive : min(adaptive, 1)
+        let start = preResult == nil ? loop.nextStartNodeIndex % count : 0
+
+        let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+        feasibleFlags.initialize(repeating: false)
+        defer { feasibleFlags.deallocate() }
+        let failures = Mutex<[(Int, Status)]>([])
+        let found = Atomic<Int>(0)
+        let firstError = Mutex<Status?>(nil)
+        let hasNominated = !nominatedAll.isEmpty
+        let flags = UnsafeSendableBuffer(feasibleFlags)
+
+        let covered: Int
+        if !framework.hasFilterPlugins {
+            for i in 0..<min(numToFind, count) { feasibleFlags[i] = true }
+            covered = min(numToFind, count)
+        } else {
+            covered = Parallel.forEachChunk(
+                count: count, parallelism: configuration.parallelism,
+                shouldStop: { found.load(ordering: .relaxed) >= numToFind || firstError.withLock { $0 != nil } }
+            ) { range in
+                var localFound = 0
+                var localFailures: [(Int, Status)] = []
+                for offset in range {
+                    let index = candidates[(start + offset) % count]
+                    let node = snapshot.nodes[index]
+                    let status = hasNominated
+                        ? framework.runFilterWithNominatedPods(state: state, pod: pod, node: node, nominated: nominatedAll[node.name] ?? [])
+                        : framework.runFilter(state: state, pod: pod, node: node)
+                    if status.isSuccess {
+                        flags.buffer[offset] = true
+                        localFound += 1
+                    } else if status.isRejected {
+                        localFailures.append((offset, status))
+                    } else {
+                        firstError.withLock { if $0 == nil { $0 = status } }
+                    }
+                }
+                if !localFailures.isEmpty { failures.withLock { $0 += localFailures } }
+                found.add(localFound, ordering: .relaxed)
+            }
+        }
+        if let error = firstError.withLock({ $0 }) { return .failure(StatusFailure(error)) }
+
+        // Keep the first `numToFind` feasible nodes in scan order; everything before the last one kept
+        // counts as processed, so results do not depend on thread timing.
+        var feasible: [Int] = []
+        feasible.reserveCapacity(min(numToFind, count))
+        var processed = covered
+        for offset in 0..<covered where feasibleFlags[offset] {
+            feasible.append(candidates[(start + offset) % count])
+            if feasible.count == numToFind {
+                processed = offset + 1
+                break
+            }
+        }
+        for (offset, status) in failures.withLock({ $0 }) where offset < processed {
+            let node = snapshot.nodes[candidates[(start + offset) % count]].name
+            diagnosis.nodeToStatus.set(status, for: node)
+            if status.code == .pending {
+                if let plugin = status.plugin { diagnosis.pendingPlugins.insert(plugin) }
+            } else if let plugin = status.plugin {
+                diagnosis.unschedulablePlugins.insert(plugin)
+            }
+        }
+        if preResult == nil { loop.nextStartNodeIndex = (start + processed) % count }
+        return .success(feasible)
+    }
+
+    private func nominatedPodsByNode(snapshot: Snapshot) -> [String: [PodInfo]] {
+        queue.nominatedPodsByNode()
+    }
+
+    /// PreScore, parallel Score, NormalizeScore, weights (`prioritizeNodes`).
+    private func prioritize(framework: ProfileFramework, state: CycleState, pod: PodInfo, nodes: NodeList) -> Result<[Int64], StatusFailure> {
+        let count = nodes.count
+        guard framework.hasScorePlugins else { return .success(Array(repeating: 1, count: count)) }
+        let preScore = framework.runPreScore(state: state, pod: pod, nodes: nodes)
+        guard preScore.isSuccess else { return .failure(StatusFailure(preScore)) }
+        let active = framework.scorePlugins.filter { !state.skipScorePlugins.contains($0.plugin.name) }
+        guard !active.isEmpty else { return .success(Array(repeating: 0, count: count)) }
+
+        let raw = UnsafeMutableBufferPointer<Int64>.allocate(capacity: active.count * count)
+        raw.initialize(repeating: 0)
+        defer { raw.deallocate() }
+        let buffer = UnsafeSendableBuffer(raw)
+        let firstError = Mutex<Status?>(nil)
+        Parallel.forEachChunk(count: count, parallelism: configuration.parallelism) { range in
+            for position in range {
+                let node = nodes[position]
+                for (p, entry) in active.enumerated() {
+                    let (score, status) = entry.plugin.score(state: state, pod: pod, node: node)
+                    if !status.isSuccess {
+                        firstError.withLock { if $0 == nil { $0 = .error("plugin \"\(entry.plugin.name)\" failed with: \(status.message)") } }
+                        return
+                    }
+                    buffer.buffer[p * count + position] = score
+                }
+            }
+        }
+        if let error = firstError.withLock({ $0 }) { return .failure(StatusFailure(error)) }
+
+        var totals = [Int64](repeating: 0, count: count)
+        var scores = [Int64](repeating: 0, count: count)
+        for (p, entry) in active.enumerated() {
+            for i in 0..<count { scores[i] = raw[p * count + i] }
+            if let normalizer = entry.normalizer {
+                let status = normalizer.normalizeScores(state: state, pod: pod, nodes: nodes, scores: &scores)
+                if !status.isSuccess { return .failure(StatusFailure(.error("running Normalize on Score plugins: \(status.message)"))) }
+            }
+            for i in 0..<count {
+                let score = scores[i]
+                guard score >= NodeScoreRange.min && score <= NodeScoreRange.max else {
+                    return .failure(StatusFailure(.error(
+                        "plugin \"\(entry.plugin.name)\" returns an invalid score \(score), it should in the range of [\(NodeScoreRange.min), \(NodeScoreRange.max)] after normalizing")))
+                }
+                totals[i] += score * entry.weight
+            }
+        }
+        return .success(totals)
+    }
+
+    /// Highest total wins; ties are broken uniformly at random (reservoir sampling).
+    private func selectHost(_ totals: [Int64], generator: inout SeededGenerator) -> Int {
+        var best = 0
+        var ties = 1
+        for i in 1..<totals.count {
+            if totals[i] > totals[best] {
+                best = i
+                ties = 1
+            } else if totals[i] == totals[best] {
+                ties += 1
+                if Int.random(in: 0..<ties, using: &generator) == 0 { best = i }
+            }
+        }
+        return best
+    }
+
+    // MARK: Binding cycle
+
+    private func bindingCycle(
+        _ queued: QueuedPodInfo, assumed: PodInfo, host: String, framework: ProfileFramework, state: CycleState,
+        waiter: WaitingPods.Waiter?, podSchedulingCycle: Int
+    ) async {
+        if let waiter {
+            let status = await waiter.result()
+            waitingPods.remove(uid: assumed.uid)
+            if !status.isSuccess {
+                framework.runUnreserve(state: state, pod: assumed, nodeName: host)
+                cache.forgetPod(assumed)
+                queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete)
+                failAfterPlacement(queued, framework: framework, status: status, podSchedulingCycle: podSchedulingCycle)
+                return
+            }
+        }
+        queue.done(uid: assumed.uid)
+        var status = await framework.runPreBind(state: state, pod: assumed, nodeName: host)
+        if status.isSuccess {
+            status = await framework.runBind(state: state, pod: assumed, nodeName: host)
+        }
+        guard status.isSuccess else {
+            framework.runUnreserve(state: state, pod: assumed, nodeName: host)
+            cache.forgetPod(assumed)
+            queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete)
+            // Failures after Done are never "unschedulable": they go to backoff as errors.
+            var failed = status
+            if failed.isRejected { failed = .error(failed.message, plugin: failed.plugin) }
+            handleFailure(queued, framework: framework, status: failed, message: failed.message, diagnosis: Diagnosis(),
+                          nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+            return
+        }
+        await client.recordEvent(SchedulingEvent(
+            namespace: assumed.namespace, podName: assumed.name, type: "Normal", reason: "Scheduled", action: "Binding",
+            note: "Successfully assigned \(assumed.namespace)/\(assumed.name) to \(host)", reportingController: framework.schedulerName))
+        observer?.podScheduled(queued.podInfo.pod, nodeName: host)
+        await framework.runPostBind(state: state, pod: assumed, nodeName: host)
+    }
+
+    /// Reserve/Permit rejections become a fit error with one node; errors stay errors.
+    private func failAfterPlacement(_ queued: QueuedPodInfo, framework: ProfileFramework, status: Status, podSchedulingCycle: Int) {
+        var diagnosis = Diagnosis()
+        var message = status.message
+        if status.isRejected {
+            if let plugin = status.plugin { diagnosis.unschedulablePlugins.insert(plugin) }
+            diagnosis.nodeToStatus.absentStatus = status
+            message = FitError(podKey: queued.podInfo.key, numAllNodes: 1, diagnosis: diagnosis).message
+        }
+        handleFailure(queued, framework: framework, status: status, message: message, diagnosis: diagnosis,
+                      nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+    }
+
+    /// `handleSchedulingFailure`: requeue (unless the pod is gone or bound), nominate, report.
+    private func handleFailure(
+        _ queued: QueuedPodInfo, framework: ProfileFramework, status: Status, message: String, diagnosis: Diagnosis,
+        nominating: NominatingMode?, podSchedulingCycle: Int
+    ) {
+        let pod = queued.podInfo.pod
+        var info = queued
+        info.unschedulablePlugins = status.isRejected ? diagnosis.unschedulablePlugins : []
+        info.pendingPlugins = status.isRejected ? diagnosis.pendingPlugins : []
+        if status.isRejected, info.unschedulablePlugins.isEmpty && info.pendingPlugins.isEmpty, let plugin = status.plugin {
+            info.unschedulablePlugins.insert(plugin)
+        }
+        let latest = podStore.withLock { $0[queued.podInfo.uid] }
+        if let latest, latest.nodeName.isEmpty {
+            info.podInfo = PodInfo(latest)
+            queue.addUnschedulableIfNotPresent(info, podSchedulingCycle: podSchedulingCycle)
+        } else {
+            queue.done(uid: queued.podInfo.uid)
+        }
+        var nominatedUpdate = PodStatusPatch.NominatedNode.unchanged
+        switch nominating {
+        case .override(let node)?:
+            if node.isEmpty {
+                queue.deleteNominatedPodIfExists(uid: queued.podInfo.uid)
+                if !(pod.status?.nominatedNodeName ?? "").isEmpty { nominatedUpdate = .clear }
+            } else {
+                queue.addNominatedPod(info.podInfo, nodeName: node)
+                if pod.status?.nominatedNodeName != node { nominatedUpdate = .set(node) }
+            }
+        case .noop?, nil:
+            break
+        }
+        let reason = status.isRejected ? "Unschedulable" : "SchedulerError"
+        observer?.podFailed(pod, status: status, message: message)
+        guard latest != nil else { return }
+        let condition = PodCondition(type: "PodScheduled", status: "False", reason: reason, message: message)
+        let note = message.count > 1024 ? String(message.prefix(1020)) + " ..." : message
+        let client = self.client
+        let patch = PodStatusPatch(condition: condition, nominatedNodeName: nominatedUpdate)
+        let event = SchedulingEvent(namespace: pod.namespace, podName: pod.name, type: "Warning", reason: "FailedScheduling",
+                                    action: "Scheduling", note: note, reportingController: framework.schedulerName)
+        track {
+            await client.recordEvent(event)
+            try? await client.patchPodStatus(namespace: pod.namespace, name: pod.name, patch: patch)
+        }
+    }
+
+    /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it.
+    private func track(_ work: @escaping @Sendable () async -> Void) {
+        inFlightWork.withLock { state in
+            let id = state.next
+            state.next += 1
+            state.tasks[id] = Task { [self] in
+                await work()
+                _ = self.inFlightWork.withLock { $0.tasks.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    /// Waits until every binding cycle and status write started so far has finished.
+    public func waitForInFlightWork() async {
+        while true {
+            let tasks = inFlightWork.withLock { Array($0.tasks.values) }
+            if tasks.isEmpty { return }
+            for task in tasks { await task.value }
+        }
+    }
+
+    /// Permit's waiting pods, for plugins that allow or reject them.
+    public var permitWaitingPods: WaitingPods { waitingPods }
+
+    // MARK: Cluster events
+
+    /// Applies one informer notification to the queue, the cache and the object store.
+    public func handle(_ event: WatchEvent) {
+        guard let object = event.object else { return }
+        switch (event.type, object) {
+        case (.added, .pod(let pod)), (.modified, .pod(let pod)):
+            let old = podStore.withLock { store -> Pod? in
+                let previous = store[pod.uid]
+                store[pod.uid] = pod
+                return previous
+            }
+            if pod.isTerminal {
+                podStore.withLock { _ = $0.removeValue(forKey: pod.uid) }
+                if let old { podDeleted(old) }
+                return
+            }
+            if let old { podUpdated(old: old, new: pod) } else { podAdded(pod) }
+        case (.deleted, .pod(let pod)):
+            let old = podStore.withLock { $0.removeValue(forKey: pod.uid) }
+            podDeleted(old ?? pod)
+        case (.added, .node(let node)):
+            cache.addOrUpdateNode(node)
+            changed()
+            queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
+        case (.modified, .node(let node)):
+            cache.addOrUpdateNode(node)
+            changed()
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .updateOther, label: "NodeUpdate"), new: .node(node))
+        case (.deleted, .node(let node)):
+            cache.removeNode(named: node.metadata.name)
+            changed()
+        case (.deleted, _):
+            objects.remove(object)
+            changed()
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: Self.eventResource(object.kind), action: .delete), old: object)
+        case (.added, _), (.modified, _):
+            objects.upsert(object)
+            changed()
+            let action: ActionType = event.type == .added ? .add : .updateOther
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: Self.eventResource(object.kind), action: action), new: object)
+        case (.bookmark, _):
+            break
+        }
+    }
+
+    /// Same as ``handle(_:)`` for a node update, but with the old object so the event is precise.
+    public func nodeUpdated(old: Node, new: Node) {
+        cache.addOrUpdateNode(new)
+        changed()
+        var action: ActionType = []
+        if old.status.allocatable != new.status.allocatable { action.insert(.updateNodeAllocatable) }
+        if old.metadata.labels != new.metadata.labels { action.insert(.updateNodeLabel) }
+        if old.spec.taints != new.spec.taints || old.spec.unschedulable != new.spec.unschedulable { action.insert(.updateNodeTaint) }
+        if old.status.conditions != new.status.conditions { action.insert(.updateNodeCondition) }
+        if old.metadata.annotations != new.metadata.annotations { action.insert(.updateNodeAnnotation) }
+        guard !action.isEmpty else { return }
+        queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: action, label: "NodeUpdate"), old: .node(old), new: .node(new))
+    }
+
+    private func changed() { changes.add(1, ordering: .relaxed) }
+
+    private static func eventResource(_ kind: ObjectKind) -> EventResource {
+        switch kind {
+        case .pod: .pod
+        case .node: .node
+        case .persistentVolume: .persistentVolume
+        case .persistentVolumeClaim: .persistentVolumeClaim
+        case .storageClass: .storageClass
+        case .csiNode: .csiNode
+        case .namespace: .namespace
+        case .podDisruptionBudget: .podDisruptionBudget
+        case .priorityClass: .priorityClass
+        }
+    }
+
+    private func podAdded(_ pod: Pod) {
+        if !pod.nodeName.isEmpty {
+            cache.addPod(pod)
+            changed()
+            queue.moveAllToActiveOrBackoffQueue(.assignedPodAdd, new: .pod(pod))
+        } else if handles(pod) {
+            queue.add(pod)
+        }
+    }
+
+    private func podUpdated(old: Pod, new: Pod) {
+        switch (old.nodeName.isEmpty, new.nodeName.isEmpty) {
+        case (true, false):
+            // Bound: confirms the assumed pod (or adds one bound by someone else).
+            queue.delete(new)
+            cache.addPod(new)
+            changed()
+            queue.moveAllToActiveOrBackoffQueue(.assignedPodAdd, new: .pod(new))
+        case (false, false):
+            cache.updatePod(old: old, new: new)
+            changed()
+            var action: ActionType = []
+            if old.metadata.labels != new.metadata.labels { action.insert(.updatePodLabel) }
+            if new.isTerminating && !old.isTerminating { action.insert(.updatePodOther) }
+            if action.isEmpty { action = .updatePodOther }
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .assignedPod, action: action, label: "AssignedPodUpdate"), old: .pod(old), new: .pod(new))
+        case (true, true):
+            guard handles(new) else { return }
+            if SchedulingQueue.isPodUpdated(old: old, new: new) { changed() }
+            queue.update(old: old, new: new)
+        case (false, true):
+            // A pod cannot be unbound; treat as delete + add.
+            podDeleted(old)
+            podAdded(new)
+        }
+    }
+
+    private func podDeleted(_ pod: Pod) {
+        changed()
+        if !pod.nodeName.isEmpty || cache.nodeName(ofPodUID: pod.uid) != nil {
+            if waitingPods.reject(uid: pod.uid, message: "removed") == false {
+                cache.removePod(pod)
+            }
+            queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete, old: .pod(pod))
+        } else {
+            queue.delete(pod)
+        }
+    }
+}
+
+/// A failed status carried through `Result`.
+struct StatusFailure: Error {
+    let status: Status
+    init(_ status: Status) { self.status = status }
+}
+
+
+/// A buffer shared by parallel workers that write disjoint indices.
+struct UnsafeSendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+
+extension Scheduler {
+    /// `numFeasibleNodesToFind`, exposed for tests.
+    public static func numFeasibleNodesToFindForTesting(percentage: Int, numAllNodes: Int) -> Int {
+        numFeasibleNodesToFind(percentage: percentage, numAllNodes: numAllNodes)
+    }
+}

@@ -1,0 +1,255 @@
+import KubeAPI
+import SchedulerFramework
+import Synchronization
+
+/// The scheduler's view of nodes and of pods placed on them, including pods assumed on a node
+/// before their binding is confirmed (upstream `backend/cache`).
+///
+/// Snapshots are incremental: each cycle copies only the node infos that changed since the last one.
+public final class SchedulerCache: Sendable {
+    public struct CacheError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    private struct PodState {
+        var podInfo: PodInfo
+        var nodeName: String
+        var assumed: Bool
+    }
+
+    private struct State {
+        /// Node infos by name; an entry whose node was deleted while pods remain is a ghost (`node == nil`).
+        var nodes: [String: (info: NodeInfo, exists: Bool)] = [:]
+        var pods: [String: PodState] = [:]  // by uid
+        var tree = NodeTree()
+        var generation: Int64 = 0
+        /// Nodes changed since the last snapshot.
+        var dirty: Set<String> = []
+        /// Node set or zone order changed since the last snapshot.
+        var structureChanged = true
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    // MARK: Nodes
+
+    public func addOrUpdateNode(_ node: Node) {
+        state.withLock { state in
+            let name = node.metadata.name
+            if var entry = state.nodes[name] {
+                let oldZone = NodeTree.zoneKey(entry.info.node)
+                entry.info.setNode(node)
+                if !entry.exists || oldZone != NodeTree.zoneKey(node) {
+                    state.tree.remove(name)
+                    state.tree.add(node)
+                    state.structureChanged = true
+                }
+                entry.exists = true
+                state.nodes[name] = entry
+            } else {
+                state.nodes[name] = (NodeInfo(node: node), true)
+                state.tree.add(node)
+                state.structureChanged = true
+            }
+            touch(name, in: &state)
+        }
+    }
+
+    public func removeNode(named name: String) {
+        state.withLock { state in
+            guard var entry = state.nodes[name] else { return }
+            state.tree.remove(name)
+            state.structureChanged = true
+            if entry.info.pods.isEmpty {
+                state.nodes[name] = nil
+            } else {
+                // Pods' deletions arrive on another watch; keep them as a ghost until then.
+                entry.exists = false
+                state.nodes[name] = entry
+            }
+            state.dirty.insert(name)
+        }
+    }
+
+    public var nodeCount: Int { state.withLock { $0.tree.count } }
+
+    // MARK: Pods
+
+    /// Places `pod` on `nodeName` before its binding is confirmed (Reserve time).
+    public func assumePod(_ pod: PodInfo, nodeName: String) throws(CacheError) {
+        try state.withLock { state throws(CacheError) in
+            guard state.pods[pod.uid] == nil else {
+                throw CacheError(description: "pod \(pod.key)(\(pod.uid)) is in the cache, so can't be assumed")
+            }
+            addPodLocked(pod, nodeName: nodeName, assumed: true, in: &state)
+        }
+    }
+
+    /// Undoes ``assumePod(_:nodeName:)`` after a failed Reserve, Permit or binding.
+    public func forgetPod(_ pod: PodInfo) {
+        state.withLock { state in
+            guard let current = state.pods[pod.uid], current.assumed else { return }
+            removePodLocked(uid: pod.uid, in: &state)
+        }
+    }
+
+    public func isAssumed(uid: String) -> Bool {
+        state.withLock { $0.pods[uid]?.assumed ?? false }
+    }
+
+    /// A pod bound to a node (informer Add of an assigned pod): confirms an assumed pod, or adds it.
+    public func addPod(_ pod: Pod) {
+        let info = PodInfo(pod)
+        state.withLock { state in
+            if state.pods[info.uid] != nil { removePodLocked(uid: info.uid, in: &state) }
+            addPodLocked(info, nodeName: pod.nodeName, assumed: false, in: &state)
+        }
+    }
+
+    public func updatePod(old: Pod, new: Pod) {
+        let info = PodInfo(new)
+        state.withLock { state in
+            if state.pods[info.uid] != nil { removePodLocked(uid: info.uid, in: &state) }
+            addPodLocked(info, nodeName: new.nodeName, assumed: false, in: &state)
+        }
+    }
+
+    public func removePod(_ pod: Pod) {
+        state.withLock { state in removePodLocked(uid: pod.uid, in: &state) }
+    }
+
+    public var podCount: Int { state.withLock { $0.pods.count } }
+    public var assumedPodCount: Int { state.withLock { $0.pods.values.filter(\.assumed).count } }
+
+    /// The node a pod is on in the cache, if any.
+    public func nodeName(ofPodUID uid: String) -> String? { state.withLock { $0.pods[uid]?.nodeName } }
+
+    // MARK: Snapshot
+
+    /// Brings `snapshot` up to date, copying only the nodes that changed since it was last updated.
+    public func updateSnapshot(_ snapshot: inout Snapshot) {
+        state.withLock { state in
+            if state.structureChanged {
+                var nodes = ContiguousArray<NodeInfo>()
+                nodes.reserveCapacity(state.tree.count)
+                for name in state.tree.list() {
+                    if let entry = state.nodes[name], entry.exists { nodes.append(entry.info) }
+                }
+                snapshot.nodes = nodes
+                snapshot.package_rebuildIndexes()
+                state.structureChanged = false
+            } else if !state.dirty.isEmpty {
+                var affinityChanged = false
+                for name in state.dirty {
+                    guard let index = snapshot.indexByName[name], let entry = state.nodes[name] else { continue }
+                    let before = snapshot.nodes[index]
+                    if before.podsWithAffinity.isEmpty != entry.info.podsWithAffinity.isEmpty
+                        || before.podsWithRequiredAntiAffinity.isEmpty != entry.info.podsWithRequiredAntiAffinity.isEmpty {
+                        affinityChanged = true
+                    }
+                    snapshot.nodes[index] = entry.info
+                }
+                if affinityChanged { snapshot.package_rebuildIndexes() }
+            }
+            state.dirty.removeAll(keepingCapacity: true)
+            snapshot.generation = state.generation
+        }
+    }
+
+    /// A fresh snapshot of the whole cache.
+    public func snapshot() -> Snapshot {
+        var snapshot = Snapshot()
+        state.withLock { $0.structureChanged = true }
+        updateSnapshot(&snapshot)
+        return snapshot
+    }
+
+    // MARK: Internals
+
+    private func touch(_ name: String, in state: inout State) {
+        state.generation += 1
+        state.nodes[name]?.info.generation = state.generation
+        state.dirty.insert(name)
+    }
+
+    private func addPodLocked(_ pod: PodInfo, nodeName: String, assumed: Bool, in state: inout State) {
+        if state.nodes[nodeName] == nil {
+            // A pod on a node we have not seen (yet): keep it on a placeholder so counts stay right.
+            var placeholder = Node(metadata: ObjectMeta(name: nodeName))
+            placeholder.metadata.name = nodeName
+            state.nodes[nodeName] = (NodeInfo(node: placeholder), false)
+        }
+        state.nodes[nodeName]?.info.addPod(pod)
+        state.pods[pod.uid] = PodState(podInfo: pod, nodeName: nodeName, assumed: assumed)
+        touch(nodeName, in: &state)
+    }
+
+    private func removePodLocked(uid: String, in state: inout State) {
+        guard let current = state.pods.removeValue(forKey: uid) else { return }
+        let name = current.nodeName
+        state.nodes[name]?.info.removePod(uid: uid)
+        if let entry = state.nodes[name], !entry.exists, entry.info.pods.isEmpty {
+            state.nodes[name] = nil
+            state.dirty.insert(name)
+        } else {
+            touch(name, in: &state)
+        }
+    }
+}
+
+/// Node names grouped by zone; ``list()`` interleaves zones so a scan of any prefix spreads across
+/// zones (upstream `nodeTree`).
+struct NodeTree {
+    private var zones: [String] = []
+    private var nodesByZone: [String: [String]] = [:]
+    private(set) var count = 0
+
+    /// Region and zone labels (GA first, then the deprecated beta ones) joined like `GetZoneKey`.
+    static func zoneKey(_ node: Node) -> String {
+        let labels = node.metadata.labels ?? [:]
+        let region = labels["topology.kubernetes.io/region"] ?? labels["failure-domain.beta.kubernetes.io/region"] ?? ""
+        let zone = labels["topology.kubernetes.io/zone"] ?? labels["failure-domain.beta.kubernetes.io/zone"] ?? ""
+        if region.isEmpty && zone.isEmpty { return "" }
+        return "\(region):\u{0}:\(zone)"
+    }
+
+    mutating func add(_ node: Node) {
+        let zone = NodeTree.zoneKey(node)
+        if nodesByZone[zone] == nil {
+            zones.append(zone)
+            nodesByZone[zone] = []
+        }
+        guard nodesByZone[zone]?.contains(node.metadata.name) == false else { return }
+        nodesByZone[zone]?.append(node.metadata.name)
+        count += 1
+    }
+
+    mutating func remove(_ name: String) {
+        for zone in zones {
+            guard let index = nodesByZone[zone]?.firstIndex(of: name) else { continue }
+            nodesByZone[zone]?.remove(at: index)
+            count -= 1
+            if nodesByZone[zone]?.isEmpty == true {
+                nodesByZone[zone] = nil
+                zones.removeAll { $0 == zone }
+            }
+            return
+        }
+    }
+
+    /// Round-robin over zones: the first node of each zone, then the second of each, …
+    func list() -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(count)
+        var depth = 0
+        while result.count < count {
+            for zone in zones {
+                if let names = nodesByZone[zone], depth < names.count { result.append(names[depth]) }
+            }
+            depth += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,502 @@
+import KubeAPI
+import SchedulerFramework
+import Synchronization
+
+/// Upstream's priority queue: an active heap ordered by the QueueSort plugin, a backoff heap ordered by
+/// backoff expiry, and a map of unschedulable pods parked until a cluster event that could help them
+/// (or a timeout). Thread-safe; the scheduling loop pops while informers add, update and move pods.
+public final class SchedulingQueue: Sendable {
+    /// Events each profile's plugins registered: scheduler name → plugin → events.
+    public typealias EventRegistry = [String: [String: [ClusterEventWithHint]]]
+
+    /// Where a pod is, for tests and `simulate`.
+    public enum Location: Sendable, Equatable {
+        case active, backoff, unschedulable, gated, inFlight
+    }
+
+    public struct Configuration: Sendable {
+        public var initialBackoff: Duration = .seconds(1)
+        public var maxBackoff: Duration = .seconds(10)
+        /// Unschedulable pods are retried at the latest after this long (upstream 5 min).
+        public var maxInUnschedulablePods: Duration = .seconds(300)
+        public init() {}
+    }
+
+    private struct InFlightEvent {
+        var sequence: Int
+        var event: ClusterEvent
+        var old: KubeObject?
+        var new: KubeObject?
+    }
+
+    private struct State {
+        var active: IndexedHeap<QueuedPodInfo>
+        var backoff: IndexedHeap<(info: QueuedPodInfo, expiry: Duration)>
+        var unschedulable: [String: QueuedPodInfo] = [:]
+        /// uid → event sequence number when popped.
+        var inFlight: [String: Int] = [:]
+        var inFlightEvents: [InFlightEvent] = []
+        var eventSequence = 0
+        var schedulingCycle = 0
+        var moveRequestCycle = -1
+        /// Nominated pods: node → pods, and uid → node.
+        var nominatedByNode: [String: [PodInfo]] = [:]
+        var nominatedNodeOfPod: [String: String] = [:]
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+    private let clock: any SchedulerClock
+    private let configuration: Configuration
+    private let preEnqueue: @Sendable (PodInfo) -> Status
+    private let events: EventRegistry
+
+    /// - Parameters:
+    ///   - less: the QueueSort plugin's ordering.
+    ///   - preEnqueue: runs the pod's profile's PreEnqueue plugins; a rejection's `plugin` names the gate.
+    ///   - events: the events each profile's plugins registered, for requeueing.
+    public init(
+        clock: any SchedulerClock, configuration: Configuration = Configuration(),
+        less: @escaping @Sendable (QueuedPodInfo, QueuedPodInfo) -> Bool,
+        preEnqueue: @escaping @Sendable (PodInfo) -> Status = { _ in .success },
+        events: EventRegistry = [:]
+    ) {
+        self.clock = clock
+        self.configuration = configuration
+        self.preEnqueue = preEnqueue
+        self.events = events
+        self.state = Mutex(State(
+            active: IndexedHeap(less: less),
+            backoff: IndexedHeap(less: { lhs, rhs in
+                lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
+            })))
+    }
+
+    // MARK: Adding and removing pods
+
+    /// A new unscheduled pod (informer Add).
+    public func add(_ pod: Pod) {
+        let info = QueuedPodInfo(podInfo: PodInfo(pod), timestamp: clock.now())
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !contains(info.podInfo.key, in: state) else { return [] }
+            if let node = pod.status?.nominatedNodeName, !node.isEmpty { addNominated(info.podInfo, node: node, in: &state) }
+            return moveToActiveOrGate(info, event: "PodAdd", in: &state)
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// An update of an unscheduled pod (informer Update).
+    public func update(old: Pod, new: Pod) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let key = new.key
+            let podInfo = PodInfo(new)
+            refreshNominated(podInfo, in: &state)
+            if state.inFlight[podInfo.uid] != nil {
+                // Replayed when the in-flight attempt fails.
+                recordInFlightEvent(ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new)), old: .pod(old), new: .pod(new), in: &state)
+            }
+            if var info = state.active[key] {
+                info.podInfo = podInfo
+                state.active.upsert(info, key: key)
+                return []
+            }
+            if var entry = state.backoff[key] {
+                entry.info.podInfo = podInfo
+                state.backoff.upsert(entry, key: key)
+                return []
+            }
+            if var info = state.unschedulable[key] {
+                info.podInfo = podInfo
+                guard Self.isPodUpdated(old: old, new: new) else {
+                    state.unschedulable[key] = info
+                    return []
+                }
+                if info.gatingPlugin != nil {
+                    state.unschedulable[key] = nil
+                    return moveToActiveOrGate(info, event: "UnscheduledPodUpdate", in: &state)
+                }
+                let event = ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new), label: "UnscheduledPodUpdate")
+                let strategy = requeueStrategy(for: info, event: event, old: .pod(old), new: .pod(new))
+                guard strategy != .skip else {
+                    state.unschedulable[key] = info
+                    return []
+                }
+                state.unschedulable[key] = nil
+                return requeue(info, strategy: strategy, event: event.label, in: &state)
+            }
+            if state.inFlight[podInfo.uid] != nil { return [] }
+            // Not in any queue: treat as new.
+            let info = QueuedPodInfo(podInfo: podInfo, timestamp: clock.now())
+            return moveToActiveOrGate(info, event: "UnscheduledPodUpdate", in: &state)
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// The pod was deleted or bound by someone: forget it everywhere.
+    public func delete(_ pod: Pod) {
+        state.withLock { state in
+            let key = pod.key
+            state.active.remove(key)
+            state.backoff.remove(key)
+            state.unschedulable[key] = nil
+            removeNominated(uid: pod.uid, in: &state)
+        }
+    }
+
+    // MARK: Popping
+
+    /// Takes the highest-priority active pod, or nil when the active queue is empty.
+    public func pop() -> QueuedPodInfo? {
+        state.withLock { state in
+            guard var info = state.active.popFirst() else { return nil }
+            info.attempts += 1
+            if info.initialAttemptTimestamp == nil { info.initialAttemptTimestamp = clock.now() }
+            state.schedulingCycle += 1
+            state.inFlight[info.podInfo.uid] = state.eventSequence
+            return info
+        }
+    }
+
+    /// Waits until the active queue has a pod (or the queue is closed), then pops it.
+    public func popWaiting() async -> QueuedPodInfo? {
+        while true {
+            if let info = pop() { return info }
+            if state.withLock({ $0.closed }) { return nil }
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.closed || !state.active.isEmpty { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    /// Wakes every waiter; later `popWaiting` calls return nil once the active queue is empty.
+    public func close() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// The scheduling cycle counter (incremented by every pop).
+    public var schedulingCycle: Int { state.withLock { $0.schedulingCycle } }
+
+    /// Marks the pod's attempt finished (bound, or handed back to the queue).
+    public func done(uid: String) {
+        state.withLock { state in
+            state.inFlight[uid] = nil
+            pruneInFlightEvents(in: &state)
+        }
+    }
+
+    // MARK: After a failed attempt
+
+    /// Puts a pod whose attempt failed back: to the unschedulable map, or to backoff when an event
+    /// received during its attempt (or a move request) may have helped, or when it failed with an error.
+    public func addUnschedulableIfNotPresent(_ failed: QueuedPodInfo, podSchedulingCycle: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var info = failed
+            let uid = info.podInfo.uid
+            let sequenceAtPop = state.inFlight[uid]
+            defer {
+                state.inFlight[uid] = nil
+                pruneInFlightEvents(in: &state)
+            }
+            let key = info.podInfo.key
+            guard !contains(key, in: state) else { return [] }
+            let rejectors = info.unschedulablePlugins.union(info.pendingPlugins)
+            if rejectors.isEmpty {
+                info.consecutiveErrorsCount += 1
+            } else {
+                info.unschedulableCount += 1
+                info.consecutiveErrorsCount = 0
+            }
+            info.timestamp = clock.now()
+            if rejectors.isEmpty {
+                return requeue(info, strategy: .afterBackoff, event: "ScheduleAttemptFailure", in: &state)
+            }
+            // Replay what happened while the pod was being scheduled.
+            var best = Strategy.skip
+            if let sequenceAtPop {
+                for recorded in state.inFlightEvents where recorded.sequence > sequenceAtPop {
+                    best = max(best, requeueStrategy(for: info, event: recorded.event, old: recorded.old, new: recorded.new))
+                    if best == .immediately { break }
+                }
+            } else if state.moveRequestCycle >= podSchedulingCycle {
+                best = .afterBackoff
+            }
+            if best == .skip {
+                state.unschedulable[key] = info
+                return []
+            }
+            return requeue(info, strategy: best, event: "ScheduleAttemptFailure", in: &state)
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    // MARK: Cluster events
+
+    /// Moves unschedulable pods that `event` may help to the active or backoff queue
+    /// (`MoveAllToActiveOrBackoffQueue`).
+    public func moveAllToActiveOrBackoffQueue(_ event: ClusterEvent, old: KubeObject? = nil, new: KubeObject? = nil) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.moveRequestCycle = state.schedulingCycle
+            if !state.inFlight.isEmpty { recordInFlightEvent(event, old: old, new: new, in: &state) }
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            for (key, info) in state.unschedulable {
+                if info.gatingPlugin != nil && event != .unschedulableTimeout && event != .forceActivate { continue }
+                let strategy: Strategy = info.gatingPlugin != nil ? .afterBackoff : requeueStrategy(for: info, event: event, old: old, new: new)
+                guard strategy != .skip else { continue }
+                state.unschedulable[key] = nil
+                if info.gatingPlugin != nil {
+                    waiters += moveToActiveOrGate(info, event: event.label, in: &state)
+                } else {
+                    waiters += requeue(info, strategy: strategy, event: event.label, in: &state)
+                }
+            }
+            return waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Moves pods whose backoff has expired to the active queue.
+    public func flushBackoffQCompleted() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let now = clock.now()
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            while let first = state.backoff.peek, first.expiry <= now {
+                state.backoff.remove(first.info.podInfo.key)
+                waiters += moveToActiveOrGate(first.info, event: "BackoffComplete", in: &state)
+            }
+            return waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Retries pods parked longer than `maxInUnschedulablePods` (`flushUnschedulablePodsLeftover`).
+    public func flushUnschedulablePodsLeftover() {
+        let now = clock.now()
+        let stale = state.withLock { state in
+            state.unschedulable.values.filter { now - $0.timestamp > configuration.maxInUnschedulablePods }.map(\.podInfo.key)
+        }
+        guard !stale.isEmpty else { return }
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            for key in stale {
+                guard let info = state.unschedulable.removeValue(forKey: key) else { continue }
+                if info.gatingPlugin != nil {
+                    state.unschedulable[key] = info
+                    continue
+                }
+                waiters += requeue(info, strategy: .afterBackoff, event: "UnschedulableTimeout", in: &state)
+            }
+            return waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// When the earliest backoff expires, if any pod is backing off.
+    public func nextBackoffExpiry() -> Duration? {
+        state.withLock { $0.backoff.peek?.expiry }
+    }
+
+    // MARK: Inspection
+
+    /// Counts per sub-queue, as `scheduler_pending_pods{queue}`.
+    public func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
+        state.withLock { state in
+            let gated = state.unschedulable.values.filter { $0.gatingPlugin != nil }.count
+            return (state.active.count, state.backoff.count, state.unschedulable.count - gated, gated)
+        }
+    }
+
+    /// Where the pod with `key` is, or nil when the queue does not hold it.
+    public func location(of key: String) -> Location? {
+        state.withLock { state in
+            if state.active.contains(key) { return .active }
+            if state.backoff.contains(key) { return .backoff }
+            if let info = state.unschedulable[key] { return info.gatingPlugin != nil ? .gated : .unschedulable }
+            return nil
+        }
+    }
+
+    /// The queued entry for `key` wherever it is.
+    public func queuedPodInfo(for key: String) -> QueuedPodInfo? {
+        state.withLock { state in state.active[key] ?? state.backoff[key]?.info ?? state.unschedulable[key] }
+    }
+
+    /// Every pod the queue holds (not in flight).
+    public func allPods() -> [QueuedPodInfo] {
+        state.withLock { state in
+            state.active.elements + state.backoff.elements.map(\.info) + Array(state.unschedulable.values)
+        }
+    }
+
+    /// How long the pod backs off after its attempts so far: initial × 2^(attempts−1), capped.
+    public func backoffDuration(for info: QueuedPodInfo) -> Duration {
+        guard info.attempts > 0 else { return .zero }
+        var duration = configuration.initialBackoff
+        for _ in 1..<info.attempts {
+            duration = duration * 2
+            if duration >= configuration.maxBackoff { return configuration.maxBackoff }
+        }
+        return min(duration, configuration.maxBackoff)
+    }
+
+    // MARK: Nominated pods
+
+    /// Records that `pod` is nominated to run on `nodeName` (after preemption).
+    public func addNominatedPod(_ pod: PodInfo, nodeName: String) {
+        state.withLock { addNominated(pod, node: nodeName, in: &$0) }
+    }
+
+    public func deleteNominatedPodIfExists(uid: String) {
+        state.withLock { removeNominated(uid: uid, in: &$0) }
+    }
+
+    /// Pods nominated to `nodeName`.
+    public func nominatedPods(forNode nodeName: String) -> [PodInfo] {
+        state.withLock { $0.nominatedByNode[nodeName] ?? [] }
+    }
+
+    /// Every nomination, by node (read once per cycle, not per node).
+    public func nominatedPodsByNode() -> [String: [PodInfo]] {
+        state.withLock { $0.nominatedByNode }
+    }
+
+    public func nominatedNode(ofPodUID uid: String) -> String? {
+        state.withLock { $0.nominatedNodeOfPod[uid] }
+    }
+
+    // MARK: Internals (called with the lock held)
+
+    private enum Strategy: Int, Comparable {
+        case skip = 0, afterBackoff = 1, immediately = 2
+        static func < (lhs: Strategy, rhs: Strategy) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private func contains(_ key: String, in state: State) -> Bool {
+        state.active.contains(key) || state.backoff.contains(key) || state.unschedulable[key] != nil
+    }
+
+    /// Runs PreEnqueue; a pod that passes goes to the active queue, one that is rejected is parked as gated.
+    private func moveToActiveOrGate(_ queued: QueuedPodInfo, event: String, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+        var info = queued
+        let status = preEnqueue(info.podInfo)
+        if !status.isSuccess {
+            info.gatingPlugin = status.plugin ?? "PreEnqueue"
+            info.unschedulablePlugins.insert(info.gatingPlugin ?? "PreEnqueue")
+            state.unschedulable[info.podInfo.key] = info
+            return []
+        }
+        if let gate = info.gatingPlugin {
+            info.unschedulablePlugins.remove(gate)
+            info.gatingPlugin = nil
+        }
+        state.active.upsert(info, key: info.podInfo.key)
+        defer { state.waiters = [] }
+        return state.waiters
+    }
+
+    private func requeue(_ info: QueuedPodInfo, strategy: Strategy, event: String, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+        let expiry = info.timestamp + backoffDuration(for: info)
+        if strategy == .afterBackoff && expiry > clock.now() {
+            state.backoff.upsert((info, expiry), key: info.podInfo.key)
+            return []
+        }
+        return moveToActiveOrGate(info, event: event, in: &state)
+    }
+
+    /// `isPodWorthRequeuing`: only the hints of the plugins that rejected the pod decide.
+    private func requeueStrategy(for info: QueuedPodInfo, event: ClusterEvent, old: KubeObject?, new: KubeObject?) -> Strategy {
+        let rejectors = info.unschedulablePlugins.union(info.pendingPlugins)
+        if rejectors.isEmpty { return .afterBackoff }
+        if event.resource == .wildcard && event.action == .all { return .afterBackoff }
+        guard let pluginEvents = events[info.podInfo.pod.schedulerName] else { return .afterBackoff }
+        var result = Strategy.skip
+        for plugin in rejectors {
+            // A plugin that registered nothing is requeued by every event (upstream's wildcard default).
+            guard let registered = pluginEvents[plugin] else {
+                result = max(result, info.pendingPlugins.contains(plugin) ? .immediately : .afterBackoff)
+                continue
+            }
+            for entry in registered where event.matches(registered: entry.event) {
+                let hint = entry.hint?(info.podInfo.pod, old, new) ?? .queue
+                guard hint == .queue else { continue }
+                if info.pendingPlugins.contains(plugin) { return .immediately }
+                result = .afterBackoff
+            }
+        }
+        return result
+    }
+
+    private func recordInFlightEvent(_ event: ClusterEvent, old: KubeObject?, new: KubeObject?, in state: inout State) {
+        state.eventSequence += 1
+        state.inFlightEvents.append(InFlightEvent(sequence: state.eventSequence, event: event, old: old, new: new))
+    }
+
+    private func pruneInFlightEvents(in state: inout State) {
+        guard let oldest = state.inFlight.values.min() else {
+            state.inFlightEvents.removeAll()
+            return
+        }
+        state.inFlightEvents.removeAll { $0.sequence <= oldest }
+    }
+
+    private func addNominated(_ pod: PodInfo, node: String, in state: inout State) {
+        removeNominated(uid: pod.uid, in: &state)
+        state.nominatedByNode[node, default: []].append(pod)
+        state.nominatedNodeOfPod[pod.uid] = node
+    }
+
+    private func refreshNominated(_ pod: PodInfo, in state: inout State) {
+        let nominated = pod.pod.status?.nominatedNodeName ?? ""
+        if nominated.isEmpty {
+            if let node = state.nominatedNodeOfPod[pod.uid] {
+                // Keep the in-memory nomination but with the new pod object.
+                state.nominatedByNode[node] = (state.nominatedByNode[node] ?? []).map { $0.uid == pod.uid ? pod : $0 }
+            }
+        } else {
+            addNominated(pod, node: nominated, in: &state)
+        }
+    }
+
+    private func removeNominated(uid: String, in state: inout State) {
+        guard let node = state.nominatedNodeOfPod.removeValue(forKey: uid) else { return }
+        state.nominatedByNode[node]?.removeAll { $0.uid == uid }
+        if state.nominatedByNode[node]?.isEmpty == true { state.nominatedByNode[node] = nil }
+    }
+
+    private func podUpdateAction(old: Pod, new: Pod) -> ActionType {
+        var action: ActionType = []
+        if old.metadata.labels != new.metadata.labels { action.insert(.updatePodLabel) }
+        if old.spec.tolerations != new.spec.tolerations { action.insert(.updatePodToleration) }
+        if !(old.spec.schedulingGates ?? []).isEmpty && (new.spec.schedulingGates ?? []).isEmpty {
+            action.insert(.updatePodSchedulingGatesEliminated)
+        }
+        if PodRequests.compute(new).milliCPU < PodRequests.compute(old).milliCPU
+            || PodRequests.compute(new).memory < PodRequests.compute(old).memory {
+            action.insert(.updatePodScaleDown)
+        }
+        return action.isEmpty ? .updatePodOther : action
+    }
+
+    /// Whether an update changed anything but status and bookkeeping metadata (`isPodUpdated`).
+    static func isPodUpdated(old: Pod, new: Pod) -> Bool {
+        var lhs = old
+        var rhs = new
+        lhs.status = nil
+        rhs.status = nil
+        lhs.metadata.resourceVersion = nil
+        rhs.metadata.resourceVersion = nil
+        lhs.metadata.generation = nil
+        rhs.metadata.generation = nil
+        return lhs != rhs
+    }
+}

@@ -1,0 +1,168 @@
+import KubeAPI
+import SchedulerConfig
+import SchedulerFramework
+import SchedulerRuntime
+import Synchronization
+
+/// Where one pod ended up.
+public struct PodOutcome: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case scheduled = "Scheduled"
+        case unschedulable = "Unschedulable"
+        /// No profile serves the pod's schedulerName.
+        case ignored = "Ignored"
+        /// Held by scheduling gates.
+        case schedulingGated = "SchedulingGated"
+        /// The last attempt failed with an internal error.
+        case error = "Error"
+        /// The API server would not have admitted the pod.
+        case rejected = "Rejected"
+    }
+    public var namespace: String
+    public var name: String
+    public var node: String?
+    public var status: Status
+    public var message: String?
+}
+
+/// A pod evicted to make room for another.
+public struct PreemptedPod: Sendable, Equatable, Codable {
+    public var namespace: String
+    public var name: String
+    public var node: String
+    public var preemptor: String?
+}
+
+/// The outcome of a simulation, in the order pods were given.
+public struct SimulationResult: Sendable, Equatable {
+    public var pods: [PodOutcome]
+    public var preempted: [PreemptedPod]
+    /// Events the scheduler recorded (Scheduled, FailedScheduling, …).
+    public var events: [SchedulingEvent]
+}
+
+/// Runs the scheduler on an embedded cluster until no pending pod can make progress.
+///
+/// Deterministic for a given seed: one pod at a time, each binding finished and every resulting
+/// watch event applied before the next pod is popped; backoff runs on a simulated clock.
+public enum Simulation {
+    public static func run(
+        configuration: SchedulerConfiguration, registry: PluginRegistry, objects: [KubeObject], seed: UInt64 = 1
+    ) async throws(ConfigurationError) -> SimulationResult {
+        let (admitted, rejected) = APIServerDefaults.apply(to: objects)
+        let cluster = EmbeddedCluster()
+        let clock = SimulatedClock()
+        let observer = Recorder()
+        let scheduler = try Scheduler(configuration: configuration, registry: registry, client: cluster, clock: clock, seed: seed, observer: observer)
+
+        var pending: [Pod] = []
+        for object in admitted {
+            do {
+                try cluster.create(object)
+            } catch {
+                throw ConfigurationError("duplicate \(object.kind.rawValue) \(object.key): \(error.message)")
+            }
+            if case .pod(let pod) = object, pod.nodeName.isEmpty, !pod.isTerminal { pending.append(pod) }
+        }
+
+        let informers = Informers(client: cluster, scheduler: scheduler)
+        do {
+            try await informers.start()
+        } catch {
+            throw ConfigurationError("embedded cluster: \(error.message)")
+        }
+        await settle(scheduler: scheduler, informers: informers, cluster: cluster)
+
+        while true {
+            if let next = scheduler.queue.pop() {
+                scheduler.scheduleOne(next)
+                observer.noteAttempt(uid: next.podInfo.uid, changeCount: scheduler.changeCount)
+                await settle(scheduler: scheduler, informers: informers, cluster: cluster)
+                continue
+            }
+            guard let expiry = scheduler.queue.nextBackoffExpiry() else { break }
+            // Retrying is pointless when nothing changed since each backing-off pod last failed.
+            let backingOff = scheduler.queue.allPods().filter { scheduler.queue.location(of: $0.podInfo.key) == .backoff }
+            let current = scheduler.changeCount
+            if backingOff.allSatisfy({ observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }) { break }
+            clock.advance(to: expiry)
+            scheduler.queue.flushBackoffQCompleted()
+        }
+        informers.stop()
+        cluster.shutdown()
+
+        var outcomes: [PodOutcome] = []
+        let rejectedKeys = Set(rejected.map(\.pod.key))
+        for original in objects.compactMap(\.pod) where original.nodeName.isEmpty && !original.isTerminal {
+            let namespace = original.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+            let key = "\(namespace)/\(original.name)"
+            if rejectedKeys.contains(key), let rejection = rejected.first(where: { $0.pod.key == key }) {
+                outcomes.append(PodOutcome(namespace: namespace, name: original.name, node: nil, status: .rejected, message: rejection.message))
+                continue
+            }
+            guard let pod = cluster.pod(namespace: namespace, name: original.name) else { continue }
+            if !pod.nodeName.isEmpty {
+                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: pod.nodeName, status: .scheduled, message: nil))
+            } else if !scheduler.handles(pod) {
+                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .ignored,
+                                           message: "no profile serves schedulerName \"\(pod.schedulerName)\""))
+            } else if scheduler.queue.location(of: pod.key) == .gated {
+                let gates = (pod.spec.schedulingGates ?? []).map(\.name).joined(separator: " ")
+                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .schedulingGated,
+                                           message: "waiting for scheduling gates: [\(gates)]"))
+            } else if let failure = observer.lastFailure(uid: pod.uid) {
+                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil,
+                                           status: failure.status.isRejected ? .unschedulable : .error, message: failure.message))
+            } else {
+                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .unschedulable, message: nil))
+            }
+        }
+        return SimulationResult(pods: outcomes, preempted: observer.preempted, events: cluster.recordedEvents)
+    }
+
+    /// Waits until bindings and status writes have finished and every watch event has been applied.
+    private static func settle(scheduler: Scheduler, informers: Informers, cluster: EmbeddedCluster) async {
+        while true {
+            await scheduler.waitForInFlightWork()
+            var spins = 0
+            while informers.processedEventCount < cluster.emittedEventCount {
+                spins += 1
+                if spins < 1000 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(100)) }
+            }
+            let idle = informers.processedEventCount == cluster.emittedEventCount
+            await scheduler.waitForInFlightWork()
+            if idle && informers.processedEventCount == cluster.emittedEventCount { return }
+        }
+    }
+}
+
+/// Collects outcomes reported by the scheduler.
+final class Recorder: SchedulingObserver {
+    struct Failure {
+        var status: Status
+        var message: String
+        var changeCount: Int
+    }
+    private let state = Mutex<(failures: [String: Failure], attempts: [String: Int], preempted: [PreemptedPod])>(([:], [:], []))
+
+    func podScheduled(_ pod: Pod, nodeName: String) {
+        state.withLock { _ = $0.failures.removeValue(forKey: pod.uid) }
+    }
+
+    func podFailed(_ pod: Pod, status: Status, message: String) {
+        state.withLock { state in
+            state.failures[pod.uid] = Failure(status: status, message: message, changeCount: state.attempts[pod.uid] ?? -1)
+        }
+    }
+
+    func noteAttempt(uid: String, changeCount: Int) {
+        state.withLock { state in
+            state.attempts[uid] = changeCount
+            if state.failures[uid] != nil { state.failures[uid]?.changeCount = changeCount }
+        }
+    }
+
+    func lastFailure(uid: String) -> Failure? { state.withLock { $0.failures[uid] } }
+    func lastFailureChangeCount(uid: String) -> Int? { state.withLock { $0.failures[uid]?.changeCount } }
+    var preempted: [PreemptedPod] { state.withLock { $0.preempted } }
+}
