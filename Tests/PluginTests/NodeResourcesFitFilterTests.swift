@@ -225,3 +225,26 @@ func fitFilterStorageRequests(_ name: String, _ pod: PodBuilder, _ existing: Usa
     #expect(NodeResourcesFit.insufficientResources(PodBuilder("p").requests(cpu: "3").build(), node: node) == ["Insufficient cpu"])
     #expect(NodeResourcesFit.insufficientResources(PodBuilder("p").requests(cpu: "1").build(), node: node).isEmpty)
 }
+
+@Test func fitEventsAndHints() throws {
+    let events = try fit().eventsToRegister()
+    #expect(events.map(\.event.resource) == [.pod, .node])
+    #expect(events[0].event.action == [.delete, .updatePodScaleDown])
+    #expect(events[1].event.action == [.add, .updateNodeAllocatable])
+    let pod = PodBuilder("p").requests(cpu: "2").build()
+    // Deleting an unscheduled pod frees nothing; deleting a scheduled one may.
+    #expect(events[0].hint?(pod, .pod(PodBuilder("other").build()), nil) == .skip)
+    #expect(events[0].hint?(pod, .pod(PodBuilder("other").node("n").build()), nil) == .queue)
+    // A scheduled pod shrinking its cpu helps a pod that requests cpu.
+    let before = PodBuilder("other").node("n").requests(cpu: "3").build()
+    let after = PodBuilder("other").node("n").requests(cpu: "1").build()
+    #expect(events[0].hint?(pod, .pod(before), .pod(after)) == .queue)
+    #expect(events[0].hint?(pod, .pod(after), .pod(before)) == .skip)
+    // A node that still cannot fit the pod is skipped; a new fitting node, or more cpu, requeues.
+    let small = NodeBuilder("n").capacity(["cpu": "1", "pods": "10"]).build()
+    let large = NodeBuilder("n").capacity(["cpu": "4", "pods": "10"]).build()
+    #expect(events[1].hint?(pod, nil, .node(small)) == .skip)
+    #expect(events[1].hint?(pod, nil, .node(large)) == .queue)
+    #expect(events[1].hint?(pod, .node(small), .node(large)) == .queue)
+    #expect(events[1].hint?(pod, .node(large), .node(large)) == .skip)
+}
