@@ -5,9 +5,12 @@ import KubeAPI
 ///
 /// Decoding leaves a missing `weight` at 0; the args types then apply upstream's defaulting (0 → 1).
 public struct ResourceSpec: Codable, Sendable, Hashable {
+    /// A resource name, e.g. `cpu` or `nvidia.com/gpu`.
     public var name: String
+    /// The resource's weight in the weighted average.
     public var weight: Int64
 
+    /// A resource spec; `weight` defaults to 1.
     public init(name: String, weight: Int64 = 1) {
         self.name = name
         self.weight = weight
@@ -39,12 +42,15 @@ public struct ResourceAllocationScorer: Sendable {
         case unscored
     }
 
+    /// The configured resources, in configuration order.
     public let resources: [ResourceSpec]
+    /// Each resource's kind, resolved from its name.
     public let kinds: [Kind]
     /// `true` reads the node's real requests for cpu and memory (BalancedAllocation); `false` reads the
     /// requests with upstream's 100m/200Mi defaults (NodeResourcesFit).
     public let useRequested: Bool
 
+    /// Resolves `resources` once, for scoring with real (`useRequested`) or defaulted requests.
     public init(resources: [ResourceSpec], useRequested: Bool) {
         self.resources = resources
         self.useRequested = useRequested

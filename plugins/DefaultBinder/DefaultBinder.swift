@@ -5,6 +5,7 @@ import SchedulerFramework
 public final class DefaultBinder: BindPlugin {
     /// The registry and configuration name.
     public static let name = "DefaultBinder"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     private let handle: any FrameworkHandle

@@ -9,11 +9,14 @@ import SchedulerFramework
 public final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "NodeAffinity"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// Rejection reasons (all UnschedulableAndUnresolvable).
     public static let reasonPod = "node(s) didn't match Pod's node affinity/selector"
+    /// The profile's `addedAffinity` does not match the node.
     public static let reasonEnforced = "node(s) didn't match scheduler-enforced node affinity"
+    /// PreFilter: the required terms name no node in common.
     public static let reasonConflict = "pod affinity terms conflict"
 
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + NodeAffinity.name)
@@ -91,6 +94,7 @@ extension NodeAffinity {
         return (PreFilterResult(nodeNames: nodeNames), .success)
     }
 
+    /// The profile's added affinity first, then the pod's nodeSelector and required affinity.
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if let addedRequired, !addedRequired.matches(node.node) {
             return Status(.unschedulableAndUnresolvable, Self.reasonEnforced)

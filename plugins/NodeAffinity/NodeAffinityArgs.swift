@@ -6,10 +6,12 @@ public struct NodeAffinityArgs: PluginArgs, Equatable {
     /// Required terms every node must match, and preferred terms added to every pod's score.
     public var addedAffinity: KubeAPI.NodeAffinity?
 
+    /// Args adding `addedAffinity` to every pod of the profile.
     public init(addedAffinity: KubeAPI.NodeAffinity? = nil) {
         self.addedAffinity = addedAffinity
     }
 
+    /// No added affinity.
     public static var defaults: NodeAffinityArgs { NodeAffinityArgs() }
 
     enum CodingKeys: String, CodingKey { case addedAffinity }

@@ -5,6 +5,7 @@ import SchedulerFramework
 public final class NodeName: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "NodeName"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// The rejection reason (UnschedulableAndUnresolvable).
@@ -21,6 +22,7 @@ public final class NodeName: FilterPlugin, EnqueueExtensions {
 }
 
 extension NodeName {
+    /// UnschedulableAndUnresolvable on every node but the requested one.
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         Self.fits(pod.pod, nodeName: node.name) ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
     }

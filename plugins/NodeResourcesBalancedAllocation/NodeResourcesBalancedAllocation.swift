@@ -6,12 +6,15 @@ import SchedulerFramework
 ///
 /// Decoding applies upstream's defaulting: an empty list becomes cpu and memory, a weight of 0 becomes 1.
 public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
+    /// The resources to balance; weights must be 1.
     public var resources: [ResourceSpec]
 
+    /// Args with the given resources, taken as given (no defaulting).
     public init(resources: [ResourceSpec] = ResourceSpec.defaultResources) {
         self.resources = resources
     }
 
+    /// cpu and memory, weight 1 each.
     public static var defaults: NodeResourcesBalancedAllocationArgs { NodeResourcesBalancedAllocationArgs() }
 
     enum CodingKeys: String, CodingKey { case resources }
@@ -43,6 +46,7 @@ public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
 public final class NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin {
     /// The registry and configuration name.
     public static let name = "NodeResourcesBalancedAllocation"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + NodeResourcesBalancedAllocation.name)

@@ -6,12 +6,16 @@ import SchedulerFramework
 public final class NodeResourcesFit: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "NodeResourcesFit"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// Rejection reasons. Scalar resources use ``insufficientReason(_:)``.
     public static let reasonTooManyPods = "Too many pods"
+    /// The pod's cpu request exceeds what is left on the node.
     public static let reasonInsufficientCPU = "Insufficient cpu"
+    /// The pod's memory request exceeds what is left on the node.
     public static let reasonInsufficientMemory = "Insufficient memory"
+    /// The pod's ephemeral-storage request exceeds what is left on the node.
     public static let reasonInsufficientEphemeralStorage = "Insufficient ephemeral-storage"
 
     /// `Insufficient <resource>`.
@@ -124,6 +128,7 @@ extension NodeResourcesFit {
         }
     }
 
+    /// Stores the pod's effective request (PodInfo.request) for Filter.
     public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         state.write(
             PreFilterState(request: pod.request, ignoredResources: ignoredResources, ignoredResourceGroups: ignoredResourceGroups),
@@ -131,6 +136,7 @@ extension NodeResourcesFit {
         return (nil, .success)
     }
 
+    /// Too many pods, then cpu, memory, ephemeral-storage and scalar resources; every failure is listed.
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
@@ -155,11 +161,13 @@ extension NodeResourcesFit {
         func clone() -> any StateData { self }
     }
 
+    /// Stores the pod's request per configured resource (100m/200Mi defaults for cpu and memory).
     public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         state.write(PreScoreState(podRequests: scorer.podRequests(pod)), for: Self.preScoreKey)
         return .success
     }
 
+    /// The configured strategy's score for the node.
     public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard !scorer.resources.isEmpty else { return (0, .error("resources not found")) }
         let podRequests = state.read(Self.preScoreKey)?.podRequests ?? scorer.podRequests(pod)

@@ -13,23 +13,29 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
     public var ignoredResources: [String]
     /// Extended-resource domains (the part before `/`) whose resources the Filter does not check.
     public var ignoredResourceGroups: [String]
+    /// How Score ranks feasible nodes.
     public var scoringStrategy: ScoringStrategy
 
+    /// Args with the given values, taken as given (no defaulting).
     public init(ignoredResources: [String] = [], ignoredResourceGroups: [String] = [], scoringStrategy: ScoringStrategy = .default) {
         self.ignoredResources = ignoredResources
         self.ignoredResourceGroups = ignoredResourceGroups
         self.scoringStrategy = scoringStrategy
     }
 
+    /// LeastAllocated over cpu and memory, nothing ignored.
     public static var defaults: NodeResourcesFitArgs { NodeResourcesFitArgs() }
 
     /// How nodes are scored.
     public struct ScoringStrategy: Codable, Sendable, Equatable {
+        /// The strategy.
         public var type: ScoringStrategyType
+        /// The resources scored and their weights (1...100).
         public var resources: [ResourceSpec]
         /// Required for, and only allowed with, ``ScoringStrategyType/requestedToCapacityRatio``.
         public var requestedToCapacityRatio: RequestedToCapacityRatioParam?
 
+        /// A strategy with the given values, taken as given (no defaulting).
         public init(type: ScoringStrategyType, resources: [ResourceSpec] = ResourceSpec.defaultResources,
                     requestedToCapacityRatio: RequestedToCapacityRatioParam? = nil) {
             self.type = type
@@ -56,7 +62,9 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
 
     /// `LeastAllocated`, `MostAllocated` or `RequestedToCapacityRatio`; any other text fails validation.
     public struct ScoringStrategyType: RawRepresentable, Codable, Sendable, Hashable {
+        /// The type as written in the configuration.
         public var rawValue: String
+        /// Wraps any text; unsupported text fails ``NodeResourcesFitArgs/validate()``.
         public init(rawValue: String) { self.rawValue = rawValue }
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
@@ -66,8 +74,11 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
             try c.encode(rawValue)
         }
 
+        /// Favors nodes with more free capacity.
         public static let leastAllocated = ScoringStrategyType(rawValue: "LeastAllocated")
+        /// Favors nodes with less free capacity (bin packing).
         public static let mostAllocated = ScoringStrategyType(rawValue: "MostAllocated")
+        /// Scores utilization through a configurable broken-linear shape.
         public static let requestedToCapacityRatio = ScoringStrategyType(rawValue: "RequestedToCapacityRatio")
         /// The supported types, sorted as upstream lists them in its error.
         public static let supported: [ScoringStrategyType] = [.leastAllocated, .mostAllocated, .requestedToCapacityRatio]
@@ -75,7 +86,9 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
 
     /// The RequestedToCapacityRatio function: utilization (0...100) → score (0...10), linear between points.
     public struct RequestedToCapacityRatioParam: Codable, Sendable, Equatable {
+        /// The function's points, utilization strictly increasing.
         public var shape: [UtilizationShapePoint]
+        /// A function through `shape`.
         public init(shape: [UtilizationShapePoint]) { self.shape = shape }
 
         enum CodingKeys: String, CodingKey { case shape }
@@ -87,8 +100,11 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
 
     /// One point of the RequestedToCapacityRatio shape.
     public struct UtilizationShapePoint: Codable, Sendable, Equatable {
+        /// Utilization in percent, 0...100.
         public var utilization: Int32
+        /// Score at that utilization, 0...10 (scaled ×10 when scoring).
         public var score: Int32
+        /// A point of the shape.
         public init(utilization: Int32, score: Int32) {
             self.utilization = utilization
             self.score = score

@@ -6,6 +6,7 @@ import SchedulerFramework
 public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "NodeUnschedulable"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// The rejection reason (UnschedulableAndUnresolvable).
@@ -24,6 +25,7 @@ public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
 }
 
 extension NodeUnschedulable {
+    /// UnschedulableAndUnresolvable on a cordoned node the pod does not tolerate.
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard node.node.spec.unschedulable == true else { return .success }
         if Self.toleratesUnschedulable(pod.pod.spec.tolerations) { return .success }

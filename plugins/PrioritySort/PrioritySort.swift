@@ -5,6 +5,7 @@ import SchedulerFramework
 public final class PrioritySort: QueueSortPlugin {
     /// The registry and configuration name.
     public static let name = "PrioritySort"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// Creates the plugin; it takes no arguments.

@@ -6,6 +6,7 @@ import SchedulerFramework
 public final class SchedulingGates: PreEnqueuePlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "SchedulingGates"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// Prefix of the rejection reason; the gate names follow as Go prints a string slice (`[a b]`).

@@ -6,6 +6,7 @@ import SchedulerFramework
 public final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
     public static let name = "TaintToleration"
+    /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 
     /// The rejection reason since v1.35 (the taint itself is no longer printed).
@@ -52,6 +53,7 @@ public final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScore
 }
 
 extension TaintToleration {
+    /// UnschedulableAndUnresolvable when a NoSchedule/NoExecute taint is not tolerated.
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let taints = node.node.spec.taints, !taints.isEmpty else { return .success }
         if Self.firstUntoleratedTaint(taints, tolerations: pod.pod.spec.tolerations ?? []) == nil { return .success }
@@ -60,6 +62,7 @@ extension TaintToleration {
 }
 
 extension TaintToleration {
+    /// Keeps the tolerations that matter for PreferNoSchedule taints (effect empty or PreferNoSchedule).
     public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         state.write(PreScoreState(tolerations: Self.preferNoScheduleTolerations(pod.pod)), for: Self.preScoreKey)
         return .success
