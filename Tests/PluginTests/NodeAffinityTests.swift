@@ -279,3 +279,17 @@ func nodeAffinityArgsValidationRefusesInvalidRequiredTerms(_ bad: NodeSelectorTe
         field: "addedAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].values[0]",
         #"Invalid value: "x": for 'Gt', 'Lt' operators, the value must be an integer"#)) { try args.validate() }
 }
+
+@Test func nodeAffinityRequeuesWhenANodeStartsToMatch() throws {
+    let events = try plugin(added).eventsToRegister()
+    #expect(events.map(\.event.resource) == [.node])
+    #expect(events[0].event.action == [.add, .updateNodeLabel])
+    let pod = PodBuilder("p").nodeSelector(["disk": "ssd"]).build()
+    let matching = NodeBuilder("n").labels(["disk": "ssd", "zone": "foo"]).build()
+    let wrongZone = NodeBuilder("n").labels(["disk": "ssd", "zone": "bar"]).build()
+    let noDisk = NodeBuilder("n").labels(["zone": "foo"]).build()
+    #expect(events[0].hint?(pod, nil, .node(matching)) == .queue)
+    #expect(events[0].hint?(pod, nil, .node(wrongZone)) == .skip)
+    #expect(events[0].hint?(pod, .node(noDisk), .node(matching)) == .queue)
+    #expect(events[0].hint?(pod, .node(matching), .node(matching)) == .skip)
+}
