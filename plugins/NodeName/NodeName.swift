@@ -1,1 +1,43 @@
+import KubeAPI
 import SchedulerFramework
+
+/// Rejects every node but the one named in `spec.nodeName`, when set. Upstream's `nodename.NodeName`.
+public final class NodeName: FilterPlugin, EnqueueExtensions {
+    /// The registry and configuration name.
+    public static let name = "NodeName"
+    /// The registry name, the same as the type's static `name`.
+    public var name: String { Self.name }
+
+    /// The rejection reason (UnschedulableAndUnresolvable).
+    public static let reasonNodeNameMismatch = "node(s) didn't match the requested node name"
+
+    /// Creates the plugin; it takes no arguments.
+    public init(handle: any FrameworkHandle) {}
+
+    /// Whether `pod` may run on the node named `nodeName` (upstream's `Fits`).
+    public static func fits(_ pod: Pod, nodeName: String) -> Bool {
+        let wanted = pod.spec.nodeName ?? ""
+        return wanted.isEmpty || wanted == nodeName
+    }
+}
+
+extension NodeName {
+    /// UnschedulableAndUnresolvable on every node but the requested one.
+    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+        Self.fits(pod.pod, nodeName: node.name) ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
+    }
+}
+
+extension NodeName {
+    /// Only a newly added node with the requested name can help.
+    public func eventsToRegister() -> [ClusterEventWithHint] {
+        [
+            ClusterEventWithHint(
+                ClusterEvent(resource: .node, action: .add, label: "NodeAdd"),
+                hint: { pod, _, new in
+                    guard let node = new?.node else { return .queue }
+                    return NodeName.fits(pod, nodeName: node.metadata.name) ? .queue : .skip
+                })
+        ]
+    }
+}

@@ -1,1 +1,46 @@
+import DefaultBinderPlugin
+import NodeAffinityPlugin
+import NodeNamePlugin
+import NodeResourcesBalancedAllocationPlugin
+import NodeResourcesFitPlugin
+import NodeUnschedulablePlugin
+import PrioritySortPlugin
 import SchedulerFramework
+import SchedulingGatesPlugin
+import TaintTolerationPlugin
+
+/// The names of the in-tree plugins this package implements, in upstream's default-profile order.
+public let inTreePluginNames: [String] = [
+    SchedulingGates.name,
+    PrioritySort.name,
+    NodeUnschedulable.name,
+    NodeName.name,
+    TaintToleration.name,
+    NodeAffinity.name,
+    NodeResourcesFit.name,
+    NodeResourcesBalancedAllocation.name,
+    DefaultBinder.name,
+]
+
+/// A registry of every in-tree plugin (upstream's `plugins.NewInTreeRegistry`). Merge out-of-tree
+/// plugins into it with ``PluginRegistry/merge(_:)``.
+public func makeInTreeRegistry() -> PluginRegistry {
+    var registry = PluginRegistry()
+    do {
+        try registry.register(SchedulingGates.name) { SchedulingGates(handle: $0) }
+        try registry.register(PrioritySort.name) { PrioritySort(handle: $0) }
+        try registry.register(NodeUnschedulable.name) { NodeUnschedulable(handle: $0) }
+        try registry.register(NodeName.name) { NodeName(handle: $0) }
+        try registry.register(TaintToleration.name) { TaintToleration(handle: $0) }
+        try registry.register(NodeAffinity.name, args: NodeAffinityArgs.self) { try NodeAffinity(args: $0, handle: $1) }
+        try registry.register(NodeResourcesFit.name, args: NodeResourcesFitArgs.self) { try NodeResourcesFit(args: $0, handle: $1) }
+        try registry.register(NodeResourcesBalancedAllocation.name, args: NodeResourcesBalancedAllocationArgs.self) {
+            try NodeResourcesBalancedAllocation(args: $0, handle: $1)
+        }
+        try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
+    } catch {
+        // The names above are distinct constants: a clash is a programming error, not bad input.
+        preconditionFailure("registering in-tree plugins: \(error)")
+    }
+    return registry
+}

@@ -1,0 +1,53 @@
+import InTreePlugins
+import KubeAPI
+import NodeAffinityPlugin
+import NodeResourcesBalancedAllocationPlugin
+import NodeResourcesFitPlugin
+import SchedulerFramework
+import SchedulerTesting
+import Testing
+
+@Test func registryHoldsEveryInTreePlugin() {
+    let registry = makeInTreeRegistry()
+    #expect(registry.names == inTreePluginNames.sorted())
+    #expect(inTreePluginNames == [
+        "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
+        "NodeResourcesFit", "NodeResourcesBalancedAllocation", "DefaultBinder",
+    ])
+    let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
+    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation"])
+}
+
+@Test func registryBuildsEveryPluginWithDefaultArgs() throws {
+    let registry = makeInTreeRegistry()
+    let handle = FakeHandle()
+    for name in inTreePluginNames {
+        let entry = try #require(registry[name])
+        let plugin = try entry.make(nil, handle)
+        #expect(plugin.name == name)
+    }
+    #expect(try registry["PrioritySort"]?.make(nil, handle) is any QueueSortPlugin)
+    #expect(try registry["SchedulingGates"]?.make(nil, handle) is any PreEnqueuePlugin)
+    #expect(try registry["DefaultBinder"]?.make(nil, handle) is any BindPlugin)
+    #expect(try registry["NodeAffinity"]?.make(nil, handle) is any NormalizeScorePlugin)
+    #expect(try registry["TaintToleration"]?.make(nil, handle) is any NormalizeScorePlugin)
+    #expect(try registry["NodeResourcesFit"]?.make(nil, handle) is any PreFilterPlugin)
+    #expect(try registry["NodeResourcesBalancedAllocation"]?.make(nil, handle) is any PreScorePlugin)
+}
+
+@Test func registryDecodesAndValidatesArgs() throws {
+    let registry = makeInTreeRegistry()
+    let fit = try registry["NodeResourcesFit"]?.make(JSONArgs(#"{"scoringStrategy": {"type": "MostAllocated"}}"#), FakeHandle())
+    #expect((fit as? NodeResourcesFit)?.args.scoringStrategy.type == .mostAllocated)
+    #expect((fit as? NodeResourcesFit)?.args.scoringStrategy.resources == ResourceSpec.defaultResources)
+    #expect(throws: PluginArgsError.self) {
+        try registry["NodeResourcesFit"]?.validateArgs(JSONArgs(#"{"scoringStrategy": {"type": "Nope"}}"#))
+    }
+    #expect(throws: PluginArgsError.self) {
+        try registry["NodeResourcesBalancedAllocation"]?.validateArgs(JSONArgs(#"{"resources": [{"name": "cpu", "weight": 3}]}"#))
+    }
+    let balanced = try registry["NodeResourcesBalancedAllocation"]?.make(nil, FakeHandle())
+    #expect((balanced as? NodeResourcesBalancedAllocation)?.args == .defaults)
+    let affinity = try registry["NodeAffinity"]?.make(JSONArgs("{}"), FakeHandle())
+    #expect((affinity as? NodeAffinityPlugin.NodeAffinity)?.args.addedAffinity == nil)
+}
