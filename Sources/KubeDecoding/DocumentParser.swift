@@ -100,8 +100,9 @@ public enum DocumentParser {
         do {
             parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            // Not JSON; it may still be YAML written in flow style. Report the JSON error if it is neither.
-            if let documents = try? parseYAML(text, source: source) { return documents }
+            // Not JSON; it may still be YAML written in flow style (`{kind: Pod, …}`). Text whose first key or
+            // element is a double-quoted string is taken to be meant as JSON and gets the JSON error.
+            if !looksLikeJSON(text), let documents = try? parseYAML(text, source: source) { return documents }
             let description = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? error.localizedDescription
             try jsonFailure(description, text: text, source: source)
@@ -160,6 +161,18 @@ public enum DocumentParser {
 
     // MARK: - Helpers
 
+    /// Whether the first scalar after the opening brackets is a double-quoted string (or the text is `{}`/`[]`).
+    static func looksLikeJSON(_ text: String) -> Bool {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "{", "[", " ", "\t", "\n", "\r", "\u{FEFF}": continue
+            case "\"", "}", "]": return true
+            default: return false
+            }
+        }
+        return false
+    }
+
     /// The line and column of the `offset`-th character (counting Unicode scalars) of `text`.
     static func position(ofCharacterOffset offset: Int, in text: String) -> SourcePosition {
         var line = 1
@@ -199,10 +212,7 @@ public enum DocumentParser {
                 atLineStart = true
                 lineIndicators = 0
                 inComment = false
-                if quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") {
-                    // Quoted scalars may span lines; keep the quote state.
-                }
-                previous = byte
+                previous = byte  // Quoted scalars may span lines: the quote state is kept.
                 continue
             }
             if inComment { continue }
