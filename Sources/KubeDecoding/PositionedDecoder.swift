@@ -184,10 +184,16 @@ final class VisitedMapping {
         let lowered = key.lowercased()
         var best: (name: String, distance: Int)?
         for known in accessed.sorted() {
-            let distance = known.lowercased() == lowered ? 0 : editDistance(Array(known.lowercased()), Array(lowered))
+            let knownLowered = known.lowercased()
+            let distance = knownLowered == lowered ? 0 : editDistance(Array(knownLowered), Array(lowered))
             if distance <= 2, distance < (best?.distance ?? .max) { best = (known, distance) }
         }
-        return best?.name
+        if let best { return best.name }
+        // `leaseDurationSeconds` for `leaseDuration`: one name extends the other.
+        return accessed.sorted().first { known in
+            let knownLowered = known.lowercased()
+            return knownLowered.count >= 4 && (lowered.hasPrefix(knownLowered) || knownLowered.hasPrefix(lowered) && lowered.count >= 4)
+        }
     }
 
     private func editDistance(_ a: [Character], _ b: [Character]) -> Int {

@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeDecoding
 import Testing
+import Yams
 
 struct ScalarTypingTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -133,4 +134,3 @@ struct ScalarTypingTests {
     }
 }
 
-import Yams
