@@ -5,12 +5,14 @@ import KubeAPI
 public struct ManifestLoadResult: Sendable {
     /// One decoded object and where it was written.
     public struct Entry: Sendable {
+        /// The decoded object.
         public var object: KubeObject
         /// The file the object came from.
         public var source: String
         /// Where the object's mapping starts.
         public var position: SourcePosition?
 
+        /// Creates an entry.
         public init(object: KubeObject, source: String, position: SourcePosition?) {
             self.object = object
             self.source = source
@@ -27,6 +29,7 @@ public struct ManifestLoadResult: Sendable {
     /// `cluster.yaml:12:1: skipping Deployment "web": kind not used by the scheduler`.
     public var warnings: [String]
 
+    /// Creates a result.
     public init(entries: [Entry] = [], warnings: [String] = []) {
         self.entries = entries
         self.warnings = warnings

@@ -14,6 +14,7 @@ public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConver
     /// `LINE:COLUMN`.
     public var description: String { "\(line):\(column)" }
 
+    /// Document order.
     public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
         (lhs.line, lhs.column) < (rhs.line, rhs.column)
     }
@@ -39,11 +40,14 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
 
     /// A key and value of a mapping. Keys are strings, as in JSON (`1: x` has the key `"1"`).
     public struct Entry: Sendable {
+        /// The key.
         public var key: String
         /// Where the key was written.
         public var keyPosition: SourcePosition?
+        /// The value.
         public var value: PositionedValue
 
+        /// Creates an entry.
         public init(key: String, keyPosition: SourcePosition? = nil, value: PositionedValue) {
             self.key = key
             self.keyPosition = keyPosition
@@ -51,12 +55,14 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The typed value.
     public var content: Content
     /// Where the value starts, when it came from a parsed document.
     public var position: SourcePosition?
     /// The scalar as written (before resolution), for messages; empty for collections.
     public var text: String
 
+    /// Creates a value; `text` defaults to the canonical spelling of a scalar.
     public init(_ content: Content, position: SourcePosition? = nil, text: String? = nil) {
         self.content = content
         self.position = position
@@ -147,6 +153,7 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
         }
     }
 
+    /// A compact flow-style rendering (`{a: 1, b: ["x"]}`), for messages.
     public var description: String {
         switch content {
         case .null: "null"

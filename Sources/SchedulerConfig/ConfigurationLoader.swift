@@ -89,6 +89,7 @@ public struct ConfigurationReport: Sendable {
     /// One line per warning.
     public var warnings: [String]
 
+    /// Creates a report.
     public init(configuration: SchedulerConfiguration?, problems: [String], warnings: [String]) {
         self.configuration = configuration
         self.problems = problems
@@ -359,19 +360,26 @@ struct ConfigurationBuilder {
     mutating func validateLeaderElection(_ election: SchedulerConfiguration.LeaderElection, _ v1: V1LeaderElection?) {
         let path: [PathComponent] = [.key("leaderElection")]
         guard election.leaderElect else { return }
-        func text(_ seconds: Double) -> String { GoDuration(nanoseconds: Int64((seconds * 1e9).rounded())).description }
-        if election.leaseDurationSeconds <= 0 {
-            invalid(path + [.key("leaseDuration")], text(election.leaseDurationSeconds), "must be greater than zero")
+        // Compare the durations as written (in nanoseconds), after the same zero-means-default rule.
+        func effective(_ value: GoDuration?, _ fallbackSeconds: Int64) -> GoDuration {
+            guard let value, value.nanoseconds != 0 else { return GoDuration(seconds: fallbackSeconds) }
+            return value
         }
-        if election.renewDeadlineSeconds <= 0 {
-            invalid(path + [.key("renewDeadline")], text(election.renewDeadlineSeconds), "must be greater than zero")
+        let lease = effective(v1?.leaseDuration, 15)
+        let renew = effective(v1?.renewDeadline, 10)
+        let retry = effective(v1?.retryPeriod, 2)
+        if lease.nanoseconds <= 0 {
+            invalid(path + [.key("leaseDuration")], lease.description, "must be greater than zero")
         }
-        if election.retryPeriodSeconds <= 0 {
-            invalid(path + [.key("retryPeriod")], text(election.retryPeriodSeconds), "must be greater than zero")
+        if renew.nanoseconds <= 0 {
+            invalid(path + [.key("renewDeadline")], renew.description, "must be greater than zero")
         }
-        if election.leaseDurationSeconds <= election.renewDeadlineSeconds {
+        if retry.nanoseconds <= 0 {
+            invalid(path + [.key("retryPeriod")], retry.description, "must be greater than zero")
+        }
+        if lease <= renew {
             // Upstream reports the renew deadline as the value here.
-            invalid(path + [.key("leaseDuration")], text(election.renewDeadlineSeconds), "must be greater than `RenewDeadline`")
+            invalid(path + [.key("leaseDuration")], renew.description, "must be greater than `RenewDeadline`")
         }
         if election.resourceLock != "leases" {
             invalid(path + [.key("resourceLock")], quoted(election.resourceLock), "resourceLock value must be \"leases\"")

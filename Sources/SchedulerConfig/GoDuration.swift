@@ -12,6 +12,7 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The duration in seconds.
     public var seconds: Double { Double(nanoseconds) / 1e9 }
 
+    /// Shorter first.
     public static func < (lhs: GoDuration, rhs: GoDuration) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     /// Go's `Duration.String()`: `15s`, `1m30s`, `1.5s`, `500ms`, `0s`.
@@ -104,14 +105,14 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
             }
             let (whole, o3) = integer.multipliedReportingOverflow(by: unit)
             guard !o3, whole <= 1 << 63 else { throw overflow }
-            // The fraction, truncated to nanoseconds as Go does.
-            var fractionValue: Double = 0
+            // The fraction, computed as Go does: float64(f) * (float64(unit) / scale), truncated.
+            var fraction: UInt64 = 0
             var scale: Double = 1
             for digit in fractionDigits.prefix(18) {
-                fractionValue = fractionValue * 10 + Double((digit.asciiValue ?? 48) - 48)
+                fraction = fraction * 10 + UInt64((digit.asciiValue ?? 48) - 48)
                 scale *= 10
             }
-            let part = whole + UInt64((fractionValue / scale * Double(unit)).rounded(.towardZero))
+            let part = whole + UInt64((Double(fraction) * (Double(unit) / scale)).rounded(.towardZero))
             let (sum, o4) = total.addingReportingOverflow(part)
             guard !o4, sum <= limit else { throw overflow }
             total = sum
@@ -139,6 +140,7 @@ extension GoDuration: Decodable {
 
 /// A duration string Go's `time.ParseDuration` would refuse.
 public struct GoDurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Go's message, e.g. `time: unknown unit "x" in duration "15x"`.
     public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -266,3 +266,68 @@ struct ExtenderTests {
         ])
     }
 }
+
+struct ConfigurationRobustnessTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let sample = header + """
+    parallelism: 8
+    leaderElection:
+      leaseDuration: 15s
+      renewDeadline: 10s
+    profiles:
+    - schedulerName: a
+      plugins:
+        multiPoint:
+          enabled:
+          - name: NodeAffinity
+            weight: 4
+          disabled:
+          - name: TaintToleration
+      pluginConfig:
+      - name: NodeResourcesFit
+        args:
+          scoringStrategy:
+            type: MostAllocated
+            resources: [{name: cpu, weight: 2}]
+    - schedulerName: b
+    """
+
+    @Test func damagedConfigurationsNeverCrash() {
+        var generator = SplitMix64(state: 11)
+        let bytes = Array(Self.sample.utf8)
+        let junk: [UInt8] = Array("{}[]:-,&*!|>'\"%@` \n#?09xs.".utf8)
+        var refused = 0
+        for round in 0..<400 {
+            var damaged = bytes
+            if round % 2 == 0 {
+                damaged = Array(damaged[..<Int.random(in: 0..<damaged.count, using: &generator)])
+            } else {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    damaged[Int.random(in: 0..<damaged.count, using: &generator)] = junk.randomElement(using: &generator) ?? 0
+                }
+            }
+            let report = ConfigurationLoader.validate(contents: String(decoding: damaged, as: UTF8.self), source: "c.yaml",
+                                                      registry: TestRegistry.standard)
+            if !report.isValid {
+                refused += 1
+                #expect(!report.problems.isEmpty)
+            }
+        }
+        #expect(refused > 0)
+    }
+
+    @Test func extremeDurationsDoNotTrap() {
+        let found = problems(header + "leaderElection:\n  leaseDuration: 2562047h47m16.854775807s\n  renewDeadline: 2562047h47m16.854775807s\n")
+        #expect(found == ["config.yaml:5:18: leaderElection.leaseDuration: Invalid value: 2562047h47m16.854775807s: must be greater than `RenewDeadline`"])
+    }
+}
