@@ -107,9 +107,14 @@ public enum DocumentParser {
                 ?? error.localizedDescription
             try jsonFailure(description, text: text, source: source)
         }
-        // Valid JSON: read it again through libyaml for positions; fall back to the unpositioned tree.
-        if let documents = try? parseYAML(text, source: source), documents.count == 1 {
-            return documents
+        // Valid JSON: read it again through libyaml for positions. Duplicate keys (which JSONSerialization
+        // lets through, keeping the last) are refused as in YAML; anything else libyaml cannot read (rare
+        // escapes) falls back to the unpositioned tree.
+        do {
+            let documents = try parseYAML(text, source: source)
+            if documents.count == 1 { return documents }
+        } catch {
+            if error.problem.hasPrefix("mapping key ") { throw error }
         }
         var budget = 4 * text.utf8.count + 10_000
         return [try value(fromJSON: parsed, depth: 0, budget: &budget, source: source)]

@@ -364,3 +364,23 @@ struct ManifestLoaderTests {
         #expect(result.objects.count == 1)
     }
 }
+
+struct JSONEdgeCaseTests {
+    @Test func duplicateJSONKeysAreRefused() {
+        #expect {
+            try ManifestLoader.load(contents: #"{"apiVersion": "v1", "kind": "Node", "kind": "Pod", "metadata": {"name": "n"}}"#, source: "d.json")
+        } throws: { ($0 as? DecodeError)?.description.contains(#"mapping key "kind" already defined"#) == true }
+    }
+
+    @Test func flowStyleYAMLThatIsNotJSONStillLoads() throws {
+        let result = try ManifestLoader.load(contents: "{apiVersion: v1, kind: Node, metadata: {name: n1}}", source: "f.yaml")
+        #expect(result.objects.map(\.key) == ["n1"])
+    }
+
+    @Test func jsonEscapesAndTabsAreRead() throws {
+        let json = "{\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Node\",\n\t\"metadata\": {\"name\": \"n\\/1\", \"labels\": {\"k\": \"caf\\u00e9 \\\"q\\\"\"}}}"
+        let node = try #require(try ManifestLoader.load(contents: json, source: "e.json").objects.first?.node)
+        #expect(node.name == "n/1")
+        #expect(node.labels["k"] == "café \"q\"")
+    }
+}
