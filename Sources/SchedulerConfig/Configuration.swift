@@ -15,6 +15,15 @@ public struct SchedulerConfiguration: Sendable {
     public var delayCacheUntilActive = false
     /// Where the configuration came from (a file path, or `<built-in>`), for messages.
     public var source: String = "<built-in>"
+    /// `enableProfiling` (upstream default true).
+    public var enableProfiling = true
+    /// `enableContentionProfiling` (upstream default true when profiling is enabled).
+    public var enableContentionProfiling = true
+    /// The configured HTTP extenders, validated as upstream does. Not run yet by this scheduler.
+    public var extenders: [Extender] = []
+    /// Things that are accepted but worth telling the user (ignored extenders, args for unknown plugins, …),
+    /// one line each, prefixed with the file name.
+    public var warnings: [String] = []
 
     public init() {}
 
@@ -57,10 +66,52 @@ public struct SchedulerConfiguration: Sendable {
 
     public struct ClientConnection: Sendable, Equatable {
         public var kubeconfig = ""
+        public var acceptContentTypes = ""
         public var qps: Float = 50
         public var burst: Int = 100
         public var contentType = "application/vnd.kubernetes.protobuf"
         public init() {}
+    }
+}
+
+extension SchedulerConfiguration {
+    /// One `extenders` entry (`kubescheduler.config.k8s.io/v1` `Extender`).
+    public struct Extender: Sendable, Equatable {
+        public var urlPrefix = ""
+        public var filterVerb = ""
+        public var preemptVerb = ""
+        public var prioritizeVerb = ""
+        public var weight: Int64 = 0
+        public var bindVerb = ""
+        public var enableHTTPS = false
+        public var tlsConfig: TLSConfig?
+        /// `httpTimeout`; 0 means upstream's default of 5 s.
+        public var httpTimeoutSeconds: Double = 0
+        public var nodeCacheCapable = false
+        public var managedResources: [ManagedResource] = []
+        public var ignorable = false
+        public init() {}
+
+        public struct ManagedResource: Sendable, Equatable {
+            public var name: String
+            public var ignoredByScheduler: Bool
+            public init(name: String, ignoredByScheduler: Bool = false) {
+                self.name = name
+                self.ignoredByScheduler = ignoredByScheduler
+            }
+        }
+
+        public struct TLSConfig: Sendable, Equatable {
+            public var insecure = false
+            public var serverName = ""
+            public var certFile = ""
+            public var keyFile = ""
+            public var caFile = ""
+            public var certData: [UInt8] = []
+            public var keyData: [UInt8] = []
+            public var caData: [UInt8] = []
+            public init() {}
+        }
     }
 }
 
@@ -121,7 +172,18 @@ public struct Plugins: Sendable, Equatable {
 
 /// A configuration that cannot be used; the message names the file, the profile and the field.
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// All problems, one per line.
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Each problem on its own (upstream aggregates every validation error rather than stopping at the first).
+    public var problems: [String]
+    public init(_ message: String) {
+        self.message = message
+        self.problems = [message]
+    }
+    /// An error listing several problems.
+    public init(problems: [String]) {
+        self.problems = problems
+        self.message = problems.joined(separator: "\n")
+    }
     public var description: String { message }
 }
