@@ -79,7 +79,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeDecoding"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeDecoding", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "PluginTests",
             dependencies: ["KubeAPI", "SchedulerFramework", "SchedulerTesting", "InTreePlugins"]
@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "swift-kube-scheduler"]
+            dependencies: ["Simulator", "swift-kube-scheduler", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
         ),
     ]
 )
