@@ -13,6 +13,10 @@ let inTreePlugins = [
     "NodeAffinity",
     "TaintToleration",
     "DefaultBinder",
+    "NodePorts",
+    "ImageLocality",
+    "InterPodAffinity",
+    "PodTopologySpread",
 ]
 
 let pluginTargets: [Target] = inTreePlugins.map { name in
@@ -34,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: pluginTargets + [
         // Kubernetes API objects as Codable value types, quantities and selectors. No dependencies.
@@ -70,12 +75,22 @@ let package = Package(
             name: "Simulator",
             dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]
         ),
+        // `bench`: upstream scheduler_perf workloads (same file format), load generation and measurement.
+        .target(
+            name: "Bench",
+            dependencies: [
+                "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Workloads")]
+        ),
         // Test kit for plugin authors and our own tests: builders and a fake handle.
         .target(name: "SchedulerTesting", dependencies: ["KubeAPI", "SchedulerFramework"]),
         .executableTarget(
             name: "swift-kube-scheduler",
             dependencies: [
-                "Simulator", "SchedulerConfig", "InTreePlugins",
+                "Simulator", "Bench", "SchedulerConfig", "InTreePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,6 +108,7 @@ let package = Package(
             name: "SchedulerRuntimeTests",
             dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins"]
         ),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]),
         .testTarget(
             name: "SimulatorTests",
             dependencies: ["Simulator", "swift-kube-scheduler", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]

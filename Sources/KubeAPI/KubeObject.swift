@@ -9,6 +9,10 @@ public enum KubeObject: Sendable, Hashable {
     case storageClass(StorageClass)
     case csiNode(CSINode)
     case podDisruptionBudget(PodDisruptionBudget)
+    case service(Service)
+    case replicationController(ReplicationController)
+    case replicaSet(ReplicaSet)
+    case statefulSet(StatefulSet)
 
     public var kind: ObjectKind {
         switch self {
@@ -21,6 +25,10 @@ public enum KubeObject: Sendable, Hashable {
         case .storageClass: .storageClass
         case .csiNode: .csiNode
         case .podDisruptionBudget: .podDisruptionBudget
+        case .service: .service
+        case .replicationController: .replicationController
+        case .replicaSet: .replicaSet
+        case .statefulSet: .statefulSet
         }
     }
 
@@ -35,6 +43,10 @@ public enum KubeObject: Sendable, Hashable {
         case .storageClass(let o): o.metadata
         case .csiNode(let o): o.metadata
         case .podDisruptionBudget(let o): o.metadata
+        case .service(let o): o.metadata
+        case .replicationController(let o): o.metadata
+        case .replicaSet(let o): o.metadata
+        case .statefulSet(let o): o.metadata
         }
     }
 
@@ -66,10 +78,14 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case storageClass = "StorageClass"
     case csiNode = "CSINode"
     case podDisruptionBudget = "PodDisruptionBudget"
+    case service = "Service"
+    case replicationController = "ReplicationController"
+    case replicaSet = "ReplicaSet"
+    case statefulSet = "StatefulSet"
 
     public var isNamespaced: Bool {
         switch self {
-        case .pod, .persistentVolumeClaim, .podDisruptionBudget: true
+        case .pod, .persistentVolumeClaim, .podDisruptionBudget, .service, .replicationController, .replicaSet, .statefulSet: true
         default: false
         }
     }

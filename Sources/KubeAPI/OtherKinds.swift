@@ -172,3 +172,71 @@ public struct PodDisruptionBudgetStatus: Codable, Sendable, Hashable {
     public var disruptedPods: [String: String]?
     public var observedGeneration: Int64?
 }
+
+/// `v1.Service`: only the selector matters to the scheduler (PodTopologySpread's system defaults).
+public struct Service: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: ServiceSpec?
+    public init(metadata: ObjectMeta, selector: [String: String]?) {
+        self.apiVersion = "v1"
+        self.kind = "Service"
+        self.metadata = metadata
+        self.spec = ServiceSpec(selector: selector)
+    }
+}
+
+public struct ServiceSpec: Codable, Sendable, Hashable {
+    public var selector: [String: String]?
+    public init(selector: [String: String]?) { self.selector = selector }
+}
+
+/// `v1.ReplicationController`.
+public struct ReplicationController: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: ReplicationControllerSpec?
+}
+
+public struct ReplicationControllerSpec: Codable, Sendable, Hashable {
+    public var selector: [String: String]?
+    public var replicas: Int32?
+}
+
+/// `apps/v1` ReplicaSet and StatefulSet: the label selector of the pods they own.
+public struct ReplicaSet: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: WorkloadSpec?
+    public init(metadata: ObjectMeta, selector: LabelSelector?) {
+        self.apiVersion = "apps/v1"
+        self.kind = "ReplicaSet"
+        self.metadata = metadata
+        self.spec = WorkloadSpec(selector: selector)
+    }
+}
+
+public struct StatefulSet: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: WorkloadSpec?
+    public init(metadata: ObjectMeta, selector: LabelSelector?) {
+        self.apiVersion = "apps/v1"
+        self.kind = "StatefulSet"
+        self.metadata = metadata
+        self.spec = WorkloadSpec(selector: selector)
+    }
+}
+
+public struct WorkloadSpec: Codable, Sendable, Hashable {
+    public var selector: LabelSelector?
+    public var replicas: Int32?
+    public init(selector: LabelSelector?, replicas: Int32? = nil) {
+        self.selector = selector
+        self.replicas = replicas
+    }
+}

@@ -47,7 +47,8 @@ public struct ManifestLoadResult: Sendable {
 
 /// Loads Kubernetes manifests: multi-document YAML, JSON, `kind: List` and typed lists (`PodList`, …).
 ///
-/// Pods, Nodes, PriorityClasses, Namespaces, PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes
+/// Pods, Nodes, PriorityClasses, Namespaces, Services, ReplicationControllers, ReplicaSets, StatefulSets,
+/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes
 /// and PodDisruptionBudgets become ``KubeAPI/KubeObject``s; other kinds are skipped with a warning. Fields the
 /// scheduler does not read (status details, `managedFields`, …) are ignored, as `kubectl get -o yaml` output
 /// carries many. Any problem stops the load with one ``DecodeError`` line naming the file, position, object
@@ -128,6 +129,18 @@ public enum ManifestLoader {
         },
         "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
             .podDisruptionBudget(try decoder.decode(PodDisruptionBudget.self, from: value))
+        },
+        "Service": KindHandler(apiVersion: "v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .service(try decoder.decode(Service.self, from: value))
+        },
+        "ReplicationController": KindHandler(apiVersion: "v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .replicationController(try decoder.decode(ReplicationController.self, from: value))
+        },
+        "ReplicaSet": KindHandler(apiVersion: "apps/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .replicaSet(try decoder.decode(ReplicaSet.self, from: value))
+        },
+        "StatefulSet": KindHandler(apiVersion: "apps/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .statefulSet(try decoder.decode(StatefulSet.self, from: value))
         },
     ]
 

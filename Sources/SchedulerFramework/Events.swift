@@ -15,6 +15,10 @@ public enum EventResource: String, Sendable, Hashable, CaseIterable {
     case namespace = "Namespace"
     case podDisruptionBudget = "PodDisruptionBudget"
     case priorityClass = "PriorityClass"
+    case service = "Service"
+    case replicationController = "ReplicationController"
+    case replicaSet = "ReplicaSet"
+    case statefulSet = "StatefulSet"
     /// Matches every resource.
     case wildcard = "*"
 }

@@ -24,4 +24,10 @@ public protocol ClusterObjectLister: Sendable {
     func storageClass(named name: String) -> StorageClass?
     func csiNode(named name: String) -> CSINode?
     func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget]
+    /// Services, ReplicationControllers, ReplicaSets and StatefulSets of a namespace (the owners whose
+    /// selectors PodTopologySpread's system default constraints use).
+    func services(namespace: String) -> [Service]
+    func replicationControllers(namespace: String) -> [ReplicationController]
+    func replicaSets(namespace: String) -> [ReplicaSet]
+    func statefulSets(namespace: String) -> [StatefulSet]
 }

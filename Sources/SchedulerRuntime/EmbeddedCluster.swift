@@ -224,6 +224,10 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         case .storageClass(var o): o.metadata = meta(o.metadata, kind: .storageClass); return .storageClass(o)
         case .csiNode(var o): o.metadata = meta(o.metadata, kind: .csiNode); return .csiNode(o)
         case .podDisruptionBudget(var o): o.metadata = meta(o.metadata, kind: .podDisruptionBudget); return .podDisruptionBudget(o)
+        case .service(var o): o.metadata = meta(o.metadata, kind: .service); return .service(o)
+        case .replicationController(var o): o.metadata = meta(o.metadata, kind: .replicationController); return .replicationController(o)
+        case .replicaSet(var o): o.metadata = meta(o.metadata, kind: .replicaSet); return .replicaSet(o)
+        case .statefulSet(var o): o.metadata = meta(o.metadata, kind: .statefulSet); return .statefulSet(o)
         }
     }
 }

@@ -63,6 +63,24 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
         return nil
     }
 
+    public func services(namespace: String) -> [Service] {
+        all(.service).compactMap { if case .service(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+    }
+
+    public func replicationControllers(namespace: String) -> [ReplicationController] {
+        all(.replicationController).compactMap {
+            if case .replicationController(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+        }
+    }
+
+    public func replicaSets(namespace: String) -> [ReplicaSet] {
+        all(.replicaSet).compactMap { if case .replicaSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+    }
+
+    public func statefulSets(namespace: String) -> [StatefulSet] {
+        all(.statefulSet).compactMap { if case .statefulSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+    }
+
     public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         all(.podDisruptionBudget).compactMap {
             if case .podDisruptionBudget(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }

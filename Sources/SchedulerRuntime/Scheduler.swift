@@ -580,6 +580,10 @@ public final class Scheduler: Sendable {
         case .namespace: .namespace
         case .podDisruptionBudget: .podDisruptionBudget
         case .priorityClass: .priorityClass
+        case .service: .service
+        case .replicationController: .replicationController
+        case .replicaSet: .replicaSet
+        case .statefulSet: .statefulSet
         }
     }
 

@@ -30,6 +30,10 @@ public struct FakeObjectLister: ClusterObjectLister {
     public var storageClasses: [StorageClass]
     public var csiNodes: [CSINode]
     public var budgets: [PodDisruptionBudget]
+    public var serviceList: [Service] = []
+    public var replicationControllerList: [ReplicationController] = []
+    public var replicaSetList: [ReplicaSet] = []
+    public var statefulSetList: [StatefulSet] = []
 
     public init(
         namespaces: [Namespace] = [], priorityClasses: [PriorityClass] = [], volumes: [PersistentVolume] = [],
@@ -55,6 +59,12 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
     public func storageClass(named name: String) -> StorageClass? { storageClasses.first { $0.metadata.name == name } }
     public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
+    public func services(namespace: String) -> [Service] { serviceList.filter { ($0.metadata.namespace ?? "default") == namespace } }
+    public func replicationControllers(namespace: String) -> [ReplicationController] {
+        replicationControllerList.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
+    public func replicaSets(namespace: String) -> [ReplicaSet] { replicaSetList.filter { ($0.metadata.namespace ?? "default") == namespace } }
+    public func statefulSets(namespace: String) -> [StatefulSet] { statefulSetList.filter { ($0.metadata.namespace ?? "default") == namespace } }
     public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         budgets.filter { ($0.metadata.namespace ?? "default") == namespace }
     }

@@ -1,0 +1,2 @@
+import KubeAPI
+import SchedulerFramework
