@@ -39,6 +39,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: pluginTargets + [
         // Kubernetes API objects as Codable value types, quantities and selectors. No dependencies.
@@ -87,11 +91,40 @@ let package = Package(
         ),
         // Test kit for plugin authors and our own tests: builders and a fake handle.
         .target(name: "SchedulerTesting", dependencies: ["KubeAPI", "SchedulerFramework"]),
+        // The Kubernetes API client: kubeconfig and in-cluster config, REST over async-http-client with TLS,
+        // client-side rate limiting, list/watch, binding, status patches, events, Leases; leader election.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // `run`: the scheduler against a real API server — informers, leader election, the health/metrics
+        // endpoints (plain SwiftNIO HTTP/1.1, optionally TLS), Prometheus metrics, logging, shutdown.
+        .target(
+            name: "SchedulerServer",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "KubeClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "swift-kube-scheduler",
             dependencies: [
                 "Simulator", "Bench", "SchedulerConfig", "InTreePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SchedulerServer", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeDecoding", .product(name: "Yams", package: "Yams")]),
@@ -109,6 +142,17 @@ let package = Package(
             dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins"]
         ),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]),
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: [
+                "KubeClient", "SchedulerServer", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig", "KubeAPI",
+                "InTreePlugins",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SimulatorTests",
             dependencies: ["Simulator", "swift-kube-scheduler", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]

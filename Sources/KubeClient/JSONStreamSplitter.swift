@@ -1,0 +1,104 @@
+/// Splits a byte stream of concatenated JSON values (a watch response: one object per event, usually but not
+/// necessarily separated by newlines) into complete top-level values, whatever the chunk boundaries.
+///
+/// It tracks only nesting depth, strings and escapes; it does not validate. A value that is not an object or
+/// array at top level (a stray word) is returned up to the next whitespace so the caller can log and skip it.
+public struct JSONStreamSplitter: Sendable {
+    private var buffer: [UInt8] = []
+    private var scanIndex = 0
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var start: Int?
+    private var bareValue = false
+
+    /// The largest value accepted; a longer one is dropped (and reported as an empty value).
+    public var maximumValueSize: Int
+
+    public init(maximumValueSize: Int = 64 << 20) {
+        self.maximumValueSize = maximumValueSize
+    }
+
+    /// Bytes received but not yet part of a complete value.
+    public var pendingByteCount: Int { buffer.count - (start ?? buffer.count) }
+
+    /// Appends `bytes` and returns every value completed by them.
+    public mutating func append<Bytes: Sequence>(_ bytes: Bytes) -> [[UInt8]] where Bytes.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        var values: [[UInt8]] = []
+        var i = scanIndex
+        while i < buffer.count {
+            let byte = buffer[i]
+            if let s = start {
+                if bareValue {
+                    if Self.isWhitespace(byte) || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                        values.append(Array(buffer[s..<i]))
+                        start = nil
+                        bareValue = false
+                        continue  // rescan this byte as the start of the next value
+                    }
+                } else if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 {
+                        values.append(Array(buffer[s...i]))
+                        start = nil
+                    }
+                }
+                if let s = start, i - s > maximumValueSize {
+                    values.append([])
+                    reset()
+                    buffer.removeAll(keepingCapacity: true)
+                    scanIndex = 0
+                    return values
+                }
+            } else if !Self.isWhitespace(byte) {
+                start = i
+                if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth = 1
+                } else {
+                    bareValue = true
+                }
+            }
+            i += 1
+        }
+        // Drop consumed bytes.
+        let keepFrom = start ?? buffer.count
+        if keepFrom > 0 {
+            buffer.removeFirst(keepFrom)
+            if start != nil { start = 0 }
+        }
+        scanIndex = buffer.count
+        return values
+    }
+
+    /// Returns a trailing bare value (a stream that ended without whitespace after it), if any.
+    public mutating func finish() -> [UInt8]? {
+        defer { reset(); buffer = []; scanIndex = 0 }
+        guard let s = start, s < buffer.count else { return nil }
+        return Array(buffer[s...])
+    }
+
+    private mutating func reset() {
+        depth = 0
+        inString = false
+        escaped = false
+        start = nil
+        bareValue = false
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+}

@@ -1,0 +1,276 @@
+import AsyncHTTPClient
+import Foundation
+import KubeAPI
+import Logging
+import NIOCore
+import NIOHTTP1
+import SchedulerFramework
+import Synchronization
+
+/// ``SchedulerFramework/ClusterClient`` against a real API server, plus the Lease calls leader election
+/// needs. Lists page through collections; watches stream chunked JSON and resume where the caller says;
+/// objects that cannot be decoded are logged and skipped.
+public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
+    /// Tunables, with client-go's values by default.
+    public struct Options: Sendable {
+        /// Items per list page (`limit`).
+        public var pageSize = 500
+        /// Each watch asks the server to end it after a random time in this range (`timeoutSeconds`), as
+        /// client-go's reflector does, so connections are refreshed.
+        public var watchTimeoutSeconds: ClosedRange<Int> = 300...600
+        /// `reportingInstance` of Events is `<reportingController>-<this>` (upstream: the hostname).
+        public var eventReportingHost = ProcessInfo.processInfo.hostName
+        /// Events waiting to be sent beyond this are dropped (client-go's `maxQueuedEvents`).
+        public var maxQueuedEvents = 1000
+        public init() {}
+    }
+
+    public let rest: RESTClient
+    public let options: Options
+    private let logger: Logger
+    private let events: EventRecorder
+    private let podConditions = PodConditionCache()
+    private let skippedCount = Atomic<Int>(0)
+
+    public init(rest: RESTClient, logger: Logger, options: Options = Options()) {
+        self.rest = rest
+        self.options = options
+        self.logger = logger
+        self.events = EventRecorder(rest: rest, logger: logger, host: options.eventReportingHost, capacity: options.maxQueuedEvents)
+    }
+
+    /// Objects skipped so far because they could not be decoded.
+    public var skippedObjectCount: Int { skippedCount.load(ordering: .relaxed) }
+
+    /// Sends the Events still queued (waiting at most `timeout`), stops the event worker and closes connections.
+    public func shutdown(flushTimeout: Duration = .seconds(5)) async {
+        await events.shutdown(timeout: flushTimeout)
+        await rest.shutdown()
+    }
+
+    // MARK: List and watch
+
+    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+        let descriptor = ResourceDescriptor.of(kind)
+        var items: [KubeObject] = []
+        var continueToken: String?
+        var restarted = false
+        var usePaging = true
+        while true {
+            var query: [(String, String)] = []
+            if let selector = descriptor.fieldSelector { query.append(("fieldSelector", selector)) }
+            if usePaging { query.append(("limit", String(options.pageSize))) }
+            if let token = continueToken { query.append(("continue", token)) }
+            let response: RESTClient.Response
+            do {
+                response = try await rest.send(.GET, descriptor.path, query: query)
+            } catch let error where error.code == .gone && continueToken != nil && !restarted {
+                // The continue token expired: start over with one unpaged list (client-go's fallback).
+                logger.info("List continue token expired; relisting without paging", metadata: ["kind": "\(kind.rawValue)"])
+                items = []
+                continueToken = nil
+                restarted = true
+                usePaging = false
+                continue
+            }
+            let page = try ResourceDecoding.decodeList(kind, response.body)
+            report(page.skipped)
+            items += page.items
+            if kind == .pod { podConditions.replaceAll(page.items, first: continueToken == nil) }
+            guard let token = page.continueToken, usePaging else {
+                return ObjectList(items: items, resourceVersion: page.resourceVersion)
+            }
+            continueToken = token
+        }
+    }
+
+    public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .unbounded)
+        let task = Task { [self] in
+            do {
+                try await self.runWatch(kind, resourceVersion: resourceVersion, continuation: continuation)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func runWatch(
+        _ kind: ObjectKind, resourceVersion: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    ) async throws {
+        let descriptor = ResourceDescriptor.of(kind)
+        let timeout = Int.random(in: options.watchTimeoutSeconds)
+        var query: [(String, String)] = [
+            ("watch", "true"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", String(timeout)),
+        ]
+        if let selector = descriptor.fieldSelector { query.append(("fieldSelector", selector)) }
+        let body = try await rest.openStream(descriptor.path, query: query, headTimeout: .seconds(30))
+        logger.debug("Watch started", metadata: ["kind": "\(kind.rawValue)", "resourceVersion": "\(resourceVersion)"])
+        // The server ends the watch after `timeout`; a connection silent for much longer is dead.
+        let idleLimit = Duration.seconds(timeout + 60)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let lastByte = ActivityClock()
+            group.addTask {
+                var splitter = JSONStreamSplitter()
+                for try await buffer in body {
+                    lastByte.touch()
+                    for value in splitter.append(buffer.readableBytesView) {
+                        try Task.checkCancellation()
+                        self.deliver(kind, value, to: continuation)
+                    }
+                }
+                if let tail = splitter.finish() { self.deliver(kind, tail, to: continuation) }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .seconds(5))
+                    let idle = lastByte.idle
+                    if idle > idleLimit { throw ClusterError(.unavailable, "\(kind.rawValue) watch: no data for \(idle)") }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func deliver(_ kind: ObjectKind, _ bytes: [UInt8], to continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) {
+        guard !bytes.isEmpty else {
+            report([SkippedObject(kind: kind, key: "?", reason: "watch event larger than the limit")])
+            return
+        }
+        switch ResourceDecoding.decodeWatchFrame(kind, bytes) {
+        case .event(let event):
+            if kind == .pod, let pod = event.object?.pod { podConditions.observe(pod, deleted: event.type == .deleted) }
+            continuation.yield(event)
+        case .skipped(let skipped, let resourceVersion):
+            report([skipped])
+            if let resourceVersion, !resourceVersion.isEmpty {
+                // Keep the position so a reconnect does not replay it; nothing is applied.
+                continuation.yield(WatchEvent(type: .bookmark, object: nil, resourceVersion: resourceVersion))
+            }
+        case .failure(let error):
+            continuation.finish(throwing: error)
+        }
+    }
+
+    private func report(_ skipped: [SkippedObject]) {
+        guard !skipped.isEmpty else { return }
+        skippedCount.add(skipped.count, ordering: .relaxed)
+        for item in skipped {
+            logger.error("Skipping an object that cannot be decoded", metadata: ["kind": "\(item.kind.rawValue)", "object": "\(item.key)", "err": "\(item.reason)"])
+        }
+    }
+
+
+    // MARK: Writes
+
+    public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+        let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
+        _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
+        logger.debug("Successfully bound pod to node", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
+    }
+
+    public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+        guard let (body, condition) = podConditions.makePatch(namespace: namespace, name: name, patch: patch, now: KubeTime.now()) else {
+            return  // nothing would change
+        }
+        let path = "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/status"
+        // retry.DefaultBackoff: 4 tries, 10 ms × 5ⁿ, on conflicts and unavailability.
+        var delay = Duration.milliseconds(10)
+        var attempt = 1
+        while true {
+            do {
+                _ = try await rest.send(.PATCH, path, body: body, contentType: "application/strategic-merge-patch+json")
+                podConditions.applied(namespace: namespace, name: name, patch: patch, condition: condition)
+                return
+            } catch let error where attempt < 4 && (error.code == .conflict || error.code == .unavailable) && !Task.isCancelled {
+                attempt += 1
+                try? await Task.sleep(for: delay)
+                delay = delay * 5
+            }
+        }
+    }
+
+    public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
+        let options = DeleteOptions(preconditions: uid.isEmpty ? nil : .init(uid: uid))
+        _ = try await rest.send(.DELETE, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))", body: try Self.encode(options))
+    }
+
+    public func recordEvent(_ event: SchedulingEvent) async {
+        events.record(event)
+    }
+
+    // MARK: Leases
+
+    public func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease {
+        let response = try await rest.send(.GET, Self.leasePath(namespace, name))
+        return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(name)")
+    }
+
+    public func createLease(_ lease: Lease) async throws(ClusterError) -> Lease {
+        let namespace = lease.metadata.namespace ?? "default"
+        let response = try await rest.send(.POST, "/apis/coordination.k8s.io/v1/namespaces/\(Self.segment(namespace))/leases", body: try Self.encode(lease))
+        return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
+    }
+
+    public func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease {
+        let namespace = lease.metadata.namespace ?? "default"
+        let response = try await rest.send(.PUT, Self.leasePath(namespace, lease.metadata.name), body: try Self.encode(lease))
+        return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
+    }
+
+    private static func leasePath(_ namespace: String, _ name: String) -> String {
+        "/apis/coordination.k8s.io/v1/namespaces/\(segment(namespace))/leases/\(segment(name))"
+    }
+
+    // MARK: Helpers
+
+    /// A path segment, percent-encoded.
+    static func segment(_ text: String) -> String { RESTClient.percentEncode(text) }
+
+    static func encode<T: Encodable>(_ value: T) throws(ClusterError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            throw ClusterError(.invalid, "cannot encode \(T.self): \(error)")
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String) throws(ClusterError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw ClusterError(.invalid, "\(what): malformed response: \(ResourceDecoding.describe(error))")
+        }
+    }
+}
+
+/// The Lease operations leader election needs.
+public protocol LeaseStore: Sendable {
+    func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease
+    func createLease(_ lease: Lease) async throws(ClusterError) -> Lease
+    /// An optimistic update: fails with `conflict` when `lease.metadata.resourceVersion` is not current.
+    func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease
+}
+
+/// When a stream last delivered bytes.
+final class ActivityClock: Sendable {
+    private let origin = ContinuousClock.now
+    private let last = Atomic<Int64>(0)
+
+    func touch() {
+        let (seconds, attoseconds) = (ContinuousClock.now - origin).components
+        last.store(seconds * 1_000_000_000 + attoseconds / 1_000_000_000, ordering: .relaxed)
+    }
+
+    /// Time since the last ``touch()`` (or since creation).
+    var idle: Duration {
+        (ContinuousClock.now - origin) - .nanoseconds(last.load(ordering: .relaxed))
+    }
+}

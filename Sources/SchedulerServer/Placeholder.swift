@@ -1,0 +1,4 @@
+import NIOPosix
+import NIOSSL
+import Logging
+import KubeClient
