@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "SchedulerServer",
             dependencies: [
-                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "KubeClient",
+                "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "KubeClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -64,6 +64,7 @@ public final class LeaderElector: Sendable {
     private let logger: Logger
     private let observed = Mutex(Observed())
     private let leading = Atomic<Bool>(false)
+    private let abandoned = Atomic<Bool>(false)
     private let onNewLeader: @Sendable (String) -> Void
 
     /// - Parameter onNewLeader: called when a different holder is observed (including the first observed one).
@@ -148,9 +149,12 @@ public final class LeaderElector: Sendable {
         }
     }
 
+    /// Makes a later cancellation leave the lease to expire instead of releasing it (a crash, for tests).
+    public func abandon() { abandoned.store(true, ordering: .relaxed) }
+
     /// Runs ``release()`` in a task that does not inherit this one's cancellation.
     private func releaseDetached() async {
-        guard configuration.releaseOnCancel else {
+        guard configuration.releaseOnCancel, !abandoned.load(ordering: .relaxed) else {
             leading.store(false, ordering: .releasing)
             return
         }

@@ -4,19 +4,40 @@ import Synchronization
 
 /// List-then-watch for every kind the scheduler reads, feeding ``Scheduler/handle(_:)``.
 ///
-/// A dropped watch resumes from the last resource version it saw; `410 Gone` relists. Scheduling may
-/// start once ``waitForSync()`` returns.
+/// A watch that ends or drops resumes from the last resource version it saw (bookmarks included), after a
+/// backoff with jitter that grows with consecutive failures; `410 Gone` relists, and the relist is reconciled
+/// with what was seen before: objects that vanished are delivered as deletions, new ones as additions, changed
+/// ones as updates, unchanged ones not at all — so nothing is lost or applied twice. Scheduling may start once
+/// ``waitForSync()`` returns.
 public final class Informers: Sendable {
+    /// How informers retry.
+    public struct Options: Sendable {
+        /// Delay before reconnecting after the first failure; doubles per consecutive failure up to
+        /// `maximumBackoff`, with ±50 % jitter. A watch that ended normally reconnects after about `initialBackoff`.
+        public var initialBackoff: Duration = .milliseconds(100)
+        public var maximumBackoff: Duration = .seconds(3)
+        /// Whether ``start()`` keeps retrying a failing initial list (a real API server) instead of throwing
+        /// (the embedded cluster, where a failure is a bug).
+        public var retryInitialList = false
+        /// Told about every failed list or watch (for logs); the informers recover by themselves.
+        public var onError: (@Sendable (ObjectKind, ClusterError) -> Void)?
+        public init() {}
+    }
+
     private let client: any ClusterClient
     private let scheduler: Scheduler
     private let kinds: [ObjectKind]
+    private let options: Options
     private let processed = Atomic<Int>(0)
     private let synced = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// What each kind's informer has delivered, by key, to reconcile relists.
+    private let known = Mutex<[ObjectKind: [String: KubeObject]]>([:])
 
-    public init(client: any ClusterClient, scheduler: Scheduler, kinds: [ObjectKind] = ObjectKind.allCases) {
+    public init(client: any ClusterClient, scheduler: Scheduler, kinds: [ObjectKind] = ObjectKind.allCases, options: Options = Options()) {
         self.client = client
         self.scheduler = scheduler
+        self.options = options
         // Objects plugins look up come before pods and nodes, so the first cycle sees them.
         self.kinds = kinds.sorted { Self.order($0) < Self.order($1) }
     }
@@ -32,14 +53,24 @@ public final class Informers: Sendable {
     /// Watch events applied so far (with ``EmbeddedCluster/emittedEventCount`` a barrier for `simulate`).
     public var processedEventCount: Int { processed.load(ordering: .relaxed) }
 
+    /// Whether the initial lists are in the cache.
+    public var hasSynced: Bool { synced.withLock { $0.count >= kinds.count } }
+
     /// Lists every kind in order, applies the lists, then starts one watch task per kind.
+    ///
+    /// With ``Options/retryInitialList`` a failing list is retried with backoff until it succeeds; the call
+    /// then throws only when the task is cancelled.
     public func start() async throws(ClusterError) {
         var versions: [ObjectKind: String] = [:]
         for kind in kinds {
-            let list = try await client.list(kind)
-            for object in list.items {
-                scheduler.handle(WatchEvent(type: .added, object: object, resourceVersion: list.resourceVersion))
+            let list: ObjectList
+            if options.retryInitialList {
+                guard let listed = await listRetrying(kind) else { throw ClusterError(.unavailable, "informers stopped before syncing") }
+                list = listed
+            } else {
+                list = try await client.list(kind)
             }
+            reconcile(kind, with: list)
             versions[kind] = list.resourceVersion
         }
         for kind in kinds {
@@ -76,30 +107,102 @@ public final class Informers: Sendable {
 
     private func watchLoop(_ kind: ObjectKind, from version: String) async {
         var resourceVersion = version
-        var attempt = 0
+        var failures = 0
         while !Task.isCancelled {
             do {
                 for try await event in client.watch(kind, resourceVersion: resourceVersion) {
-                    attempt = 0
-                    if event.type != .bookmark { scheduler.handle(event) }
-                    resourceVersion = event.resourceVersion
+                    failures = 0
+                    apply(kind, event)
+                    if !event.resourceVersion.isEmpty { resourceVersion = event.resourceVersion }
                     processed.add(1, ordering: .relaxed)
                 }
                 // The stream ended: resume from where it stopped.
             } catch let error as ClusterError where error.code == .gone {
-                if let list = try? await client.list(kind) {
-                    for object in list.items {
-                        scheduler.handle(WatchEvent(type: .modified, object: object, resourceVersion: list.resourceVersion))
-                    }
-                    resourceVersion = list.resourceVersion
-                }
+                options.onError?(kind, error)
+                guard let list = await listRetrying(kind) else { return }
+                reconcile(kind, with: list)
+                resourceVersion = list.resourceVersion
+                failures = 0
             } catch {
-                attempt += 1
+                failures += 1
+                options.onError?(kind, error as? ClusterError ?? ClusterError(.unavailable, "\(error)"))
             }
             if Task.isCancelled { return }
-            // Back off with jitter before reconnecting.
-            let base = min(Double(1 << min(attempt, 5)) * 0.1, 3.0)
-            try? await Task.sleep(for: .milliseconds(Int(base * 1000 * Double.random(in: 0.5...1.5))))
+            try? await Task.sleep(for: backoff(failures))
+        }
+    }
+
+    /// Lists `kind` until it works (nil when cancelled).
+    private func listRetrying(_ kind: ObjectKind) async -> ObjectList? {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                return try await client.list(kind)
+            } catch {
+                failures += 1
+                options.onError?(kind, error)
+                try? await Task.sleep(for: backoff(failures))
+            }
+        }
+        return nil
+    }
+
+    /// `initial × 2^(failures−1)` capped, ±50 % jitter; about `initial` after a clean end.
+    private func backoff(_ failures: Int) -> Duration {
+        var delay = options.initialBackoff
+        if failures > 1 {
+            for _ in 1..<min(failures, 30) {
+                delay = delay * 2
+                if delay >= options.maximumBackoff { break }
+            }
+        }
+        delay = min(delay, options.maximumBackoff)
+        return delay * Double.random(in: 0.5...1.5)
+    }
+
+    /// Applies one watch event and remembers what it delivered.
+    private func apply(_ kind: ObjectKind, _ event: WatchEvent) {
+        guard event.type != .bookmark, let object = event.object else { return }
+        known.withLock { known in
+            switch event.type {
+            case .added, .modified: known[kind, default: [:]][object.key] = object
+            case .deleted: known[kind]?[object.key] = nil
+            case .bookmark: break
+            }
+        }
+        scheduler.handle(event)
+    }
+
+    /// Applies a (re)list as the difference from what was delivered before (client-go's `Replace`): vanished
+    /// objects are deleted, a name reused by a new object is a delete then an add, changed objects are updated.
+    private func reconcile(_ kind: ObjectKind, with list: ObjectList) {
+        let previous = known.withLock { known -> [String: KubeObject] in
+            let previous = known[kind] ?? [:]
+            var current: [String: KubeObject] = [:]
+            current.reserveCapacity(list.items.count)
+            for object in list.items { current[object.key] = object }
+            known[kind] = current
+            return previous
+        }
+        let rv = list.resourceVersion
+        var listed = Set<String>()
+        listed.reserveCapacity(list.items.count)
+        for object in list.items {
+            let key = object.key
+            listed.insert(key)
+            guard let old = previous[key] else {
+                scheduler.handle(WatchEvent(type: .added, object: object, resourceVersion: rv))
+                continue
+            }
+            if old.metadata.uid != object.metadata.uid {
+                scheduler.handle(WatchEvent(type: .deleted, object: old, resourceVersion: rv))
+                scheduler.handle(WatchEvent(type: .added, object: object, resourceVersion: rv))
+            } else if old.metadata.resourceVersion != object.metadata.resourceVersion || old != object {
+                scheduler.handle(WatchEvent(type: .modified, object: object, resourceVersion: rv))
+            }
+        }
+        for (key, old) in previous where !listed.contains(key) {
+            scheduler.handle(WatchEvent(type: .deleted, object: old, resourceVersion: rv))
         }
     }
 }

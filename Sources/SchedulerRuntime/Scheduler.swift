@@ -94,6 +94,9 @@ public final class Scheduler: Sendable {
 
     /// Schedules pods until the queue is closed (the real-cluster loop).
     public func run() async {
+        // issue4: backoff and unschedulable-leftover flushes on timers (SchedulerQueueTimers.swift).
+        let timers = startQueueFlushTimers()
+        defer { timers.cancel() }
         while !Task.isCancelled, let pod = await queue.popWaiting() {
             scheduleOne(pod)
         }

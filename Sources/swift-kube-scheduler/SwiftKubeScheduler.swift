@@ -15,7 +15,7 @@ struct SwiftKubeScheduler: AsyncParsableCommand {
         commandName: "swift-kube-scheduler",
         abstract: "A Kubernetes scheduler framework that behaves like kube-scheduler.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Config.self]
+        subcommands: [Simulate.self, Config.self, Run.self]
     )
 }
 

@@ -1,0 +1,218 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A small HTTP/1.1 server on SwiftNIO (optionally TLS): each request is read whole and handed to an async
+/// handler; a response is either a body of known length or a stream written as chunks (watches) until the
+/// stream ends — cleanly, with the terminating chunk, or abruptly by closing the connection.
+public final class HTTPServer: Sendable {
+    /// One request, with its body read.
+    public struct Request: Sendable {
+        public var method: HTTPMethod
+        /// The path, percent-decoded, without the query.
+        public var path: String
+        /// Query parameters (percent-decoded; the last of repeated names wins).
+        public var query: [String: String]
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+    }
+
+    /// What a streamed response sends next.
+    public enum Chunk: Sendable {
+        case data([UInt8])
+        /// Close the connection without ending the response (a dropped connection, for tests).
+        case abort
+    }
+
+    /// A response.
+    public struct Response: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        public var body: Body
+
+        public enum Body: Sendable {
+            case bytes([UInt8])
+            /// Chunked transfer encoding until the stream finishes.
+            case stream(AsyncStream<Chunk>)
+        }
+
+        public init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        /// A text response.
+        public static func text(_ status: HTTPResponseStatus, _ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: contentType)
+            return Response(status: status, headers: headers, body: .bytes(Array(text.utf8)))
+        }
+    }
+
+    public typealias Handler = @Sendable (Request) async -> Response
+
+    private let host: String
+    private let port: Int
+    private let tls: NIOSSLContext?
+    private let handler: Handler
+    private let logger: Logger
+    private let state = Mutex<(channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel])>((nil, nil, [:]))
+
+    /// - Parameters:
+    ///   - host: the address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
+    ///   - port: the port; 0 picks a free one (see ``start()``'s result).
+    ///   - tls: serve HTTPS with this context.
+    public init(host: String, port: Int, tls: NIOSSLContext? = nil, logger: Logger, handler: @escaping Handler) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// Binds and starts serving in the background; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let tls = self.tls
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let boundPort = server.channel.localAddress?.port ?? port
+        let task = Task { [self] in
+            do {
+                try await server.executeThenClose { inbound in
+                    await withDiscardingTaskGroup { group in
+                        do {
+                            for try await connection in inbound {
+                                group.addTask { await self.serve(connection) }
+                            }
+                        } catch {
+                            self.logger.debug("HTTP server stopped accepting", metadata: ["err": "\(error)"])
+                        }
+                    }
+                }
+            } catch {
+                self.logger.debug("HTTP server closed", metadata: ["err": "\(error)"])
+            }
+        }
+        state.withLock { state in
+            state.channel = server.channel
+            state.task = task
+        }
+        return boundPort
+    }
+
+    /// Stops accepting, closes every connection and waits for the handlers to end.
+    public func stop() async {
+        let (channel, task, connections) = state.withLock { state in
+            defer { state = (nil, nil, [:]) }
+            return (state.channel, state.task, Array(state.connections.values))
+        }
+        try? await channel?.close()
+        for connection in connections { try? await connection.close() }
+        task?.cancel()
+        await task?.value
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let id = ObjectIdentifier(connection.channel)
+        state.withLock { $0.connections[id] = connection.channel }
+        defer { _ = state.withLock { $0.connections.removeValue(forKey: id) } }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h):
+                        head = h
+                        body = []
+                    case .body(var buffer):
+                        body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                    case .end:
+                        guard let h = head else { continue }
+                        head = nil
+                        let keepOpen = try await self.respond(to: h, body: body, outbound: outbound)
+                        if !keepOpen { return }
+                    }
+                }
+            }
+        } catch {
+            logger.trace("HTTP connection ended", metadata: ["err": "\(error)"])
+        }
+    }
+
+    /// Writes the response; returns false when the connection must close.
+    private func respond(to head: HTTPRequestHead, body: [UInt8], outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws -> Bool {
+        let (path, query) = Self.split(head.uri)
+        let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body)
+        let response = await handler(request)
+        var headers = response.headers
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        switch response.body {
+        case .bytes(let bytes):
+            headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            if !bytes.isEmpty && head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+            try await outbound.write(.end(nil))
+            return keepAlive
+        case .stream(let stream):
+            headers.remove(name: "Content-Length")
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            for await chunk in stream {
+                switch chunk {
+                case .data(let bytes):
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                case .abort:
+                    return false
+                }
+            }
+            if Task.isCancelled { return false }
+            try await outbound.write(.end(nil))
+            return keepAlive
+        }
+    }
+
+    static func split(_ uri: String) -> (String, [String: String]) {
+        guard let mark = uri.firstIndex(of: "?") else { return (percentDecode(uri), [:]) }
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = percentDecode(String(parts[0]))
+            query[name] = parts.count > 1 ? percentDecode(String(parts[1])) : ""
+        }
+        return (percentDecode(String(uri[..<mark])), query)
+    }
+
+    static func percentDecode(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
