@@ -32,8 +32,8 @@ public struct RunOptions: Sendable {
     public var leaderElect: Bool
     /// This instance's leader-election identity (also in the `User-Agent`).
     public var identity: String
-    /// `--port`; 0 serves nothing.
-    public var port: Int = 10259
+    /// The port of the endpoints (`--port`); nil serves nothing (`--port 0`), 0 here picks a free port.
+    public var port: Int? = 10259
     /// `--bind-address`.
     public var bindAddress = "0.0.0.0"
     /// `--tls-cert-file` and `--tls-private-key-file`: HTTPS when both are set.
@@ -175,13 +175,13 @@ public final class SchedulerRunner: Sendable {
 
     /// Runs until shut down, aborted, or the lease is lost.
     public func run() async -> ExitReason {
-        if options.port > 0 {
+        if let port = options.port {
             do {
-                try await startServer()
+                try await startServer(port: port)
             } catch {
                 logger.error("Unable to serve the health and metrics endpoints", metadata: ["err": "\(error)"])
                 await client.shutdown(flushTimeout: .zero)
-                return .failed("serving on \(options.bindAddress):\(options.port): \(error)")
+                return .failed("serving on \(options.bindAddress):\(port): \(error)")
             }
         }
         let informers = self.informers
@@ -237,7 +237,7 @@ public final class SchedulerRunner: Sendable {
         return reason
     }
 
-    private func startServer() async throws {
+    private func startServer(port requested: Int) async throws {
         var tls: NIOSSLContext?
         if let certificate = options.tlsCertificateFile, let key = options.tlsPrivateKeyFile {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
@@ -246,7 +246,7 @@ public final class SchedulerRunner: Sendable {
             tls = try NIOSSLContext(configuration: configuration)
         }
         let endpoints = Endpoints(runner: self, configz: Configz.json(options.configuration))
-        let server = HTTPServer(host: options.bindAddress, port: options.port, tls: tls, logger: logger) { request in
+        let server = HTTPServer(host: options.bindAddress, port: requested, tls: tls, logger: logger) { request in
             endpoints.handle(request)
         }
         let bound = try await server.start()

@@ -74,7 +74,7 @@ struct Run: AsyncParsableCommand {
         let identity = BuildInfo.makeIdentity()
         var options = RunOptions(configuration: schedulerConfiguration, client: clientConfiguration, identity: identity)
         if let leaderElect { options.leaderElect = leaderElect }
-        options.port = port
+        options.port = port == 0 ? nil : port
         options.bindAddress = bindAddress
         options.tlsCertificateFile = tlsCertFile
         options.tlsPrivateKeyFile = tlsPrivateKeyFile

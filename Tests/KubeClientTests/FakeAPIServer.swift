@@ -1,0 +1,537 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import NIOHTTP1
+import SchedulerFramework
+import SchedulerServer
+import Synchronization
+
+/// An in-process Kubernetes API server on 127.0.0.1 for tests, speaking the real wire protocol over HTTP/1.1:
+/// JSON lists with `resourceVersion` and `limit`/`continue` paging, chunked watch streams (resuming from a
+/// resource version, bookmarks, `410 Gone` as an ERROR event once history is compacted), the pod binding
+/// subresource (409 for a pod already bound, being deleted or with another UID), strategic-merge status
+/// patches, pod deletion, `events.k8s.io/v1` Events and `coordination.k8s.io/v1` Leases with optimistic
+/// concurrency. Tests seed and change objects directly and inject failures.
+final class FakeAPIServer: Sendable {
+    struct Binding: Sendable, Equatable {
+        var pod: String
+        var node: String
+        /// The binder's `User-Agent` (which carries its leader-election identity).
+        var userAgent: String
+    }
+
+    struct RequestRecord: Sendable {
+        var method: HTTPMethod
+        var path: String
+        var query: [String: String]
+        var userAgent: String
+        var time: ContinuousClock.Instant
+    }
+
+    private struct HistoryEntry {
+        var resourceVersion: Int
+        var kind: ObjectKind
+        var type: String
+        var object: KubeObject
+    }
+
+    private struct Watcher {
+        var kind: ObjectKind
+        var continuation: AsyncStream<HTTPServer.Chunk>.Continuation
+    }
+
+    private struct State {
+        var objects: [ObjectKind: [String: KubeObject]] = [:]
+        var resourceVersion = 100
+        var history: [HistoryEntry] = []
+        /// Watches from a resource version below this get `410 Gone`.
+        var oldestWatchable = 0
+        var watchers: [Int: Watcher] = [:]
+        var nextWatcher = 0
+        var bindings: [Binding] = []
+        var bindAttempts: [String: Int] = [:]
+        var conflictOnce: Set<String> = []
+        var requests: [RequestRecord] = []
+        var leases: [String: Lease] = [:]
+        var events: [EventsV1Event] = []
+        var eventPatches = 0
+        var statusPatches: [(pod: String, body: String)] = []
+        var deletions: [String] = []
+        var malformedListItems: [ObjectKind: [String]] = [:]
+        var watchUnavailable = false
+        var expireContinueTokens = false
+        var leaseUpdateDelay: Duration = .zero
+    }
+
+    private let state = Mutex(State())
+    private let server: Mutex<HTTPServer?> = Mutex(nil)
+    private let portValue = Mutex<Int>(0)
+
+    /// Starts serving on an ephemeral loopback port.
+    static func start() async throws -> FakeAPIServer {
+        let fake = FakeAPIServer()
+        var logger = Logger(label: "fake-apiserver")
+        logger.logLevel = .critical
+        let server = HTTPServer(host: "127.0.0.1", port: 0, logger: logger) { request in
+            await fake.handle(request)
+        }
+        let port = try await server.start()
+        fake.server.withLock { $0 = server }
+        fake.portValue.withLock { $0 = port }
+        return fake
+    }
+
+    var port: Int { portValue.withLock { $0 } }
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() async {
+        let watchers = state.withLock { state -> [Watcher] in
+            defer { state.watchers = [:] }
+            return Array(state.watchers.values)
+        }
+        watchers.forEach { $0.continuation.finish() }
+        if let server = server.withLock({ $0 }) { await server.stop() }
+    }
+
+    // MARK: Seeding and changes (as other clients of the API server would make them)
+
+    @discardableResult
+    func create(_ object: KubeObject) -> KubeObject {
+        state.withLock { state in
+            var object = object
+            if object.kind.isNamespaced, (object.metadata.namespace ?? "").isEmpty { object = Self.with(object) { $0.namespace = "default" } }
+            if (object.metadata.uid ?? "").isEmpty { object = Self.with(object) { $0.uid = UUID().uuidString.lowercased() } }
+            return store(object, type: "ADDED", in: &state)
+        }
+    }
+
+    func createPod(_ pod: Pod) { create(.pod(pod)) }
+    func createNode(_ node: Node) { create(.node(node)) }
+
+    /// Replaces an object (as an update by another client).
+    func update(_ object: KubeObject) {
+        state.withLock { state in _ = store(object, type: "MODIFIED", in: &state) }
+    }
+
+    func delete(_ kind: ObjectKind, key: String) {
+        state.withLock { state in
+            guard let object = state.objects[kind]?.removeValue(forKey: key) else { return }
+            state.resourceVersion += 1
+            let stamped = Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
+            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: kind, type: "DELETED", object: stamped), in: &state)
+        }
+    }
+
+    /// Binds a pod as another scheduler would (no log entry in ``bindings``).
+    func bindExternally(_ key: String, node: String) {
+        state.withLock { state in
+            guard var pod = state.objects[.pod]?[key]?.pod else { return }
+            pod.spec.nodeName = node
+            _ = store(.pod(pod), type: "MODIFIED", in: &state)
+        }
+    }
+
+    func pod(_ key: String) -> Pod? { state.withLock { $0.objects[.pod]?[key]?.pod } }
+    func objects(_ kind: ObjectKind) -> [KubeObject] { state.withLock { Array(($0.objects[kind] ?? [:]).values) } }
+
+    // MARK: Failure injection
+
+    /// The next binding of `key` fails with 409 Conflict (the pod is left unbound).
+    func conflictOnNextBind(_ key: String) { state.withLock { _ = $0.conflictOnce.insert(key) } }
+
+    /// Lists of `kind` carry these raw JSON items too (they do not decode as the kind).
+    func addMalformedListItem(_ kind: ObjectKind, _ json: String) { state.withLock { $0.malformedListItems[kind, default: []].append(json) } }
+
+    /// Writes raw bytes (plus a newline) to every open watch of `kind`.
+    func injectRawWatchBytes(_ kind: ObjectKind, _ text: String) {
+        state.withLock { state in
+            for watcher in state.watchers.values where watcher.kind == kind {
+                watcher.continuation.yield(.data(Array((text + "\n").utf8)))
+            }
+        }
+    }
+
+    /// Closes every open watch connection abruptly, mid-stream (no terminating chunk).
+    func dropWatches() {
+        let watchers = state.withLock { state -> [Watcher] in
+            defer { state.watchers = [:] }
+            return Array(state.watchers.values)
+        }
+        for watcher in watchers {
+            watcher.continuation.yield(.abort)
+            watcher.continuation.finish()
+        }
+    }
+
+    /// While set, watch requests are answered `503` (events still happen and are kept in history).
+    func setWatchUnavailable(_ unavailable: Bool) { state.withLock { $0.watchUnavailable = unavailable } }
+
+    /// Forgets history: a watch from any resource version seen so far gets `410 Gone`.
+    func compactHistory() {
+        state.withLock { state in
+            state.history = []
+            state.oldestWatchable = state.resourceVersion + 1
+        }
+    }
+
+    /// Sends a BOOKMARK with the current resource version to every watch.
+    func sendBookmarks() {
+        state.withLock { state in
+            let rv = state.resourceVersion
+            for watcher in state.watchers.values {
+                let json = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"\(watcher.kind.rawValue)\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"\(rv)\"}}}\n"
+                watcher.continuation.yield(.data(Array(json.utf8)))
+            }
+        }
+    }
+
+    /// Continue tokens are reported expired (410) from now on.
+    func expireContinueTokens() { state.withLock { $0.expireContinueTokens = true } }
+
+    /// Lease updates take this long (to make renewals miss their deadline).
+    func setLeaseUpdateDelay(_ delay: Duration) { state.withLock { $0.leaseUpdateDelay = delay } }
+
+    /// Overwrites a Lease's holder (another candidate took it).
+    func stealLease(namespace: String, name: String, holder: String) {
+        state.withLock { state in
+            let key = "\(namespace)/\(name)"
+            guard var lease = state.leases[key] else { return }
+            state.resourceVersion += 1
+            lease.spec?.holderIdentity = holder
+            lease.spec?.leaseDurationSeconds = 3600
+            lease.metadata.resourceVersion = String(state.resourceVersion)
+            state.leases[key] = lease
+        }
+    }
+
+    // MARK: Inspection
+
+    var bindings: [Binding] { state.withLock { $0.bindings } }
+    func bindAttempts(_ key: String) -> Int { state.withLock { $0.bindAttempts[key] ?? 0 } }
+    var requests: [RequestRecord] { state.withLock { $0.requests } }
+    var events: [EventsV1Event] { state.withLock { $0.events } }
+    var eventPatchCount: Int { state.withLock { $0.eventPatches } }
+    var statusPatches: [(pod: String, body: String)] { state.withLock { $0.statusPatches } }
+    var deletions: [String] { state.withLock { $0.deletions } }
+    func lease(namespace: String, name: String) -> Lease? { state.withLock { $0.leases["\(namespace)/\(name)"] } }
+    var openWatchCount: Int { state.withLock { $0.watchers.count } }
+
+    /// Pods bound more than once (must always be empty).
+    var doublyBound: [String] {
+        var seen: [String: Int] = [:]
+        for binding in bindings { seen[binding.pod, default: 0] += 1 }
+        return seen.filter { $0.value > 1 }.map(\.key).sorted()
+    }
+
+    // MARK: HTTP
+
+    private func handle(_ request: HTTPServer.Request) async -> HTTPServer.Response {
+        let agent = request.headers.first(name: "User-Agent") ?? ""
+        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now)) }
+        let parts = request.path.split(separator: "/").map(String.init)
+
+        // Collections (list and watch).
+        for kind in ObjectKind.allCases where ResourceDescriptor.of(kind).path == request.path {
+            guard request.method == .GET else { return Self.status(405, "MethodNotAllowed", "method not allowed") }
+            if request.query["watch"] == "true" || request.query["watch"] == "1" { return watch(kind, request) }
+            return list(kind, request)
+        }
+        // /api/v1/namespaces/NS/pods/NAME[/binding|/status]
+        if parts.count >= 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods" {
+            let key = "\(parts[3])/\(parts[5])"
+            let sub = parts.count > 6 ? parts[6] : ""
+            switch (request.method, sub) {
+            case (.POST, "binding"): return bind(key, request, agent: agent)
+            case (.PATCH, "status"): return patchStatus(key, request)
+            case (.DELETE, ""): return deletePod(key, request)
+            case (.GET, ""):
+                guard let pod = pod(key) else { return Self.status(404, "NotFound", "pods \"\(parts[5])\" not found") }
+                return Self.json(200, Self.encode(.pod(pod)))
+            default: break
+            }
+        }
+        // Events.
+        // /apis/events.k8s.io/v1/namespaces/NS/events[/NAME]
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "events.k8s.io", parts[3] == "namespaces", parts[5] == "events" {
+            if request.method == .POST {
+                guard let event = try? JSONDecoder().decode(EventsV1Event.self, from: Data(request.body)) else {
+                    return Self.status(400, "BadRequest", "malformed event")
+                }
+                state.withLock { $0.events.append(event) }
+                return Self.json(201, request.body)
+            }
+            if request.method == .PATCH {
+                state.withLock { $0.eventPatches += 1 }
+                return Self.json(200, request.body)
+            }
+        }
+        // Leases.
+        // /apis/coordination.k8s.io/v1/namespaces/NS/leases[/NAME]
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io", parts[3] == "namespaces", parts[5] == "leases" {
+            return await lease(namespace: parts[4], name: parts.count > 6 ? parts[6] : nil, request)
+        }
+        return Self.status(404, "NotFound", "the server could not find the requested resource")
+    }
+
+    private func list(_ kind: ObjectKind, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        let limit = request.query["limit"].flatMap { Int($0) } ?? 0
+        let offset = request.query["continue"].flatMap { Int($0.split(separator: ":").last ?? "") } ?? 0
+        let (items, rv, malformed, expired) = state.withLock { state -> ([KubeObject], Int, [String], Bool) in
+            let items = (state.objects[kind] ?? [:]).values
+                .filter { Self.matchesSelector(kind, $0, request.query["fieldSelector"]) }
+                .sorted { $0.key < $1.key }
+            return (items, state.resourceVersion, state.malformedListItems[kind] ?? [], state.expireContinueTokens && request.query["continue"] != nil)
+        }
+        if expired {
+            return Self.status(410, "Expired", "The provided continue parameter is too old to display a consistent list result.")
+        }
+        var page = Array(items.dropFirst(offset))
+        var next: String?
+        if limit > 0, page.count > limit {
+            page = Array(page.prefix(limit))
+            next = "\(rv):\(offset + limit)"
+        }
+        var itemTexts = page.map { String(decoding: Self.encode($0), as: UTF8.self) }
+        if offset == 0 { itemTexts.insert(contentsOf: malformed, at: min(1, itemTexts.count)) }
+        let listKind = kind.rawValue + "List"
+        var meta = "\"resourceVersion\":\"\(rv)\""
+        if let next { meta += ",\"continue\":\"\(next)\"" }
+        let body = "{\"kind\":\"\(listKind)\",\"apiVersion\":\"v1\",\"metadata\":{\(meta)},\"items\":[\(itemTexts.joined(separator: ","))]}"
+        return Self.json(200, Array(body.utf8))
+    }
+
+    private func watch(_ kind: ObjectKind, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        let from = Int(request.query["resourceVersion"] ?? "") ?? 0
+        let selector = request.query["fieldSelector"]
+        let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
+        let outcome = state.withLock { state -> Int? in
+            if state.watchUnavailable { return -1 }
+            if from + 1 < state.oldestWatchable {
+                let status = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: \(from) (\(state.oldestWatchable - 1))\",\"reason\":\"Expired\",\"code\":410}}\n"
+                continuation.yield(.data(Array(status.utf8)))
+                continuation.finish()
+                return nil
+            }
+            for entry in state.history where entry.kind == kind && entry.resourceVersion > from {
+                if let frame = Self.frame(entry, selector: selector) { continuation.yield(.data(frame)) }
+            }
+            state.nextWatcher += 1
+            state.watchers[state.nextWatcher] = Watcher(kind: kind, continuation: continuation)
+            return state.nextWatcher
+        }
+        if outcome == -1 { return Self.status(503, "ServiceUnavailable", "watch temporarily unavailable") }
+        if let id = outcome {
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+            }
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        return HTTPServer.Response(status: .ok, headers: headers, body: .stream(stream))
+    }
+
+    private func bind(_ key: String, _ request: HTTPServer.Request, agent: String) -> HTTPServer.Response {
+        guard let binding = try? JSONDecoder().decode(KubeAPI.Binding.self, from: Data(request.body)) else {
+            return Self.status(400, "BadRequest", "malformed Binding")
+        }
+        let name = key.split(separator: "/").last.map(String.init) ?? key
+        return state.withLock { state -> HTTPServer.Response in
+            state.bindAttempts[key, default: 0] += 1
+            guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods \"\(name)\" not found") }
+            if state.conflictOnce.remove(key) != nil {
+                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": injected conflict")
+            }
+            if let uid = binding.metadata.uid, uid != pod.metadata.uid {
+                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(pod.metadata.uid ?? "")")
+            }
+            if pod.isTerminating { return Self.status(409, "Conflict", "pod \(name) is being deleted, cannot be assigned to a host") }
+            if !pod.nodeName.isEmpty {
+                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\"")
+            }
+            pod.spec.nodeName = binding.target.name
+            var status = pod.status ?? PodStatus()
+            var conditions = (status.conditions ?? []).filter { $0.type != "PodScheduled" }
+            conditions.append(PodCondition(type: "PodScheduled", status: "True"))
+            status.conditions = conditions
+            pod.status = status
+            _ = store(.pod(pod), type: "MODIFIED", in: &state)
+            state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
+            return Self.json(201, Array("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8))
+        }
+    }
+
+    private func patchStatus(_ key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        guard request.headers.first(name: "Content-Type") == "application/strategic-merge-patch+json" else {
+            return Self.status(415, "UnsupportedMediaType", "the body of the request was in an unknown format")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let status = object["status"] as? [String: Any] else {
+            return Self.status(400, "BadRequest", "malformed patch")
+        }
+        return state.withLock { state -> HTTPServer.Response in
+            guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods not found") }
+            var podStatus = pod.status ?? PodStatus()
+            if let conditions = status["conditions"] as? [[String: Any]] {
+                var current = podStatus.conditions ?? []
+                for raw in conditions {
+                    guard let data = try? JSONSerialization.data(withJSONObject: raw),
+                          let condition = try? JSONDecoder().decode(PodCondition.self, from: data) else { continue }
+                    if let index = current.firstIndex(where: { $0.type == condition.type }) { current[index] = condition } else { current.append(condition) }
+                }
+                podStatus.conditions = current
+            }
+            if status.keys.contains("nominatedNodeName") {
+                podStatus.nominatedNodeName = status["nominatedNodeName"] as? String
+            }
+            pod.status = podStatus
+            state.statusPatches.append((key, String(decoding: request.body, as: UTF8.self)))
+            let stored = store(.pod(pod), type: "MODIFIED", in: &state)
+            return Self.json(200, Self.encode(stored))
+        }
+    }
+
+    private func deletePod(_ key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        let options = try? JSONDecoder().decode(DeleteOptions.self, from: Data(request.body))
+        return state.withLock { state -> HTTPServer.Response in
+            guard let object = state.objects[.pod]?[key] else { return Self.status(404, "NotFound", "pods not found") }
+            if let uid = options?.preconditions?.uid, uid != object.metadata.uid {
+                return Self.status(409, "Conflict", "Precondition failed: UID in precondition: \(uid)")
+            }
+            state.objects[.pod]?[key] = nil
+            state.resourceVersion += 1
+            state.deletions.append(key)
+            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: .pod, type: "DELETED", object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+            return Self.json(200, Self.encode(object))
+        }
+    }
+
+    private func lease(namespace: String, name: String?, _ request: HTTPServer.Request) async -> HTTPServer.Response {
+        let delay = state.withLock { $0.leaseUpdateDelay }
+        if request.method == .PUT, delay > .zero { try? await Task.sleep(for: delay) }
+        let decoded = try? JSONDecoder().decode(Lease.self, from: Data(request.body))
+        return state.withLock { state -> HTTPServer.Response in
+            switch request.method {
+            case .GET:
+                guard let name, let lease = state.leases["\(namespace)/\(name)"] else {
+                    return Self.status(404, "NotFound", "leases.coordination.k8s.io \"\(name ?? "")\" not found")
+                }
+                return Self.json(200, Self.encodeValue(lease))
+            case .POST:
+                guard var lease = decoded else { return Self.status(400, "BadRequest", "malformed Lease") }
+                let key = "\(namespace)/\(lease.metadata.name)"
+                if state.leases[key] != nil {
+                    return Self.status(409, "AlreadyExists", "leases.coordination.k8s.io \"\(lease.metadata.name)\" already exists")
+                }
+                state.resourceVersion += 1
+                lease.metadata.namespace = namespace
+                lease.metadata.resourceVersion = String(state.resourceVersion)
+                lease.metadata.uid = UUID().uuidString.lowercased()
+                state.leases[key] = lease
+                return Self.json(201, Self.encodeValue(lease))
+            case .PUT:
+                guard let name, var lease = decoded else { return Self.status(400, "BadRequest", "malformed Lease") }
+                let key = "\(namespace)/\(name)"
+                guard let current = state.leases[key] else { return Self.status(404, "NotFound", "leases.coordination.k8s.io \"\(name)\" not found") }
+                guard lease.metadata.resourceVersion == current.metadata.resourceVersion else {
+                    return Self.status(409, "Conflict", "Operation cannot be fulfilled on leases.coordination.k8s.io \"\(name)\": the object has been modified; please apply your changes to the latest version and try again")
+                }
+                state.resourceVersion += 1
+                lease.metadata.resourceVersion = String(state.resourceVersion)
+                lease.metadata.uid = current.metadata.uid
+                state.leases[key] = lease
+                return Self.json(200, Self.encodeValue(lease))
+            default:
+                return Self.status(405, "MethodNotAllowed", "method not allowed")
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    private func store(_ object: KubeObject, type: String, in state: inout State) -> KubeObject {
+        state.resourceVersion += 1
+        let stamped = Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
+        state.objects[object.kind, default: [:]][stamped.key] = stamped
+        emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: object.kind, type: type, object: stamped), in: &state)
+        return stamped
+    }
+
+    private func emit(_ entry: HistoryEntry, in state: inout State) {
+        state.history.append(entry)
+        for watcher in state.watchers.values where watcher.kind == entry.kind {
+            // The selector of pod watches is always upstream's (non-terminal pods).
+            if let frame = Self.frame(entry, selector: ResourceDescriptor.of(entry.kind).fieldSelector) {
+                watcher.continuation.yield(.data(frame))
+            }
+        }
+    }
+
+    /// A watch frame; a pod that stopped matching the selector is sent as DELETED, as the API server does.
+    private static func frame(_ entry: HistoryEntry, selector: String?) -> [UInt8]? {
+        var type = entry.type
+        if !matchesSelector(entry.kind, entry.object, selector) {
+            guard type == "MODIFIED" else { return nil }
+            type = "DELETED"
+        }
+        return Array("{\"type\":\"\(type)\",\"object\":".utf8) + encode(entry.object) + Array("}\n".utf8)
+    }
+
+    private static func matchesSelector(_ kind: ObjectKind, _ object: KubeObject, _ selector: String?) -> Bool {
+        guard kind == .pod, let selector, selector.contains("status.phase!=") else { return true }
+        return !(object.pod?.isTerminal ?? false)
+    }
+
+    static func with(_ object: KubeObject, _ change: (inout ObjectMeta) -> Void) -> KubeObject {
+        switch object {
+        case .pod(var o): change(&o.metadata); return .pod(o)
+        case .node(var o): change(&o.metadata); return .node(o)
+        case .priorityClass(var o): change(&o.metadata); return .priorityClass(o)
+        case .namespace(var o): change(&o.metadata); return .namespace(o)
+        case .persistentVolume(var o): change(&o.metadata); return .persistentVolume(o)
+        case .persistentVolumeClaim(var o): change(&o.metadata); return .persistentVolumeClaim(o)
+        case .storageClass(var o): change(&o.metadata); return .storageClass(o)
+        case .csiNode(var o): change(&o.metadata); return .csiNode(o)
+        case .podDisruptionBudget(var o): change(&o.metadata); return .podDisruptionBudget(o)
+        case .service(var o): change(&o.metadata); return .service(o)
+        case .replicationController(var o): change(&o.metadata); return .replicationController(o)
+        case .replicaSet(var o): change(&o.metadata); return .replicaSet(o)
+        case .statefulSet(var o): change(&o.metadata); return .statefulSet(o)
+        }
+    }
+
+    static func encode(_ object: KubeObject) -> [UInt8] {
+        switch object {
+        case .pod(let o): encodeValue(o)
+        case .node(let o): encodeValue(o)
+        case .priorityClass(let o): encodeValue(o)
+        case .namespace(let o): encodeValue(o)
+        case .persistentVolume(let o): encodeValue(o)
+        case .persistentVolumeClaim(let o): encodeValue(o)
+        case .storageClass(let o): encodeValue(o)
+        case .csiNode(let o): encodeValue(o)
+        case .podDisruptionBudget(let o): encodeValue(o)
+        case .service(let o): encodeValue(o)
+        case .replicationController(let o): encodeValue(o)
+        case .replicaSet(let o): encodeValue(o)
+        case .statefulSet(let o): encodeValue(o)
+        }
+    }
+
+    static func encodeValue<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+    }
+
+    static func json(_ code: Int, _ body: [UInt8]) -> HTTPServer.Response {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        return HTTPServer.Response(status: HTTPResponseStatus(statusCode: code), headers: headers, body: .bytes(body))
+    }
+
+    static func status(_ code: Int, _ reason: String, _ message: String) -> HTTPServer.Response {
+        let status = APIStatus(status: "Failure", message: message, reason: reason, code: code)
+        return json(code, encodeValue(status))
+    }
+}
