@@ -29,6 +29,8 @@ public struct ClientConfiguration: Sendable, Equatable {
     public var userAgent = "swift-kube-scheduler"
     /// Timeout of a non-watch request, from sending to the end of the response body.
     public var requestTimeout: Duration = .seconds(60)
+    /// How long to keep trying to establish a connection (TCP and TLS) before a request fails.
+    public var connectTimeout: Duration = .seconds(10)
     /// Where the configuration came from, for messages (`/home/me/.kube/config`, `in-cluster`).
     public var source = ""
 

@@ -1,8 +1,8 @@
 /// Splits a byte stream of concatenated JSON values (a watch response: one object per event, usually but not
 /// necessarily separated by newlines) into complete top-level values, whatever the chunk boundaries.
 ///
-/// It tracks only nesting depth, strings and escapes; it does not validate. A value that is not an object or
-/// array at top level (a stray word) is returned up to the next whitespace so the caller can log and skip it.
+/// It tracks only nesting depth, strings and escapes; it does not validate. Text that is not an object or
+/// array at top level (garbage) is returned up to the end of its line, so the caller can log and skip it.
 public struct JSONStreamSplitter: Sendable {
     private var buffer: [UInt8] = []
     private var scanIndex = 0
@@ -31,8 +31,8 @@ public struct JSONStreamSplitter: Sendable {
             let byte = buffer[i]
             if let s = start {
                 if bareValue {
-                    if Self.isWhitespace(byte) || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                        values.append(Array(buffer[s..<i]))
+                    if byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                        values.append(Self.trimmed(buffer[s..<i]))
                         start = nil
                         bareValue = false
                         continue  // rescan this byte as the start of the next value
@@ -87,7 +87,13 @@ public struct JSONStreamSplitter: Sendable {
     public mutating func finish() -> [UInt8]? {
         defer { reset(); buffer = []; scanIndex = 0 }
         guard let s = start, s < buffer.count else { return nil }
-        return Array(buffer[s...])
+        return Self.trimmed(buffer[s...])
+    }
+
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var end = bytes.endIndex
+        while end > bytes.startIndex, isWhitespace(bytes[end - 1]) { end -= 1 }
+        return Array(bytes[bytes.startIndex..<end])
     }
 
     private mutating func reset() {

@@ -81,11 +81,11 @@ public final class RESTClient: Sendable {
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         var requestConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(60)), connectionPool: pool)
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: .seconds(60)), connectionPool: pool)
         requestConfiguration.dnsOverride = dnsOverride
         var streamConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: nil), connectionPool: pool)
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil), connectionPool: pool)
         streamConfiguration.dnsOverride = dnsOverride
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: logger)
         self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: logger)

@@ -24,8 +24,8 @@ import Testing
 
     @Test func bareGarbageIsReturnedAsItsOwnValue() {
         var splitter = JSONStreamSplitter()
-        let values = splitter.append(Array("garbage {\"ok\":1}\nmore".utf8)).map { String(decoding: $0, as: UTF8.self) }
-        #expect(values == ["garbage", "{\"ok\":1}"])
+        let values = splitter.append(Array("not json at all\n{\"ok\":1}\nsome garbage {\"ok\":2}\nmore".utf8)).map { String(decoding: $0, as: UTF8.self) }
+        #expect(values == ["not json at all", "{\"ok\":1}", "some garbage", "{\"ok\":2}"])
         #expect(splitter.finish().map { String(decoding: $0, as: UTF8.self) } == "more")
     }
 
