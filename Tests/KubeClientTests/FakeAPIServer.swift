@@ -60,6 +60,7 @@ final class FakeAPIServer: Sendable {
         var deletions: [String] = []
         var malformedListItems: [ObjectKind: [String]] = [:]
         var watchUnavailable = false
+        var listUnavailable: Set<ObjectKind> = []
         var expireContinueTokens = false
         var leaseUpdateDelay: Duration = .zero
     }
@@ -166,6 +167,13 @@ final class FakeAPIServer: Sendable {
 
     /// While set, watch requests are answered `503` (events still happen and are kept in history).
     func setWatchUnavailable(_ unavailable: Bool) { state.withLock { $0.watchUnavailable = unavailable } }
+
+    /// While set, lists of `kind` are answered `503`.
+    func setListUnavailable(_ kind: ObjectKind, _ unavailable: Bool) {
+        state.withLock { state in
+            if unavailable { state.listUnavailable.insert(kind) } else { state.listUnavailable.remove(kind) }
+        }
+    }
 
     /// Forgets history: a watch from any resource version seen so far gets `410 Gone`.
     func compactHistory() {
@@ -275,6 +283,9 @@ final class FakeAPIServer: Sendable {
     }
 
     private func list(_ kind: ObjectKind, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        if state.withLock({ $0.listUnavailable.contains(kind) }) {
+            return Self.status(503, "ServiceUnavailable", "list temporarily unavailable")
+        }
         let limit = request.query["limit"].flatMap { Int($0) } ?? 0
         let offset = request.query["continue"].flatMap { Int($0.split(separator: ":").last ?? "") } ?? 0
         let (items, rv, malformed, expired) = state.withLock { state -> ([KubeObject], Int, [String], Bool) in
