@@ -222,7 +222,8 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
                 let inWindow = times.filter { $0 >= times[i] && $0 < times[i] + .seconds(1) }.count
                 #expect(inWindow <= 7)
             }
-            #expect(times[6] - times[0] >= .milliseconds(950))
+            // As the server saw them (network jitter aside): spread over about a second too.
+            #expect(times[6] - times[0] >= .milliseconds(850))
         }
         await client.shutdown()
         await fake.stop()
