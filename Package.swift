@@ -146,7 +146,7 @@ let package = Package(
             name: "KubeClientTests",
             dependencies: [
                 "KubeClient", "SchedulerServer", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig", "KubeAPI",
-                "InTreePlugins", "SchedulerTesting",
+                "InTreePlugins", "SchedulerTesting", "swift-kube-scheduler",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
