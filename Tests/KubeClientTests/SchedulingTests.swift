@@ -82,6 +82,26 @@ import Testing
         await fake.stop()
     }
 
+    @Test func aNodeLabelUpdateRequeuesThePodItCanNowHost() async throws {
+        let fake = try await FakeAPIServer.start()
+        fake.createNode(node("n1"))
+        var picky = pod("picky")
+        picky.spec.nodeSelector = ["disk": "ssd"]
+        fake.createPod(picky)
+        let runner = try makeRunner(fake, identity: "sched-a")
+        let run = launch(runner)
+        #expect(await eventually { runner.scheduler.queue.location(of: "default/picky") == .unschedulable })
+        // The informer hands the old node along, so the event is NodeUpdate/UpdateNodeLabel, which NodeAffinity
+        // registered: the pod is retried now, not at the 5-minute flush.
+        var labelled = try #require(fake.objects(.node).first?.node)
+        labelled.metadata.labels?["disk"] = "ssd"
+        fake.update(.node(labelled))
+        #expect(await eventually(timeout: .seconds(20)) { allBound(fake, ["default/picky"]) })
+        runner.shutdown()
+        #expect(await run.value == .shutdown)
+        await fake.stop()
+    }
+
     @Test func aWatchDroppedMidStreamResumesFromTheLastResourceVersion() async throws {
         let fake = try await FakeAPIServer.start()
         fake.createNode(node("n1"))
