@@ -7,6 +7,7 @@ public struct ClientConfiguration: Sendable, Equatable {
     public var certificateAuthorityPEM: [UInt8]?
     /// PEM client certificate (chain) and key for mutual TLS.
     public var clientCertificatePEM: [UInt8]?
+    /// The PEM private key of ``clientCertificatePEM``.
     public var clientKeyPEM: [UInt8]?
     /// A bearer token given inline.
     public var bearerToken: String?
@@ -14,6 +15,7 @@ public struct ClientConfiguration: Sendable, Equatable {
     public var bearerTokenFile: String?
     /// Basic authentication.
     public var username: String?
+    /// The password of ``username``.
     public var password: String?
     /// Skip verifying the server's certificate (`insecure-skip-tls-verify`).
     public var insecureSkipTLSVerify = false
@@ -34,6 +36,7 @@ public struct ClientConfiguration: Sendable, Equatable {
     /// Where the configuration came from, for messages (`/home/me/.kube/config`, `in-cluster`).
     public var source = ""
 
+    /// A configuration for `server` with no credentials and the scheduler's default rate limits.
     public init(server: String) {
         self.server = server
     }

@@ -15,6 +15,7 @@ public struct JSONStreamSplitter: Sendable {
     /// The largest value accepted; a longer one is dropped (and reported as an empty value).
     public var maximumValueSize: Int
 
+    /// A splitter that drops values larger than `maximumValueSize` bytes.
     public init(maximumValueSize: Int = 64 << 20) {
         self.maximumValueSize = maximumValueSize
     }

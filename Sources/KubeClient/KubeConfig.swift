@@ -3,6 +3,7 @@ import Yams
 
 /// A kubeconfig file (`apiVersion: v1`, `kind: Config`): clusters, users and contexts by name.
 public struct KubeConfig: Sendable, Equatable {
+    /// A `clusters[].cluster` entry.
     public struct Cluster: Sendable, Equatable {
         public var server: String?
         public var certificateAuthority: String?
@@ -12,6 +13,7 @@ public struct KubeConfig: Sendable, Equatable {
         public var proxyURL: String?
     }
 
+    /// A `users[].user` entry (`hasExec`/`hasAuthProvider` mark credential plugins, which are refused).
     public struct User: Sendable, Equatable {
         public var token: String?
         public var tokenFile: String?
@@ -25,13 +27,16 @@ public struct KubeConfig: Sendable, Equatable {
         public var hasAuthProvider = false
     }
 
+    /// A `contexts[].context` entry.
     public struct Context: Sendable, Equatable {
         public var cluster: String
         public var user: String?
         public var namespace: String?
     }
 
+    /// Contexts by name.
     public var contexts: [String: Context]
+    /// `current-context`.
     public var currentContext: String?
 
     /// An entry with the directory of the file it came from (relative paths are resolved against it).
@@ -46,6 +51,7 @@ public struct KubeConfig: Sendable, Equatable {
     public var clusterNames: [String] { _clusters.keys.sorted() }
     public var userNames: [String] { _users.keys.sorted() }
 
+    /// An empty kubeconfig.
     public init() {
         contexts = [:]
     }

@@ -9,6 +9,7 @@ public enum KubeTime {
     /// Now as a `Time` string, e.g. `2025-01-02T03:04:05Z`.
     public static func now() -> String { seconds(Date()) }
 
+    /// `date` as a `MicroTime` string.
     public static func micro(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         var whole = Int64(interval.rounded(.down))
@@ -20,6 +21,7 @@ public enum KubeTime {
         return format(whole) + "." + pad(Int(micros), 6) + "Z"
     }
 
+    /// `date` as a `Time` string (whole seconds).
     public static func seconds(_ date: Date) -> String {
         format(Int64(date.timeIntervalSince1970.rounded(.down))) + "Z"
     }

@@ -25,13 +25,16 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         public init() {}
     }
 
+    /// The HTTP layer (rate limiter, authentication, TLS).
     public let rest: RESTClient
+    /// The tunables this client was made with.
     public let options: Options
     private let logger: Logger
     private let events: EventRecorder
     private let podConditions = PodConditionCache()
     private let skippedCount = Atomic<Int>(0)
 
+    /// A client over `rest`; Events are sent by a background worker started here.
     public init(rest: RESTClient, logger: Logger, options: Options = Options()) {
         self.rest = rest
         self.options = options
@@ -50,6 +53,8 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 
     // MARK: List and watch
 
+    /// Lists every object of `kind` in all namespaces, page by page (pods: only non-terminal ones).
+    /// Objects that cannot be decoded are logged and left out.
     public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
         let descriptor = ResourceDescriptor.of(kind)
         var items: [KubeObject] = []
@@ -84,6 +89,8 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         }
     }
 
+    /// Watches `kind` from `resourceVersion` with bookmarks. The stream ends when the server ends the watch, and
+    /// fails with `gone` on `410`/`Expired`, or with `unavailable` when the connection drops or stays silent.
     public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .unbounded)
         let task = Task { [self] in
@@ -120,10 +127,11 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                     lastByte.touch()
                     for value in splitter.append(buffer.readableBytesView) {
                         try Task.checkCancellation()
-                        self.deliver(kind, value, to: continuation)
+                        // An ERROR event ends the watch.
+                        guard self.deliver(kind, value, to: continuation) else { return }
                     }
                 }
-                if let tail = splitter.finish() { self.deliver(kind, tail, to: continuation) }
+                if let tail = splitter.finish() { _ = self.deliver(kind, tail, to: continuation) }
             }
             group.addTask {
                 while true {
@@ -137,10 +145,11 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         }
     }
 
-    private func deliver(_ kind: ObjectKind, _ bytes: [UInt8], to continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) {
+    /// Decodes one watch frame and passes it on; false when the frame ended the watch (an ERROR event).
+    private func deliver(_ kind: ObjectKind, _ bytes: [UInt8], to continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) -> Bool {
         guard !bytes.isEmpty else {
             report([SkippedObject(kind: kind, key: "?", reason: "watch event larger than the limit")])
-            return
+            return true
         }
         switch ResourceDecoding.decodeWatchFrame(kind, bytes) {
         case .event(let event):
@@ -154,7 +163,9 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
             }
         case .failure(let error):
             continuation.finish(throwing: error)
+            return false
         }
+        return true
     }
 
     private func report(_ skipped: [SkippedObject]) {
@@ -168,12 +179,15 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 
     // MARK: Writes
 
+    /// `POST /api/v1/namespaces/NS/pods/NAME/binding` (the pod UID as a precondition when given).
     public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
         _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
         logger.debug("Successfully bound pod to node", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
     }
 
+    /// `PATCH pods/NAME/status` with a strategic-merge patch, skipped when it would change nothing; retried on
+    /// conflicts and unavailability as `retry.DefaultBackoff` does.
     public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
         guard let (body, condition) = podConditions.makePatch(namespace: namespace, name: name, patch: patch, now: KubeTime.now()) else {
             return  // nothing would change
@@ -195,28 +209,33 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         }
     }
 
+    /// `DELETE pods/NAME` (graceful, with the UID as a precondition when given).
     public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         let options = DeleteOptions(preconditions: uid.isEmpty ? nil : .init(uid: uid))
         _ = try await rest.send(.DELETE, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))", body: try Self.encode(options))
     }
 
+    /// Queues an `events.k8s.io/v1` Event; it is written in the background.
     public func recordEvent(_ event: SchedulingEvent) async {
         events.record(event)
     }
 
     // MARK: Leases
 
+    /// `GET` a Lease.
     public func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease {
         let response = try await rest.send(.GET, Self.leasePath(namespace, name))
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(name)")
     }
 
+    /// `POST` a Lease (`conflict` when it exists).
     public func createLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
         let response = try await rest.send(.POST, "/apis/coordination.k8s.io/v1/namespaces/\(Self.segment(namespace))/leases", body: try Self.encode(lease))
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
     }
 
+    /// `PUT` a Lease with its `resourceVersion` as the precondition (`conflict` when stale).
     public func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
         let response = try await rest.send(.PUT, Self.leasePath(namespace, lease.metadata.name), body: try Self.encode(lease))

@@ -13,15 +13,22 @@ import Synchronization
 /// (holder cleared, duration 1 s) when ``Configuration/releaseOnCancel`` is set.
 public final class LeaderElector: Sendable {
     public struct Configuration: Sendable, Equatable {
+        /// Where the Lease is (`leaderElection.resourceNamespace`).
         public var leaseNamespace: String
+        /// The Lease's name (`leaderElection.resourceName`).
         public var leaseName: String
         /// This candidate's identity, e.g. `hostname_<uuid>`.
         public var identity: String
+        /// How long a Lease holds after its last observed change.
         public var leaseDuration: Duration = .seconds(15)
+        /// How long the leader keeps retrying a renewal before giving up leadership.
         public var renewDeadline: Duration = .seconds(10)
+        /// The interval between attempts.
         public var retryPeriod: Duration = .seconds(2)
+        /// Release the Lease when ``LeaderElector/run(onStartedLeading:)`` is cancelled (kube-scheduler sets it).
         public var releaseOnCancel = true
 
+        /// A configuration with client-go's kube-scheduler timings (15 s, 10 s, 2 s).
         public init(leaseNamespace: String, leaseName: String, identity: String) {
             self.leaseNamespace = leaseNamespace
             self.leaseName = leaseName
@@ -59,6 +66,7 @@ public final class LeaderElector: Sendable {
         var reportedLeader: String?
     }
 
+    /// The timings and the Lease this elector uses.
     public let configuration: Configuration
     private let store: any LeaseStore
     private let logger: Logger

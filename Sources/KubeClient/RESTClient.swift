@@ -14,11 +14,15 @@ import Synchronization
 public final class RESTClient: Sendable {
     /// A response with a 2xx status.
     public struct Response: Sendable {
+        /// The HTTP status (2xx).
         public var status: Int
+        /// The body as received.
         public var body: [UInt8]
     }
 
+    /// The connection this client talks through.
     public let configuration: ClientConfiguration
+    /// The client-side rate limiter every request waits on.
     public let limiter: RateLimiter
     private let http: HTTPClient
     private let streaming: HTTPClient

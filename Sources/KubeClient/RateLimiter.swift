@@ -9,7 +9,9 @@ public final class RateLimiter: Sendable {
         var last: Duration
     }
 
+    /// Sustained requests per second.
     public let qps: Double
+    /// Requests allowed at once.
     public let burst: Int
     private let state: Mutex<State>
     private let clock = ContinuousClock()

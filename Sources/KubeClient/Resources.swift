@@ -5,11 +5,14 @@ import SchedulerFramework
 /// Where each kind lives in the API and how it is listed: cluster-wide collection paths (all namespaces), and
 /// for pods upstream's field selector that leaves out terminated pods.
 public struct ResourceDescriptor: Sendable, Equatable {
+    /// The kind.
     public var kind: ObjectKind
     /// The cluster-wide collection, e.g. `/api/v1/pods`.
     public var path: String
+    /// The field selector of lists and watches, if any.
     public var fieldSelector: String?
 
+    /// The descriptor of `kind`.
     public static func of(_ kind: ObjectKind) -> ResourceDescriptor {
         switch kind {
         case .pod: ResourceDescriptor(kind: kind, path: "/api/v1/pods", fieldSelector: "status.phase!=Succeeded,status.phase!=Failed")
@@ -37,9 +40,11 @@ public struct ResourceDescriptor: Sendable, Equatable {
 
 /// An item the client could not decode: logged and skipped, never fatal.
 public struct SkippedObject: Sendable, Equatable, CustomStringConvertible {
+    /// The kind being decoded.
     public var kind: ObjectKind
     /// `namespace/name` when the metadata could be read, else `?`.
     public var key: String
+    /// Why it could not be decoded (the field path and problem).
     public var reason: String
     public var description: String { "\(kind.rawValue) \(key): \(reason)" }
 }

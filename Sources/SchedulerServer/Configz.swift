@@ -4,6 +4,7 @@ import SchedulerConfig
 /// The effective configuration as `/configz` serves it: `{"componentconfig": <KubeSchedulerConfiguration>}`.
 /// Plugin sets are shown after merging with upstream's defaults; plugin args as written in the file.
 public enum Configz {
+    /// The `/configz` body for `configuration`.
     public static func json(_ configuration: SchedulerConfiguration) -> String {
         JSON.object([("componentconfig", componentConfig(configuration))]).render()
     }

@@ -11,12 +11,15 @@ import Synchronization
 public final class HTTPServer: Sendable {
     /// One request, with its body read.
     public struct Request: Sendable {
+        /// The request method.
         public var method: HTTPMethod
         /// The path, percent-decoded, without the query.
         public var path: String
         /// Query parameters (percent-decoded; the last of repeated names wins).
         public var query: [String: String]
+        /// The request headers.
         public var headers: HTTPHeaders
+        /// The request body, read whole.
         public var body: [UInt8]
     }
 
@@ -29,16 +32,21 @@ public final class HTTPServer: Sendable {
 
     /// A response.
     public struct Response: Sendable {
+        /// The status.
         public var status: HTTPResponseStatus
+        /// Headers (`Content-Length` or chunked encoding is set by the server).
         public var headers: HTTPHeaders
+        /// The body.
         public var body: Body
 
+        /// A whole body, or a stream of chunks.
         public enum Body: Sendable {
             case bytes([UInt8])
             /// Chunked transfer encoding until the stream finishes.
             case stream(AsyncStream<Chunk>)
         }
 
+        /// A response.
         public init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
             self.status = status
             self.headers = headers
@@ -53,6 +61,7 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Answers one request.
     public typealias Handler = @Sendable (Request) async -> Response
 
     private let host: String
@@ -190,24 +199,25 @@ public final class HTTPServer: Sendable {
     }
 
     static func split(_ uri: String) -> (String, [String: String]) {
-        guard let mark = uri.firstIndex(of: "?") else { return (percentDecode(uri), [:]) }
+        guard let mark = uri.firstIndex(of: "?") else { return (percentDecode(uri, plusIsSpace: false), [:]) }
         var query: [String: String] = [:]
         for pair in uri[uri.index(after: mark)...].split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = percentDecode(String(parts[0]))
-            query[name] = parts.count > 1 ? percentDecode(String(parts[1])) : ""
+            let name = percentDecode(String(parts[0]), plusIsSpace: true)
+            query[name] = parts.count > 1 ? percentDecode(String(parts[1]), plusIsSpace: true) : ""
         }
-        return (percentDecode(String(uri[..<mark])), query)
+        return (percentDecode(String(uri[..<mark]), plusIsSpace: false), query)
     }
 
-    static func percentDecode(_ text: String) -> String {
+    /// Decodes `%XX` escapes (and `+` as a space in query strings).
+    static func percentDecode(_ text: String, plusIsSpace: Bool) -> String {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
                 bytes.append(value)
-            } else if byte == UInt8(ascii: "+") {
+            } else if plusIsSpace && byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
             } else {
                 bytes.append(byte)

@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// `-v` maps to swift-log levels: 0–1 → info, 2–3 → debug, 4 and above → trace.
 public struct KlogHandler: LogHandler {
+    /// The lowest level written.
     public var logLevel: Logger.Level
+    /// Metadata added to every line.
     public var metadata: Logger.Metadata = [:]
     private let write: @Sendable (String) -> Void
 
@@ -27,11 +29,13 @@ public struct KlogHandler: LogHandler {
         }
     }
 
+    /// One metadata value.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one line.
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }

@@ -13,16 +13,20 @@ public final class MetricsRegistry: Sendable {
     private let families = Mutex<[any MetricFamily]>([])
     private let collectors = Mutex<[@Sendable () -> Void]>([])
 
+    /// An empty registry.
     public init() {}
 
+    /// Registers a counter; `help` gets the stability prefix.
     public func counter(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Counter {
         register(Counter(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels))
     }
 
+    /// Registers a gauge.
     public func gauge(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Gauge {
         register(Gauge(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels))
     }
 
+    /// Registers a histogram with fixed upper bounds `buckets` (ascending; `+Inf` is implied).
     public func histogram(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = [], buckets: [Double]) -> Histogram {
         register(Histogram(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels, buckets: buckets))
     }
@@ -106,10 +110,12 @@ public final class Counter: MetricFamily, Sendable {
         self.labelNames = labelNames
     }
 
+    /// Adds `amount` to the series of `labels` (values in the order of the label names).
     public func increment(_ labels: [String] = [], by amount: Double = 1) {
         values.withLock { $0[labels, default: 0] += amount }
     }
 
+    /// The current value of `labels`.
     public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
 
     func render(into out: inout String) {
@@ -133,10 +139,12 @@ public final class Gauge: MetricFamily, Sendable {
         self.labelNames = labelNames
     }
 
+    /// Sets the series of `labels` to `value`.
     public func set(_ labels: [String] = [], _ value: Double) {
         values.withLock { $0[labels] = value }
     }
 
+    /// The current value of `labels`.
     public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
 
     func render(into out: inout String) {
@@ -168,6 +176,7 @@ public final class Histogram: MetricFamily, Sendable {
         self.buckets = buckets
     }
 
+    /// Counts one observation of `value` in the series of `labels`.
     public func observe(_ labels: [String] = [], _ value: Double) {
         let index = buckets.firstIndex { value <= $0 } ?? buckets.count
         series.withLock { all in
