@@ -184,16 +184,10 @@ public final class SchedulerRunner: Sendable {
                 return .failed("serving on \(options.bindAddress):\(port): \(error)")
             }
         }
-        let informers = self.informers
-        let informerTask = Task { [logger] in
-            do {
-                try await informers.start()
-                logger.info("Informer caches are synced")
-            } catch {
-                logger.debug("Informers stopped before syncing", metadata: ["err": "\(error)"])
-            }
-        }
-        tasks.withLock { $0.informers = informerTask }
+        // Informers start at once (a standby keeps warm caches) unless `delayCacheUntilActive` asks to wait
+        // for leadership, as upstream.
+        let delayCaches = elector != nil && options.configuration.delayCacheUntilActive
+        if !delayCaches { startInformers() }
 
         if let elector {
             let gauge = metrics.leaderElectionMasterStatus
@@ -202,6 +196,7 @@ public final class SchedulerRunner: Sendable {
             let election = Task { [self] in
                 let outcome = await elector.run { [self] in
                     gauge.set([leaseName], 1)
+                    if delayCaches { self.startInformers() }
                     self.startScheduling()
                 }
                 gauge.set([leaseName], 0)
@@ -255,6 +250,19 @@ public final class SchedulerRunner: Sendable {
         logger.info("Serving health and metrics", metadata: [
             "address": "\(options.bindAddress):\(bound)", "scheme": "\(tls == nil ? "http" : "https")",
         ])
+    }
+
+    private func startInformers() {
+        let informers = self.informers
+        let informerTask = Task { [logger] in
+            do {
+                try await informers.start()
+                logger.info("Informer caches are synced")
+            } catch {
+                logger.debug("Informers stopped before syncing", metadata: ["err": "\(error)"])
+            }
+        }
+        tasks.withLock { $0.informers = informerTask }
     }
 
     /// Starts the scheduling loop once caches are synced (called when leading, or at once without election).

@@ -25,7 +25,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("leader-elect"), help: "Elect a leader through a Lease before scheduling (overrides leaderElection.leaderElect).")
     var leaderElect: Bool?
 
-    @Option(name: .long, help: "Port of /healthz, /livez, /readyz, /metrics and /configz; 0 turns them off.")
+    @Option(name: [.long, .customLong("secure-port")], help: "Port of /healthz, /livez, /readyz, /metrics and /configz; 0 turns them off (--secure-port as in kube-scheduler).")
     var port: Int = 10259
 
     @Option(name: .customLong("bind-address"), help: "Address to serve on.")

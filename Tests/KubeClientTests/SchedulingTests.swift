@@ -1,9 +1,12 @@
 import AsyncHTTPClient
 import Foundation
+import InTreePlugins
 import KubeAPI
 import KubeClient
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import SchedulerServer
@@ -295,6 +298,63 @@ import Testing
         runner.shutdown()
         #expect(await run.value == .shutdown)
         #expect(!runner.isReady)
+        await fake.stop()
+    }
+}
+
+@Suite(.serialized) struct ServingTests {
+    @Test func endpointsAreServedOverHTTPSWithTheGivenCertificate() async throws {
+        let fake = try await FakeAPIServer.start()
+        let dir = try scratchDirectory("tls")
+        try write(testCertificatePEM, to: dir + "/tls.crt")
+        try write(testPrivateKeyPEM, to: dir + "/tls.key")
+        var options = RunOptions(configuration: try testConfiguration(), client: fakeClientConfiguration(fake), identity: "tls")
+        options.leaderElect = false
+        options.port = 0
+        options.bindAddress = "127.0.0.1"
+        options.tlsCertificateFile = dir + "/tls.crt"
+        options.tlsPrivateKeyFile = dir + "/tls.key"
+        let runner = try SchedulerRunner(options: options, registry: makeInTreeRegistry(), logger: LogCapture().logger("tls"))
+        let run = launch(runner)
+        #expect(await eventually { runner.boundPort != nil && runner.isReady })
+        let port = try #require(runner.boundPort)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(testCertificatePEM.utf8)))
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        let response = try await http.execute(HTTPClientRequest(url: "https://localhost:\(port)/readyz"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)) == "ok")
+        let plain = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(2))))
+        await #expect(throws: (any Error).self) {
+            _ = try await plain.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
+        }
+        try await http.shutdown()
+        try await plain.shutdown()
+        runner.shutdown()
+        #expect(await run.value == .shutdown)
+        await fake.stop()
+    }
+
+    @Test func delayCacheUntilActiveStartsInformersOnlyWhenLeading() async throws {
+        let fake = try await FakeAPIServer.start()
+        fake.createNode(node("n1"))
+        // Someone else holds the lease for a long time.
+        let client = try makeClient(fake)
+        _ = try await client.createLease(Lease(metadata: ObjectMeta(name: "swift-kube-scheduler", namespace: "kube-system"),
+                                               spec: LeaseSpec(holderIdentity: "other", leaseDurationSeconds: 3600)))
+        await client.shutdown()
+        var configuration = try testConfiguration()
+        configuration.delayCacheUntilActive = true
+        var options = RunOptions(configuration: configuration, client: fakeClientConfiguration(fake), identity: "lazy")
+        options.port = nil
+        options.leaseDurations = (.seconds(3), .seconds(2), .milliseconds(250))
+        let runner = try SchedulerRunner(options: options, registry: makeInTreeRegistry(), logger: LogCapture().logger("lazy"))
+        let run = launch(runner)
+        #expect(await eventually { fake.requests.filter { $0.path.contains("/leases/") }.count >= 3 })
+        #expect(!fake.requests.contains { $0.path == "/api/v1/nodes" })
+        #expect(!runner.isReady)
+        runner.shutdown()
+        #expect(await run.value == .shutdown)
         await fake.stop()
     }
 }
