@@ -90,6 +90,9 @@ final class CompiledAffinityTerms: Sendable {
             apply(term.mismatchLabelKeys, "NotIn")
             labelSelector = merged
         }
+        if let error = SelectorValidation.firstError(labelSelector) ?? SelectorValidation.firstError(term.namespaceSelector) {
+            throw SelectorError(error)
+        }
         let selector = try Selector(labelSelector)
         let namespaceSelector = try Selector(term.namespaceSelector)
         let listed = term.namespaces ?? []

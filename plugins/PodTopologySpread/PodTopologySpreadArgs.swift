@@ -131,9 +131,9 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
 
 /// `metav1validation.ValidateLabelName` (`validation.IsQualifiedName`): an optional DNS-subdomain prefix and
 /// `/`, then a name of at most 63 characters of alphanumerics, `-`, `_` and `.`, starting and ending with an
-/// alphanumeric.
+/// alphanumeric. Messages as upstream's `RegexError` words them (its examples are joined by `",  or "`).
 enum LabelNameValidation {
-    static let qualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    static let qualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
     static let subdomainMessage = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
     static func errors(_ value: String) -> [String] {
