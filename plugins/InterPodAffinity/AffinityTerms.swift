@@ -17,9 +17,27 @@ struct AffinityTerm: Sendable {
     /// namespaceSelector, and the pod's labels satisfy the selector. Used for the terms of pods already on
     /// nodes, matched against the incoming pod with the incoming pod's namespace labels.
     @inline(__always)
-    func matches(_ pod: Pod, namespaceLabels: [String: String]) -> Bool {
+    func matches(_ pod: PodLabels, namespaceLabels: [String: String]) -> Bool {
         guard namespaces.contains(pod.namespace) || namespaceSelector.matches(namespaceLabels) else { return false }
         return selector.matches(pod.labels)
+    }
+}
+
+/// The two fields term matching reads, taken out of a pod once. Reading them field by field avoids copying the
+/// whole `Pod` value in the per-pod loops.
+struct PodLabels {
+    let namespace: String
+    let labels: [String: String]
+
+    @inline(__always)
+    init(_ info: PodInfo) {
+        namespace = info.pod.metadata.namespace ?? "default"
+        labels = info.pod.metadata.labels ?? [:]
+    }
+
+    init(_ pod: Pod) {
+        namespace = pod.metadata.namespace ?? "default"
+        labels = pod.metadata.labels ?? [:]
     }
 }
 
@@ -122,7 +140,7 @@ struct IncomingAffinityTerm: Sendable {
 
     /// Whether an existing pod matches this term of the incoming pod.
     @inline(__always)
-    func matches(_ pod: Pod, _ namespaces: NamespaceLookup) -> Bool {
+    func matches(_ pod: PodLabels, _ namespaces: NamespaceLookup) -> Bool {
         if !allNamespaces && !term.namespaces.contains(pod.namespace) {
             guard selectsNamespaces, namespaces.selects(pod.namespace, with: term.namespaceSelector) else { return false }
         }
@@ -130,7 +148,7 @@ struct IncomingAffinityTerm: Sendable {
     }
 
     /// Upstream `podMatchesAllAffinityTerms`: false for an empty list.
-    static func allMatch(_ terms: [IncomingAffinityTerm], _ pod: Pod, _ namespaces: NamespaceLookup) -> Bool {
+    static func allMatch(_ terms: [IncomingAffinityTerm], _ pod: PodLabels, _ namespaces: NamespaceLookup) -> Bool {
         if terms.isEmpty { return false }
         for term in terms where !term.matches(pod, namespaces) { return false }
         return true

@@ -52,6 +52,8 @@ extension InterPodAffinity {
     /// reads at the same time; Filter workers read states that are no longer written.
     final class PreFilterState: StateData, @unchecked Sendable {
         let pod: PodInfo
+        /// The incoming pod's namespace and labels.
+        let podLabels: PodLabels
         let affinityTerms: [IncomingAffinityTerm]
         let antiAffinityTerms: [IncomingAffinityTerm]
         /// Labels of the incoming pod's namespace (empty when the Namespace object is unknown).
@@ -70,6 +72,7 @@ extension InterPodAffinity {
              namespaceLabels: [String: String], namespaces: NamespaceLookup, matchesOwnAffinity: Bool,
              existingAntiAffinityCounts: TopologyCounts, affinityCounts: TopologyCounts, antiAffinityCounts: TopologyCounts) {
             self.pod = pod
+            self.podLabels = PodLabels(pod)
             self.affinityTerms = affinityTerms
             self.antiAffinityTerms = antiAffinityTerms
             self.namespaceLabels = namespaceLabels
@@ -91,15 +94,16 @@ extension InterPodAffinity {
         /// (`delta` -1) `node`.
         func update(with other: PodInfo, terms: CompiledAffinityTerms, node: Node, delta: Int64) {
             guard let labels = node.metadata.labels, !labels.isEmpty else { return }
-            for term in terms.requiredAntiAffinity where term.matches(pod.pod, namespaceLabels: namespaceLabels) {
+            for term in terms.requiredAntiAffinity where term.matches(podLabels, namespaceLabels: namespaceLabels) {
                 if let value = labels[term.topologyKey] { existingAntiAffinityCounts.add(term.topologyKey, value, delta) }
             }
-            if IncomingAffinityTerm.allMatch(affinityTerms, other.pod, namespaces) {
+            let otherLabels = PodLabels(other)
+            if IncomingAffinityTerm.allMatch(affinityTerms, otherLabels, namespaces) {
                 for term in affinityTerms {
                     if let value = labels[term.topologyKey] { affinityCounts.add(term.topologyKey, value, delta) }
                 }
             }
-            for term in antiAffinityTerms where term.matches(other.pod, namespaces) {
+            for term in antiAffinityTerms where term.matches(otherLabels, namespaces) {
                 if let value = labels[term.topologyKey] { antiAffinityCounts.add(term.topologyKey, value, delta) }
             }
         }
@@ -138,6 +142,7 @@ extension InterPodAffinity {
         let affinityTerms = own.requiredAffinity.map { IncomingAffinityTerm($0) }
         let antiAffinityTerms = own.requiredAntiAffinity.map { IncomingAffinityTerm($0) }
         let namespaceLabels = namespaces.labels(of: pod.namespace) ?? [:]
+        let podLabels = PodLabels(pod)
 
         // Symmetry: existing pods' required anti-affinity terms that match the incoming pod. Only nodes holding
         // such pods are visited.
@@ -147,7 +152,7 @@ extension InterPodAffinity {
             guard let labels = node.node.metadata.labels, !labels.isEmpty else { continue }
             for existing in node.podsWithRequiredAntiAffinity {
                 for term in termsCache.terms(of: existing).requiredAntiAffinity
-                where term.matches(pod.pod, namespaceLabels: namespaceLabels) {
+                where term.matches(podLabels, namespaceLabels: namespaceLabels) {
                     if let value = labels[term.topologyKey] { existingAntiAffinityCounts.add(term.topologyKey, value, 1) }
                 }
             }
@@ -163,12 +168,13 @@ extension InterPodAffinity {
                 // A node without any of the keys cannot contribute a pair.
                 guard keys.contains(where: { labels[$0] != nil }) else { continue }
                 for existing in node.pods {
-                    if IncomingAffinityTerm.allMatch(affinityTerms, existing.pod, namespaces) {
+                    let existingLabels = PodLabels(existing)
+                    if IncomingAffinityTerm.allMatch(affinityTerms, existingLabels, namespaces) {
                         for term in affinityTerms {
                             if let value = labels[term.topologyKey] { affinityCounts.add(term.topologyKey, value, 1) }
                         }
                     }
-                    for term in antiAffinityTerms where term.matches(existing.pod, namespaces) {
+                    for term in antiAffinityTerms where term.matches(existingLabels, namespaces) {
                         if let value = labels[term.topologyKey] { antiAffinityCounts.add(term.topologyKey, value, 1) }
                     }
                 }
@@ -181,7 +187,7 @@ extension InterPodAffinity {
         state.write(
             PreFilterState(
                 pod: pod, affinityTerms: affinityTerms, antiAffinityTerms: antiAffinityTerms, namespaceLabels: namespaceLabels,
-                namespaces: namespaces, matchesOwnAffinity: IncomingAffinityTerm.allMatch(affinityTerms, pod.pod, namespaces),
+                namespaces: namespaces, matchesOwnAffinity: IncomingAffinityTerm.allMatch(affinityTerms, podLabels, namespaces),
                 existingAntiAffinityCounts: existingAntiAffinityCounts, affinityCounts: affinityCounts,
                 antiAffinityCounts: antiAffinityCounts),
             for: Self.preFilterKey)
@@ -255,30 +261,32 @@ extension InterPodAffinity {
         let preferredAntiAffinity = own.preferredAntiAffinity.map { IncomingAffinityTerm($0.term, weight: $0.weight) }
         let namespaceLabels = namespaces.labels(of: pod.namespace) ?? [:]
         let hardWeight = Int64(args.hardPodAffinityWeight)
+        let podLabels = PodLabels(pod)
 
         var scores: [String: [String: Int64]] = [:]
         func process(_ node: NodeInfo) {
             guard let labels = node.node.metadata.labels, !labels.isEmpty else { return }
             for existing in hasConstraints ? node.pods : node.podsWithAffinity {
-                for term in preferredAffinity where term.matches(existing.pod, namespaces) {
+                let existingLabels = PodLabels(existing)
+                for term in preferredAffinity where term.matches(existingLabels, namespaces) {
                     if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &+= term.weight }
                 }
-                for term in preferredAntiAffinity where term.matches(existing.pod, namespaces) {
+                for term in preferredAntiAffinity where term.matches(existingLabels, namespaces) {
                     if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &-= term.weight }
                 }
                 guard existing.hasAffinity else { continue }
                 let terms = termsCache.terms(of: existing)
                 if hardWeight > 0 {
-                    for term in terms.requiredAffinity where term.matches(pod.pod, namespaceLabels: namespaceLabels) {
+                    for term in terms.requiredAffinity where term.matches(podLabels, namespaceLabels: namespaceLabels) {
                         if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &+= hardWeight }
                     }
                 }
-                for weighted in terms.preferredAffinity where weighted.term.matches(pod.pod, namespaceLabels: namespaceLabels) {
+                for weighted in terms.preferredAffinity where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
                     if let value = labels[weighted.term.topologyKey] {
                         scores[weighted.term.topologyKey, default: [:]][value, default: 0] &+= weighted.weight
                     }
                 }
-                for weighted in terms.preferredAntiAffinity where weighted.term.matches(pod.pod, namespaceLabels: namespaceLabels) {
+                for weighted in terms.preferredAntiAffinity where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
                     if let value = labels[weighted.term.topologyKey] {
                         scores[weighted.term.topologyKey, default: [:]][value, default: 0] &-= weighted.weight
                     }
@@ -351,7 +359,8 @@ extension InterPodAffinity {
     /// Upstream's `podMatchesAllAffinityTerms` on unresolved terms (namespace labels unknown).
     static func allMatch(_ terms: [AffinityTerm], _ pod: Pod) -> Bool {
         if terms.isEmpty { return false }
-        for term in terms where !term.matches(pod, namespaceLabels: [:]) { return false }
+        let labels = PodLabels(pod)
+        for term in terms where !term.matches(labels, namespaceLabels: [:]) { return false }
         return true
     }
 

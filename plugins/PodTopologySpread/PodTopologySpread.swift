@@ -203,9 +203,9 @@ extension PodTopologySpread {
         if selector.isEmpty || selector.matchesNothing { return 0 }
         var count = 0
         for pod in pods {
-            let meta = pod.pod.metadata
-            if meta.deletionTimestamp != nil || (meta.namespace ?? "default") != namespace { continue }
-            if selector.matches(meta.labels ?? [:]) { count += 1 }
+            // Field by field: copying the whole metadata (or pod) per pod would dominate the loop.
+            if pod.pod.metadata.deletionTimestamp != nil || (pod.pod.metadata.namespace ?? "default") != namespace { continue }
+            if selector.matches(pod.pod.metadata.labels ?? [:]) { count += 1 }
         }
         return count
     }
