@@ -7,6 +7,12 @@ import Synchronization
 public protocol SchedulingObserver: Sendable {
     func podScheduled(_ pod: Pod, nodeName: String)
     func podFailed(_ pod: Pod, status: Status, message: String)
+    /// `victim`, running on `nodeName`, was evicted to make room for `preemptor`.
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
+}
+
+extension SchedulingObserver {
+    public func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
 }
 
 /// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),
@@ -19,8 +25,8 @@ public final class Scheduler: Sendable {
     public let profiles: [String: ProfileFramework]
     public let client: any ClusterClient
     public let configuration: SchedulerConfiguration
-    private let observer: (any SchedulingObserver)?
-    private let instrumentation: any SchedulerInstrumentation
+    let observer: (any SchedulingObserver)?
+    let instrumentation: any SchedulerInstrumentation
     private let clock: any SchedulerClock
 
     /// State owned by the scheduling loop.
@@ -31,10 +37,10 @@ public final class Scheduler: Sendable {
     }
     private let loop: Mutex<LoopState>
     /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
-    private let podStore = Mutex<[String: Pod]>([:])
+    let podStore = Mutex<[String: Pod]>([:])
     /// Binding cycles and status writes still running.
     private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
-    private let waitingPods = WaitingPods()
+    let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     private let changes = Atomic<Int>(0)
 
@@ -53,8 +59,12 @@ public final class Scheduler: Sendable {
         self.objects = objects
         var profiles: [String: ProfileFramework] = [:]
         var first: ProfileFramework?
+        var boxes: [(ServicesBox, String)] = []
         for profile in configuration.profiles {
-            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects, parallelism: configuration.parallelism)
+            let box = ServicesBox()
+            boxes.append((box, profile.schedulerName))
+            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects,
+                                       parallelism: configuration.parallelism, servicesBox: box)
             let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source)
             profiles[profile.schedulerName] = framework
             if first == nil { first = framework }
@@ -73,6 +83,9 @@ public final class Scheduler: Sendable {
             preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
             events: profiles.mapValues(\.events))
         self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
+        for (box, name) in boxes {
+            if let framework = profiles[name] { box.services = ProfileServices(framework: framework, scheduler: self) }
+        }
     }
 
     /// Whether a profile serves pods with this `schedulerName`.
@@ -128,8 +141,9 @@ public final class Scheduler: Sendable {
                 if framework.postFilterPlugins.isEmpty {
                     nominating = .override(nodeName: "")
                 } else {
+                    let snapshot = loop.withLock { $0.snapshot }
                     let (result, postStatus) = timed(.postFilter, framework.schedulerName, {
-                        framework.runPostFilter(state: state, pod: podInfo, nodeStatuses: diagnosis.nodeToStatus)
+                        framework.runPostFilter(state: state, pod: podInfo, snapshot: snapshot, nodeStatuses: diagnosis.nodeToStatus)
                     }, status: { $0.1.code })
                     diagnosis.postFilterMessage = postStatus.message
                     nominating = result?.nominatingMode
@@ -521,7 +535,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it.
-    private func track(_ work: @escaping @Sendable () async -> Void) {
+    func track(_ work: @escaping @Sendable () async -> Void) {
         inFlightWork.withLock { state in
             let id = state.next
             state.next += 1

@@ -265,6 +265,23 @@ public final class SchedulingQueue: Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    /// Moves a parked or backing-off pod straight to the active queue (`Activate`, event ForceActivate).
+    public func activate(key: String) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if let info = state.unschedulable.removeValue(forKey: key) {
+                return moveToActiveOrGate(info, event: "ForceActivate", in: &state)
+            }
+            if let entry = state.backoff.remove(key) {
+                return moveToActiveOrGate(entry.info, event: "ForceActivate", in: &state)
+            }
+            if !state.inFlight.isEmpty {
+                recordInFlightEvent(.forceActivate, old: nil, new: nil, in: &state)
+            }
+            return []
+        }
+        waiters.forEach { $0.resume() }
+    }
+
     /// Moves pods whose backoff has expired to the active queue.
     public func flushBackoffQCompleted() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in

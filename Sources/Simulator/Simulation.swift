@@ -155,6 +155,12 @@ final class Recorder: SchedulingObserver {
         }
     }
 
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
+        state.withLock {
+            $0.preempted.append(PreemptedPod(namespace: victim.namespace, name: victim.name, node: nodeName, preemptor: preemptor.key))
+        }
+    }
+
     func noteAttempt(uid: String, changeCount: Int) {
         state.withLock { state in
             state.attempts[uid] = changeCount

@@ -12,10 +12,10 @@ import Testing
     #expect(registry.names == inTreePluginNames.sorted())
     #expect(inTreePluginNames == [
         "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-        "NodeResourcesFit", "NodeResourcesBalancedAllocation", "DefaultBinder",
+        "NodeResourcesFit", "DefaultPreemption", "NodeResourcesBalancedAllocation", "DefaultBinder",
     ])
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
-    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation"])
+    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "DefaultPreemption"])
 }
 
 @Test func registryBuildsEveryPluginWithDefaultArgs() throws {

@@ -1,4 +1,5 @@
 import DefaultBinderPlugin
+import DefaultPreemptionPlugin
 import NodeAffinityPlugin
 import NodeNamePlugin
 import NodeResourcesBalancedAllocationPlugin
@@ -18,6 +19,7 @@ public let inTreePluginNames: [String] = [
     TaintToleration.name,
     NodeAffinity.name,
     NodeResourcesFit.name,
+    DefaultPreemption.name,
     NodeResourcesBalancedAllocation.name,
     DefaultBinder.name,
 ]
@@ -38,6 +40,7 @@ public func makeInTreeRegistry() -> PluginRegistry {
             try NodeResourcesBalancedAllocation(args: $0, handle: $1)
         }
         try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
+        try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) { try DefaultPreemption(args: $0, handle: $1) }
     } catch {
         // The names above are distinct constants: a clash is a programming error, not bad input.
         preconditionFailure("registering in-tree plugins: \(error)")
