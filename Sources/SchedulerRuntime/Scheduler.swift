@@ -38,6 +38,8 @@ public final class Scheduler: Sendable {
     private let loop: Mutex<LoopState>
     /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
     let podStore = Mutex<[String: Pod]>([:])
+    /// Every node the informers have seen, by name (to tell what an update changed).
+    private let nodeStore = Mutex<[String: Node]>([:])
     /// Binding cycles and status writes still running.
     private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
     let waitingPods = WaitingPods()
@@ -579,17 +581,24 @@ public final class Scheduler: Sendable {
         case (.deleted, .pod(let pod)):
             let old = podStore.withLock { $0.removeValue(forKey: pod.uid) }
             podDeleted(old ?? pod)
-        case (.added, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
-        case (.modified, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .updateOther, label: "NodeUpdate"), new: .node(node))
+        case (.added, .node(let node)), (.modified, .node(let node)):
+            let old = nodeStore.withLock { store -> Node? in
+                let previous = store[node.metadata.name]
+                store[node.metadata.name] = node
+                return previous
+            }
+            if let old {
+                nodeUpdated(old: old, new: node)
+            } else {
+                cache.addOrUpdateNode(node)
+                changed()
+                queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
+            }
         case (.deleted, .node(let node)):
+            nodeStore.withLock { _ = $0.removeValue(forKey: node.metadata.name) }
             cache.removeNode(named: node.metadata.name)
             changed()
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .delete, label: "NodeDelete"), old: .node(node))
         case (.deleted, _):
             objects.remove(object)
             changed()
@@ -604,8 +613,8 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Same as ``handle(_:)`` for a node update, but with the old object so the event is precise.
-    public func nodeUpdated(old: Node, new: Node) {
+    /// A node update, with the old object so the event names what changed (labels, taints, allocatable, …).
+    func nodeUpdated(old: Node, new: Node) {
         cache.addOrUpdateNode(new)
         changed()
         var action: ActionType = []

@@ -250,3 +250,31 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         }
     }
 }
+
+@Suite struct NodeEventTests {
+    @Test func nodeLabelUpdateRequeuesPodsRejectedForLabels() async throws {
+        let cluster = EmbeddedCluster()
+        try cluster.create(.node(NodeBuilder("n1").labels(["reject": "no"]).build()))
+        try cluster.create(.pod(PodBuilder("p").build()))
+        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock())
+        let informers = Informers(client: cluster, scheduler: scheduler)
+        try await informers.start()
+        await drain(scheduler, informers, cluster)
+        #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
+
+        // An unrelated change (annotation) is not an event LabelFilter registered.
+        var annotated = NodeBuilder("n1").labels(["reject": "no"]).build()
+        annotated.metadata.annotations = ["note": "x"]
+        cluster.update(.node(annotated))
+        await drain(scheduler, informers, cluster)
+        #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
+
+        // Removing the label is an UpdateNodeLabel event: the pod is retried.
+        var relabelled = NodeBuilder("n1").build()
+        relabelled.metadata.annotations = ["note": "x"]
+        cluster.update(.node(relabelled))
+        await drain(scheduler, informers, cluster)
+        #expect(scheduler.queue.location(of: "default/p") == .backoff)
+        informers.stop()
+    }
+}
