@@ -192,7 +192,10 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         let config = try String(contentsOf: packageRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
         let text = try String(contentsOf: packageRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
         let result = try await simulate(text, config: config)
-        #expect(result.pods.count == 10)
+        #expect(result.pods.count == 11)
+        // payments may only run on worker-a3, which a low-priority batch pod fills: it is evicted.
+        #expect(outcome(result, "payments")?.node == "worker-a3")
+        #expect(result.preempted == [PreemptedPod(namespace: "default", name: "nightly-batch", node: "worker-a3", preemptor: "shop/payments")])
         // Only the ssd nodes match; the ssd nodes in zones a and b are full.
         #expect(outcome(result, "ssd-writer")?.node == "worker-c1")
         // The GPU trainer tolerates the GPU taint and prefers zone b.
