@@ -7,6 +7,12 @@ import Synchronization
 public protocol SchedulingObserver: Sendable {
     func podScheduled(_ pod: Pod, nodeName: String)
     func podFailed(_ pod: Pod, status: Status, message: String)
+    /// `victim`, running on `nodeName`, was evicted to make room for `preemptor`.
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
+}
+
+extension SchedulingObserver {
+    public func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
 }
 
 /// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),
@@ -19,7 +25,9 @@ public final class Scheduler: Sendable {
     public let profiles: [String: ProfileFramework]
     public let client: any ClusterClient
     public let configuration: SchedulerConfiguration
-    private let observer: (any SchedulingObserver)?
+    let observer: (any SchedulingObserver)?
+    let instrumentation: any SchedulerInstrumentation
+    private let clock: any SchedulerClock
 
     /// State owned by the scheduling loop.
     private struct LoopState {
@@ -29,27 +37,36 @@ public final class Scheduler: Sendable {
     }
     private let loop: Mutex<LoopState>
     /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
-    private let podStore = Mutex<[String: Pod]>([:])
+    let podStore = Mutex<[String: Pod]>([:])
+    /// Every node the informers have seen, by name (to tell what an update changed).
+    private let nodeStore = Mutex<[String: Node]>([:])
     /// Binding cycles and status writes still running.
     private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
-    private let waitingPods = WaitingPods()
+    let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     private let changes = Atomic<Int>(0)
 
     /// Builds every profile of `configuration` from `registry`.
     public init(
         configuration: SchedulerConfiguration, registry: PluginRegistry, client: any ClusterClient,
-        clock: any SchedulerClock = RealClock(), seed: UInt64 = 1, observer: (any SchedulingObserver)? = nil
+        clock: any SchedulerClock = RealClock(), seed: UInt64 = 1, observer: (any SchedulingObserver)? = nil,
+        instrumentation: any SchedulerInstrumentation = NoInstrumentation()
     ) throws(ConfigurationError) {
         self.configuration = configuration
         self.client = client
         self.observer = observer
+        self.instrumentation = instrumentation
+        self.clock = clock
         let objects = ObjectStore()
         self.objects = objects
         var profiles: [String: ProfileFramework] = [:]
         var first: ProfileFramework?
+        var boxes: [(ServicesBox, String)] = []
         for profile in configuration.profiles {
-            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects, parallelism: configuration.parallelism)
+            let box = ServicesBox()
+            boxes.append((box, profile.schedulerName))
+            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects,
+                                       parallelism: configuration.parallelism, servicesBox: box)
             let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source)
             profiles[profile.schedulerName] = framework
             if first == nil { first = framework }
@@ -68,10 +85,22 @@ public final class Scheduler: Sendable {
             preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
             events: profiles.mapValues(\.events))
         self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
+        for (box, name) in boxes {
+            if let framework = profiles[name] { box.services = ProfileServices(framework: framework, scheduler: self) }
+        }
     }
 
     /// Whether a profile serves pods with this `schedulerName`.
     public func handles(_ pod: Pod) -> Bool { profiles[pod.schedulerName] != nil }
+
+    /// Runs `body`, reporting its duration and status at `point`.
+    @inline(__always)
+    private func timed<T>(_ point: ExtensionPointName, _ profile: String, _ body: () -> T, status: (T) -> Status.Code) -> T {
+        let start = ContinuousClock.now
+        let result = body()
+        instrumentation.extensionPointFinished(point, profile: profile, status: status(result), duration: ContinuousClock.now - start)
+        return result
+    }
 
     /// A counter of cluster changes that could make a pending pod schedulable.
     public var changeCount: Int { changes.load(ordering: .relaxed) }
@@ -99,6 +128,7 @@ public final class Scheduler: Sendable {
             return
         }
         let podSchedulingCycle = queue.schedulingCycle
+        let cycleStart = ContinuousClock.now
         let state = CycleState()
         let outcome = loop.withLock { loop in
             schedulePod(framework: framework, state: state, pod: podInfo, loop: &loop)
@@ -113,7 +143,10 @@ public final class Scheduler: Sendable {
                 if framework.postFilterPlugins.isEmpty {
                     nominating = .override(nodeName: "")
                 } else {
-                    let (result, postStatus) = framework.runPostFilter(state: state, pod: podInfo, nodeStatuses: diagnosis.nodeToStatus)
+                    let snapshot = loop.withLock { $0.snapshot }
+                    let (result, postStatus) = timed(.postFilter, framework.schedulerName, {
+                        framework.runPostFilter(state: state, pod: podInfo, snapshot: snapshot, nodeStatuses: diagnosis.nodeToStatus)
+                    }, status: { $0.1.code })
                     diagnosis.postFilterMessage = postStatus.message
                     nominating = result?.nominatingMode
                 }
@@ -121,6 +154,8 @@ public final class Scheduler: Sendable {
             }
             handleFailure(queued, framework: framework, status: status, message: message, diagnosis: diagnosis,
                           nominating: nominating, podSchedulingCycle: podSchedulingCycle)
+            instrumentation.attemptFinished(profile: framework.schedulerName, result: status.isRejected ? .unschedulable : .error,
+                                            duration: ContinuousClock.now - cycleStart)
             return
         case .success(let node):
             host = node
@@ -139,14 +174,14 @@ public final class Scheduler: Sendable {
         }
         queue.deleteNominatedPodIfExists(uid: podInfo.uid)
 
-        let reserve = framework.runReserve(state: state, pod: assumed, nodeName: host)
+        let reserve = timed(.reserve, framework.schedulerName, { framework.runReserve(state: state, pod: assumed, nodeName: host) }, status: \.code)
         if !reserve.isSuccess {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
             cache.forgetPod(assumed)
             failAfterPlacement(queued, framework: framework, status: reserve, podSchedulingCycle: podSchedulingCycle)
             return
         }
-        let (permit, waits) = framework.runPermit(state: state, pod: assumed, nodeName: host)
+        let (permit, waits) = timed(.permit, framework.schedulerName, { framework.runPermit(state: state, pod: assumed, nodeName: host) }, status: { $0.0.code })
         if !permit.isSuccess && !permit.isWait {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
             cache.forgetPod(assumed)
@@ -156,7 +191,7 @@ public final class Scheduler: Sendable {
         let waiter = permit.isWait ? waitingPods.add(assumed, waits: waits) : nil
         track { [self] in
             await self.bindingCycle(queued, assumed: assumed, host: host, framework: framework, state: state, waiter: waiter,
-                                    podSchedulingCycle: podSchedulingCycle)
+                                    podSchedulingCycle: podSchedulingCycle, cycleStart: cycleStart)
         }
     }
 
@@ -213,7 +248,9 @@ public final class Scheduler: Sendable {
         framework: ProfileFramework, state: CycleState, pod: PodInfo, snapshot: Snapshot,
         diagnosis: inout Diagnosis, loop: inout LoopState
     ) -> Result<[Int], StatusFailure> {
-        let (preResult, preStatus, rejectors, narrowing) = framework.runPreFilter(state: state, pod: pod, snapshot: snapshot)
+        let (preResult, preStatus, rejectors, narrowing) = timed(.preFilter, framework.schedulerName, {
+            framework.runPreFilter(state: state, pod: pod, snapshot: snapshot)
+        }, status: { $0.status.code })
         if !preStatus.isSuccess {
             guard preStatus.isRejected else { return .failure(StatusFailure(preStatus)) }
             diagnosis.nodeToStatus.absentStatus = preStatus
@@ -257,6 +294,7 @@ public final class Scheduler: Sendable {
         let hasNominated = !nominatedAll.isEmpty
         let flags = UnsafeSendableBuffer(feasibleFlags)
 
+        let filterStart = ContinuousClock.now
         let covered: Int
         if !framework.hasFilterPlugins {
             for i in 0..<min(numToFind, count) { feasibleFlags[i] = true }
@@ -287,7 +325,10 @@ public final class Scheduler: Sendable {
                 found.add(localFound, ordering: .relaxed)
             }
         }
-        if let error = firstError.withLock({ $0 }) { return .failure(StatusFailure(error)) }
+        let filterError = firstError.withLock({ $0 })
+        instrumentation.extensionPointFinished(.filter, profile: framework.schedulerName, status: filterError?.code ?? .success,
+                                               duration: ContinuousClock.now - filterStart)
+        if let filterError { return .failure(StatusFailure(filterError)) }
 
         // Keep the first `numToFind` feasible nodes in scan order; everything before the last one kept
         // counts as processed, so results do not depend on thread timing.
@@ -322,11 +363,13 @@ public final class Scheduler: Sendable {
     private func prioritize(framework: ProfileFramework, state: CycleState, pod: PodInfo, nodes: NodeList) -> Result<[Int64], StatusFailure> {
         let count = nodes.count
         guard framework.hasScorePlugins else { return .success(Array(repeating: 1, count: count)) }
-        let preScore = framework.runPreScore(state: state, pod: pod, nodes: nodes)
+        let preScore = timed(.preScore, framework.schedulerName, { framework.runPreScore(state: state, pod: pod, nodes: nodes) }, status: \.code)
         guard preScore.isSuccess else { return .failure(StatusFailure(preScore)) }
         let active = framework.scorePlugins.filter { !state.skipScorePlugins.contains($0.plugin.name) }
         guard !active.isEmpty else { return .success(Array(repeating: 0, count: count)) }
 
+        let scoreStart = ContinuousClock.now
+        defer { instrumentation.extensionPointFinished(.score, profile: framework.schedulerName, status: .success, duration: ContinuousClock.now - scoreStart) }
         let raw = UnsafeMutableBufferPointer<Int64>.allocate(capacity: active.count * count)
         raw.initialize(repeating: 0)
         defer { raw.deallocate() }
@@ -387,7 +430,7 @@ public final class Scheduler: Sendable {
 
     private func bindingCycle(
         _ queued: QueuedPodInfo, assumed: PodInfo, host: String, framework: ProfileFramework, state: CycleState,
-        waiter: WaitingPods.Waiter?, podSchedulingCycle: Int
+        waiter: WaitingPods.Waiter?, podSchedulingCycle: Int, cycleStart: ContinuousClock.Instant
     ) async {
         if let waiter {
             let status = await waiter.result()
@@ -401,9 +444,13 @@ public final class Scheduler: Sendable {
             }
         }
         queue.done(uid: assumed.uid)
+        let preBindStart = ContinuousClock.now
         var status = await framework.runPreBind(state: state, pod: assumed, nodeName: host)
+        instrumentation.extensionPointFinished(.preBind, profile: framework.schedulerName, status: status.code, duration: ContinuousClock.now - preBindStart)
         if status.isSuccess {
+            let bindStart = ContinuousClock.now
             status = await framework.runBind(state: state, pod: assumed, nodeName: host)
+            instrumentation.extensionPointFinished(.bind, profile: framework.schedulerName, status: status.code, duration: ContinuousClock.now - bindStart)
         }
         guard status.isSuccess else {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
@@ -414,13 +461,19 @@ public final class Scheduler: Sendable {
             if failed.isRejected { failed = .error(failed.message, plugin: failed.plugin) }
             handleFailure(queued, framework: framework, status: failed, message: failed.message, diagnosis: Diagnosis(),
                           nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+            instrumentation.attemptFinished(profile: framework.schedulerName, result: .error, duration: ContinuousClock.now - cycleStart)
             return
         }
+        instrumentation.attemptFinished(profile: framework.schedulerName, result: .scheduled, duration: ContinuousClock.now - cycleStart)
+        instrumentation.podBound(profile: framework.schedulerName, attempts: queued.attempts,
+                                 sinceFirstAttempt: clock.now() - (queued.initialAttemptTimestamp ?? clock.now()))
         await client.recordEvent(SchedulingEvent(
             namespace: assumed.namespace, podName: assumed.name, type: "Normal", reason: "Scheduled", action: "Binding",
             note: "Successfully assigned \(assumed.namespace)/\(assumed.name) to \(host)", reportingController: framework.schedulerName))
         observer?.podScheduled(queued.podInfo.pod, nodeName: host)
+        let postBindStart = ContinuousClock.now
         await framework.runPostBind(state: state, pod: assumed, nodeName: host)
+        instrumentation.extensionPointFinished(.postBind, profile: framework.schedulerName, status: .success, duration: ContinuousClock.now - postBindStart)
     }
 
     /// Reserve/Permit rejections become a fit error with one node; errors stay errors.
@@ -484,7 +537,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it.
-    private func track(_ work: @escaping @Sendable () async -> Void) {
+    func track(_ work: @escaping @Sendable () async -> Void) {
         inFlightWork.withLock { state in
             let id = state.next
             state.next += 1
@@ -528,17 +581,24 @@ public final class Scheduler: Sendable {
         case (.deleted, .pod(let pod)):
             let old = podStore.withLock { $0.removeValue(forKey: pod.uid) }
             podDeleted(old ?? pod)
-        case (.added, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
-        case (.modified, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .updateOther, label: "NodeUpdate"), new: .node(node))
+        case (.added, .node(let node)), (.modified, .node(let node)):
+            let old = nodeStore.withLock { store -> Node? in
+                let previous = store[node.metadata.name]
+                store[node.metadata.name] = node
+                return previous
+            }
+            if let old {
+                nodeUpdated(old: old, new: node)
+            } else {
+                cache.addOrUpdateNode(node)
+                changed()
+                queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
+            }
         case (.deleted, .node(let node)):
+            nodeStore.withLock { _ = $0.removeValue(forKey: node.metadata.name) }
             cache.removeNode(named: node.metadata.name)
             changed()
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .delete, label: "NodeDelete"), old: .node(node))
         case (.deleted, _):
             objects.remove(object)
             changed()
@@ -553,8 +613,8 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Same as ``handle(_:)`` for a node update, but with the old object so the event is precise.
-    public func nodeUpdated(old: Node, new: Node) {
+    /// A node update, with the old object so the event names what changed (labels, taints, allocatable, …).
+    func nodeUpdated(old: Node, new: Node) {
         cache.addOrUpdateNode(new)
         changed()
         var action: ActionType = []

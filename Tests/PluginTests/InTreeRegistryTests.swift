@@ -12,11 +12,12 @@ import Testing
     #expect(registry.names == inTreePluginNames.sorted())
     #expect(inTreePluginNames == [
         "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-        "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "NodeResourcesBalancedAllocation",
-        "ImageLocality", "DefaultBinder",
+        "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
+        "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultBinder",
     ])
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
-    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity"])
+    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity",
+                         "DefaultPreemption"])
 }
 
 @Test func registryBuildsEveryPluginWithDefaultArgs() throws {

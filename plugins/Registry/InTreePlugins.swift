@@ -1,4 +1,5 @@
 import DefaultBinderPlugin
+import DefaultPreemptionPlugin
 import ImageLocalityPlugin
 import InterPodAffinityPlugin
 import NodeAffinityPlugin
@@ -25,6 +26,7 @@ public let inTreePluginNames: [String] = [
     NodeResourcesFit.name,
     PodTopologySpread.name,
     InterPodAffinity.name,
+    DefaultPreemption.name,
     NodeResourcesBalancedAllocation.name,
     ImageLocality.name,
     DefaultBinder.name,
@@ -50,6 +52,7 @@ public func makeInTreeRegistry() -> PluginRegistry {
         }
         try registry.register(ImageLocality.name) { ImageLocality(handle: $0) }
         try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
+        try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) { try DefaultPreemption(args: $0, handle: $1) }
     } catch {
         // The names above are distinct constants: a clash is a programming error, not bad input.
         preconditionFailure("registering in-tree plugins: \(error)")

@@ -1,0 +1,47 @@
+import SchedulerFramework
+
+/// Hooks through which the scheduler reports what upstream exports as metrics
+/// (`scheduler_schedule_attempts_total`, `scheduler_framework_extension_point_duration_seconds`, …) and what
+/// `bench` measures. Called per pod and per extension point, never per node.
+public protocol SchedulerInstrumentation: Sendable {
+    /// An attempt ended: `result` is `scheduled`, `unschedulable` or `error`; `duration` runs from the start
+    /// of the scheduling cycle to the end of binding (or to the failure).
+    func attemptFinished(profile: String, result: AttemptResult, duration: Duration)
+    /// Time one extension point took for one pod (all nodes together for Filter and Score).
+    func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration)
+    /// A pod was bound after `attempts` attempts, `sinceFirstAttempt` after it first entered the active queue.
+    func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration)
+    /// A PostFilter plugin nominated a node for the pod after evicting `victims` pods.
+    func preemptionAttempted(profile: String, victims: Int)
+}
+
+/// The `result` label of `scheduler_schedule_attempts_total`.
+public enum AttemptResult: String, Sendable, CaseIterable {
+    case scheduled, unschedulable, error
+}
+
+/// The `extension_point` label of `scheduler_framework_extension_point_duration_seconds`.
+public enum ExtensionPointName: String, Sendable, CaseIterable {
+    case preFilter = "PreFilter"
+    case filter = "Filter"
+    case postFilter = "PostFilter"
+    case preScore = "PreScore"
+    case score = "Score"
+    case reserve = "Reserve"
+    case permit = "Permit"
+    case preBind = "PreBind"
+    case bind = "Bind"
+    case postBind = "PostBind"
+}
+
+extension SchedulerInstrumentation {
+    public func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {}
+    public func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration) {}
+    public func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {}
+    public func preemptionAttempted(profile: String, victims: Int) {}
+}
+
+/// Reports nothing.
+public struct NoInstrumentation: SchedulerInstrumentation {
+    public init() {}
+}
