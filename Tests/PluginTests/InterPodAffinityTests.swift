@@ -845,9 +845,30 @@ private let hardWeightCases: [AffinityScoreCase] = [
         #expect(Plugin.hintAfterPodChange(target, old: relabelled, new: web) == .skip)
     }
 
+    @Test func deletedPodWhoseAntiAffinityRepelledTheTargetRequeuesIt() {
+        let guardPod = PodBuilder("guard").node("n1").podAntiAffinity(affinityTerm("app", "In", ["web"], topologyKey: "zone")).build()
+        let unrelated = PodBuilder("other").node("n1").podAntiAffinity(affinityTerm("app", "In", ["batch"], topologyKey: "zone")).build()
+        #expect(Plugin.hintAfterPodChange(target, old: guardPod, new: nil) == .queue)
+        #expect(Plugin.hintAfterPodChange(target, old: unrelated, new: nil) == .skip)
+    }
+
     @Test func nodeHints() {
-        #expect(Plugin.hintAfterNodeChange(target, new: labeledNode("n", ["zone": "z1"])) == .queue)
-        #expect(Plugin.hintAfterNodeChange(target, new: labeledNode("n", ["kubernetes.io/hostname": "n"])) == .queue)
-        #expect(Plugin.hintAfterNodeChange(target, new: labeledNode("n", ["rack": "r1"])) == .skip)
+        let onlyAffinity = PodBuilder("a").podAffinity(affinityTerm("app", "In", ["db"], topologyKey: "zone")).build()
+        // Added nodes: affinity needs the key; anti-affinity always requeues.
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: nil, new: labeledNode("n", ["zone": "z1"])) == .queue)
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: nil, new: labeledNode("n", ["rack": "r1"])) == .skip)
+        #expect(Plugin.hintAfterNodeChange(target, old: nil, new: labeledNode("n", ["rack": "r1"])) == .queue)
+        // Updated nodes: affinity gains the key or changes its value.
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: labeledNode("n"), new: labeledNode("n", ["zone": "z1"])) == .queue)
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: labeledNode("n", ["zone": "z1"]), new: labeledNode("n", ["zone": "z2"])) == .queue)
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: labeledNode("n", ["zone": "z1"]), new: labeledNode("n")) == .skip)
+        #expect(Plugin.hintAfterNodeChange(onlyAffinity, old: labeledNode("n", ["zone": "z1"]), new: labeledNode("n", ["zone": "z1", "x": "y"])) == .skip)
+        // Anti-affinity: losing the key or changing its value.
+        let hostname = "kubernetes.io/hostname"
+        let onlyAnti = PodBuilder("b").podAntiAffinity(affinityTerm("app", "In", ["web"], topologyKey: hostname)).build()
+        #expect(Plugin.hintAfterNodeChange(onlyAnti, old: labeledNode("n", [hostname: "n"]), new: labeledNode("n")) == .queue)
+        #expect(Plugin.hintAfterNodeChange(onlyAnti, old: labeledNode("n", [hostname: "n"]), new: labeledNode("n", [hostname: "m"])) == .queue)
+        #expect(Plugin.hintAfterNodeChange(onlyAnti, old: labeledNode("n"), new: labeledNode("n", [hostname: "n"])) == .skip)
+        #expect(Plugin.hintAfterNodeChange(onlyAnti, old: labeledNode("n", [hostname: "n"]), new: labeledNode("n", [hostname: "n"], taints: [Taint(key: "k", effect: "NoSchedule")])) == .skip)
     }
 }

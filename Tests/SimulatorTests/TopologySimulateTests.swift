@@ -53,7 +53,7 @@ private let dbAntiAffinity = """
         #expect(Set(placed.map { zoneOf($0.node) }) == ["a", "b", "c"])
         let refused = outcomes.filter { $0.status == .unschedulable }
         #expect(refused.count == 1)
-        #expect(refused.first?.message == "0/6 nodes are available: 6 node(s) didn't match pod anti-affinity rules.")
+        #expect(refused.first?.message == "0/6 nodes are available: 6 node(s) didn't match pod anti-affinity rules. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.")
     }
 
     /// Symmetry: a pod without any affinity of its own is kept out of every zone whose replica's anti-affinity it
@@ -65,7 +65,7 @@ private let dbAntiAffinity = """
             + labeledPod("web", labels: ["app": "web"], cpu: "500m")
         let result = try await simulate(manifests)
         #expect(outcome(result, "db-intruder")?.status == .unschedulable)
-        #expect(outcome(result, "db-intruder")?.message == "0/6 nodes are available: 6 node(s) didn't satisfy existing pods anti-affinity rules.")
+        #expect(outcome(result, "db-intruder")?.message == "0/6 nodes are available: 6 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.")
         #expect(outcome(result, "web")?.status == .scheduled)
     }
 
@@ -88,7 +88,7 @@ private let dbAntiAffinity = """
             #expect(outcome(result, "cache-\(i)")?.status == .scheduled)
             #expect(zoneOf(outcome(result, "cache-\(i)")?.node) == "b")
         }
-        #expect(outcome(result, "lonely")?.message == "0/6 nodes are available: 6 node(s) didn't match pod affinity rules.")
+        #expect(outcome(result, "lonely")?.message == "0/6 nodes are available: 6 node(s) didn't match pod affinity rules. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.")
     }
 
     /// Six replicas of a Deployment-like set with a hard zone constraint end up two per zone.
@@ -109,7 +109,8 @@ private let dbAntiAffinity = """
         #expect(perZone == ["a": 2, "b": 2, "c": 2])
     }
 
-    /// DoNotSchedule refuses the full zone; the other node lacks cpu, the third lacks the zone label.
+    /// DoNotSchedule refuses the full zone; the other node lacks cpu, the third lacks the zone label. Preemption cannot
+    /// help on the node without the label (UnschedulableAndUnresolvable) and finds no lower-priority victims elsewhere.
     @Test func doNotScheduleRefusalMessage() async throws {
         let spread = """
           topologySpreadConstraints:
@@ -125,7 +126,7 @@ private let dbAntiAffinity = """
         let result = try await simulate(manifests)
         #expect(outcome(result, "web-new")?.status == .unschedulable)
         #expect(outcome(result, "web-new")?.message
-            == "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology spread constraints, 1 node(s) didn't match pod topology spread constraints (missing required label).")
+            == "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology spread constraints, 1 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.")
     }
 
     /// Two pods want host port 8080: the second goes to the other node; a third finds no free port.
@@ -138,7 +139,7 @@ private let dbAntiAffinity = """
         let result = try await simulate(manifests)
         #expect(outcome(result, "proxy-1")?.node == "n2")
         #expect(outcome(result, "proxy-2")?.status == .unschedulable)
-        #expect(outcome(result, "proxy-2")?.message == "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.")
+        #expect(outcome(result, "proxy-2")?.message == "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.")
     }
 
     /// The node that already holds the pod's (large) image wins when everything else is equal.
@@ -175,6 +176,50 @@ private let dbAntiAffinity = """
         let result = try await simulate(manifests, config: config)
         let outcomes = (0..<3).compactMap { outcome(result, "db-\($0)") }
         #expect(Set(outcomes.compactMap(\.node)) == ["n1", "n2"])
-        #expect(outcomes.filter { $0.node == nil }.map(\.message) == ["0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules."])
+        #expect(outcomes.filter { $0.node == nil }.map(\.message) == ["0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."])
+    }
+
+    /// Preemption removes a lower-priority pod that the preemptor's anti-affinity objects to (RemovePod updates
+    /// InterPodAffinity's counts in the dry run), and a lower-priority pod whose own anti-affinity keeps the
+    /// preemptor out (symmetry).
+    @Test func preemptionEvictsTheLowerPriorityPodsBlockingAffinity() async throws {
+        let high = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n---\n"
+        let avoidDB = dbAntiAffinity.replacingOccurrences(of: "topology.kubernetes.io/zone", with: "kubernetes.io/hostname")
+        let manifests = high + node("n1")
+            + labeledPod("old-db", labels: ["app": "db"], spec: "  priority: 1", nodeName: "n1")
+            + labeledPod("new-db", labels: ["app": "web"], spec: "  priorityClassName: high\n" + avoidDB)
+        let result = try await simulate(manifests)
+        #expect(outcome(result, "new-db")?.node == "n1")
+        #expect(result.preempted.map(\.name) == ["old-db"])
+
+        let guarded = high + node("n1")
+            + labeledPod("guard", labels: ["app": "guard"], spec: "  priority: 1\n" + avoidDB, nodeName: "n1")
+            + labeledPod("db", labels: ["app": "db"], spec: "  priorityClassName: high")
+        let symmetric = try await simulate(guarded)
+        #expect(outcome(symmetric, "db")?.node == "n1")
+        #expect(symmetric.preempted.map(\.name) == ["guard"])
+    }
+
+    /// Preemption to satisfy a hard spread constraint: the pod must go to zone-a, zone-b counts too
+    /// (`nodeAffinityPolicy: Ignore`), so evicting the lower-priority replica in zone-a brings the skew back within
+    /// maxSkew (RemovePod updates PodTopologySpread's counts).
+    @Test func preemptionRestoresTheSpread() async throws {
+        let high = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n---\n"
+        let spread = """
+          priorityClassName: high
+          topologySpreadConstraints:
+          - maxSkew: 1
+            topologyKey: topology.kubernetes.io/zone
+            whenUnsatisfiable: DoNotSchedule
+            labelSelector: {matchLabels: {app: web}}
+            nodeAffinityPolicy: Ignore
+          nodeSelector: {topology.kubernetes.io/zone: zone-a}
+        """
+        let manifests = high + node("a1", labels: [zoneKey: "zone-a"]) + node("b1", labels: [zoneKey: "zone-b"])
+            + labeledPod("web-old", labels: ["app": "web"], spec: "  priority: 1", nodeName: "a1")
+            + labeledPod("web-new", labels: ["app": "web"], spec: spread)
+        let result = try await simulate(manifests)
+        #expect(outcome(result, "web-new")?.node == "a1")
+        #expect(result.preempted.map(\.name) == ["web-old"])
     }
 }

@@ -352,7 +352,7 @@ extension InterPodAffinity {
                 hint: { pod, old, new in InterPodAffinity.hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }),
             ClusterEventWithHint(
                 ClusterEvent(resource: .node, action: [.add, .updateNodeLabel, .updateNodeTaint], label: "NodeAdd|UpdateNodeLabel|UpdateNodeTaint"),
-                hint: { pod, _, new in InterPodAffinity.hintAfterNodeChange(pod, new: new?.node) }),
+                hint: { pod, old, new in InterPodAffinity.hintAfterNodeChange(pod, old: old?.node, new: new?.node) }),
         ]
     }
 
@@ -366,7 +366,8 @@ extension InterPodAffinity {
 
     /// Upstream's `isSchedulableAfterPodChange`: unscheduled pods never help; an added pod must match all
     /// affinity terms; an update must start matching the affinity or stop matching the anti-affinity; a
-    /// deleted pod must match the anti-affinity.
+    /// deleted pod must match the anti-affinity — or, as upstream's fix for kubernetes#134393 does, the deleted
+    /// pod's own required anti-affinity must have matched the waiting pod.
     static func hintAfterPodChange(_ pod: Pod, old: Pod?, new: Pod?) -> QueueingHint {
         if let new, new.nodeName.isEmpty { return .skip }
         if let old, old.nodeName.isEmpty { return .skip }
@@ -380,20 +381,41 @@ extension InterPodAffinity {
         case (nil, let added?):
             return allMatch(terms.requiredAffinity, added) ? .queue : .skip
         case (let deleted?, nil):
-            return allMatch(terms.requiredAntiAffinity, deleted) ? .queue : .skip
+            if allMatch(terms.requiredAntiAffinity, deleted) { return .queue }
+            let target = PodLabels(pod)
+            let repelled = CompiledAffinityTerms(deleted).requiredAntiAffinity.contains { $0.matches(target, namespaceLabels: [:]) }
+            return repelled ? .queue : .skip
         case (nil, nil):
             return .queue
         }
     }
 
-    /// Upstream's `isSchedulableAfterNodeChange`: the node carries a topology key of one of the pod's required
-    /// terms.
-    static func hintAfterNodeChange(_ pod: Pod, new: Node?) -> QueueingHint {
-        guard let node = new else { return .queue }
+    /// Upstream's `isSchedulableAfterNodeChange` (fine-grained since v1.32): for affinity terms, a node added with
+    /// the topology key, gaining the key or changing its value; for anti-affinity terms, any added node, or a node
+    /// losing the key or changing its value.
+    static func hintAfterNodeChange(_ pod: Pod, old: Node?, new: Node?) -> QueueingHint {
+        guard let modified = new else { return .queue }
         let terms = CompiledAffinityTerms(pod)
         if terms.parseError != nil { return .queue }
-        let labels = node.labels
-        for term in terms.requiredAffinity + terms.requiredAntiAffinity where labels[term.topologyKey] != nil { return .queue }
+        let modifiedLabels = modified.labels
+        for term in terms.requiredAffinity {
+            let after = modifiedLabels[term.topologyKey]
+            guard let original = old else {
+                if after != nil { return .queue }
+                continue
+            }
+            let before = original.labels[term.topologyKey]
+            if before == nil && after != nil { return .queue }
+            if let before, let after, before != after { return .queue }
+        }
+        for term in terms.requiredAntiAffinity {
+            // A new node may join a domain without any pod the pod avoids; checking that is out of scope here.
+            guard let original = old else { return .queue }
+            let before = original.labels[term.topologyKey]
+            let after = modifiedLabels[term.topologyKey]
+            if before != nil && after == nil { return .queue }
+            if let before, let after, before != after { return .queue }
+        }
         return .skip
     }
 }
