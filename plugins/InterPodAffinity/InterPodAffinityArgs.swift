@@ -23,6 +23,7 @@ public struct InterPodAffinityArgs: PluginArgs, Equatable {
 
     enum CodingKeys: String, CodingKey { case hardPodAffinityWeight, ignorePreferredTermsOfExistingPods }
 
+    /// Decodes the args, filling missing fields with their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         hardPodAffinityWeight = try c.decodeIfPresent(Int32.self, forKey: .hardPodAffinityWeight) ?? 1

@@ -19,9 +19,11 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
         public var rawValue: String
         /// Wraps any text; unsupported text fails ``PodTopologySpreadArgs/validate()``.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// Decodes the type from a plain string.
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
+        /// Encodes the type as a plain string.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             try c.encode(rawValue)
@@ -44,6 +46,7 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
 
     enum CodingKeys: String, CodingKey { case defaultConstraints, defaultingType }
 
+    /// Decodes the args with upstream's v1 defaulting (an empty `defaultingType` is `System`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         defaultConstraints = try c.decodeIfPresent([DecodedConstraint].self, forKey: .defaultConstraints)?.map(\.constraint) ?? []
