@@ -163,6 +163,15 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         #expect(outcome(result, "elsewhere")?.node == nil)
     }
 
+    @Test func equalPriorityPodsAreScheduledInQueueOrder() async throws {
+        // One slot; pods are listed (and queued) in key order, as an API server lists them.
+        let manifests = node("n1", cpu: "1") + pod("b-second", cpu: "1") + pod("a-first", cpu: "1") + pod("c-third", cpu: "1")
+        let result = try await simulate(manifests)
+        #expect(outcome(result, "a-first")?.node == "n1")
+        #expect(outcome(result, "b-second")?.status == .unschedulable)
+        #expect(outcome(result, "c-third")?.status == .unschedulable)
+    }
+
     @Test func runningPodsUseCapacity() async throws {
         let manifests = node("n1", cpu: "2") + node("n2", cpu: "2")
             + pod("existing", cpu: "1500m", extra: "  nodeName: n1") + pod("new", cpu: "1")
