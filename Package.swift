@@ -17,6 +17,7 @@ let inTreePlugins = [
     "ImageLocality",
     "InterPodAffinity",
     "PodTopologySpread",
+    "DefaultPreemption",
 ]
 
 let pluginTargets: [Target] = inTreePlugins.map { name in

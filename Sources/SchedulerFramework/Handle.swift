@@ -11,6 +11,37 @@ public protocol FrameworkHandle: Sendable {
     var objects: any ClusterObjectLister { get }
     /// How many workers Filter and Score may use.
     var parallelism: Int { get }
+    /// The profile's own extension points and the scheduler's shared state, for plugins that evaluate
+    /// what-if scenarios (preemption). nil outside a running scheduler (e.g. in plugin unit tests).
+    var services: (any FrameworkServices)? { get }
+}
+
+extension FrameworkHandle {
+    public var services: (any FrameworkServices)? { nil }
+}
+
+/// What the runtime offers plugins beyond their own state (upstream's `Handle` methods used by preemption).
+public protocol FrameworkServices: Sendable {
+    /// Runs every PreFilter plugin's AddPod extension (skipped plugins excluded) on `state`.
+    func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status
+    /// Runs every PreFilter plugin's RemovePod extension on `state`.
+    func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status
+    /// The profile's Filter plugins on `nodeInfo`, with and without the nominated pods of equal or higher priority.
+    func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status
+    /// Pods nominated to run on `nodeName`.
+    func nominatedPods(forNode nodeName: String) -> [PodInfo]
+    /// The latest copy of a pod the informers have seen.
+    func latestPod(uid: String) -> Pod?
+    /// Rejects a pod waiting at Permit; false when it is not waiting.
+    func rejectWaitingPod(uid: String, plugin: String, message: String) -> Bool
+    /// Moves the pod to the active queue (after an asynchronous failure).
+    func activate(_ pod: Pod)
+    /// Runs work the scheduler keeps track of (e.g. evicting victims) without blocking the cycle.
+    func runAsync(_ work: @escaping @Sendable () async -> Void)
+    /// Reports an eviction (for `simulate` and metrics).
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
+    /// Reports one preemption attempt and how many victims it chose (0 when none).
+    func preemptionAttempted(victims: Int)
 }
 
 /// Read access to cluster objects kept up to date by the scheduler's informers.

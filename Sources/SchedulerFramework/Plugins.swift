@@ -73,7 +73,10 @@ public struct PostFilterResult: Sendable, Equatable {
 /// Runs when no node fits (e.g. DefaultPreemption). Synchronous, like the rest of the scheduling
 /// cycle: API calls it needs (evicting victims) are started asynchronously and not awaited.
 public protocol PostFilterPlugin: Plugin {
-    func postFilter(state: CycleState, pod: PodInfo, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status)
+    /// - Parameters:
+    ///   - snapshot: the cycle's snapshot (all nodes).
+    ///   - nodeStatuses: why each node failed Filter.
+    func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status)
 }
 
 /// Runs once per pod before Score, over the feasible nodes.

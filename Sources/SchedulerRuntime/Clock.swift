@@ -14,11 +14,17 @@ public struct RealClock: SchedulerClock {
     public func now() -> Duration { ContinuousClock.now - origin }
 }
 
-/// A clock that only moves when told to.
+/// A clock that only moves when told to — plus one nanosecond per reading, so that pods queued one
+/// after another keep their order (equal queue timestamps would leave equal-priority pods unordered).
 public final class SimulatedClock: SchedulerClock {
     private let current = Mutex<Duration>(.zero)
     public init() {}
-    public func now() -> Duration { current.withLock { $0 } }
+    public func now() -> Duration {
+        current.withLock { now in
+            now += .nanoseconds(1)
+            return now
+        }
+    }
     /// Moves the clock forward to `instant` (never backwards).
     public func advance(to instant: Duration) {
         current.withLock { $0 = max($0, instant) }

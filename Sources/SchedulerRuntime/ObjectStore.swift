@@ -88,10 +88,20 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
     }
 }
 
-/// The handle a profile's plugins receive.
+/// The handle a profile's plugins receive. Its services are attached once the scheduler is built.
 struct RuntimeHandle: FrameworkHandle {
     let profileName: String
     let client: any ClusterClient
     let objects: any ClusterObjectLister
     let parallelism: Int
+    let servicesBox: ServicesBox
+
+    var services: (any FrameworkServices)? { servicesBox.services }
+}
+
+/// Set once, right after the scheduler is built, before any cycle runs.
+final class ServicesBox: @unchecked Sendable {
+    // Written once during Scheduler.init (before the scheduler is shared), read-only afterwards.
+    var services: (any FrameworkServices)?
+    init() {}
 }

@@ -226,24 +226,41 @@ public final class ProfileFramework: Sendable {
         let augmentedState = state.clone()
         for other in relevant {
             augmented.addPod(other)
-            for plugin in preFilterPlugins where !augmentedState.skipFilterPlugins.contains(plugin.name) {
-                guard let extensions = plugin.preFilterExtensions else { continue }
-                let status = extensions.addPod(state: augmentedState, podToSchedule: pod, podToAdd: other, nodeInfo: augmented)
-                if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
-            }
+            let status = runPreFilterExtensionAddPod(state: augmentedState, podToSchedule: pod, podToAdd: other, nodeInfo: augmented)
+            if !status.isSuccess { return status }
         }
         let first = runFilter(state: augmentedState, pod: pod, node: augmented)
         guard first.isSuccess else { return first }
         return runFilter(state: state, pod: pod, node: node)
     }
 
+    /// Every PreFilter plugin's AddPod extension, except for plugins whose Filter is skipped this cycle.
+    public func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+        for plugin in preFilterPlugins where !state.skipFilterPlugins.contains(plugin.name) {
+            guard let extensions = plugin.preFilterExtensions else { continue }
+            let status = extensions.addPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
+            if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
+        }
+        return .success
+    }
+
+    /// Every PreFilter plugin's RemovePod extension, except for plugins whose Filter is skipped this cycle.
+    public func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+        for plugin in preFilterPlugins where !state.skipFilterPlugins.contains(plugin.name) {
+            guard let extensions = plugin.preFilterExtensions else { continue }
+            let status = extensions.removePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
+            if !status.isSuccess { return .error("running RemovePod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
+        }
+        return .success
+    }
+
     /// PostFilter plugins until one succeeds or one is unresolvable (`RunPostFilterPlugins`).
-    public func runPostFilter(state: CycleState, pod: PodInfo, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+    public func runPostFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
         var reasons: [String] = []
         var firstRejector: String?
         var result: PostFilterResult?
         for plugin in postFilterPlugins {
-            let (pluginResult, status) = plugin.postFilter(state: state, pod: pod, nodeStatuses: nodeStatuses)
+            let (pluginResult, status) = plugin.postFilter(state: state, pod: pod, snapshot: snapshot, nodeStatuses: nodeStatuses)
             if status.isSuccess { return (pluginResult, status) }
             if status.code == .unschedulableAndUnresolvable { return (pluginResult, status.attributed(to: plugin.name)) }
             if !status.isRejected { return (nil, .error(status.message, plugin: plugin.name)) }

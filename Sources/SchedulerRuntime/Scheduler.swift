@@ -7,6 +7,12 @@ import Synchronization
 public protocol SchedulingObserver: Sendable {
     func podScheduled(_ pod: Pod, nodeName: String)
     func podFailed(_ pod: Pod, status: Status, message: String)
+    /// `victim`, running on `nodeName`, was evicted to make room for `preemptor`.
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
+}
+
+extension SchedulingObserver {
+    public func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
 }
 
 /// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),
@@ -19,8 +25,8 @@ public final class Scheduler: Sendable {
     public let profiles: [String: ProfileFramework]
     public let client: any ClusterClient
     public let configuration: SchedulerConfiguration
-    private let observer: (any SchedulingObserver)?
-    private let instrumentation: any SchedulerInstrumentation
+    let observer: (any SchedulingObserver)?
+    let instrumentation: any SchedulerInstrumentation
     private let clock: any SchedulerClock
 
     /// State owned by the scheduling loop.
@@ -31,10 +37,12 @@ public final class Scheduler: Sendable {
     }
     private let loop: Mutex<LoopState>
     /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
-    private let podStore = Mutex<[String: Pod]>([:])
+    let podStore = Mutex<[String: Pod]>([:])
+    /// Every node the informers have seen, by name (to tell what an update changed).
+    private let nodeStore = Mutex<[String: Node]>([:])
     /// Binding cycles and status writes still running.
     private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
-    private let waitingPods = WaitingPods()
+    let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     private let changes = Atomic<Int>(0)
 
@@ -53,8 +61,12 @@ public final class Scheduler: Sendable {
         self.objects = objects
         var profiles: [String: ProfileFramework] = [:]
         var first: ProfileFramework?
+        var boxes: [(ServicesBox, String)] = []
         for profile in configuration.profiles {
-            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects, parallelism: configuration.parallelism)
+            let box = ServicesBox()
+            boxes.append((box, profile.schedulerName))
+            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects,
+                                       parallelism: configuration.parallelism, servicesBox: box)
             let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source)
             profiles[profile.schedulerName] = framework
             if first == nil { first = framework }
@@ -73,6 +85,9 @@ public final class Scheduler: Sendable {
             preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
             events: profiles.mapValues(\.events))
         self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
+        for (box, name) in boxes {
+            if let framework = profiles[name] { box.services = ProfileServices(framework: framework, scheduler: self) }
+        }
     }
 
     /// Whether a profile serves pods with this `schedulerName`.
@@ -131,8 +146,9 @@ public final class Scheduler: Sendable {
                 if framework.postFilterPlugins.isEmpty {
                     nominating = .override(nodeName: "")
                 } else {
+                    let snapshot = loop.withLock { $0.snapshot }
                     let (result, postStatus) = timed(.postFilter, framework.schedulerName, {
-                        framework.runPostFilter(state: state, pod: podInfo, nodeStatuses: diagnosis.nodeToStatus)
+                        framework.runPostFilter(state: state, pod: podInfo, snapshot: snapshot, nodeStatuses: diagnosis.nodeToStatus)
                     }, status: { $0.1.code })
                     diagnosis.postFilterMessage = postStatus.message
                     nominating = result?.nominatingMode
@@ -524,7 +540,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it.
-    private func track(_ work: @escaping @Sendable () async -> Void) {
+    func track(_ work: @escaping @Sendable () async -> Void) {
         inFlightWork.withLock { state in
             let id = state.next
             state.next += 1
@@ -568,17 +584,24 @@ public final class Scheduler: Sendable {
         case (.deleted, .pod(let pod)):
             let old = podStore.withLock { $0.removeValue(forKey: pod.uid) }
             podDeleted(old ?? pod)
-        case (.added, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
-        case (.modified, .node(let node)):
-            cache.addOrUpdateNode(node)
-            changed()
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .updateOther, label: "NodeUpdate"), new: .node(node))
+        case (.added, .node(let node)), (.modified, .node(let node)):
+            let old = nodeStore.withLock { store -> Node? in
+                let previous = store[node.metadata.name]
+                store[node.metadata.name] = node
+                return previous
+            }
+            if let old {
+                nodeUpdated(old: old, new: node)
+            } else {
+                cache.addOrUpdateNode(node)
+                changed()
+                queue.moveAllToActiveOrBackoffQueue(.nodeAdd, new: .node(node))
+            }
         case (.deleted, .node(let node)):
+            nodeStore.withLock { _ = $0.removeValue(forKey: node.metadata.name) }
             cache.removeNode(named: node.metadata.name)
             changed()
+            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .delete, label: "NodeDelete"), old: .node(node))
         case (.deleted, _):
             objects.remove(object)
             changed()
@@ -593,8 +616,8 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Same as ``handle(_:)`` for a node update, but with the old object so the event is precise.
-    public func nodeUpdated(old: Node, new: Node) {
+    /// A node update, with the old object so the event names what changed (labels, taints, allocatable, …).
+    func nodeUpdated(old: Node, new: Node) {
         cache.addOrUpdateNode(new)
         changed()
         var action: ActionType = []

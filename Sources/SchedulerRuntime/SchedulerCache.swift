@@ -27,6 +27,10 @@ public final class SchedulerCache: Sendable {
         var dirty: Set<String> = []
         /// Node set or zone order changed since the last snapshot.
         var structureChanged = true
+        /// Image name → size and the nodes holding it (see "Image states" below).
+        var images: [String: ImageEntry] = [:]
+        /// Images whose set of holders changed since the last snapshot.
+        var staleImages: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -38,6 +42,7 @@ public final class SchedulerCache: Sendable {
     public func addOrUpdateNode(_ node: Node) {
         state.withLock { state in
             let name = node.metadata.name
+            let previousImages = state.nodes[name].flatMap { $0.exists ? $0.info.node : nil }.map(Self.imageNames) ?? []
             if var entry = state.nodes[name] {
                 let oldZone = NodeTree.zoneKey(entry.info.node)
                 entry.info.setNode(node)
@@ -53,6 +58,7 @@ public final class SchedulerCache: Sendable {
                 state.tree.add(node)
                 state.structureChanged = true
             }
+            updateImages(of: node, previous: previousImages, in: &state)
             touch(name, in: &state)
         }
     }
@@ -60,6 +66,7 @@ public final class SchedulerCache: Sendable {
     public func removeNode(named name: String) {
         state.withLock { state in
             guard var entry = state.nodes[name] else { return }
+            if entry.exists { forgetImages(of: entry.info.node, in: &state) }
             state.tree.remove(name)
             state.structureChanged = true
             if entry.info.pods.isEmpty {
@@ -131,6 +138,7 @@ public final class SchedulerCache: Sendable {
     /// Brings `snapshot` up to date, copying only the nodes that changed since it was last updated.
     public func updateSnapshot(_ snapshot: inout Snapshot) {
         state.withLock { state in
+            refreshStaleImageStates(in: &state)
             if state.structureChanged {
                 var nodes = ContiguousArray<NodeInfo>()
                 nodes.reserveCapacity(state.tree.count)
@@ -195,6 +203,98 @@ public final class SchedulerCache: Sendable {
             state.dirty.insert(name)
         } else {
             touch(name, in: &state)
+        }
+    }
+}
+
+// MARK: - Image states (ImageLocality)
+//
+// Upstream's cache keeps a global image → nodes map and gives every NodeInfo an `ImageStates` entry per image
+// name on the node with the image's size and how many nodes hold it. Here the global map is `State.images`.
+// When a node is added, updated or removed, the images whose holder set changed are marked stale; the next
+// snapshot refreshes `imageStates` of every node holding a stale image and marks those nodes dirty, so node
+// counts in the snapshot are always current. (Upstream only recomputes the counts of nodes that changed
+// themselves, so another node's count can lag until that node changes.) The size of an image is the one
+// reported by the first node that registered it, as upstream.
+
+extension SchedulerCache {
+    struct ImageEntry {
+        var size: Int64
+        var nodes: Set<String>
+    }
+
+    /// Every image name the node reports, each once.
+    static func imageNames(_ node: Node) -> Set<String> {
+        var names: Set<String> = []
+        for image in node.status.images ?? [] {
+            for name in image.names ?? [] { names.insert(name) }
+        }
+        return names
+    }
+
+    /// Registers `node` as a holder of its images (and drops it from images it no longer reports), then
+    /// rebuilds its own image states.
+    private func updateImages(of node: Node, previous: Set<String>, in state: inout State) {
+        let name = node.metadata.name
+        let current = Self.imageNames(node)
+        for image in previous.subtracting(current) {
+            removeHolder(name, of: image, in: &state)
+        }
+        for image in node.status.images ?? [] {
+            for imageName in image.names ?? [] where !previous.contains(imageName) {
+                if state.images[imageName] == nil {
+                    state.images[imageName] = ImageEntry(size: image.sizeBytes ?? 0, nodes: [name])
+                    state.staleImages.insert(imageName)
+                } else if state.images[imageName]?.nodes.insert(name).inserted == true {
+                    state.staleImages.insert(imageName)
+                }
+            }
+        }
+        let summaries = imageStates(of: node, in: state)
+        state.nodes[name]?.info.imageStates = summaries
+    }
+
+    /// Drops a removed node from the holders of its images.
+    private func forgetImages(of node: Node, in state: inout State) {
+        for image in Self.imageNames(node) {
+            removeHolder(node.metadata.name, of: image, in: &state)
+        }
+    }
+
+    private func removeHolder(_ nodeName: String, of image: String, in state: inout State) {
+        guard state.images[image]?.nodes.remove(nodeName) != nil else { return }
+        if state.images[image]?.nodes.isEmpty == true { state.images[image] = nil }
+        state.staleImages.insert(image)
+    }
+
+    /// `imageStates` for `node` from the global map (upstream `addNodeImageStates`).
+    private func imageStates(of node: Node, in state: State) -> [String: ImageStateSummary] {
+        var result: [String: ImageStateSummary] = [:]
+        for image in node.status.images ?? [] {
+            for name in image.names ?? [] where result[name] == nil {
+                guard let entry = state.images[name] else { continue }
+                result[name] = ImageStateSummary(size: entry.size, numNodes: entry.nodes.count)
+            }
+        }
+        return result
+    }
+
+    /// Recomputes `imageStates` of the nodes holding an image whose holders changed; nodes whose summary
+    /// actually changed are marked dirty.
+    private func refreshStaleImageStates(in state: inout State) {
+        guard !state.staleImages.isEmpty else { return }
+        var affected: Set<String> = []
+        for image in state.staleImages {
+            if let holders = state.images[image]?.nodes { affected.formUnion(holders) }
+        }
+        state.staleImages.removeAll(keepingCapacity: true)
+        for name in affected {
+            guard let entry = state.nodes[name], entry.exists else { continue }
+            let refreshed = imageStates(of: entry.info.node, in: state)
+            if refreshed != entry.info.imageStates {
+                state.nodes[name]?.info.imageStates = refreshed
+                touch(name, in: &state)
+            }
         }
     }
 }

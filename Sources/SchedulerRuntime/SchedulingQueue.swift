@@ -31,7 +31,10 @@ public final class SchedulingQueue: Sendable {
 
     private struct State {
         var active: IndexedHeap<QueuedPodInfo>
+        /// Pods rejected by plugins (upstream `podBackoffQ`); may be popped early when the active queue is empty.
         var backoff: IndexedHeap<(info: QueuedPodInfo, expiry: Duration)>
+        /// Pods whose attempt ended in an error (upstream `podErrorBackoffQ`); they always wait.
+        var errorBackoff: IndexedHeap<(info: QueuedPodInfo, expiry: Duration)>
         var unschedulable: [String: QueuedPodInfo] = [:]
         /// uid → event sequence number when popped.
         var inFlight: [String: Int] = [:]
@@ -70,6 +73,9 @@ public final class SchedulingQueue: Sendable {
             active: IndexedHeap(less: less),
             backoff: IndexedHeap(less: { lhs, rhs in
                 lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
+            }),
+            errorBackoff: IndexedHeap(less: { lhs, rhs in
+                lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
             })))
     }
 
@@ -106,6 +112,11 @@ public final class SchedulingQueue: Sendable {
                 state.backoff.upsert(entry, key: key)
                 return []
             }
+            if var entry = state.errorBackoff[key] {
+                entry.info.podInfo = podInfo
+                state.errorBackoff.upsert(entry, key: key)
+                return []
+            }
             if var info = state.unschedulable[key] {
                 info.podInfo = podInfo
                 guard Self.isPodUpdated(old: old, new: new) else {
@@ -139,6 +150,7 @@ public final class SchedulingQueue: Sendable {
             let key = pod.key
             state.active.remove(key)
             state.backoff.remove(key)
+            state.errorBackoff.remove(key)
             state.unschedulable[key] = nil
             removeNominated(uid: pod.uid, in: &state)
         }
@@ -146,10 +158,25 @@ public final class SchedulingQueue: Sendable {
 
     // MARK: Popping
 
-    /// Takes the highest-priority active pod, or nil when the active queue is empty.
+    /// Takes the highest-priority active pod. When the active queue is empty, takes the first pod of the
+    /// (non-error) backoff queue instead, as upstream does since v1.33 (`SchedulerPopFromBackoffQ`), so
+    /// an idle scheduler does not sit out backoff. nil when neither has a pod.
     public func pop() -> QueuedPodInfo? {
         state.withLock { state in
-            guard var info = state.active.popFirst() else { return nil }
+            var next = state.active.popFirst()
+            while next == nil, let entry = state.backoff.popFirst() {
+                // PreEnqueue still applies to pods leaving backoff.
+                let gate = preEnqueue(entry.info.podInfo)
+                if gate.isSuccess {
+                    next = entry.info
+                } else {
+                    var gated = entry.info
+                    gated.gatingPlugin = gate.plugin ?? "PreEnqueue"
+                    gated.unschedulablePlugins.insert(gated.gatingPlugin ?? "PreEnqueue")
+                    state.unschedulable[gated.podInfo.key] = gated
+                }
+            }
+            guard var info = next else { return nil }
             info.attempts += 1
             if info.initialAttemptTimestamp == nil { info.initialAttemptTimestamp = clock.now() }
             state.schedulingCycle += 1
@@ -265,6 +292,23 @@ public final class SchedulingQueue: Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    /// Moves a parked or backing-off pod straight to the active queue (`Activate`, event ForceActivate).
+    public func activate(key: String) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if let info = state.unschedulable.removeValue(forKey: key) {
+                return moveToActiveOrGate(info, event: "ForceActivate", in: &state)
+            }
+            if let entry = state.backoff.remove(key) ?? state.errorBackoff.remove(key) {
+                return moveToActiveOrGate(entry.info, event: "ForceActivate", in: &state)
+            }
+            if !state.inFlight.isEmpty {
+                recordInFlightEvent(.forceActivate, old: nil, new: nil, in: &state)
+            }
+            return []
+        }
+        waiters.forEach { $0.resume() }
+    }
+
     /// Moves pods whose backoff has expired to the active queue.
     public func flushBackoffQCompleted() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -272,6 +316,10 @@ public final class SchedulingQueue: Sendable {
             var waiters: [CheckedContinuation<Void, Never>] = []
             while let first = state.backoff.peek, first.expiry <= now {
                 state.backoff.remove(first.info.podInfo.key)
+                waiters += moveToActiveOrGate(first.info, event: "BackoffComplete", in: &state)
+            }
+            while let first = state.errorBackoff.peek, first.expiry <= now {
+                state.errorBackoff.remove(first.info.podInfo.key)
                 waiters += moveToActiveOrGate(first.info, event: "BackoffComplete", in: &state)
             }
             return waiters
@@ -303,7 +351,9 @@ public final class SchedulingQueue: Sendable {
 
     /// When the earliest backoff expires, if any pod is backing off.
     public func nextBackoffExpiry() -> Duration? {
-        state.withLock { $0.backoff.peek?.expiry }
+        state.withLock { state in
+            [state.backoff.peek?.expiry, state.errorBackoff.peek?.expiry].compactMap { $0 }.min()
+        }
     }
 
     // MARK: Inspection
@@ -312,7 +362,7 @@ public final class SchedulingQueue: Sendable {
     public func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
         state.withLock { state in
             let gated = state.unschedulable.values.filter { $0.gatingPlugin != nil }.count
-            return (state.active.count, state.backoff.count, state.unschedulable.count - gated, gated)
+            return (state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count - gated, gated)
         }
     }
 
@@ -320,7 +370,7 @@ public final class SchedulingQueue: Sendable {
     public func location(of key: String) -> Location? {
         state.withLock { state in
             if state.active.contains(key) { return .active }
-            if state.backoff.contains(key) { return .backoff }
+            if state.backoff.contains(key) || state.errorBackoff.contains(key) { return .backoff }
             if let info = state.unschedulable[key] { return info.gatingPlugin != nil ? .gated : .unschedulable }
             return nil
         }
@@ -328,25 +378,39 @@ public final class SchedulingQueue: Sendable {
 
     /// The queued entry for `key` wherever it is.
     public func queuedPodInfo(for key: String) -> QueuedPodInfo? {
-        state.withLock { state in state.active[key] ?? state.backoff[key]?.info ?? state.unschedulable[key] }
+        state.withLock { state in
+            state.active[key] ?? state.backoff[key]?.info ?? state.errorBackoff[key]?.info ?? state.unschedulable[key]
+        }
     }
 
     /// Every pod the queue holds (not in flight).
     public func allPods() -> [QueuedPodInfo] {
         state.withLock { state in
-            state.active.elements + state.backoff.elements.map(\.info) + Array(state.unschedulable.values)
+            state.active.elements + state.backoff.elements.map(\.info) + state.errorBackoff.elements.map(\.info)
+                + Array(state.unschedulable.values)
         }
     }
 
-    /// How long the pod backs off after its attempts so far: initial × 2^(attempts−1), capped.
+    /// How long the pod backs off: initial × 2^(count−1), capped at the maximum, where count is the
+    /// number of consecutive errors if the last attempt was an error, else the number of rejections
+    /// (upstream v1.35 counts the two separately).
     public func backoffDuration(for info: QueuedPodInfo) -> Duration {
-        guard info.attempts > 0 else { return .zero }
+        let count = info.consecutiveErrorsCount > 0 ? info.consecutiveErrorsCount : info.unschedulableCount
+        guard count > 0 else { return .zero }
         var duration = configuration.initialBackoff
-        for _ in 1..<info.attempts {
+        for _ in 1..<count {
+            if duration > configuration.maxBackoff - duration { return configuration.maxBackoff }
             duration = duration * 2
-            if duration >= configuration.maxBackoff { return configuration.maxBackoff }
         }
         return min(duration, configuration.maxBackoff)
+    }
+
+    /// Backoff expiries are aligned down to whole seconds (upstream's 1 s ordering window), so pods whose
+    /// backoff ends in the same second leave it in priority order.
+    private func backoffExpiry(for info: QueuedPodInfo) -> Duration {
+        let raw = info.timestamp + backoffDuration(for: info)
+        let (seconds, _) = raw.components
+        return .seconds(seconds)
     }
 
     // MARK: Nominated pods
@@ -382,7 +446,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     private func contains(_ key: String, in state: State) -> Bool {
-        state.active.contains(key) || state.backoff.contains(key) || state.unschedulable[key] != nil
+        state.active.contains(key) || state.backoff.contains(key) || state.errorBackoff.contains(key) || state.unschedulable[key] != nil
     }
 
     /// Runs PreEnqueue; a pod that passes goes to the active queue, one that is rejected is parked as gated.
@@ -405,9 +469,13 @@ public final class SchedulingQueue: Sendable {
     }
 
     private func requeue(_ info: QueuedPodInfo, strategy: Strategy, event: String, in state: inout State) -> [CheckedContinuation<Void, Never>] {
-        let expiry = info.timestamp + backoffDuration(for: info)
+        let expiry = backoffExpiry(for: info)
         if strategy == .afterBackoff && expiry > clock.now() {
-            state.backoff.upsert((info, expiry), key: info.podInfo.key)
+            if info.consecutiveErrorsCount > 0 {
+                state.errorBackoff.upsert((info, expiry), key: info.podInfo.key)
+            } else {
+                state.backoff.upsert((info, expiry), key: info.podInfo.key)
+            }
             return []
         }
         return moveToActiveOrGate(info, event: event, in: &state)

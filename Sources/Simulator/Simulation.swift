@@ -23,6 +23,14 @@ public struct PodOutcome: Sendable, Equatable, Codable {
     public var node: String?
     public var status: Status
     public var message: String?
+
+    public init(namespace: String, name: String, node: String?, status: Status, message: String?) {
+        self.namespace = namespace
+        self.name = name
+        self.node = node
+        self.status = status
+        self.message = message
+    }
 }
 
 /// A pod evicted to make room for another.
@@ -30,7 +38,15 @@ public struct PreemptedPod: Sendable, Equatable, Codable {
     public var namespace: String
     public var name: String
     public var node: String
+    /// `namespace/name` of the pod it made room for.
     public var preemptor: String?
+
+    public init(namespace: String, name: String, node: String, preemptor: String?) {
+        self.namespace = namespace
+        self.name = name
+        self.node = node
+        self.preemptor = preemptor
+    }
 }
 
 /// The outcome of a simulation, in the order pods were given.
@@ -152,6 +168,12 @@ final class Recorder: SchedulingObserver {
     func podFailed(_ pod: Pod, status: Status, message: String) {
         state.withLock { state in
             state.failures[pod.uid] = Failure(status: status, message: message, changeCount: state.attempts[pod.uid] ?? -1)
+        }
+    }
+
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
+        state.withLock {
+            $0.preempted.append(PreemptedPod(namespace: victim.namespace, name: victim.name, node: nodeName, preemptor: preemptor.key))
         }
     }
 

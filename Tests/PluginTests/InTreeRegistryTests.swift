@@ -12,10 +12,12 @@ import Testing
     #expect(registry.names == inTreePluginNames.sorted())
     #expect(inTreePluginNames == [
         "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-        "NodeResourcesFit", "NodeResourcesBalancedAllocation", "DefaultBinder",
+        "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
+        "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultBinder",
     ])
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
-    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation"])
+    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity",
+                         "DefaultPreemption"])
 }
 
 @Test func registryBuildsEveryPluginWithDefaultArgs() throws {
@@ -33,6 +35,13 @@ import Testing
     #expect(try registry["TaintToleration"]?.make(nil, handle) is any NormalizeScorePlugin)
     #expect(try registry["NodeResourcesFit"]?.make(nil, handle) is any PreFilterPlugin)
     #expect(try registry["NodeResourcesBalancedAllocation"]?.make(nil, handle) is any PreScorePlugin)
+    #expect(try registry["NodePorts"]?.make(nil, handle) is any FilterPlugin)
+    #expect(try registry["ImageLocality"]?.make(nil, handle) is any ScorePlugin)
+    #expect(try registry["InterPodAffinity"]?.make(nil, handle) is any NormalizeScorePlugin)
+    #expect(try registry["PodTopologySpread"]?.make(nil, handle) is any NormalizeScorePlugin)
+    #expect((try registry["InterPodAffinity"]?.make(nil, handle) as? any PreFilterPlugin)?.preFilterExtensions != nil)
+    #expect((try registry["PodTopologySpread"]?.make(nil, handle) as? any PreFilterPlugin)?.preFilterExtensions != nil)
+    #expect((try registry["NodePorts"]?.make(nil, handle) as? any PreFilterPlugin)?.preFilterExtensions == nil)
 }
 
 @Test func registryDecodesAndValidatesArgs() throws {

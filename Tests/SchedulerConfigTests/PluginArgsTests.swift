@@ -160,11 +160,11 @@ struct ProfileFilesTests {
     @Test(arguments: ["default.yaml", "bin-packing.yaml", "two-profiles.yaml"])
     func shippedProfilesLoadAndValidate(_ file: String) throws {
         let path = Self.directory.appendingPathComponent(file).path
-        let report = ConfigurationLoader.validate(path: path, registry: TestRegistry.standard)
+        let report = ConfigurationLoader.validate(path: path, registry: TestRegistry.shipped)
         #expect(report.problems == [])
         #expect(report.warnings == [])
         #expect(report.isValid)
-        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.standard)
+        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.shipped)
         #expect(configuration.source == path)
         for profile in configuration.profiles {
             for (name, source) in profile.pluginConfig where name == PluginName.nodeResourcesFit {
@@ -175,8 +175,8 @@ struct ProfileFilesTests {
 
     @Test func defaultProfileFileEqualsTheBuiltInDefault() throws {
         let path = Self.directory.appendingPathComponent("default.yaml").path
-        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.standard)
-        let builtIn = ConfigurationLoader.defaultConfiguration(registry: TestRegistry.standard)
+        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.shipped)
+        let builtIn = ConfigurationLoader.defaultConfiguration(registry: TestRegistry.shipped)
         #expect(configuration.profiles.map(\.plugins) == builtIn.profiles.map(\.plugins))
         #expect(configuration.leaderElection == builtIn.leaderElection)
         #expect(configuration.clientConnection == builtIn.clientConnection)
@@ -185,14 +185,14 @@ struct ProfileFilesTests {
 
     @Test func twoProfilesShareTheQueueSort() throws {
         let path = Self.directory.appendingPathComponent("two-profiles.yaml").path
-        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.standard)
+        let configuration = try ConfigurationLoader.load(path: path, registry: TestRegistry.shipped)
         #expect(configuration.profiles.map(\.schedulerName) == ["default-scheduler", "bin-packing-scheduler"])
         #expect(configuration.profiles[1].plugins[.score].disabled == ["NodeResourcesBalancedAllocation"])
         #expect(configuration.profiles.allSatisfy { $0.plugins[.queueSort] == PluginSet() })
     }
 
     @Test func unreadableFileIsAProblemNamingThePath() {
-        let report = ConfigurationLoader.validate(path: "/nonexistent/config.yaml", registry: TestRegistry.standard)
+        let report = ConfigurationLoader.validate(path: "/nonexistent/config.yaml", registry: TestRegistry.shipped)
         #expect(!report.isValid)
         #expect(report.problems.first?.hasPrefix("/nonexistent/config.yaml: cannot read file") == true)
     }

@@ -1,3 +1,4 @@
+import InTreePlugins
 import SchedulerConfig
 import SchedulerFramework
 
@@ -72,7 +73,8 @@ struct FitArgs: PluginArgs, Equatable {
 }
 
 enum TestRegistry {
-    /// The plugins this project has, registered under upstream's names.
+    /// A fixed set of upstream plugin names, registered as stand-ins, so these tests do not change each
+    /// time a plugin lands. The shipped-profile tests use ``shipped`` (the real in-tree names) instead.
     static let inTree = [
         PluginName.prioritySort, PluginName.schedulingGates, PluginName.nodeName, PluginName.nodeUnschedulable,
         PluginName.nodeResourcesFit, PluginName.nodeResourcesBalancedAllocation, PluginName.nodeAffinity,
@@ -91,4 +93,7 @@ enum TestRegistry {
     }
 
     static let standard = make()
+
+    /// Every plugin this project ships, as stand-ins (for the files in `profiles/`).
+    static let shipped = make(extra: inTreePluginNames)
 }

@@ -174,10 +174,11 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         #expect(cluster.recordedEvents.contains { $0.reason == "FailedScheduling" && $0.type == "Warning" && $0.note == message })
         #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
 
-        // A node that fits arrives: the pod is requeued and lands there.
+        // A node that fits arrives: the pod is requeued (to backoff, popped at once since nothing else is
+        // active) and lands there.
         try cluster.create(.node(NodeBuilder("good").build()))
         await drain(scheduler, informers, cluster)
-        #expect(scheduler.queue.location(of: "default/p") == .backoff)
+        #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == "good")
         informers.stop()
     }
 
@@ -248,5 +249,33 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
             #expect(index % 3 != 0)
             #expect(index % 7 == 6)  // the best score among scanned nodes
         }
+    }
+}
+
+@Suite struct NodeEventTests {
+    @Test func nodeLabelUpdateRequeuesPodsRejectedForLabels() async throws {
+        let cluster = EmbeddedCluster()
+        try cluster.create(.node(NodeBuilder("n1").labels(["reject": "no"]).build()))
+        try cluster.create(.pod(PodBuilder("p").build()))
+        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock())
+        let informers = Informers(client: cluster, scheduler: scheduler)
+        try await informers.start()
+        await drain(scheduler, informers, cluster)
+        #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
+
+        // An unrelated change (annotation) is not an event LabelFilter registered.
+        var annotated = NodeBuilder("n1").labels(["reject": "no"]).build()
+        annotated.metadata.annotations = ["note": "x"]
+        cluster.update(.node(annotated))
+        await drain(scheduler, informers, cluster)
+        #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
+
+        // Removing the label is an UpdateNodeLabel event: the pod is retried and lands.
+        var relabelled = NodeBuilder("n1").build()
+        relabelled.metadata.annotations = ["note": "x"]
+        cluster.update(.node(relabelled))
+        await drain(scheduler, informers, cluster)
+        #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == "n1")
+        informers.stop()
     }
 }

@@ -53,11 +53,14 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
         let queue = makeQueue(clock: clock)
         var info = QueuedPodInfo(podInfo: PodBuilder("p").info(), timestamp: .zero)
         var durations: [Duration] = []
-        for attempts in 1...6 {
-            info.attempts = attempts
+        for rejections in 1...6 {
+            info.unschedulableCount = rejections
             durations.append(queue.backoffDuration(for: info))
         }
         #expect(durations == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
+        // After an error, consecutive errors count instead of rejections.
+        info.consecutiveErrorsCount = 1
+        #expect(queue.backoffDuration(for: info) == .seconds(1))
     }
 
     @Test func rejectedPodIsParkedUntilARegisteredEventArrives() {
@@ -82,6 +85,35 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
         queue.flushBackoffQCompleted()
         #expect(queue.location(of: "default/p") == .active)
         #expect(queue.pop()?.attempts == 2)
+    }
+
+    @Test func emptyActiveQueuePopsFromBackoffButNotFromErrorBackoff() {
+        let clock = SimulatedClock()
+        let events: SchedulingQueue.EventRegistry = ["default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(.nodeAdd)]]]
+        let queue = makeQueue(clock: clock, events: events)
+        queue.add(PodBuilder("rejected").build())
+        queue.add(PodBuilder("errored").build())
+        _ = failOnce(queue, plugin: "NodeResourcesFit")
+        _ = failOnce(queue, plugin: nil)
+        queue.moveAllToActiveOrBackoffQueue(.nodeAdd)
+        #expect(queue.location(of: "default/rejected") == .backoff)
+        #expect(queue.location(of: "default/errored") == .backoff)
+        // Nothing is active: the rejected pod is taken from backoff at once; the errored one waits.
+        #expect(queue.pop()?.podInfo.name == "rejected")
+        #expect(queue.pop() == nil)
+        clock.advance(to: .seconds(1))
+        queue.flushBackoffQCompleted()
+        #expect(queue.pop()?.podInfo.name == "errored")
+    }
+
+    @Test func backoffExpiryIsAlignedToWholeSeconds() {
+        let clock = SimulatedClock()
+        let queue = makeQueue(clock: clock)
+        queue.add(PodBuilder("p").build())
+        clock.advance(to: .milliseconds(1700))
+        _ = failOnce(queue, plugin: nil)
+        // 1.7 s + 1 s backoff = 2.7 s, aligned down to 2 s.
+        #expect(queue.nextBackoffExpiry() == .seconds(2))
     }
 
     @Test func hintReturningSkipDoesNotRequeue() {

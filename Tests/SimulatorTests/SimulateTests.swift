@@ -65,9 +65,9 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
             + pod("p", cpu: "500m") + pod("q", cpu: "2")
         let result = try await simulate(manifests)
         let json = SimulationReport.json(result)
-        #expect(json == #"{"pods":[{"namespace":"default","name":"p","node":"n1","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu."}],"preempted":[]}"#
-            || json == #"{"pods":[{"namespace":"default","name":"p","node":"n2","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu."}],"preempted":[]}"#
-            || json == #"{"pods":[{"namespace":"default","name":"p","node":"n3","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu."}],"preempted":[]}"#)
+        #expect(json == #"{"pods":[{"namespace":"default","name":"p","node":"n1","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."}],"preempted":[]}"#
+            || json == #"{"pods":[{"namespace":"default","name":"p","node":"n2","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."}],"preempted":[]}"#
+            || json == #"{"pods":[{"namespace":"default","name":"p","node":"n3","status":"Scheduled"},{"namespace":"default","name":"q","node":null,"status":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."}],"preempted":[]}"#)
         // And it is valid JSON.
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((parsed?["pods"] as? [Any])?.count == 2)
@@ -78,7 +78,9 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         let manifests = node("small", cpu: "1") + node("infra-1", cpu: "8", taints: taint) + node("infra-2", cpu: "8", taints: taint)
             + pod("big", cpu: "2")
         let result = try await simulate(manifests)
-        #expect(outcome(result, "big")?.message == "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint(s).")
+        // Nothing to evict, and the 1-CPU node could never hold 2 CPU (unresolvable): preemption cannot help.
+        #expect(outcome(result, "big")?.message
+            == "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint(s). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
         #expect(outcome(result, "big")?.status == .unschedulable)
     }
 
@@ -91,7 +93,7 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         #expect(outcome(result, "tolerant")?.node == "gpu")
         // Filters stop at the first rejection per node, in profile order: TaintToleration runs before NodeAffinity.
         #expect(outcome(result, "picky")?.message
-            == "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s).")
+            == "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s). preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
     }
 
     @Test func initContainersCountByTheirMaximumNotTheirSum() async throws {
@@ -120,7 +122,8 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         let result = try await simulate(node("n1", cpu: "3") + initPod)
         #expect(outcome(result, "migrate-then-run")?.node == "n1")
         // The sidecar runs beside the later init container: 1 + 3 = 4 > 3.
-        #expect(outcome(result, "sidecar-adds-up")?.message == "0/1 nodes are available: 1 Insufficient cpu.")
+        #expect(outcome(result, "sidecar-adds-up")?.message
+            == "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
     }
 
     @Test func higherPriorityPodsAreScheduledFirst() async throws {
@@ -160,6 +163,15 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         #expect(outcome(result, "elsewhere")?.node == nil)
     }
 
+    @Test func equalPriorityPodsAreScheduledInQueueOrder() async throws {
+        // One slot; pods are listed (and queued) in key order, as an API server lists them.
+        let manifests = node("n1", cpu: "1") + pod("b-second", cpu: "1") + pod("a-first", cpu: "1") + pod("c-third", cpu: "1")
+        let result = try await simulate(manifests)
+        #expect(outcome(result, "a-first")?.node == "n1")
+        #expect(outcome(result, "b-second")?.status == .unschedulable)
+        #expect(outcome(result, "c-third")?.status == .unschedulable)
+    }
+
     @Test func runningPodsUseCapacity() async throws {
         let manifests = node("n1", cpu: "2") + node("n2", cpu: "2")
             + pod("existing", cpu: "1500m", extra: "  nodeName: n1") + pod("new", cpu: "1")
@@ -189,16 +201,19 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
         let config = try String(contentsOf: packageRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
         let text = try String(contentsOf: packageRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
         let result = try await simulate(text, config: config)
-        #expect(result.pods.count == 10)
+        #expect(result.pods.count == 11)
+        // payments may only run on worker-a3, which a low-priority batch pod fills: it is evicted.
+        #expect(outcome(result, "payments")?.node == "worker-a3")
+        #expect(result.preempted == [PreemptedPod(namespace: "default", name: "nightly-batch", node: "worker-a3", preemptor: "shop/payments")])
         // Only the ssd nodes match; the ssd nodes in zones a and b are full.
         #expect(outcome(result, "ssd-writer")?.node == "worker-c1")
         // The GPU trainer tolerates the GPU taint and prefers zone b.
         #expect(outcome(result, "trainer")?.node == "gpu-b1")
         #expect(outcome(result, "zone-c-only")?.node == "worker-c1")
         #expect(outcome(result, "gpu-no-toleration")?.message
-            == "0/13 nodes are available: 1 node(s) were unschedulable, 4 node(s) had untolerated taint(s), 8 Insufficient nvidia.com/gpu.")
+            == "0/13 nodes are available: 1 node(s) were unschedulable, 4 node(s) had untolerated taint(s), 8 Insufficient nvidia.com/gpu. preemption: 0/13 nodes are available: 13 Preemption is not helpful for scheduling.")
         #expect(outcome(result, "huge")?.message
-            == "0/13 nodes are available: 1 node(s) were unschedulable, 4 node(s) had untolerated taint(s), 8 Insufficient cpu.")
+            == "0/13 nodes are available: 1 node(s) were unschedulable, 4 node(s) had untolerated taint(s), 8 Insufficient cpu. preemption: 0/13 nodes are available: 13 Preemption is not helpful for scheduling.")
         #expect(outcome(result, "waiting-for-quota")?.status == .schedulingGated)
         #expect(outcome(result, "other-scheduler")?.status == .ignored)
         #expect(result.events.contains { $0.reason == "Scheduled" && $0.note == "Successfully assigned default/trainer to gpu-b1" })

@@ -1,9 +1,14 @@
 import DefaultBinderPlugin
+import DefaultPreemptionPlugin
+import ImageLocalityPlugin
+import InterPodAffinityPlugin
 import NodeAffinityPlugin
 import NodeNamePlugin
+import NodePortsPlugin
 import NodeResourcesBalancedAllocationPlugin
 import NodeResourcesFitPlugin
 import NodeUnschedulablePlugin
+import PodTopologySpreadPlugin
 import PrioritySortPlugin
 import SchedulerFramework
 import SchedulingGatesPlugin
@@ -17,8 +22,13 @@ public let inTreePluginNames: [String] = [
     NodeName.name,
     TaintToleration.name,
     NodeAffinity.name,
+    NodePorts.name,
     NodeResourcesFit.name,
+    PodTopologySpread.name,
+    InterPodAffinity.name,
+    DefaultPreemption.name,
     NodeResourcesBalancedAllocation.name,
+    ImageLocality.name,
     DefaultBinder.name,
 ]
 
@@ -33,11 +43,16 @@ public func makeInTreeRegistry() -> PluginRegistry {
         try registry.register(NodeName.name) { NodeName(handle: $0) }
         try registry.register(TaintToleration.name) { TaintToleration(handle: $0) }
         try registry.register(NodeAffinity.name, args: NodeAffinityArgs.self) { try NodeAffinity(args: $0, handle: $1) }
+        try registry.register(NodePorts.name) { NodePorts(handle: $0) }
         try registry.register(NodeResourcesFit.name, args: NodeResourcesFitArgs.self) { try NodeResourcesFit(args: $0, handle: $1) }
+        try registry.register(PodTopologySpread.name, args: PodTopologySpreadArgs.self) { try PodTopologySpread(args: $0, handle: $1) }
+        try registry.register(InterPodAffinity.name, args: InterPodAffinityArgs.self) { try InterPodAffinity(args: $0, handle: $1) }
         try registry.register(NodeResourcesBalancedAllocation.name, args: NodeResourcesBalancedAllocationArgs.self) {
             try NodeResourcesBalancedAllocation(args: $0, handle: $1)
         }
+        try registry.register(ImageLocality.name) { ImageLocality(handle: $0) }
         try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
+        try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) { try DefaultPreemption(args: $0, handle: $1) }
     } catch {
         // The names above are distinct constants: a clash is a programming error, not bad input.
         preconditionFailure("registering in-tree plugins: \(error)")

@@ -1,0 +1,362 @@
+import Dispatch
+import KubeAPI
+import SchedulerFramework
+import Synchronization
+
+/// Upstream's DefaultPreemption (PostFilter): when a pod fits nowhere, find the node where evicting the
+/// fewest and least important lower-priority pods makes it fit, evict them asynchronously, and nominate
+/// the node for the pod.
+public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, EnqueueExtensions {
+    public static let name = "DefaultPreemption"
+    public var name: String { Self.name }
+
+    public static let reasonNoVictims = "No preemption victims found for incoming pod"
+    public static let reasonNotHelpful = "Preemption is not helpful for scheduling"
+    public static let reasonPreemptionPolicyNever = "not eligible due to preemptionPolicy=Never."
+    public static let reasonTerminatingOnNominatedNode = "not eligible due to a terminating pod on the nominated node."
+    public static let reasonWaitingForPreemption = "waiting for the preemption for this pod to be finished"
+
+    public let args: DefaultPreemptionArgs
+    private let handle: any FrameworkHandle
+    /// Preemptors whose victims are still being evicted (upstream `preempting`).
+    private let preempting = Mutex<Set<String>>([])
+    /// Random start offset of the candidate scan; seeded so runs are reproducible.
+    private let offsetGenerator = Mutex(SplitMix(seed: 0x5EED))
+
+    public init(args: DefaultPreemptionArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+        try args.validate()
+        self.args = args
+        self.handle = handle
+    }
+
+    // MARK: PreEnqueue
+
+    /// Holds a preemptor back while its victims are being evicted (asynchronous preemption).
+    public func preEnqueue(_ pod: PodInfo) -> Status {
+        preempting.withLock { $0.contains(pod.uid) }
+            ? Status(.unschedulableAndUnresolvable, Self.reasonWaitingForPreemption) : .success
+    }
+
+    public func eventsToRegister() -> [ClusterEventWithHint] {
+        // The plugins that rejected the pod decide when it is retried; this one never does.
+        [ClusterEventWithHint(ClusterEvent(resource: .assignedPod, action: .delete), hint: { _, _, _ in .skip })]
+    }
+
+    // MARK: PostFilter
+
+    public func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+        let (result, status) = preempt(state: state, pod: pod, snapshot: snapshot, nodeStatuses: nodeStatuses)
+        guard !status.reasons.isEmpty else { return (result, status) }
+        return (result, Status(status.code, "preemption: " + status.message, plugin: status.plugin))
+    }
+
+    /// A shortlisted node and the pods to evict there.
+    struct Candidate {
+        var nodeName: String
+        /// Most important first.
+        var victims: [PodInfo]
+        var pdbViolations: Int
+    }
+
+    private func preempt(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+        guard let services = handle.services else { return (nil, .error("preemption needs the scheduler's framework services")) }
+        let preemptor = services.latestPod(uid: pod.uid).map(PodInfo.init) ?? pod
+        let nominatedNode = preemptor.pod.status?.nominatedNodeName ?? ""
+        if let reason = ineligibility(preemptor, nominatedNode: nominatedNode, snapshot: snapshot, nodeStatuses: nodeStatuses) {
+            services.preemptionAttempted(victims: 0)
+            return (nil, Status(.unschedulable, reason))
+        }
+
+        // Only nodes that failed as Unschedulable can be helped by evicting pods.
+        let potential = snapshot.nodes.indices.filter { nodeStatuses.status(of: snapshot.nodes[$0].name)?.code == .unschedulable }
+        var statuses = NodeToStatus()
+        var candidates: [Candidate] = []
+        if !potential.isEmpty {
+            let offset = offsetGenerator.withLock { Int($0.next() % UInt64(potential.count)) }
+            let wanted = candidateCount(numNodes: potential.count)
+            (candidates, statuses) = dryRun(state: state, pod: preemptor, snapshot: snapshot, potential: potential,
+                                            offset: offset, wanted: wanted, services: services)
+        }
+        let best = select(candidates)
+        services.preemptionAttempted(victims: best?.victims.count ?? 0)
+        guard let best else {
+            statuses.absentStatus = Status(.unschedulableAndUnresolvable, Self.reasonNotHelpful)
+            let message = FitError(podKey: preemptor.key, numAllNodes: snapshot.count, diagnosis: diagnosis(statuses)).message
+            return (PostFilterResult(nominatingMode: .override(nodeName: "")), Status(.unschedulable, message))
+        }
+        evict(best, preemptor: preemptor, services: services)
+        return (PostFilterResult(nominatingMode: .override(nodeName: best.nodeName)), .success)
+    }
+
+    private func diagnosis(_ statuses: NodeToStatus) -> Diagnosis {
+        var diagnosis = Diagnosis()
+        diagnosis.nodeToStatus = statuses
+        return diagnosis
+    }
+
+    /// `PodEligibleToPreemptOthers`: nil when the pod may preempt, else the reason.
+    private func ineligibility(_ pod: PodInfo, nominatedNode: String, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> String? {
+        if pod.pod.spec.preemptionPolicy == "Never" { return Self.reasonPreemptionPolicyNever }
+        guard !nominatedNode.isEmpty else { return nil }
+        // A nominated node that became unresolvable is given up: preempt again elsewhere.
+        if nodeStatuses.status(of: nominatedNode)?.code == .unschedulableAndUnresolvable { return nil }
+        if let node = snapshot.nodeInfo(named: nominatedNode) {
+            for victim in node.pods where victim.priority < pod.priority && Self.isTerminatingByPreemption(victim.pod) {
+                return Self.reasonTerminatingOnNominatedNode
+            }
+        }
+        return nil
+    }
+
+    static func isTerminatingByPreemption(_ pod: Pod) -> Bool {
+        guard pod.isTerminating else { return false }
+        guard let condition = pod.status?.conditions?.first(where: { $0.type == "DisruptionTarget" }) else { return false }
+        return condition.status == "True" && condition.reason == "PreemptionByScheduler"
+    }
+
+    /// `max(numNodes × percentage / 100, absolute)`, at most numNodes.
+    func candidateCount(numNodes: Int) -> Int {
+        var count = numNodes * Int(args.minCandidateNodesPercentage) / 100
+        if count < Int(args.minCandidateNodesAbsolute) { count = Int(args.minCandidateNodesAbsolute) }
+        return min(count, numNodes)
+    }
+
+    /// Dry-runs preemption on the potential nodes in parallel batches, in scan order from `offset`, until
+    /// at least one PDB-respecting candidate exists and `wanted` candidates were found.
+    private func dryRun(
+        state: CycleState, pod: PodInfo, snapshot: Snapshot, potential: [Int], offset: Int, wanted: Int, services: any FrameworkServices
+    ) -> ([Candidate], NodeToStatus) {
+        let budgets = disruptionBudgets(snapshot: snapshot, potential: potential, preemptor: pod)
+        var nonViolating: [Candidate] = []
+        var violating: [Candidate] = []
+        var statuses = NodeToStatus()
+        let batch = max(1, min(handle.parallelism, 16))
+        var start = 0
+        while start < potential.count {
+            let end = min(potential.count, start + batch)
+            let results = Mutex<[(Int, Candidate?, Status?)]>([])
+            let batchStart = start
+            DispatchQueue.concurrentPerform(iterations: end - start) { i in
+                let position = batchStart + i
+                var node = snapshot.nodes[potential[(offset + position) % potential.count]]
+                let (victims, violations, status) = selectVictims(on: &node, state: state.clone(), pod: pod, budgets: budgets, services: services)
+                let entry: (Int, Candidate?, Status?)
+                if status.isSuccess && !victims.isEmpty {
+                    entry = (position, Candidate(nodeName: node.name, victims: victims, pdbViolations: violations), nil)
+                } else {
+                    let failure = status.isSuccess ? Status.error("expected at least one victim pod on node \"\(node.name)\"") : status
+                    entry = (position, nil, failure.attributed(to: node.name))
+                }
+                results.withLock { $0.append(entry) }
+            }
+            for (position, candidate, status) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+                if let candidate {
+                    if candidate.pdbViolations == 0 { nonViolating.append(candidate) } else { violating.append(candidate) }
+                } else if var status {
+                    let name = status.plugin ?? ""
+                    status.plugin = nil
+                    statuses.set(status, for: name)
+                }
+                _ = position
+            }
+            if !nonViolating.isEmpty && nonViolating.count + violating.count >= wanted { break }
+            start = end
+        }
+        return (nonViolating + violating, statuses)
+    }
+
+    /// `SelectVictimsOnNode`: remove every lower-priority pod, check the preemptor fits, then add pods back
+    /// from the most important down — PDB-violating ones first — keeping those that still let it fit.
+    private func selectVictims(
+        on node: inout NodeInfo, state: CycleState, pod: PodInfo, budgets: [Budget], services: any FrameworkServices
+    ) -> ([PodInfo], Int, Status) {
+        var potential = node.pods.filter { $0.priority < pod.priority }
+        guard !potential.isEmpty else {
+            return ([], 0, Status(.unschedulableAndUnresolvable, Self.reasonNoVictims))
+        }
+        for victim in potential {
+            node.removePod(uid: victim.uid)
+            let status = services.runPreFilterExtensionRemovePod(state: state, podToSchedule: pod, podToRemove: victim, nodeInfo: node)
+            if !status.isSuccess { return ([], 0, status) }
+        }
+        let fits = services.runFilterPluginsWithNominatedPods(state: state, pod: pod, nodeInfo: node)
+        guard fits.isSuccess else { return ([], 0, fits) }
+
+        potential.sort(by: Self.moreImportant)
+        let (violatingPods, nonViolatingPods) = Self.splitByBudgetViolation(potential, budgets: budgets)
+        var victims: [PodInfo] = []
+        var violations = 0
+        func reprieve(_ candidate: PodInfo) -> Status? {
+            node.addPod(candidate)
+            let added = services.runPreFilterExtensionAddPod(state: state, podToSchedule: pod, podToAdd: candidate, nodeInfo: node)
+            if !added.isSuccess { return added }
+            if services.runFilterPluginsWithNominatedPods(state: state, pod: pod, nodeInfo: node).isSuccess { return nil }
+            node.removePod(uid: candidate.uid)
+            let removed = services.runPreFilterExtensionRemovePod(state: state, podToSchedule: pod, podToRemove: candidate, nodeInfo: node)
+            if !removed.isSuccess { return removed }
+            victims.append(candidate)
+            return .success
+        }
+        for candidate in violatingPods {
+            switch reprieve(candidate) {
+            case nil: break
+            case let status? where status.isSuccess: violations += 1
+            case let status?: return ([], 0, status)
+            }
+        }
+        for candidate in nonViolatingPods {
+            if let status = reprieve(candidate), !status.isSuccess { return ([], 0, status) }
+        }
+        if !violatingPods.isEmpty && !nonViolatingPods.isEmpty { victims.sort(by: Self.moreImportant) }
+        return (victims, violations, .success)
+    }
+
+    /// Higher priority first; equal priority: the one running longer (earlier start) first (`MoreImportantPod`).
+    static func moreImportant(_ lhs: PodInfo, _ rhs: PodInfo) -> Bool {
+        if lhs.priority != rhs.priority { return lhs.priority > rhs.priority }
+        return startTime(lhs.pod) < startTime(rhs.pod)
+    }
+
+    /// `status.startTime`; a pod that has not started counts as starting now (i.e. latest).
+    static func startTime(_ pod: Pod) -> Double {
+        pod.status?.startTime.flatMap(RFC3339.secondsSinceEpoch) ?? Double.greatestFiniteMagnitude
+    }
+
+    // MARK: PodDisruptionBudgets
+
+    struct Budget {
+        var namespace: String
+        var selector: Selector
+        var allowed: Int32
+        var disrupted: Set<String>
+    }
+
+    private func disruptionBudgets(snapshot: Snapshot, potential: [Int], preemptor: PodInfo) -> [Budget] {
+        var namespaces: [String] = []
+        var seen: Set<String> = []
+        for index in potential {
+            for pod in snapshot.nodes[index].pods where pod.priority < preemptor.priority && seen.insert(pod.namespace).inserted {
+                namespaces.append(pod.namespace)
+            }
+        }
+        var budgets: [Budget] = []
+        for namespace in namespaces.sorted() {
+            for pdb in handle.objects.podDisruptionBudgets(namespace: namespace) {
+                // An invalid selector matches nothing.
+                guard let selector = try? Selector(pdb.spec.selector) else { continue }
+                budgets.append(Budget(namespace: namespace, selector: selector, allowed: pdb.status?.disruptionsAllowed ?? 0,
+                                      disrupted: Set((pdb.status?.disruptedPods ?? [:]).keys)))
+            }
+        }
+        return budgets
+    }
+
+    /// Splits pods (order kept) into those whose eviction would exceed a budget and the rest
+    /// (`filterPodsWithPDBViolation`).
+    static func splitByBudgetViolation(_ pods: [PodInfo], budgets: [Budget]) -> (violating: [PodInfo], nonViolating: [PodInfo]) {
+        var allowed = budgets.map(\.allowed)
+        var violating: [PodInfo] = []
+        var nonViolating: [PodInfo] = []
+        for pod in pods {
+            var violated = false
+            let labels = pod.pod.labels
+            if !labels.isEmpty {
+                for (i, budget) in budgets.enumerated() where budget.namespace == pod.namespace {
+                    // A nil or empty selector matches nothing here.
+                    guard !budget.selector.isEmpty, budget.selector.matches(labels) else { continue }
+                    if budget.disrupted.contains(pod.name) { continue }
+                    allowed[i] -= 1
+                    if allowed[i] < 0 { violated = true }
+                }
+            }
+            if violated { violating.append(pod) } else { nonViolating.append(pod) }
+        }
+        return (violating, nonViolating)
+    }
+
+    // MARK: Choosing the node
+
+    /// `pickOneNodeForPreemption`: fewest PDB violations, lowest highest-victim priority, smallest sum of
+    /// priorities, fewest victims, latest start among the highest-priority victims, then the first.
+    func select(_ candidates: [Candidate]) -> Candidate? {
+        guard candidates.count > 1 else { return candidates.first }
+        let criteria: [(Candidate) -> Double] = [
+            { -Double($0.pdbViolations) },
+            { -Double($0.victims.first?.priority ?? 0) },
+            { -$0.victims.reduce(0.0) { $0 + Double(Int64($1.priority) + Int64(Int32.max) + 1) } },
+            { -Double($0.victims.count) },
+            { candidate in
+                // The earliest start among the highest-priority victims; later is better.
+                let top = candidate.victims.first?.priority ?? 0
+                return candidate.victims.filter { $0.priority == top }.map { Self.startTime($0.pod) }.min() ?? -Double.greatestFiniteMagnitude
+            },
+        ]
+        var remaining = candidates
+        for score in criteria {
+            let scores = remaining.map(score)
+            guard let best = scores.max() else { break }
+            remaining = zip(remaining, scores).filter { $0.1 == best }.map(\.0)
+            if remaining.count == 1 { return remaining[0] }
+        }
+        return remaining.first
+    }
+
+    // MARK: Evicting
+
+    /// Evicts the victims in the background (`prepareCandidateAsync`): clears lower-priority nominations on
+    /// the node, then for each victim rejects it if it waits at Permit, or marks it with a DisruptionTarget
+    /// condition and deletes it. The preemptor is held by ``preEnqueue(_:)`` until this finishes.
+    private func evict(_ candidate: Candidate, preemptor: PodInfo, services: any FrameworkServices) {
+        let victims = candidate.victims.filter { !$0.pod.isTerminating }
+        guard !victims.isEmpty else { return }
+        let lowerNominated = services.nominatedPods(forNode: candidate.nodeName).filter { $0.priority < preemptor.priority }
+        let uid = preemptor.uid
+        preempting.withLock { _ = $0.insert(uid) }
+        let client = handle.client
+        let schedulerName = preemptor.pod.schedulerName
+        let node = candidate.nodeName
+        services.runAsync { [self] in
+            var failed = false
+            for nominated in lowerNominated where !(nominated.pod.status?.nominatedNodeName ?? "").isEmpty {
+                try? await client.patchPodStatus(namespace: nominated.namespace, name: nominated.name,
+                                                 patch: PodStatusPatch(nominatedNodeName: .clear))
+            }
+            for victim in victims {
+                if services.rejectWaitingPod(uid: victim.uid, plugin: Self.name, message: "preempted") {
+                    continue
+                }
+                let condition = PodCondition(type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler",
+                                             message: "\(schedulerName): preempting to accommodate a higher priority pod")
+                do {
+                    try await client.patchPodStatus(namespace: victim.namespace, name: victim.name, patch: PodStatusPatch(condition: condition))
+                    try await client.deletePod(namespace: victim.namespace, name: victim.name, uid: victim.uid)
+                } catch let error as ClusterError where error.code == .notFound {
+                    continue  // already gone
+                } catch {
+                    failed = true
+                    break
+                }
+                services.podPreempted(victim.pod, nodeName: node, preemptor: preemptor.pod)
+                await client.recordEvent(SchedulingEvent(
+                    namespace: victim.namespace, podName: victim.name, type: "Normal", reason: "Preempted", action: "Preempting",
+                    note: "Preempted by pod \(preemptor.uid) on node \(node)", reportingController: schedulerName))
+            }
+            preempting.withLock { _ = $0.remove(uid) }
+            // After a failed eviction the preemptor could otherwise wait for an event that never comes.
+            if failed { services.activate(preemptor.pod) }
+        }
+    }
+}
+
+/// SplitMix64, for the reproducible random offset.
+struct SplitMix: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

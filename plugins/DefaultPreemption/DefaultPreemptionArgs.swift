@@ -1,0 +1,39 @@
+import SchedulerFramework
+
+/// `DefaultPreemptionArgs`: how many nodes a preemption dry run must shortlist.
+public struct DefaultPreemptionArgs: PluginArgs, Equatable {
+    /// Percentage of nodes to dry-run, at least ``minCandidateNodesAbsolute``. Default 10.
+    public var minCandidateNodesPercentage: Int32
+    /// Minimum number of candidate nodes. Default 100.
+    public var minCandidateNodesAbsolute: Int32
+
+    public init(minCandidateNodesPercentage: Int32 = 10, minCandidateNodesAbsolute: Int32 = 100) {
+        self.minCandidateNodesPercentage = minCandidateNodesPercentage
+        self.minCandidateNodesAbsolute = minCandidateNodesAbsolute
+    }
+
+    public static var defaults: DefaultPreemptionArgs { DefaultPreemptionArgs() }
+
+    enum CodingKeys: String, CodingKey { case minCandidateNodesPercentage, minCandidateNodesAbsolute }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minCandidateNodesPercentage = try c.decodeIfPresent(Int32.self, forKey: .minCandidateNodesPercentage) ?? 10
+        minCandidateNodesAbsolute = try c.decodeIfPresent(Int32.self, forKey: .minCandidateNodesAbsolute) ?? 100
+    }
+
+    /// Upstream's `ValidateDefaultPreemptionArgs`.
+    public func validate() throws(PluginArgsError) {
+        if minCandidateNodesPercentage < 0 || minCandidateNodesPercentage > 100 {
+            throw PluginArgsError(field: "minCandidateNodesPercentage",
+                                  "Invalid value: \(minCandidateNodesPercentage): not in valid range [0, 100]")
+        }
+        if minCandidateNodesAbsolute < 0 {
+            throw PluginArgsError(field: "minCandidateNodesAbsolute", "Invalid value: \(minCandidateNodesAbsolute): not in valid range [0, inf)")
+        }
+        if minCandidateNodesPercentage == 0 && minCandidateNodesAbsolute == 0 {
+            throw PluginArgsError(field: "minCandidateNodesPercentage",
+                                  "Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute")
+        }
+    }
+}

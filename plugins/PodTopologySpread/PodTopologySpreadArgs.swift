@@ -1,0 +1,191 @@
+import KubeAPI
+import SchedulerFramework
+
+/// `PodTopologySpreadArgs` (kubescheduler.config.k8s.io/v1): the constraints applied to pods that have none.
+///
+/// Decoding applies upstream's v1 defaulting: a missing (or empty) `defaultingType` is `System`. Fields missing
+/// from a constraint take Go's zero values (so a missing `maxSkew` is 0 and fails validation, as upstream).
+public struct PodTopologySpreadArgs: PluginArgs, Equatable {
+    /// Constraints for pods without `topologySpreadConstraints`; only with `defaultingType: List`, and without
+    /// `labelSelector` (the selector is deduced from the Services, ReplicationControllers, ReplicaSets and
+    /// StatefulSets selecting the pod).
+    public var defaultConstraints: [TopologySpreadConstraint]
+    /// Where the default constraints come from.
+    public var defaultingType: DefaultingType
+
+    /// `System` or `List`; any other text fails validation.
+    public struct DefaultingType: RawRepresentable, Codable, Sendable, Hashable {
+        /// The type as written in the configuration.
+        public var rawValue: String
+        /// Wraps any text; unsupported text fails ``PodTopologySpreadArgs/validate()``.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// Decodes the type from a plain string.
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        /// Encodes the type as a plain string.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(rawValue)
+        }
+
+        /// Upstream's built-in defaults: hostname maxSkew 3 and zone maxSkew 5, both ScheduleAnyway.
+        public static let system = DefaultingType(rawValue: "System")
+        /// The `defaultConstraints` of these args.
+        public static let list = DefaultingType(rawValue: "List")
+    }
+
+    /// Args with the given values, taken as given (no defaulting).
+    public init(defaultConstraints: [TopologySpreadConstraint] = [], defaultingType: DefaultingType = .system) {
+        self.defaultConstraints = defaultConstraints
+        self.defaultingType = defaultingType
+    }
+
+    /// `defaultingType: System`, no listed constraints.
+    public static var defaults: PodTopologySpreadArgs { PodTopologySpreadArgs() }
+
+    enum CodingKeys: String, CodingKey { case defaultConstraints, defaultingType }
+
+    /// Decodes the args with upstream's v1 defaulting (an empty `defaultingType` is `System`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        defaultConstraints = try c.decodeIfPresent([DecodedConstraint].self, forKey: .defaultConstraints)?.map(\.constraint) ?? []
+        let type = try c.decodeIfPresent(DefaultingType.self, forKey: .defaultingType)
+        defaultingType = (type?.rawValue ?? "").isEmpty ? .system : type ?? .system
+    }
+
+    /// A constraint decoded with Go's zero values for missing fields.
+    struct DecodedConstraint: Decodable {
+        let constraint: TopologySpreadConstraint
+
+        enum CodingKeys: String, CodingKey {
+            case maxSkew, topologyKey, whenUnsatisfiable, labelSelector, minDomains, nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            constraint = TopologySpreadConstraint(
+                maxSkew: try c.decodeIfPresent(Int32.self, forKey: .maxSkew) ?? 0,
+                topologyKey: try c.decodeIfPresent(String.self, forKey: .topologyKey) ?? "",
+                whenUnsatisfiable: try c.decodeIfPresent(String.self, forKey: .whenUnsatisfiable) ?? "",
+                labelSelector: try c.decodeIfPresent(LabelSelector.self, forKey: .labelSelector),
+                minDomains: try c.decodeIfPresent(Int32.self, forKey: .minDomains),
+                nodeAffinityPolicy: try c.decodeIfPresent(String.self, forKey: .nodeAffinityPolicy),
+                nodeTaintsPolicy: try c.decodeIfPresent(String.self, forKey: .nodeTaintsPolicy),
+                matchLabelKeys: try c.decodeIfPresent([String].self, forKey: .matchLabelKeys))
+        }
+    }
+
+    /// Upstream's `ValidatePodTopologySpreadArgs`, in its order; throws the first problem found.
+    public func validate() throws(PluginArgsError) {
+        if defaultingType != .system && defaultingType != .list {
+            throw PluginArgsError(field: "defaultingType",
+                                  "Unsupported value: \(Self.quoted(defaultingType.rawValue)): supported values: \"System\", \"List\"")
+        }
+        if defaultingType == .system && !defaultConstraints.isEmpty {
+            throw PluginArgsError(field: "defaultingType", "Invalid value: \"System\": when .defaultConstraints are not empty")
+        }
+        for (i, constraint) in defaultConstraints.enumerated() {
+            let path = "defaultConstraints[\(i)]"
+            if constraint.maxSkew <= 0 {
+                throw PluginArgsError(field: "\(path).maxSkew", "Invalid value: \(constraint.maxSkew): not in valid range (0, inf)")
+            }
+            if constraint.topologyKey.isEmpty {
+                throw PluginArgsError(field: "\(path).topologyKey", "Required value: can not be empty")
+            }
+            if let problem = LabelNameValidation.errors(constraint.topologyKey).first {
+                throw PluginArgsError(field: "\(path).topologyKey", "Invalid value: \(Self.quoted(constraint.topologyKey)): \(problem)")
+            }
+            if constraint.whenUnsatisfiable.isEmpty {
+                throw PluginArgsError(field: "\(path).whenUnsatisfiable", "Required value: can not be empty")
+            }
+            if constraint.whenUnsatisfiable != PodTopologySpread.doNotSchedule && constraint.whenUnsatisfiable != PodTopologySpread.scheduleAnyway {
+                throw PluginArgsError(
+                    field: "\(path).whenUnsatisfiable",
+                    "Unsupported value: \(Self.quoted(constraint.whenUnsatisfiable)): supported values: \"DoNotSchedule\", \"ScheduleAnyway\"")
+            }
+            if constraint.labelSelector != nil {
+                throw PluginArgsError(field: "\(path).labelSelector",
+                                      "Forbidden: constraint must not define a selector, as they deduced for each pod")
+            }
+            for other in defaultConstraints[..<i]
+            where other.topologyKey == constraint.topologyKey && other.whenUnsatisfiable == constraint.whenUnsatisfiable {
+                throw PluginArgsError(field: path,
+                                      "Duplicate value: \(Self.quoted("{\(constraint.topologyKey), \(constraint.whenUnsatisfiable)}"))")
+            }
+        }
+    }
+
+    /// `text` as Go's `%q` prints a plain string.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for character in text {
+            switch character {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            default: result.append(character)
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// `metav1validation.ValidateLabelName` (`validation.IsQualifiedName`): an optional DNS-subdomain prefix and
+/// `/`, then a name of at most 63 characters of alphanumerics, `-`, `_` and `.`, starting and ending with an
+/// alphanumeric. Messages as upstream's `RegexError` words them (its examples are joined by `",  or "`).
+enum LabelNameValidation {
+    static let qualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    static let subdomainMessage = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+
+    static func errors(_ value: String) -> [String] {
+        var errors: [String] = []
+        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+        let name: Substring
+        switch parts.count {
+        case 1:
+            name = parts[0]
+        case 2:
+            let prefix = parts[0]
+            name = parts[1]
+            if prefix.isEmpty {
+                errors.append("prefix part must be non-empty")
+            } else {
+                if prefix.utf8.count > 253 { errors.append("prefix part must be no more than 253 characters") }
+                if !isSubdomain(prefix) { errors.append("prefix part " + subdomainMessage) }
+            }
+        default:
+            return ["a qualified name " + qualifiedNameMessage + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+        }
+        if name.isEmpty {
+            errors.append("name part must be non-empty")
+        } else if name.utf8.count > 63 {
+            errors.append("name part must be no more than 63 characters")
+        }
+        if !isQualifiedNamePart(name) { errors.append("name part " + qualifiedNameMessage) }
+        return errors
+    }
+
+    private static func isQualifiedNamePart(_ name: Substring) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, let last = bytes.last, isAlphanumeric(first), isAlphanumeric(last) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+    }
+
+    private static func isSubdomain(_ value: Substring) -> Bool {
+        value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            let bytes = Array(label.utf8)
+            guard let first = bytes.first, let last = bytes.last, isLowerAlphanumeric(first), isLowerAlphanumeric(last) else { return false }
+            return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+        }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+
+    private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 122)
+    }
+}
