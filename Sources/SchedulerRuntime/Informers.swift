@@ -163,24 +163,14 @@ public final class Informers: Sendable {
     /// Applies one watch event and remembers what it delivered.
     private func apply(_ kind: ObjectKind, _ event: WatchEvent) {
         guard event.type != .bookmark, let object = event.object else { return }
-        let previous = known.withLock { known -> KubeObject? in
+        known.withLock { known in
             switch event.type {
-            case .added, .modified: return known[kind, default: [:]].updateValue(object, forKey: object.key)
-            case .deleted: return known[kind]?.removeValue(forKey: object.key)
-            case .bookmark: return nil
+            case .added, .modified: known[kind, default: [:]][object.key] = object
+            case .deleted: known[kind]?[object.key] = nil
+            case .bookmark: break
             }
         }
-        deliver(event, previous: previous)
-    }
-
-    /// Hands an event to the scheduler; a node update goes with the old node, so the cluster event names
-    /// exactly what changed (labels, taints, allocatable, conditions), as upstream's node update handler does.
-    private func deliver(_ event: WatchEvent, previous: KubeObject?) {
-        if event.type == .modified, case .node(let new)? = event.object, case .node(let old)? = previous {
-            scheduler.nodeUpdated(old: old, new: new)
-        } else {
-            scheduler.handle(event)
-        }
+        scheduler.handle(event)
     }
 
     /// Applies a (re)list as the difference from what was delivered before (client-go's `Replace`): vanished
@@ -208,7 +198,7 @@ public final class Informers: Sendable {
                 scheduler.handle(WatchEvent(type: .deleted, object: old, resourceVersion: rv))
                 scheduler.handle(WatchEvent(type: .added, object: object, resourceVersion: rv))
             } else if old.metadata.resourceVersion != object.metadata.resourceVersion || old != object {
-                deliver(WatchEvent(type: .modified, object: object, resourceVersion: rv), previous: old)
+                scheduler.handle(WatchEvent(type: .modified, object: object, resourceVersion: rv))
             }
         }
         for (key, old) in previous where !listed.contains(key) {

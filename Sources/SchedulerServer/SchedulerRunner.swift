@@ -342,6 +342,12 @@ struct LoggingObserver: SchedulingObserver {
         logger.debug("Successfully bound pod to node", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "node": "\(nodeName)"])
     }
 
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
+        logger.debug("Preemptor pod preempted victim pod", metadata: [
+            "preemptor": "\(preemptor.namespace)/\(preemptor.name)", "victim": "\(victim.namespace)/\(victim.name)", "node": "\(nodeName)",
+        ])
+    }
+
     func podFailed(_ pod: Pod, status: Status, message: String) {
         if status.isRejected {
             logger.debug("Unable to schedule pod; no fit; waiting", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "err": "\(message)"])

@@ -10,6 +10,7 @@ import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import SchedulerServer
+import SchedulerTesting
 import Testing
 
 /// The scheduler run against the fake API server, end to end: informers, the scheduling loop, binding,
@@ -100,6 +101,34 @@ import Testing
         labelled.metadata.labels?["disk"] = "ssd"
         fake.update(.node(labelled))
         #expect(await eventually(timeout: .seconds(20)) { allBound(fake, ["default/picky"]) })
+        runner.shutdown()
+        #expect(await run.value == .shutdown)
+        await fake.stop()
+    }
+
+    @Test func preemptionMarksDeletesAndReportsTheVictimThenBindsThePreemptor() async throws {
+        let fake = try await FakeAPIServer.start()
+        fake.createNode(node("n1", cpu: "1"))
+        var victim = PodBuilder("low").schedulerName("default-scheduler").priority(1).container(["cpu": "800m"]).build()
+        victim.spec.nodeName = "n1"
+        fake.createPod(victim)
+        fake.createPod(PodBuilder("high").schedulerName(testSchedulerName).priority(1000).container(["cpu": "500m"]).build())
+        let runner = try makeRunner(fake, identity: "sched-a")
+        let run = launch(runner)
+        #expect(await eventually { fake.deletions == ["default/low"] })
+        // DisruptionTarget was patched onto the victim before it was deleted.
+        let victimPatch = fake.statusPatches.first { $0.pod == "default/low" }
+        #expect(victimPatch?.body.contains("\"type\":\"DisruptionTarget\"") == true)
+        #expect(victimPatch?.body.contains("PreemptionByScheduler") == true)
+        #expect(await eventually { allBound(fake, ["default/high"]) })
+        #expect(fake.pod("default/high")?.nodeName == "n1")
+        #expect(await eventually { fake.events.contains { $0.reason == "Preempted" && $0.regarding.name == "low" } })
+        let preempted = fake.events.first { $0.reason == "Preempted" }
+        #expect(preempted?.note?.hasPrefix("Preempted by pod ") == true)
+        #expect(preempted?.action == "Preempting")
+        // The preemptor was nominated to n1 through a status patch while it waited.
+        #expect(fake.statusPatches.contains { $0.pod == "default/high" && $0.body.contains("\"nominatedNodeName\":\"n1\"") })
+        #expect(fake.doublyBound.isEmpty)
         runner.shutdown()
         #expect(await run.value == .shutdown)
         await fake.stop()
