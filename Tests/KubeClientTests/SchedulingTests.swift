@@ -68,8 +68,7 @@ import Testing
         })
         let condition = fake.pod("default/huge")?.status?.conditions?.first { $0.type == "PodScheduled" }
         #expect(condition?.status == "False")
-        // (Once DefaultPreemption is registered, its " preemption: …" text follows.)
-        #expect(condition?.message?.hasPrefix("0/1 nodes are available: 1 Insufficient cpu.") == true)
+        #expect(condition?.message == "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
         #expect(await eventually { fake.events.contains { $0.reason == "FailedScheduling" && $0.regarding.name == "huge" } })
         let failed = fake.events.first { $0.reason == "FailedScheduling" }
         #expect(failed?.type == "Warning")
