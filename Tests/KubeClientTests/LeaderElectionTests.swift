@@ -84,8 +84,10 @@ import Testing
         fake.createPod(pod("after"))
         #expect(await eventually(timeout: .seconds(20)) { b.isLeading })
         let takeover = ContinuousClock.now - crashed
-        #expect(takeover >= .milliseconds(2500), "took over after \(takeover), before the lease expired")
-        #expect(takeover < .seconds(3) + .seconds(3), "took over after \(takeover)")
+        // B judges expiry from when it last saw the record change (at most one retry period, 550 ms with
+        // jitter, before the crash), plus the 3 s lease.
+        #expect(takeover >= .seconds(2), "took over after \(takeover), before the lease expired")
+        #expect(takeover < .seconds(8), "took over after \(takeover)")
         #expect(await eventually { allBound(fake, ["default/after"]) })
         #expect(boundBy(fake, "sched-b") == ["default/after"])
         #expect(boundBy(fake, "sched-a") == ["default/before"])
