@@ -60,6 +60,13 @@ final class EventRecorder: Sendable {
         ticker.withLock { $0?.cancel() }
     }
 
+    /// Drops queued events and stops the workers.
+    func stopNow() {
+        continuation.finish()
+        worker.withLock { $0?.cancel() }
+        ticker.withLock { $0?.cancel() }
+    }
+
     /// Ends series that have not repeated for ``seriesWindow`` once a minute (client-go's `finishSeries`).
     private func tick() async {
         while !Task.isCancelled {

@@ -45,6 +45,13 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// Objects skipped so far because they could not be decoded.
     public var skippedObjectCount: Int { skippedCount.load(ordering: .relaxed) }
 
+    /// Stops the event worker without waiting and closes connections in the background, for synchronous code
+    /// that gives the client up (such as a failed setup).
+    public func shutdownInBackground() {
+        events.stopNow()
+        rest.shutdownInBackground()
+    }
+
     /// Sends the Events still queued (waiting at most `timeout`), stops the event worker and closes connections.
     public func shutdown(flushTimeout: Duration = .seconds(5)) async {
         await events.shutdown(timeout: flushTimeout)

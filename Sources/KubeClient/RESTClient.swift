@@ -104,6 +104,12 @@ public final class RESTClient: Sendable {
         try? await streaming.shutdown()
     }
 
+    /// ``shutdown()`` started from synchronous code (for example when setup fails after the client was made).
+    public func shutdownInBackground() {
+        _ = http.shutdown()
+        _ = streaming.shutdown()
+    }
+
     // MARK: Requests
 
     /// Sends one request and returns its 2xx response; anything else throws a ``ClusterError``.

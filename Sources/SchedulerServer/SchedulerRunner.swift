@@ -116,9 +116,15 @@ public final class SchedulerRunner: Sendable {
         self.client = client
         let metrics = SchedulerMetrics()
         self.metrics = metrics
-        let scheduler = try Scheduler(
-            configuration: options.configuration, registry: registry, client: client,
-            observer: LoggingObserver(logger: logger), instrumentation: metrics)
+        let scheduler: Scheduler
+        do {
+            scheduler = try Scheduler(
+                configuration: options.configuration, registry: registry, client: client,
+                observer: LoggingObserver(logger: logger), instrumentation: metrics)
+        } catch {
+            client.shutdownInBackground()
+            throw error
+        }
         self.scheduler = scheduler
         metrics.observe(scheduler)
         var informerOptions = options.informers
@@ -149,7 +155,12 @@ public final class SchedulerRunner: Sendable {
             let gauge = metrics.leaderElectionMasterStatus
             let leaseName = le.resourceName
             gauge.set([leaseName], 0)
-            self.elector = try LeaderElector(configuration: configuration, store: client, logger: logger)
+            do {
+                self.elector = try LeaderElector(configuration: configuration, store: client, logger: logger)
+            } catch {
+                client.shutdownInBackground()
+                throw error
+            }
         } else {
             self.elector = nil
         }

@@ -161,6 +161,16 @@ import Testing
         #expect(BuildInfo.userAgent(identity: identity) == "swift-kube-scheduler/\(BuildInfo.version) (\(identity))")
     }
 
+    @Test func anInvalidElectionSetupFailsCleanly() async throws {
+        let fake = try await FakeAPIServer.start()
+        #expect(throws: LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline")) {
+            _ = try makeRunner(fake, identity: "bad", leaderElect: true, durations: (.seconds(1), .seconds(2), .milliseconds(100)))
+        }
+        // The client made before the failure was shut down (a debug build would trap otherwise).
+        try await Task.sleep(for: .milliseconds(100))
+        await fake.stop()
+    }
+
     @Test func withoutLeaderElectionNoLeaseIsTouched() async throws {
         let fake = try await FakeAPIServer.start()
         fake.createNode(node("n1"))
