@@ -56,19 +56,7 @@ enum SelectorValidation {
     static func qualifiedNameErrors(_ value: String) -> [String] { NameValidation.qualifiedNameErrors(value) }
 
     /// Go's `%q` of a plain string.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for character in text {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.append(character)
-            }
-        }
-        return result + "\""
-    }
+    static func quoted(_ text: String) -> String { goQuoted(text) }
 
     /// A string slice as Go's `%#v` prints it: `[]string{"a", "b"}`.
     static func goStrings(_ values: [String]) -> String {

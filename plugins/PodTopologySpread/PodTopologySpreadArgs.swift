@@ -117,17 +117,5 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
     }
 
     /// `text` as Go's `%q` prints a plain string.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for character in text {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.append(character)
-            }
-        }
-        return result + "\""
-    }
+    static func quoted(_ text: String) -> String { goQuoted(text) }
 }
