@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// A line and column in a source file, both counted from 1 (columns in Unicode scalars, as libyaml counts).
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The line, from 1.
@@ -258,29 +260,5 @@ extension Array where Element == PathComponent {
     }
 }
 
-/// `"text"` with Go's `%q`-style escaping of quotes, backslashes and control characters.
-func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                result += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
+/// `"text"` with Go's `%q` escaping.
+func quoted(_ text: String) -> String { goQuoted(text) }

@@ -1,3 +1,4 @@
+import KubeAPI
 /// A Go `time.Duration` written as text (`15s`, `1m30s`, `500ms`), as `metav1.Duration` fields take it.
 public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The duration in nanoseconds.
@@ -145,27 +146,8 @@ public struct GoDurationError: Error, Sendable, Equatable, CustomStringConvertib
     init(_ description: String) { self.description = description }
 }
 
-/// Go's `strconv.Quote` for the ASCII subset used in messages.
-func goQuote(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                let hex = String(scalar.value, radix: 16)
-                result += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
-}
+/// Go's `strconv.Quote`.
+func goQuote(_ text: String) -> String { goQuoted(text) }
 
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }

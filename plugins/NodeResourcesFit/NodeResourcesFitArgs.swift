@@ -173,17 +173,3 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
     }
 }
 
-/// `text` as Go's `%q` prints a plain string.
-func goQuoted(_ text: String) -> String {
-    var result = "\""
-    for character in text {
-        switch character {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        default: result.append(character)
-        }
-    }
-    return result + "\""
-}

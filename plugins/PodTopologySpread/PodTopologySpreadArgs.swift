@@ -93,7 +93,7 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
             if constraint.topologyKey.isEmpty {
                 throw PluginArgsError(field: "\(path).topologyKey", "Required value: can not be empty")
             }
-            if let problem = LabelNameValidation.errors(constraint.topologyKey).first {
+            if let problem = NameValidation.qualifiedNameErrors(constraint.topologyKey).first {
                 throw PluginArgsError(field: "\(path).topologyKey", "Invalid value: \(Self.quoted(constraint.topologyKey)): \(problem)")
             }
             if constraint.whenUnsatisfiable.isEmpty {
@@ -117,75 +117,5 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
     }
 
     /// `text` as Go's `%q` prints a plain string.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for character in text {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.append(character)
-            }
-        }
-        return result + "\""
-    }
-}
-
-/// `metav1validation.ValidateLabelName` (`validation.IsQualifiedName`): an optional DNS-subdomain prefix and
-/// `/`, then a name of at most 63 characters of alphanumerics, `-`, `_` and `.`, starting and ending with an
-/// alphanumeric. Messages as upstream's `RegexError` words them (its examples are joined by `",  or "`).
-enum LabelNameValidation {
-    static let qualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-    static let subdomainMessage = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-
-    static func errors(_ value: String) -> [String] {
-        var errors: [String] = []
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-        let name: Substring
-        switch parts.count {
-        case 1:
-            name = parts[0]
-        case 2:
-            let prefix = parts[0]
-            name = parts[1]
-            if prefix.isEmpty {
-                errors.append("prefix part must be non-empty")
-            } else {
-                if prefix.utf8.count > 253 { errors.append("prefix part must be no more than 253 characters") }
-                if !isSubdomain(prefix) { errors.append("prefix part " + subdomainMessage) }
-            }
-        default:
-            return ["a qualified name " + qualifiedNameMessage + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-        }
-        if name.isEmpty {
-            errors.append("name part must be non-empty")
-        } else if name.utf8.count > 63 {
-            errors.append("name part must be no more than 63 characters")
-        }
-        if !isQualifiedNamePart(name) { errors.append("name part " + qualifiedNameMessage) }
-        return errors
-    }
-
-    private static func isQualifiedNamePart(_ name: Substring) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, let last = bytes.last, isAlphanumeric(first), isAlphanumeric(last) else { return false }
-        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
-    }
-
-    private static func isSubdomain(_ value: Substring) -> Bool {
-        value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            let bytes = Array(label.utf8)
-            guard let first = bytes.first, let last = bytes.last, isLowerAlphanumeric(first), isLowerAlphanumeric(last) else { return false }
-            return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
-        }
-    }
-
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
-    }
-
-    private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
-        (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 122)
-    }
+    static func quoted(_ text: String) -> String { goQuoted(text) }
 }
