@@ -14,7 +14,8 @@ public struct CompiledNodeSelector: Sendable, Hashable {
     }
 
     public func matches(labels: [String: String], name: String) -> Bool {
-        for term in terms where term.matches(labels: labels, name: name) { return true }
+        // Indexing (not `for … in`) avoids copying each term per node on the Filter path.
+        for index in terms.indices where terms[index].matches(labels: labels, name: name) { return true }
         return false
     }
 }
@@ -61,9 +62,11 @@ public struct CompiledNodeSelectorTerm: Sendable, Hashable {
 
     public func matches(labels: [String: String], name: String) -> Bool {
         guard isValid else { return false }
-        for requirement in labelRequirements where !requirement.matches(labels) { return false }
+        for index in labelRequirements.indices where !labelRequirements[index].matches(labels) { return false }
         if !name.isEmpty {
-            for requirement in nameRequirements where (requirement.name == name) != requirement.mustEqual { return false }
+            for index in nameRequirements.indices where (nameRequirements[index].name == name) != nameRequirements[index].mustEqual {
+                return false
+            }
         }
         return true
     }

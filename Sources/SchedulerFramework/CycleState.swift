@@ -25,7 +25,9 @@ private let stateKeyCounter = Atomic<Int>(0)
 /// read concurrently from Filter and Score workers; never written while workers read.
 public final class CycleState: @unchecked Sendable {
     // Slots indexed by `StateKey.index`: an array read, not a hash lookup, in the per-node loop.
-    private var slots: ContiguousArray<(any StateData)?> = []
+    // Unchecked exclusivity: writes happen only between the parallel phases (see the type's comment), so the
+    // per-node reads need no dynamic access check.
+    @usableFromInline @exclusivity(unchecked) var slots: ContiguousArray<(any StateData)?> = []
     /// Plugins whose Filter is skipped this cycle (their PreFilter returned Skip).
     public var skipFilterPlugins: Set<String> = []
     /// Plugins whose Score is skipped this cycle (their PreScore returned Skip).
@@ -40,7 +42,7 @@ public final class CycleState: @unchecked Sendable {
         slots[key.index] = value
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func read<Value>(_ key: StateKey<Value>) -> Value? {
         guard key.index < slots.count, let value = slots[key.index] else { return nil }
         return unsafeDowncast(value, to: Value.self)

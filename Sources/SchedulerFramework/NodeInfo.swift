@@ -1,4 +1,5 @@
 import KubeAPI
+import Synchronization
 
 /// Image size and how many nodes hold the image (for ImageLocality).
 public struct ImageStateSummary: Sendable, Equatable {
@@ -12,82 +13,239 @@ public struct ImageStateSummary: Sendable, Equatable {
 
 /// Everything the scheduler knows about one node: the node object, its pods (assumed ones included)
 /// and aggregates over them. A value type: snapshots copy only the nodes that changed.
+///
+/// The fields live in one copy-on-write box, so copying a `NodeInfo` (into a snapshot, or into a plugin
+/// call in the per-node Filter and Score loops) costs one reference count, not one per field; the first
+/// mutation of a shared copy duplicates the box. Reads borrow the field in place.
+///
+/// Pods are kept in chunks of ``podChunkCapacity`` so that adding or removing a pod on a node shared with a
+/// snapshot copies one chunk and the chunk list, not every pod (a node with thousands of pods, as in
+/// upstream's DaemonSet benchmark, would otherwise cost thousands of reference counts per change).
+/// ``pods`` presents them as one array, built on first use and kept until the next change.
 public struct NodeInfo: Sendable {
-    public private(set) var node: Node
-    public private(set) var name: String
-    public private(set) var pods: [PodInfo] = []
-    public private(set) var podsWithAffinity: [PodInfo] = []
-    public private(set) var podsWithRequiredAntiAffinity: [PodInfo] = []
+    @usableFromInline
+    final class Storage: @unchecked Sendable {
+        // Mutated only through `NodeInfo`'s mutating members, after `makeUnique()`: a box that is
+        // mutated is never shared, so no other thread can observe the change.
+        @usableFromInline @exclusivity(unchecked) var node: Node
+        @usableFromInline @exclusivity(unchecked) var name: String
+        @usableFromInline @exclusivity(unchecked) var podChunks: ContiguousArray<PodChunk> = []
+        @usableFromInline @exclusivity(unchecked) var podCount = 0
+        /// `pods` flattened, built on first read of an unchanging box (readers may be concurrent).
+        let flatPods = Mutex<[PodInfo]?>(nil)
+        @usableFromInline @exclusivity(unchecked) var podsWithAffinity: [PodInfo] = []
+        @usableFromInline @exclusivity(unchecked) var podsWithRequiredAntiAffinity: [PodInfo] = []
+        @usableFromInline @exclusivity(unchecked) var requested = Resource()
+        @usableFromInline @exclusivity(unchecked) var nonZeroRequested = Resource()
+        @usableFromInline @exclusivity(unchecked) var allocatable = Resource()
+        @usableFromInline @exclusivity(unchecked) var usedPorts = HostPortInfo()
+        @usableFromInline @exclusivity(unchecked) var pvcRefCounts: [String: Int] = [:]
+        @usableFromInline @exclusivity(unchecked) var imageStates: [String: ImageStateSummary] = [:]
+        @usableFromInline @exclusivity(unchecked) var generation: Int64 = 0
+
+        func materializedPods() -> [PodInfo] {
+            flatPods.withLock { cached in
+                if let cached { return cached }
+                var flat: [PodInfo] = []
+                flat.reserveCapacity(podCount)
+                for chunk in podChunks { flat.append(contentsOf: chunk.items) }
+                cached = flat
+                return flat
+            }
+        }
+
+        /// Makes chunk `index` safe to mutate (copies it when an older box still shares it).
+        func uniqueChunk(_ index: Int) {
+            if !isKnownUniquelyReferenced(&podChunks[index]) { podChunks[index] = PodChunk(podChunks[index].items) }
+        }
+
+        /// Where the pod with `uid` is, searching from the most recently added. `hint` (the pod's info as
+        /// added) is matched by identity first, a pointer comparison, before any uid is compared.
+        func position(ofPodUID uid: String, hint: PodInfo? = nil) -> (chunk: Int, item: Int)? {
+            if let hint {
+                for c in podChunks.indices.reversed() {
+                    let items = podChunks[c].items
+                    for i in items.indices.reversed() where items[i] === hint { return (c, i) }
+                }
+            }
+            for c in podChunks.indices.reversed() {
+                let items = podChunks[c].items
+                for i in items.indices.reversed() where items[i].uid == uid { return (c, i) }
+            }
+            return nil
+        }
+
+        init(node: Node) {
+            self.node = node
+            self.name = node.metadata.name
+            self.allocatable = Resource(node.status.allocatable)
+        }
+
+        init(copying other: Storage) {
+            node = other.node
+            name = other.name
+            podChunks = other.podChunks
+            podCount = other.podCount
+            flatPods.withLock { $0 = other.flatPods.withLock { $0 } }
+            podsWithAffinity = other.podsWithAffinity
+            podsWithRequiredAntiAffinity = other.podsWithRequiredAntiAffinity
+            requested = other.requested
+            nonZeroRequested = other.nonZeroRequested
+            allocatable = other.allocatable
+            usedPorts = other.usedPorts
+            pvcRefCounts = other.pvcRefCounts
+            imageStates = other.imageStates
+            generation = other.generation
+        }
+    }
+
+    /// A run of at most ``podChunkCapacity`` pods, shared between boxes until one of them changes it.
+    @usableFromInline
+    final class PodChunk: @unchecked Sendable {
+        // Mutated only when uniquely referenced (see `uniqueChunk`).
+        @usableFromInline @exclusivity(unchecked) var items: ContiguousArray<PodInfo>
+        init(_ items: ContiguousArray<PodInfo>) { self.items = items }
+    }
+
+    /// How many pods one chunk holds.
+    public static let podChunkCapacity = 64
+
+    @usableFromInline var storage: Storage
+
+    /// The node object.
+    @inlinable public var node: Node { _read { yield storage.node } }
+    /// The node's name.
+    @inlinable public var name: String { _read { yield storage.name } }
+    /// Pods on the node, assumed ones included, in the order upstream keeps them (a removed pod's place is
+    /// taken by the last one).
+    public var pods: [PodInfo] { storage.materializedPods() }
+    /// How many pods are on the node (`pods.count` without building the array).
+    @inlinable public var podCount: Int { storage.podCount }
+    /// Pods on the node with any pod affinity or anti-affinity term.
+    @inlinable public var podsWithAffinity: [PodInfo] { _read { yield storage.podsWithAffinity } }
+    /// Pods on the node with required pod anti-affinity terms.
+    @inlinable public var podsWithRequiredAntiAffinity: [PodInfo] { _read { yield storage.podsWithRequiredAntiAffinity } }
     /// Sum of the effective requests of the pods on the node.
-    public private(set) var requested = Resource()
+    @inlinable public var requested: Resource { _read { yield storage.requested } }
     /// Like ``requested`` but with upstream's non-zero defaults, cpu and memory only (for scoring).
-    public private(set) var nonZeroRequested = Resource()
+    @inlinable public var nonZeroRequested: Resource { _read { yield storage.nonZeroRequested } }
     /// `status.allocatable`, parsed once.
-    public private(set) var allocatable = Resource()
-    public private(set) var usedPorts = HostPortInfo()
+    @inlinable public var allocatable: Resource { _read { yield storage.allocatable } }
+    /// Host ports in use on the node.
+    @inlinable public var usedPorts: HostPortInfo { _read { yield storage.usedPorts } }
     /// `"namespace/claim"` → number of pods on the node using it.
-    public private(set) var pvcRefCounts: [String: Int] = [:]
+    @inlinable public var pvcRefCounts: [String: Int] { _read { yield storage.pvcRefCounts } }
     /// Normalized image name → size and spread; filled by the cache.
-    public var imageStates: [String: ImageStateSummary] = [:]
+    @inlinable public var imageStates: [String: ImageStateSummary] {
+        _read { yield storage.imageStates }
+        _modify {
+            makeUnique()
+            yield &storage.imageStates
+        }
+    }
     /// Bumped (from a global counter) on every change, so snapshots can copy only changed nodes.
-    public var generation: Int64 = 0
+    @inlinable public var generation: Int64 {
+        get { storage.generation }
+        set {
+            makeUnique()
+            storage.generation = newValue
+        }
+    }
 
     public init(node: Node) {
-        self.node = node
-        self.name = node.metadata.name
-        self.allocatable = Resource(node.status.allocatable)
+        storage = Storage(node: node)
+    }
+
+    @usableFromInline
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
     }
 
     /// Replaces the node object, keeping the pods.
     public mutating func setNode(_ node: Node) {
-        self.node = node
-        self.name = node.metadata.name
-        self.allocatable = Resource(node.status.allocatable)
+        makeUnique()
+        storage.node = node
+        storage.name = node.metadata.name
+        storage.allocatable = Resource(node.status.allocatable)
     }
 
     public mutating func addPod(_ pod: PodInfo) {
-        pods.append(pod)
-        if pod.hasAffinity { podsWithAffinity.append(pod) }
-        if pod.hasRequiredAntiAffinity { podsWithRequiredAntiAffinity.append(pod) }
+        makeUnique()
+        let s = storage
+        s.flatPods.withLock { $0 = nil }
+        if let last = s.podChunks.indices.last, s.podChunks[last].items.count < Self.podChunkCapacity {
+            s.uniqueChunk(last)
+            s.podChunks[last].items.append(pod)
+        } else {
+            s.podChunks.append(PodChunk([pod]))
+        }
+        s.podCount += 1
+        if pod.hasAffinity { storage.podsWithAffinity.append(pod) }
+        if pod.hasRequiredAntiAffinity { storage.podsWithRequiredAntiAffinity.append(pod) }
         update(pod, sign: 1)
     }
 
     /// Removes the pod with `uid`; returns false when it is not on this node.
     @discardableResult
     public mutating func removePod(uid: String) -> Bool {
-        guard let index = pods.firstIndex(where: { $0.uid == uid }) else { return false }
-        let pod = pods[index]
-        pods.swapAt(index, pods.count - 1)
-        pods.removeLast()
-        if let i = podsWithAffinity.firstIndex(where: { $0.uid == uid }) {
-            podsWithAffinity.swapAt(i, podsWithAffinity.count - 1)
-            podsWithAffinity.removeLast()
+        removePod(uid: uid, hint: nil)
+    }
+
+    /// Removes `pod` (the info that was added, found by identity; else by uid); returns false when it is not
+    /// on this node.
+    @discardableResult
+    public mutating func removePod(_ pod: PodInfo) -> Bool {
+        removePod(uid: pod.uid, hint: pod)
+    }
+
+    private mutating func removePod(uid: String, hint: PodInfo?) -> Bool {
+        guard let position = storage.position(ofPodUID: uid, hint: hint) else { return false }
+        makeUnique()
+        let s = storage
+        s.flatPods.withLock { $0 = nil }
+        let pod = s.podChunks[position.chunk].items[position.item]
+        // Swap with the last pod and drop the end, as upstream does.
+        let lastChunk = s.podChunks.count - 1
+        s.uniqueChunk(lastChunk)
+        let last = s.podChunks[lastChunk].items.removeLast()
+        if position.chunk != lastChunk || position.item != s.podChunks[lastChunk].items.count {
+            s.uniqueChunk(position.chunk)
+            s.podChunks[position.chunk].items[position.item] = last
         }
-        if let i = podsWithRequiredAntiAffinity.firstIndex(where: { $0.uid == uid }) {
-            podsWithRequiredAntiAffinity.swapAt(i, podsWithRequiredAntiAffinity.count - 1)
-            podsWithRequiredAntiAffinity.removeLast()
+        if s.podChunks[lastChunk].items.isEmpty { s.podChunks.removeLast() }
+        s.podCount -= 1
+        if let i = s.podsWithAffinity.firstIndex(where: { $0.uid == uid }) {
+            s.podsWithAffinity.swapAt(i, s.podsWithAffinity.count - 1)
+            s.podsWithAffinity.removeLast()
+        }
+        if let i = s.podsWithRequiredAntiAffinity.firstIndex(where: { $0.uid == uid }) {
+            s.podsWithRequiredAntiAffinity.swapAt(i, s.podsWithRequiredAntiAffinity.count - 1)
+            s.podsWithRequiredAntiAffinity.removeLast()
         }
         update(pod, sign: -1)
         return true
     }
 
     private mutating func update(_ pod: PodInfo, sign: Int64) {
+        let s = storage
         if sign > 0 {
-            requested.add(pod.request)
+            s.requested.add(pod.request)
         } else {
-            requested.subtract(pod.request)
-            requested.scalarResources = requested.scalarResources.filter { $0.value != 0 }
+            s.requested.subtract(pod.request)
+            if !s.requested.scalarResources.isEmpty {
+                s.requested.scalarResources = s.requested.scalarResources.filter { $0.value != 0 }
+            }
         }
-        nonZeroRequested.milliCPU += sign * pod.nonZeroRequest.milliCPU
-        nonZeroRequested.memory += sign * pod.nonZeroRequest.memory
+        s.nonZeroRequested.milliCPU += sign * pod.nonZeroRequest.milliCPU
+        s.nonZeroRequested.memory += sign * pod.nonZeroRequest.memory
         for port in pod.hostPorts {
-            if sign > 0 { usedPorts.add(port) } else { usedPorts.remove(port) }
+            if sign > 0 { s.usedPorts.add(port) } else { s.usedPorts.remove(port) }
         }
         for volume in pod.pod.spec.volumes ?? [] {
             guard let claim = volume.persistentVolumeClaim?.claimName else { continue }
             let key = "\(pod.namespace)/\(claim)"
-            let count = (pvcRefCounts[key] ?? 0) + Int(sign)
-            pvcRefCounts[key] = count > 0 ? count : nil
+            let count = (s.pvcRefCounts[key] ?? 0) + Int(sign)
+            s.pvcRefCounts[key] = count > 0 ? count : nil
         }
     }
 }

@@ -57,6 +57,48 @@ public protocol PreFilterExtensions: Sendable {
 /// on success and read per-pod data from ``CycleState``.
 public protocol FilterPlugin: Plugin {
     func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status
+
+    /// Filters a batch of nodes in one call; the framework calls this instead of ``filter(state:pod:node:)``.
+    ///
+    /// On entry `statuses[k] == nil` means `nodes[k]` passed the earlier plugins and must be filtered; a
+    /// non-nil entry was rejected earlier and must be left alone. For each filtered node whose outcome is
+    /// not success, store the status in `statuses[k]`. The outcome must equal calling
+    /// ``filter(state:pod:node:)`` per node; the default implementation does exactly that. Plugins on the hot
+    /// path implement it to read their per-cycle state once per batch instead of once per node.
+    func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>)
+}
+
+extension FilterPlugin {
+    /// Calls ``filter(state:pod:node:)`` for each pending node.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        for k in 0..<nodes.count where statuses[k] == nil {
+            let status = filter(state: state, pod: pod, node: nodes[k])
+            if status.code != .success { statuses[k] = status }
+        }
+    }
+}
+
+/// Nodes handed to a batch Filter or Score call: position `k` is `nodes[indices[k]]` of the cycle's snapshot.
+/// Only valid during the call.
+public struct NodeBatch {
+    /// The snapshot's node infos.
+    public let nodes: UnsafeBufferPointer<NodeInfo>
+    /// Which of them, in batch order.
+    public let indices: UnsafeBufferPointer<Int>
+
+    /// A batch of `nodes[indices[k]]`.
+    public init(nodes: UnsafeBufferPointer<NodeInfo>, indices: UnsafeBufferPointer<Int>) {
+        self.nodes = nodes
+        self.indices = indices
+    }
+
+    /// How many nodes the batch holds.
+    @inlinable public var count: Int { indices.count }
+
+    /// The node at batch position `k`.
+    @inlinable public subscript(k: Int) -> NodeInfo {
+        _read { yield nodes[indices[k]] }
+    }
 }
 
 /// How a PostFilter plugin wants the pod's nominated node changed.
@@ -87,6 +129,24 @@ public protocol PreScorePlugin: Plugin {
 /// Scores one feasible node. Runs concurrently across nodes.
 public protocol ScorePlugin: Plugin {
     func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status)
+
+    /// Scores a batch of nodes in one call, writing `scores[k]` for `nodes[k]`; the framework calls this
+    /// instead of ``score(state:pod:node:)``. Returns the first non-success status (the cycle then fails).
+    /// Scores must equal calling ``score(state:pod:node:)`` per node; the default implementation does exactly
+    /// that.
+    func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status
+}
+
+extension ScorePlugin {
+    /// Calls ``score(state:pod:node:)`` for each node, stopping at the first failure.
+    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+        for k in 0..<nodes.count {
+            let (score, status) = score(state: state, pod: pod, node: nodes[k])
+            if status.code != .success { return status }
+            scores[k] = score
+        }
+        return Status(.success)
+    }
 }
 
 /// A Score plugin that rescales its raw scores into `0...100` after all nodes are scored.

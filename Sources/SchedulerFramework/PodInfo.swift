@@ -67,9 +67,13 @@ public struct RequiredNodeAffinity: Sendable {
 
     /// Whether the node satisfies both the nodeSelector and the required affinity.
     public func matches(_ node: Node) -> Bool {
-        let labels = node.metadata.labels ?? [:]
+        matches(labels: node.metadata.labels ?? [:], name: node.metadata.name)
+    }
+
+    /// ``matches(_:)`` for a node's labels and name (no copy of the node object).
+    public func matches(labels: [String: String], name: String) -> Bool {
         if let labelSelector, !labelSelector.matches(labels) { return false }
-        if let nodeSelector, !nodeSelector.matches(labels: labels, name: node.metadata.name) { return false }
+        if let nodeSelector, !nodeSelector.matches(labels: labels, name: name) { return false }
         return true
     }
 }

@@ -75,6 +75,29 @@ public struct ResourceAllocationScorer: Sendable {
         podRequests.allSatisfy { $0 == 0 }
     }
 
+    /// ``allocatableAndRequested(at:podRequest:node:)`` for node `k` of a batch, reading the node info in place
+    /// (no copy, so no reference count per node in batch Score).
+    @inlinable
+    public func allocatableAndRequested(at index: Int, podRequest: Int64, nodes: NodeBatch, node k: Int) -> (allocatable: Int64, requested: Int64) {
+        switch kinds[index] {
+        case .cpu:
+            let used = useRequested ? nodes[k].requested.milliCPU : nodes[k].nonZeroRequested.milliCPU
+            return (nodes[k].allocatable.milliCPU, used &+ podRequest)
+        case .memory:
+            let used = useRequested ? nodes[k].requested.memory : nodes[k].nonZeroRequested.memory
+            return (nodes[k].allocatable.memory, used &+ podRequest)
+        case .ephemeralStorage:
+            return (nodes[k].allocatable.ephemeralStorage, nodes[k].requested.ephemeralStorage &+ podRequest)
+        case .scalar:
+            guard podRequest != 0 else { return (0, 0) }
+            let name = resources[index].name
+            guard let allocatable = nodes[k].allocatable.scalarResources[name] else { return (0, 0) }
+            return (allocatable, (nodes[k].requested.scalarResources[name] ?? 0) &+ podRequest)
+        case .unscored:
+            return (0, 0)
+        }
+    }
+
     /// The node's allocatable amount of resource `index` and the amount requested once the pod is added.
     /// `(0, 0)` means "skip this resource" (unrequested scalar, unknown resource, or none on the node).
     @inlinable

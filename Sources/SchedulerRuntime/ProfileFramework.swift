@@ -204,18 +204,58 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Filter plugins in order for one node, stopping at the first non-success (`RunFilterPlugins`).
-    @inline(__always)
     public func runFilter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
-        let skips = state.skipFilterPlugins
-        for plugin in filterPlugins {
-            if !skips.isEmpty && skips.contains(plugin.name) { continue }
+        for plugin in activeFilterPlugins(state) {
             let status = plugin.filter(state: state, pod: pod, node: node)
             if status.code == .success { continue }
-            if status.isRejected { return status.attributed(to: plugin.name) }
-            return .error("running \"\(plugin.name)\" filter plugin: \(status.message)", plugin: plugin.name)
+            return Self.filterFailure(status, plugin: plugin.name)
         }
-        return .success
+        return Status(.success)
     }
+
+    /// The Filter plugins that run this cycle, in order: those whose PreFilter returned Skip are left out.
+    /// Computed once per cycle so that the per-node loop does no set lookups or string comparisons.
+    public func activeFilterPlugins(_ state: CycleState) -> ContiguousArray<any FilterPlugin> {
+        let skips = state.skipFilterPlugins
+        if skips.isEmpty { return ContiguousArray(filterPlugins) }
+        return ContiguousArray(filterPlugins.filter { !skips.contains($0.name) })
+    }
+
+    /// ``runFilter(state:pod:node:)`` for a batch of nodes, plugin by plugin (each plugin's batch Filter sees
+    /// only the nodes every earlier plugin passed). On return `statuses[k]` is nil when `nodes[k]` fits, else the
+    /// first failing plugin's status, attributed exactly as the per-node call returns it. `statuses` must be
+    /// all nil on entry.
+    public func runFilter(
+        state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>,
+        plugins: ContiguousArray<any FilterPlugin>
+    ) {
+        let count = nodes.count
+        guard count > 0 else { return }
+        let decided = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+        decided.initialize(repeating: false)
+        defer { decided.deallocate() }
+        var pending = count
+        for plugin in plugins {
+            guard pending > 0 else { return }
+            plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
+            for k in 0..<count where !decided[k] {
+                guard let status = statuses[k] else { continue }
+                if status.code == .success {
+                    statuses[k] = nil
+                    continue
+                }
+                statuses[k] = Self.filterFailure(status, plugin: plugin.name)
+                decided[k] = true
+                pending -= 1
+            }
+        }
+    }
+
+    static func filterFailure(_ status: Status, plugin: String) -> Status {
+        if status.isRejected { return status.attributed(to: plugin) }
+        return .error("running \"\(plugin)\" filter plugin: \(status.message)", plugin: plugin)
+    }
+
 
     /// Filter with the pods nominated to this node of equal or higher priority added (pass 1), then
     /// without them (pass 2); the node must pass both (`RunFilterPluginsWithNominatedPods`).

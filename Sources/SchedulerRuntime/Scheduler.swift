@@ -40,8 +40,8 @@ public final class Scheduler: Sendable {
     let podStore = Mutex<[String: Pod]>([:])
     /// Every node the informers have seen, by name (to tell what an update changed).
     private let nodeStore = Mutex<[String: Node]>([:])
-    /// Binding cycles and status writes still running.
-    private let inFlightWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
+    /// How many binding cycles and status writes are still running, and who waits for none to be.
+    private let inFlightWork = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
     let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     private let changes = Atomic<Int>(0)
@@ -271,22 +271,28 @@ public final class Scheduler: Sendable {
             if status.isSuccess { return .success([index]) }
         }
 
-        let candidates: [Int]
+        // nil: every node of the snapshot, in order (no index array is built for the common case).
+        let candidates: [Int]?
         if let names = preResult?.nodeNames {
             candidates = names.compactMap { snapshot.indexByName[$0] }.sorted()
             diagnosis.nodeToStatus.absentStatus = Status(
                 .unschedulableAndUnresolvable, "node(s) didn't satisfy plugin(s) [\(narrowing.sorted().joined(separator: " "))]")
         } else {
-            candidates = Array(0..<snapshot.count)
+            candidates = nil
         }
-        let count = candidates.count
+        let count = candidates?.count ?? snapshot.count
         guard count > 0 else { return .success([]) }
+        @Sendable @inline(__always) func candidate(_ offset: Int) -> Int {
+            let position = (start + offset) % count
+            return candidates.map { $0[position] } ?? position
+        }
 
         let adaptive = Self.numFeasibleNodesToFind(
             percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore, numAllNodes: count)
         // Without scoring, any feasible node will do.
         let numToFind = framework.hasScorePlugins ? adaptive : min(adaptive, 1)
         let start = preResult == nil ? loop.nextStartNodeIndex % count : 0
+        let activeFilters = framework.activeFilterPlugins(state)
 
         let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
         feasibleFlags.initialize(repeating: false)
@@ -303,29 +309,53 @@ public final class Scheduler: Sendable {
             for i in 0..<min(numToFind, count) { feasibleFlags[i] = true }
             covered = min(numToFind, count)
         } else {
-            covered = Parallel.forEachChunk(
-                count: count, parallelism: configuration.parallelism,
-                shouldStop: { found.load(ordering: .relaxed) >= numToFind || firstError.withLock { $0 != nil } }
-            ) { range in
-                var localFound = 0
-                var localFailures: [(Int, Status)] = []
-                for offset in range {
-                    let index = candidates[(start + offset) % count]
-                    let node = snapshot.nodes[index]
-                    let status = hasNominated
-                        ? framework.runFilterWithNominatedPods(state: state, pod: pod, node: node, nominated: nominatedAll[node.name] ?? [])
-                        : framework.runFilter(state: state, pod: pod, node: node)
-                    if status.isSuccess {
-                        flags.buffer[offset] = true
-                        localFound += 1
-                    } else if status.isRejected {
-                        localFailures.append((offset, status))
-                    } else {
-                        firstError.withLock { if $0 == nil { $0 = status } }
+            // Chunks go through the plugins' batch Filter: each plugin reads its cycle state once per chunk and
+            // node infos are read in place from the snapshot's buffer.
+            covered = snapshot.nodes.withUnsafeBufferPointer { nodeBuffer in
+                let nodes = UnsafeSendableReadBuffer(nodeBuffer)
+                return Parallel.forEachChunk(
+                    count: count, parallelism: configuration.parallelism,
+                    shouldStop: { found.load(ordering: .relaxed) >= numToFind || firstError.withLock { $0 != nil } }
+                ) { range in
+                    let n = range.count
+                    let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
+                    let statuses = UnsafeMutableBufferPointer<Status?>.allocate(capacity: n)
+                    statuses.initialize(repeating: nil)
+                    defer {
+                        indices.deallocate()
+                        _ = statuses.deinitialize()
+                        statuses.deallocate()
                     }
+                    for k in 0..<n { indices[k] = candidate(range.lowerBound + k) }
+                    if hasNominated {
+                        for k in 0..<n {
+                            let node = nodes.buffer[indices[k]]
+                            let status = framework.runFilterWithNominatedPods(state: state, pod: pod, node: node,
+                                                                              nominated: nominatedAll[node.name] ?? [])
+                            if status.code != .success { statuses[k] = status }
+                        }
+                    } else {
+                        framework.runFilter(state: state, pod: pod, nodes: NodeBatch(nodes: nodes.buffer, indices: UnsafeBufferPointer(indices)),
+                                            statuses: statuses, plugins: activeFilters)
+                    }
+                    var localFound = 0
+                    var localFailures: [(Int, Status)] = []
+                    for k in 0..<n {
+                        let offset = range.lowerBound + k
+                        guard let status = statuses[k] else {
+                            flags.buffer[offset] = true
+                            localFound += 1
+                            continue
+                        }
+                        if status.isRejected {
+                            localFailures.append((offset, status))
+                        } else {
+                            firstError.withLock { if $0 == nil { $0 = status } }
+                        }
+                    }
+                    if !localFailures.isEmpty { failures.withLock { $0 += localFailures } }
+                    found.add(localFound, ordering: .relaxed)
                 }
-                if !localFailures.isEmpty { failures.withLock { $0 += localFailures } }
-                found.add(localFound, ordering: .relaxed)
             }
         }
         let filterError = firstError.withLock({ $0 })
@@ -339,14 +369,14 @@ public final class Scheduler: Sendable {
         feasible.reserveCapacity(min(numToFind, count))
         var processed = covered
         for offset in 0..<covered where feasibleFlags[offset] {
-            feasible.append(candidates[(start + offset) % count])
+            feasible.append(candidate(offset))
             if feasible.count == numToFind {
                 processed = offset + 1
                 break
             }
         }
         for (offset, status) in failures.withLock({ $0 }) where offset < processed {
-            let node = snapshot.nodes[candidates[(start + offset) % count]].name
+            let node = snapshot.nodes[candidate(offset)].name
             diagnosis.nodeToStatus.set(status, for: node)
             if status.code == .pending {
                 if let plugin = status.plugin { diagnosis.pendingPlugins.insert(plugin) }
@@ -368,7 +398,8 @@ public final class Scheduler: Sendable {
         guard framework.hasScorePlugins else { return .success(Array(repeating: 1, count: count)) }
         let preScore = timed(.preScore, framework.schedulerName, { framework.runPreScore(state: state, pod: pod, nodes: nodes) }, status: \.code)
         guard preScore.isSuccess else { return .failure(StatusFailure(preScore)) }
-        let active = framework.scorePlugins.filter { !state.skipScorePlugins.contains($0.plugin.name) }
+        let skips = state.skipScorePlugins
+        let active = ContiguousArray(skips.isEmpty ? framework.scorePlugins : framework.scorePlugins.filter { !skips.contains($0.plugin.name) })
         guard !active.isEmpty else { return .success(Array(repeating: 0, count: count)) }
 
         let scoreStart = ContinuousClock.now
@@ -378,16 +409,23 @@ public final class Scheduler: Sendable {
         defer { raw.deallocate() }
         let buffer = UnsafeSendableBuffer(raw)
         let firstError = Mutex<Status?>(nil)
-        Parallel.forEachChunk(count: count, parallelism: configuration.parallelism) { range in
-            for position in range {
-                let node = nodes[position]
-                for (p, entry) in active.enumerated() {
-                    let (score, status) = entry.plugin.score(state: state, pod: pod, node: node)
-                    if !status.isSuccess {
-                        firstError.withLock { if $0 == nil { $0 = .error("plugin \"\(entry.plugin.name)\" failed with: \(status.message)") } }
-                        return
+        // Each chunk goes through every plugin's batch Score, which writes straight into its row of `raw`.
+        nodes.snapshot.nodes.withUnsafeBufferPointer { nodeBuffer in
+            nodes.nodeIndices.withUnsafeBufferPointer { indexBuffer in
+                let infos = UnsafeSendableReadBuffer(nodeBuffer)
+                let indices = UnsafeSendableReadBuffer(indexBuffer)
+                Parallel.forEachChunk(count: count, parallelism: configuration.parallelism) { range in
+                    let batch = NodeBatch(nodes: infos.buffer, indices: UnsafeBufferPointer(rebasing: indices.buffer[range]))
+                    for p in active.indices {
+                        let row = p * count
+                        let out = UnsafeMutableBufferPointer(rebasing: buffer.buffer[(row + range.lowerBound)..<(row + range.upperBound)])
+                        let status = active[p].plugin.score(state: state, pod: pod, nodes: batch, scores: out)
+                        if status.code != .success {
+                            let name = active[p].plugin.name
+                            firstError.withLock { if $0 == nil { $0 = .error("plugin \"\(name)\" failed with: \(status.message)") } }
+                            return
+                        }
                     }
-                    buffer.buffer[p * count + position] = score
                 }
             }
         }
@@ -539,24 +577,31 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it.
+    /// Runs `work` as a tracked task so ``waitForInFlightWork()`` can wait for it. The task is created outside
+    /// the lock and only a counter is kept, so a binding that finishes at once never contends with the loop.
     func track(_ work: @escaping @Sendable () async -> Void) {
-        inFlightWork.withLock { state in
-            let id = state.next
-            state.next += 1
-            state.tasks[id] = Task { [self] in
-                await work()
-                _ = self.inFlightWork.withLock { $0.tasks.removeValue(forKey: id) }
+        inFlightWork.withLock { $0.count += 1 }
+        Task { [self] in
+            await work()
+            let waiters = self.inFlightWork.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.count -= 1
+                guard state.count == 0 else { return [] }
+                defer { state.waiters = [] }
+                return state.waiters
             }
+            waiters.forEach { $0.resume() }
         }
     }
 
-    /// Waits until every binding cycle and status write started so far has finished.
+    /// Waits until every binding cycle and status write started so far (and any started meanwhile) has finished.
     public func waitForInFlightWork() async {
-        while true {
-            let tasks = inFlightWork.withLock { Array($0.tasks.values) }
-            if tasks.isEmpty { return }
-            for task in tasks { await task.value }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = inFlightWork.withLock { state -> Bool in
+                if state.count == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
         }
     }
 
@@ -706,6 +751,12 @@ struct StatusFailure: Error {
     init(_ status: Status) { self.status = status }
 }
 
+
+/// A read-only buffer shared by parallel workers while its owner keeps it alive and unchanged.
+struct UnsafeSendableReadBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Element>
+    init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
+}
 
 /// A buffer shared by parallel workers that write disjoint indices.
 struct UnsafeSendableBuffer<Element>: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import DequeModule
 import KubeAPI
 import SchedulerFramework
 import Synchronization
@@ -38,7 +39,10 @@ public final class SchedulingQueue: Sendable {
         var unschedulable: [String: QueuedPodInfo] = [:]
         /// uid → event sequence number when popped.
         var inFlight: [String: Int] = [:]
-        var inFlightEvents: [InFlightEvent] = []
+        /// Events recorded while pods were in flight, in sequence order.
+        var inFlightEvents = Deque<InFlightEvent>()
+        /// In-flight pods in pop order (stale entries are dropped lazily), so the oldest is found in O(1).
+        var inFlightOrder = Deque<(uid: String, sequence: Int)>()
         var eventSequence = 0
         var schedulingCycle = 0
         var moveRequestCycle = -1
@@ -181,6 +185,7 @@ public final class SchedulingQueue: Sendable {
             if info.initialAttemptTimestamp == nil { info.initialAttemptTimestamp = clock.now() }
             state.schedulingCycle += 1
             state.inFlight[info.podInfo.uid] = state.eventSequence
+            state.inFlightOrder.append((info.podInfo.uid, state.eventSequence))
             return info
         }
     }
@@ -509,12 +514,19 @@ public final class SchedulingQueue: Sendable {
         state.inFlightEvents.append(InFlightEvent(sequence: state.eventSequence, event: event, old: old, new: new))
     }
 
+    /// Drops events no in-flight pod can need: those up to the sequence the oldest in-flight pod was popped at.
+    /// Pops happen in sequence order, so the oldest is the first live entry of `inFlightOrder`, and events form
+    /// a sorted prefix to drop (amortized O(1), like upstream's list).
     private func pruneInFlightEvents(in state: inout State) {
-        guard let oldest = state.inFlight.values.min() else {
+        while let first = state.inFlightOrder.first, state.inFlight[first.uid] != first.sequence {
+            state.inFlightOrder.removeFirst()
+        }
+        guard let oldest = state.inFlightOrder.first?.sequence else {
             state.inFlightEvents.removeAll()
+            state.inFlightOrder.removeAll()
             return
         }
-        state.inFlightEvents.removeAll { $0.sequence <= oldest }
+        while let first = state.inFlightEvents.first, first.sequence <= oldest { state.inFlightEvents.removeFirst() }
     }
 
     private func addNominated(_ pod: PodInfo, node: String, in state: inout State) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import InTreePlugins
 import KubeAPI
 import KubeDecoding
@@ -15,7 +16,7 @@ struct SwiftKubeScheduler: AsyncParsableCommand {
         commandName: "swift-kube-scheduler",
         abstract: "A Kubernetes scheduler framework that behaves like kube-scheduler.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Config.self, Run.self]
+        subcommands: [Simulate.self, Config.self, Run.self, BenchCommandLine.self]
     )
 }
 
@@ -123,6 +124,99 @@ struct Config: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+struct BenchCommandLine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run upstream scheduler_perf workloads on an embedded cluster and report throughput, latency and placement.",
+        discussion: """
+            With no options: SchedulingBasic 5000Nodes_10000Pods under upstream's default profile. Throughput is \
+            sampled as scheduler_perf does (first sample dropped, empty intervals merged); `overall` is measured pods \
+            divided by the measured op's wall time. Exits 1 when a workload's threshold is missed.
+            """)
+
+    @Flag(name: .long, help: "List the built-in workloads and their variants.")
+    var list = false
+
+    @Option(name: .long, help: "A test case name, such as SchedulingBasic.")
+    var workload: String?
+
+    @Option(name: .long, help: "A workload variant, such as 5000Nodes_10000Pods (default: the first performance variant).")
+    var variant: String?
+
+    @Option(name: .customLong("workload-file"), help: "A scheduler_perf performance-config.yaml file to run instead of the built-in workloads.")
+    var workloadFile: String?
+
+    @Option(name: .long, help: "Override the initNodes parameter.")
+    var nodes: Int?
+
+    @Option(name: .customLong("init-pods"), help: "Override the initPods parameter.")
+    var initPods: Int?
+
+    @Option(name: .customLong("measured-pods"), help: "Override the measurePods parameter.")
+    var measuredPods: Int?
+
+    @Option(name: .long, help: "A KubeSchedulerConfiguration file (default: upstream's default profile).")
+    var config: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Run the workload under each of these configurations (two or more) with the same seed.")
+    var compare: [String] = []
+
+    @Option(name: .customLong("sample-interval"), help: "Throughput sampling interval in seconds.")
+    var sampleInterval: Double = 1
+
+    @Option(name: .long, help: "Seed for tie-breaking and generated node labels.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "text or json.")
+    var output: OutputFormat = .text
+
+    @Option(name: .long, help: "Write a self-contained HTML report with charts to this file.")
+    var report: String?
+
+    @Option(name: .long, help: "Run against the API server of this kubeconfig instead of the embedded cluster.")
+    var kubeconfig: String?
+
+    @Option(name: .customLong("stall-timeout"), help: "Seconds without progress after which waiting for pods gives up.")
+    var stallTimeout: Double = 5
+
+    @Flag(name: .long, help: "No progress output on stderr.")
+    var quiet = false
+
+    func run() async throws {
+        var arguments = BenchArguments()
+        arguments.list = list
+        arguments.workload = workload
+        arguments.variant = variant
+        arguments.workloadFile = workloadFile
+        arguments.nodes = nodes
+        arguments.initPods = initPods
+        arguments.measuredPods = measuredPods
+        arguments.config = config
+        arguments.compare = compare
+        arguments.sampleInterval = sampleInterval
+        arguments.seed = seed
+        arguments.json = output == .json
+        arguments.report = report
+        arguments.kubeconfig = kubeconfig
+        arguments.quiet = quiet
+        arguments.stallTimeout = stallTimeout
+        do {
+            let outcome = try await BenchCommand.run(arguments)
+            if arguments.json {
+                // stdout carries exactly the JSON; notes go to stderr.
+                var notes: [String] = []
+                for result in outcome.results { for note in result.notes where !notes.contains(note) { notes.append(note) } }
+                notes.forEach { printWarning($0) }
+            }
+            print(outcome.output)
+            if outcome.status != 0 { throw ExitCode(outcome.status) }
+        } catch let error as BenchError {
+            printError(error.description)
+            throw ExitCode(1)
         }
     }
 }

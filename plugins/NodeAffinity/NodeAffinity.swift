@@ -104,6 +104,21 @@ extension NodeAffinity {
         }
         return .success
     }
+
+    /// Batch Filter: the pod's compiled affinity is read once per batch.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        let required = pod.requiredNodeAffinity
+        for k in 0..<nodes.count where statuses[k] == nil {
+            // Labels and name only: passing the whole node object would copy it per node.
+            let labels = nodes[k].node.metadata.labels ?? [:]
+            let name = nodes[k].name
+            if let addedRequired, !addedRequired.matches(labels: labels, name: name) {
+                statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonEnforced)
+            } else if !required.matches(labels: labels, name: name) {
+                statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonPod)
+            }
+        }
+    }
 }
 
 // MARK: - PreScore / Score / NormalizeScore

@@ -26,6 +26,15 @@ extension NodeName {
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         Self.fits(pod.pod, nodeName: node.name) ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
     }
+
+    /// Batch Filter: nothing to do for the usual pod without `spec.nodeName`.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        let wanted = pod.pod.spec.nodeName ?? ""
+        guard !wanted.isEmpty else { return }
+        for k in 0..<nodes.count where statuses[k] == nil && nodes[k].name != wanted {
+            statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
+        }
+    }
 }
 
 extension NodeName {

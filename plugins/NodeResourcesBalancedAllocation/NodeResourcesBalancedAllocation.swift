@@ -95,7 +95,37 @@ extension NodeResourcesBalancedAllocation {
         return (score(podRequests: podRequests, node: node), .success)
     }
 
+    /// Batch Score: the pod's requests are read once per batch.
+    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+        guard !scorer.resources.isEmpty else { return .error("resources not found") }
+        let podRequests: [Int64]
+        if let prepared = state.read(Self.preScoreKey) {
+            podRequests = prepared.podRequests
+        } else {
+            podRequests = scorer.podRequests(pod)
+            if ResourceAllocationScorer.isBestEffort(podRequests) {
+                for k in 0..<nodes.count { scores[k] = 0 }
+                return Status(.success)
+            }
+        }
+        for k in 0..<nodes.count {
+            scores[k] = score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k) }
+        }
+        return Status(.success)
+    }
+
     func score(podRequests: [Int64], node: NodeInfo) -> Int64 {
+        score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node) }
+    }
+
+    /// The score from each configured resource's (allocatable, requested-with-pod) amounts.
+    @inline(__always)
+    func score(podRequests: [Int64], amounts: (Int) -> (allocatable: Int64, requested: Int64)) -> Int64 {
+        @inline(__always) func fraction(at index: Int) -> Double? {
+            let (allocatable, requested) = amounts(index)
+            guard allocatable != 0 else { return nil }
+            return min(Double(requested) / Double(allocatable), 1)
+        }
         // Two passes over the resources instead of collecting fractions, to avoid allocating per node;
         // the fractions are recomputed identically, so the sums match upstream's bit for bit.
         var count = 0
@@ -103,7 +133,7 @@ extension NodeResourcesBalancedAllocation {
         var first = 0.0
         var second = 0.0
         for i in podRequests.indices {
-            guard let fraction = fraction(at: i, podRequests: podRequests, node: node) else { continue }
+            guard let fraction = fraction(at: i) else { continue }
             if count == 0 { first = fraction } else if count == 1 { second = fraction }
             total += fraction
             count += 1
@@ -115,7 +145,7 @@ extension NodeResourcesBalancedAllocation {
             let mean = total / Double(count)
             var sum = 0.0
             for i in podRequests.indices {
-                guard let fraction = fraction(at: i, podRequests: podRequests, node: node) else { continue }
+                guard let fraction = fraction(at: i) else { continue }
                 sum = sum + (fraction - mean) * (fraction - mean)
             }
             std = (sum / Double(count)).squareRoot()
@@ -123,10 +153,4 @@ extension NodeResourcesBalancedAllocation {
         return Int64((1 - std) * Double(NodeScoreRange.max))
     }
 
-    @inline(__always)
-    private func fraction(at index: Int, podRequests: [Int64], node: NodeInfo) -> Double? {
-        let (allocatable, requested) = scorer.allocatableAndRequested(at: index, podRequest: podRequests[index], node: node)
-        guard allocatable != 0 else { return nil }
-        return min(Double(requested) / Double(allocatable), 1)
-    }
 }

@@ -80,12 +80,31 @@ extension NodeResourcesFit {
 
         func clone() -> any StateData { self }
 
+        /// ``check(_:)`` for node `k` of a batch: the common case (no scalar resources to check) reads the
+        /// node's numbers in place; a rejection goes through ``check(_:)`` for its reasons.
+        @inline(__always)
+        func check(_ nodes: NodeBatch, _ k: Int) -> Status? {
+            if scalars.isEmpty {
+                let tooManyPods = Int64(nodes[k].podCount) &+ 1 > nodes[k].allocatable.allowedPodNumber
+                if request.isZero {
+                    if !tooManyPods { return nil }
+                } else if !tooManyPods {
+                    let cpu = request.milliCPU > 0 && request.milliCPU > nodes[k].allocatable.milliCPU &- nodes[k].requested.milliCPU
+                    let memory = request.memory > 0 && request.memory > nodes[k].allocatable.memory &- nodes[k].requested.memory
+                    let storage = request.ephemeralStorage > 0
+                        && request.ephemeralStorage > nodes[k].allocatable.ephemeralStorage &- nodes[k].requested.ephemeralStorage
+                    if !cpu && !memory && !storage { return nil }
+                }
+            }
+            return check(nodes[k])
+        }
+
         /// nil when the pod fits `node`; otherwise the rejection with every failing reason, in upstream's
         /// order. Success allocates nothing.
         func check(_ node: NodeInfo) -> Status? {
             let allocatable = node.allocatable
             let requested = node.requested
-            let tooManyPods = Int64(node.pods.count) &+ 1 > allocatable.allowedPodNumber
+            let tooManyPods = Int64(node.podCount) &+ 1 > allocatable.allowedPodNumber
             // A pod requesting nothing is only limited by the pod count.
             if request.isZero {
                 return tooManyPods ? Status(.unschedulable, NodeResourcesFit.reasonTooManyPods) : nil
@@ -144,6 +163,19 @@ extension NodeResourcesFit {
         return prepared.check(node) ?? .success
     }
 
+    /// Batch Filter: the prepared request is read once; nodes are checked in place.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        guard let prepared = state.read(Self.preFilterKey) else {
+            for k in 0..<nodes.count where statuses[k] == nil {
+                statuses[k] = .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
+            }
+            return
+        }
+        for k in 0..<nodes.count where statuses[k] == nil {
+            if let failure = prepared.check(nodes, k) { statuses[k] = failure }
+        }
+    }
+
     /// The reasons `pod` does not fit `node` with no resources ignored (upstream's `Fits`), empty when it fits.
     public static func insufficientResources(_ pod: Pod, node: NodeInfo) -> [String] {
         let state = PreFilterState(request: PodRequests.compute(pod), ignoredResources: [], ignoredResourceGroups: [])
@@ -174,12 +206,28 @@ extension NodeResourcesFit {
         return (score(podRequests: podRequests, node: node), .success)
     }
 
+    /// Batch Score: the pod's requests are read once per batch.
+    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+        guard !scorer.resources.isEmpty else { return .error("resources not found") }
+        let podRequests = state.read(Self.preScoreKey)?.podRequests ?? scorer.podRequests(pod)
+        for k in 0..<nodes.count {
+            scores[k] = score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k) }
+        }
+        return Status(.success)
+    }
+
     /// The strategy's score for `node`, with Go's truncating integer arithmetic.
     func score(podRequests: [Int64], node: NodeInfo) -> Int64 {
+        score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node) }
+    }
+
+    /// The strategy's score from each configured resource's (allocatable, requested-with-pod) amounts.
+    @inline(__always)
+    func score(podRequests: [Int64], amounts: (Int) -> (allocatable: Int64, requested: Int64)) -> Int64 {
         var nodeScore: Int64 = 0
         var weightSum: Int64 = 0
         for i in podRequests.indices {
-            let (allocatable, requested) = scorer.allocatableAndRequested(at: i, podRequest: podRequests[i], node: node)
+            let (allocatable, requested) = amounts(i)
             if allocatable == 0 { continue }
             let weight = scorer.resources[i].weight
             switch strategy {

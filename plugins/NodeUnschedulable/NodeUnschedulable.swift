@@ -31,6 +31,15 @@ extension NodeUnschedulable {
         if Self.toleratesUnschedulable(pod.pod.spec.tolerations) { return .success }
         return Status(.unschedulableAndUnresolvable, Self.reasonUnschedulable)
     }
+
+    /// Batch Filter: one flag read per node.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        var tolerates: Bool?
+        for k in 0..<nodes.count where statuses[k] == nil && nodes[k].node.spec.unschedulable == true {
+            if tolerates == nil { tolerates = Self.toleratesUnschedulable(pod.pod.spec.tolerations) }
+            if tolerates != true { statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonUnschedulable) }
+        }
+    }
 }
 
 extension NodeUnschedulable {

@@ -59,6 +59,17 @@ extension TaintToleration {
         if Self.firstUntoleratedTaint(taints, tolerations: pod.pod.spec.tolerations ?? []) == nil { return .success }
         return Status(.unschedulableAndUnresolvable, Self.reasonUntoleratedTaint)
     }
+
+    /// Batch Filter: the pod's tolerations are read once; untainted nodes cost one check.
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+        let tolerations = pod.pod.spec.tolerations ?? []
+        for k in 0..<nodes.count where statuses[k] == nil {
+            guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else { continue }
+            if Self.firstUntoleratedTaint(taints, tolerations: tolerations) != nil {
+                statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonUntoleratedTaint)
+            }
+        }
+    }
 }
 
 extension TaintToleration {
@@ -75,6 +86,22 @@ extension TaintToleration {
         guard let taints = node.node.spec.taints, !taints.isEmpty else { return (0, .success) }
         let tolerations = state.read(Self.preScoreKey)?.tolerations ?? Self.preferNoScheduleTolerations(pod.pod)
         return (Self.countIntolerablePreferNoSchedule(taints, tolerations: tolerations), .success)
+    }
+
+    /// Batch Score: the PreferNoSchedule tolerations are read once per batch.
+    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+        var tolerations: [Toleration]?
+        for k in 0..<nodes.count {
+            guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else {
+                scores[k] = 0
+                continue
+            }
+            if tolerations == nil {
+                tolerations = state.read(Self.preScoreKey)?.tolerations ?? Self.preferNoScheduleTolerations(pod.pod)
+            }
+            scores[k] = Self.countIntolerablePreferNoSchedule(taints, tolerations: tolerations ?? [])
+        }
+        return Status(.success)
     }
 
     /// Reversed default normalization: no taint scores 100, the most-tainted node scores 0.

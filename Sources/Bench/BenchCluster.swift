@@ -1,0 +1,86 @@
+import KubeAPI
+import SchedulerFramework
+import SchedulerRuntime
+
+/// Creates and deletes the objects a workload needs. The embedded cluster implements it in memory; the
+/// real API-server client (issue 4) will implement it with `POST`/`DELETE` in namespaces the bench owns.
+public protocol ObjectCreator: Sendable {
+    /// Creates `object` (the API server assigns uid and resource version and applies its defaulting).
+    func create(_ object: KubeObject) async throws(ClusterError)
+    /// Deletes the object of `kind` with `key` (`namespace/name`, or `name` for cluster-scoped kinds).
+    func delete(_ kind: ObjectKind, key: String) async throws(ClusterError)
+}
+
+/// Where a bench runs: the scheduler's ``ClusterClient``, the ``ObjectCreator`` that feeds it, and how to
+/// clean up afterwards.
+public struct BenchCluster: Sendable {
+    /// `embedded` or `kubeconfig`, as reported in results.
+    public var mode: String
+    /// What the scheduler lists, watches, binds through.
+    public var client: any ClusterClient
+    /// What the workload's operations create objects through.
+    public var creator: any ObjectCreator
+    /// Deletes everything the run created (a no-op for the embedded cluster, which is simply dropped).
+    public var cleanup: @Sendable () async -> Void
+    /// Ends watches when the run is over.
+    public var shutdown: @Sendable () -> Void
+    /// Every object of a kind, in any order (for placement figures at the end of a run).
+    public var inventory: @Sendable (ObjectKind) async -> [KubeObject]
+
+    /// A cluster reached through `client` and fed through `creator`; `inventory` defaults to listing.
+    public init(
+        mode: String, client: any ClusterClient, creator: any ObjectCreator, cleanup: @escaping @Sendable () async -> Void,
+        shutdown: @escaping @Sendable () -> Void, inventory: (@Sendable (ObjectKind) async -> [KubeObject])? = nil
+    ) {
+        self.mode = mode
+        self.client = client
+        self.creator = creator
+        self.cleanup = cleanup
+        self.shutdown = shutdown
+        self.inventory = inventory ?? { kind in (try? await client.list(kind).items) ?? [] }
+    }
+
+    /// A fresh in-memory cluster.
+    public static func embedded() -> BenchCluster {
+        let cluster = EmbeddedCluster()
+        return BenchCluster(
+            mode: "embedded", client: cluster, creator: EmbeddedObjectCreator(cluster: cluster),
+            cleanup: {}, shutdown: { cluster.shutdown() }, inventory: { cluster.objects($0) })
+    }
+}
+
+/// Creates objects in an ``EmbeddedCluster`` after the API server's defaulting.
+public struct EmbeddedObjectCreator: ObjectCreator {
+    public let cluster: EmbeddedCluster
+
+    public init(cluster: EmbeddedCluster) { self.cluster = cluster }
+
+    public func create(_ object: KubeObject) async throws(ClusterError) {
+        try cluster.create(APIDefaulting.apply(object))
+    }
+
+    public func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
+        try cluster.delete(kind, key: key)
+    }
+}
+
+/// The parts of the API server's defaulting that scheduling reads (`SetDefaults_*`).
+public enum APIDefaulting {
+    /// Pods: namespace `default`, schedulerName `default-scheduler`, priority 0, preemptionPolicy
+    /// `PreemptLowerPriority`. Nodes: `allocatable` copied from `capacity` when unset.
+    public static func apply(_ object: KubeObject) -> KubeObject {
+        switch object {
+        case .pod(var pod):
+            if (pod.metadata.namespace ?? "").isEmpty { pod.metadata.namespace = "default" }
+            if (pod.spec.schedulerName ?? "").isEmpty { pod.spec.schedulerName = "default-scheduler" }
+            if pod.spec.priority == nil { pod.spec.priority = 0 }
+            if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = "PreemptLowerPriority" }
+            return .pod(pod)
+        case .node(var node):
+            if node.status.allocatable == nil, let capacity = node.status.capacity { node.status.allocatable = capacity }
+            return .node(node)
+        default:
+            return object
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import InTreePlugins
+import SchedulerConfig
+import SchedulerFramework
+
+/// What `swift-kube-scheduler bench` was asked to do.
+public struct BenchArguments: Sendable {
+    /// Print the built-in workloads and exit.
+    public var list = false
+    /// The test case, such as `SchedulingBasic` (default: SchedulingBasic, or the only one in `workloadFile`).
+    public var workload: String?
+    /// The workload variant, such as `5000Nodes_10000Pods` (default: the first `performance` variant).
+    public var variant: String?
+    /// A scheduler_perf-format file to read instead of the built-in workloads.
+    public var workloadFile: String?
+    /// Overrides `initNodes`.
+    public var nodes: Int?
+    /// Overrides `initPods`.
+    public var initPods: Int?
+    /// Overrides `measurePods`.
+    public var measuredPods: Int?
+    /// A KubeSchedulerConfiguration (default: upstream's default profile).
+    public var config: String?
+    /// Two or more configurations to run the same workload under.
+    public var compare: [String] = []
+    /// Throughput sampling interval in seconds.
+    public var sampleInterval = 1.0
+    public var seed: UInt64 = 1
+    /// `json` prints one JSON object (an array of them for `compare`); anything else prints the table.
+    public var json = false
+    /// Where to write the HTML report.
+    public var report: String?
+    /// A kubeconfig for running against a real API server.
+    public var kubeconfig: String?
+    /// No progress output.
+    public var quiet = false
+    /// Seconds without progress (and nothing active) after which waiting for pods gives up.
+    public var stallTimeout = 5.0
+
+    public init() {}
+}
+
+/// `bench`: resolves the workload and profiles, runs, and writes the outputs.
+public enum BenchCommand {
+    /// The outcome of ``run(_:)``: what to print and the exit status.
+    public struct Outcome: Sendable {
+        /// Text for stdout (the table or the JSON).
+        public var output: String
+        /// The results, one per profile.
+        public var results: [BenchResult]
+        /// 0 on success, 1 when a workload threshold was missed.
+        public var status: Int32
+    }
+
+    /// The `--list` text: every built-in test case with its variants (the default one marked).
+    public static func listing() throws(BenchError) -> String {
+        var lines: [String] = []
+        for testCase in try WorkloadLibrary.testCases() {
+            lines.append(testCase.name)
+            let defaultName = testCase.defaultWorkload?.name
+            for workload in testCase.workloads {
+                let params = workload.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                var line = "  \(workload.name == defaultName ? "*" : " ") \(workload.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(params)"
+                if let threshold = workload.threshold { line += "  threshold=\(BenchOutput.trim(threshold))" }
+                lines.append(line)
+            }
+        }
+        lines.append("")
+        lines.append("* default variant. Run one with: swift-kube-scheduler bench --workload NAME [--variant NAME]")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Resolves the test case, variant and overrides that `arguments` name.
+    public static func resolveWorkload(_ arguments: BenchArguments) throws(BenchError) -> ResolvedWorkload {
+        let testCases: [TestCase]
+        if let path = arguments.workloadFile {
+            testCases = try WorkloadFileParser.parse(path: path)
+        } else {
+            testCases = try WorkloadLibrary.testCases()
+        }
+        let testCase: TestCase
+        if let name = arguments.workload {
+            guard let found = testCases.first(where: { $0.name == name }) else {
+                throw BenchError("unknown workload \"\(name)\" (known: \(testCases.map(\.name).joined(separator: ", ")))")
+            }
+            testCase = found
+        } else if arguments.workloadFile != nil {
+            guard testCases.count == 1, let only = testCases.first else {
+                throw BenchError("\(arguments.workloadFile ?? ""): \(testCases.count) test cases; choose one with --workload (\(testCases.map(\.name).joined(separator: ", ")))")
+            }
+            testCase = only
+        } else {
+            guard let basic = testCases.first(where: { $0.name == "SchedulingBasic" }) else { throw BenchError("built-in SchedulingBasic not found") }
+            testCase = basic
+        }
+        let workload: Workload
+        if let name = arguments.variant {
+            guard let found = testCase.workload(named: name) else {
+                throw BenchError("\(testCase.name): unknown variant \"\(name)\" (known: \(testCase.workloads.map(\.name).joined(separator: ", ")))")
+            }
+            workload = found
+        } else {
+            guard let found = testCase.defaultWorkload else { throw BenchError("\(testCase.name): no workloads") }
+            workload = found
+        }
+        var overrides: [String: ParamValue] = [:]
+        for (flag, param, value) in [("--nodes", "initNodes", arguments.nodes), ("--init-pods", "initPods", arguments.initPods),
+                                     ("--measured-pods", "measurePods", arguments.measuredPods)] {
+            guard let value else { continue }
+            guard value >= 0 else { throw BenchError("\(flag) must not be negative") }
+            guard workload.params[param] != nil else {
+                throw BenchError("\(flag): \(testCase.name)/\(workload.name) has no \(param) parameter (it has: \(workload.params.keys.sorted().joined(separator: ", ")))")
+            }
+            overrides[param] = .int(value)
+        }
+        return try WorkloadFileParser.resolve(testCase, workload: workload, overrides: overrides)
+    }
+
+    /// Loads the configurations to run: each `--compare` file, else `--config`, else the test case's
+    /// `schedulerConfigPath`, else upstream's default profile.
+    public static func configurations(_ arguments: BenchArguments, testCase: TestCase, registry: PluginRegistry) throws(BenchError) -> [SchedulerConfiguration] {
+        var paths = arguments.compare
+        if paths.isEmpty, let config = arguments.config ?? testCase.schedulerConfigPath { paths = [config] }
+        if paths.isEmpty {
+            var configuration = ConfigurationLoader.defaultConfiguration(registry: registry)
+            configuration.source = "<default>"
+            return [configuration]
+        }
+        var result: [SchedulerConfiguration] = []
+        for path in paths {
+            do {
+                result.append(try ConfigurationLoader.load(path: path, registry: registry))
+            } catch {
+                throw BenchError("\(error)")
+            }
+        }
+        return result
+    }
+
+    /// Runs the bench as `arguments` say.
+    public static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
+        if arguments.kubeconfig != nil {
+            throw BenchError("--kubeconfig: running against a real API server needs the Kubernetes API client (issue 4), which is not implemented yet; omit --kubeconfig to use the embedded cluster")
+        }
+        if arguments.list { return Outcome(output: try listing(), results: [], status: 0) }
+        guard arguments.sampleInterval > 0 && arguments.sampleInterval.isFinite else {
+            throw BenchError("--sample-interval must be a positive number of seconds")
+        }
+        if arguments.compare.count == 1 { throw BenchError("--compare needs two or more configuration files") }
+        if !arguments.compare.isEmpty && arguments.config != nil { throw BenchError("use either --config or --compare, not both") }
+        let registry = makeInTreeRegistry()
+        let workload = try resolveWorkload(arguments)
+        let configurations = try configurations(arguments, testCase: workload.testCase, registry: registry)
+        var results: [BenchResult] = []
+        for configuration in configurations {
+            var settings = RunSettings()
+            settings.sampleInterval = arguments.sampleInterval
+            settings.seed = arguments.seed
+            settings.stallTimeout = arguments.stallTimeout
+            if !arguments.quiet {
+                let profile = configurations.count > 1 ? " [\((configuration.source as NSString).lastPathComponent)]" : ""
+                settings.progress = TerminalProgress(label: "\(workload.testCase.name)/\(workload.workload.name)\(profile)")
+            }
+            ProcessMemory.resetPeak()
+            let runner = WorkloadRunner(workload: workload, configuration: configuration, registry: registry,
+                                        cluster: .embedded(), settings: settings)
+            results.append(try await runner.run())
+        }
+        if let report = arguments.report {
+            do {
+                try HTMLReport.render(results).write(toFile: report, atomically: true, encoding: .utf8)
+            } catch {
+                throw BenchError("--report \(report): \(error.localizedDescription)")
+            }
+        }
+        let output = arguments.json
+            ? (results.count == 1 ? BenchOutput.json(results[0]) : "[" + results.map(BenchOutput.json).joined(separator: ",") + "]")
+            : BenchOutput.text(results)
+        let failed = results.contains { $0.passed == false }
+        return Outcome(output: output, results: results, status: failed ? 1 : 0)
+    }
+}

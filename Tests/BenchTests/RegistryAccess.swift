@@ -1,0 +1,6 @@
+import InTreePlugins
+import SchedulerFramework
+
+enum InTreeRegistryAccess {
+    static var registry: PluginRegistry { makeInTreeRegistry() }
+}
