@@ -140,7 +140,7 @@ public enum BenchCommand {
     /// Runs the bench as `arguments` say.
     public static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
         if arguments.kubeconfig != nil {
-            throw BenchError("--kubeconfig: running against a real API server needs the Kubernetes API client (issue 4), which is not implemented yet; omit --kubeconfig to use the embedded cluster")
+            throw BenchError("--kubeconfig: running the bench against a real API server is not supported yet (creating and deleting the workload's objects through the Kubernetes API client is not wired up); omit --kubeconfig to use the embedded cluster")
         }
         if arguments.list { return Outcome(output: try listing(), results: [], status: 0) }
         guard arguments.sampleInterval > 0 && arguments.sampleInterval.isFinite else {

@@ -137,7 +137,7 @@ let mostAllocatedProfile = """
             _ = try await BenchCommand.run(arguments)
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.contains("needs the Kubernetes API client (issue 4)"))
+            #expect(error.description.hasPrefix("--kubeconfig: running the bench against a real API server is not supported yet"))
             #expect(!error.description.contains("\n"))
         }
     }
@@ -157,8 +157,9 @@ let mostAllocatedProfile = """
     }
 
     /// Running against a real API server creates objects in namespaces the bench owns and must delete them afterwards,
-    /// even when interrupted. That needs the Kubernetes API client and the test-suite's fake API server of issue 4;
-    /// until then `--kubeconfig` is refused (see `kubeconfigNeedsTheAPIClient`) and the embedded cluster is simply dropped.
-    @Test(.disabled("needs the Kubernetes API client and its fake API server (issue 4)"))
+    /// even when interrupted. That needs an `ObjectCreator` over the Kubernetes API client and a test against the
+    /// test-suite's fake API server (`Tests/KubeClientTests/FakeAPIServer.swift`); until then `--kubeconfig` is refused
+    /// (see `kubeconfigNeedsTheAPIClient`) and the embedded cluster is simply dropped.
+    @Test(.disabled("bench against a real API server is not wired up yet (ObjectCreator over KubernetesClient)"))
     func cleanupAfterARunAgainstTheFakeAPIServer() async throws {}
 }

@@ -107,4 +107,22 @@ extension ImageLocality {
         let sum = Self.sumImageScores(prepared.images, node: node, totalNodes: prepared.totalNodes)
         return (Self.calculatePriority(sumScores: sum, numContainers: prepared.images.count), .success)
     }
+
+    /// Batch Score: the prepared images are read once per batch, and a node without any image state (the
+    /// common case when node status lists no images) costs one emptiness check.
+    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+        guard let prepared = state.read(Self.preScoreKey) else {
+            return .error("reading \"\(Self.preScoreKey.name)\" from cycleState: not found")
+        }
+        let empty = Self.calculatePriority(sumScores: 0, numContainers: prepared.images.count)
+        for k in 0..<nodes.count {
+            if nodes[k].imageStates.isEmpty {
+                scores[k] = empty
+            } else {
+                let sum = Self.sumImageScores(prepared.images, node: nodes[k], totalNodes: prepared.totalNodes)
+                scores[k] = Self.calculatePriority(sumScores: sum, numContainers: prepared.images.count)
+            }
+        }
+        return Status(.success)
+    }
 }
