@@ -30,6 +30,9 @@ public final class CycleState: @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var slots: ContiguousArray<(any StateData)?> = []
     /// Plugins whose Filter is skipped this cycle (their PreFilter returned Skip).
     public var skipFilterPlugins: Set<String> = []
+    /// The same set as bits of the profile's plugin indices (set by the runtime), so the per-node loop
+    /// and preemption's dry runs test a bit instead of hashing plugin names.
+    public var skipFilterMask: UInt64 = 0
     /// Plugins whose Score is skipped this cycle (their PreScore returned Skip).
     public var skipScorePlugins: Set<String> = []
 
@@ -57,6 +60,7 @@ public final class CycleState: @unchecked Sendable {
         let copy = CycleState()
         copy.slots = ContiguousArray(slots.map { $0?.clone() })
         copy.skipFilterPlugins = skipFilterPlugins
+        copy.skipFilterMask = skipFilterMask
         copy.skipScorePlugins = skipScorePlugins
         return copy
     }

@@ -143,6 +143,29 @@ public final class ProfileFramework: Sendable {
             events[plugin.name] = registered
         }
         self.events = events
+
+        // A bit per plugin (profiles hold far fewer than 64 plugins; beyond that, fall back to names).
+        var bits: [String: UInt64] = [:]
+        for (index, name) in instances.keys.sorted().enumerated() where index < 64 { bits[name] = 1 << UInt64(index) }
+        pluginBits = bits
+        filterPluginBits = filterPlugins.map { bits[$0.name] }
+        preFilterExtensionPlugins = preFilterPlugins.compactMap { plugin in
+            plugin.preFilterExtensions.map { (bit: bits[plugin.name], name: plugin.name, extensions: $0) }
+        }
+    }
+
+    /// Bits of each plugin in ``CycleState/skipFilterMask``; nil for plugins past the 64th.
+    private let pluginBits: [String: UInt64]
+    /// ``filterPlugins``' bits, index for index.
+    private let filterPluginBits: [UInt64?]
+    /// PreFilter plugins with AddPod/RemovePod extensions, resolved once.
+    private let preFilterExtensionPlugins: [(bit: UInt64?, name: String, extensions: any PreFilterExtensions)]
+
+    /// Whether the plugin with `bit` (or `name`) had its Filter skipped this cycle.
+    @inline(__always)
+    private func isFilterSkipped(_ bit: UInt64?, _ name: String, in state: CycleState) -> Bool {
+        if let bit { return state.skipFilterMask & bit != 0 }
+        return !state.skipFilterPlugins.isEmpty && state.skipFilterPlugins.contains(name)
     }
 
     /// Whether any Filter plugin is configured.
@@ -171,6 +194,7 @@ public final class ProfileFramework: Sendable {
             let (result, status) = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
             if status.isSkip {
                 state.skipFilterPlugins.insert(plugin.name)
+                state.skipFilterMask |= pluginBits[plugin.name] ?? 0
                 continue
             }
             if !status.isSuccess {
@@ -205,7 +229,10 @@ public final class ProfileFramework: Sendable {
 
     /// Filter plugins in order for one node, stopping at the first non-success (`RunFilterPlugins`).
     public func runFilter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
-        for plugin in activeFilterPlugins(state) {
+        let anySkipped = !state.skipFilterPlugins.isEmpty
+        for index in filterPlugins.indices {
+            let plugin = filterPlugins[index]
+            if anySkipped && isFilterSkipped(filterPluginBits[index], plugin.name, in: state) { continue }
             let status = plugin.filter(state: state, pod: pod, node: node)
             if status.code == .success { continue }
             return Self.filterFailure(status, plugin: plugin.name)
@@ -216,9 +243,13 @@ public final class ProfileFramework: Sendable {
     /// The Filter plugins that run this cycle, in order: those whose PreFilter returned Skip are left out.
     /// Computed once per cycle so that the per-node loop does no set lookups or string comparisons.
     public func activeFilterPlugins(_ state: CycleState) -> ContiguousArray<any FilterPlugin> {
-        let skips = state.skipFilterPlugins
-        if skips.isEmpty { return ContiguousArray(filterPlugins) }
-        return ContiguousArray(filterPlugins.filter { !skips.contains($0.name) })
+        if state.skipFilterPlugins.isEmpty { return ContiguousArray(filterPlugins) }
+        var active = ContiguousArray<any FilterPlugin>()
+        active.reserveCapacity(filterPlugins.count)
+        for index in filterPlugins.indices where !isFilterSkipped(filterPluginBits[index], filterPlugins[index].name, in: state) {
+            active.append(filterPlugins[index])
+        }
+        return active
     }
 
     /// ``runFilter(state:pod:node:)`` for a batch of nodes, plugin by plugin (each plugin's batch Filter sees
@@ -260,8 +291,10 @@ public final class ProfileFramework: Sendable {
     /// Filter with the pods nominated to this node of equal or higher priority added (pass 1), then
     /// without them (pass 2); the node must pass both (`RunFilterPluginsWithNominatedPods`).
     public func runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated: [PodInfo]) -> Status {
+        guard nominated.contains(where: { $0.uid != pod.uid && $0.priority >= pod.priority }) else {
+            return runFilter(state: state, pod: pod, node: node)
+        }
         let relevant = nominated.filter { $0.uid != pod.uid && $0.priority >= pod.priority }
-        guard !relevant.isEmpty else { return runFilter(state: state, pod: pod, node: node) }
         var augmented = node
         let augmentedState = state.clone()
         for other in relevant {
@@ -276,20 +309,18 @@ public final class ProfileFramework: Sendable {
 
     /// Every PreFilter plugin's AddPod extension, except for plugins whose Filter is skipped this cycle.
     public func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
-        for plugin in preFilterPlugins where !state.skipFilterPlugins.contains(plugin.name) {
-            guard let extensions = plugin.preFilterExtensions else { continue }
-            let status = extensions.addPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
-            if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
+        for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
+            let status = entry.extensions.addPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
+            if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
         }
         return .success
     }
 
     /// Every PreFilter plugin's RemovePod extension, except for plugins whose Filter is skipped this cycle.
     public func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
-        for plugin in preFilterPlugins where !state.skipFilterPlugins.contains(plugin.name) {
-            guard let extensions = plugin.preFilterExtensions else { continue }
-            let status = extensions.removePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
-            if !status.isSuccess { return .error("running RemovePod on PreFilter plugin \"\(plugin.name)\": \(status.message)") }
+        for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
+            let status = entry.extensions.removePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
+            if !status.isSuccess { return .error("running RemovePod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
         }
         return .success
     }

@@ -222,8 +222,9 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
                 let inWindow = times.filter { $0 >= times[i] && $0 < times[i] + .seconds(1) }.count
                 #expect(inWindow <= 7)
             }
-            // As the server saw them (network jitter aside): spread over about a second too.
-            #expect(times[6] - times[0] >= .milliseconds(850))
+            // As the server saw them: spread out too (1 s in theory; the first request may arrive late while
+            // its connection is set up on a loaded machine, so allow generous jitter — unlimited would be ~ms).
+            #expect(times[6] - times[0] >= .milliseconds(600))
         }
         await client.shutdown()
         await fake.stop()
