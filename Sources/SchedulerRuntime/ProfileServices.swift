@@ -24,7 +24,8 @@ final class ProfileServices: FrameworkServices, @unchecked Sendable {
     }
 
     func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status {
-        framework.runFilterWithNominatedPods(state: state, pod: pod, node: nodeInfo, nominated: nominatedPods(forNode: nodeInfo.name))
+        let nominated = state.read(Scheduler.nominationsKey).map { $0.byNode[nodeInfo.name] ?? [] } ?? nominatedPods(forNode: nodeInfo.name)
+        return framework.runFilterWithNominatedPods(state: state, pod: pod, node: nodeInfo, nominated: nominated)
     }
 
     func nominatedPods(forNode nodeName: String) -> [PodInfo] {

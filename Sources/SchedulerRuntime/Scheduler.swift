@@ -264,6 +264,8 @@ public final class Scheduler: Sendable {
 
         // The nominated node first: if it still fits, take it without scanning the others.
         let nominatedAll = nominatedPodsByNode(snapshot: snapshot)
+        // Kept in the cycle state so PostFilter's what-if filtering reads it without taking the queue's lock.
+        state.write(CycleNominations(byNode: nominatedAll), for: Scheduler.nominationsKey)
         if let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty,
            let index = snapshot.indexByName[nominated],
            preResult?.nodeNames.map({ $0.contains(nominated) }) ?? true {
@@ -743,6 +745,17 @@ public final class Scheduler: Sendable {
             queue.delete(pod)
         }
     }
+}
+
+/// The nominations in force when the cycle started, for what-if filtering later in the same cycle.
+final class CycleNominations: StateData {
+    let byNode: [String: [PodInfo]]
+    init(byNode: [String: [PodInfo]]) { self.byNode = byNode }
+    func clone() -> any StateData { self }
+}
+
+extension Scheduler {
+    static let nominationsKey = StateKey<CycleNominations>("SchedulerNominations")
 }
 
 /// A failed status carried through `Result`.

@@ -130,10 +130,13 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
         var nonViolating: [Candidate] = []
         var violating: [Candidate] = []
         var statuses = NodeToStatus()
-        let batch = max(1, min(handle.parallelism, 16))
+        // Batches as large as the candidates still wanted (at least `parallelism`), so a dry run usually
+        // needs one parallel pass rather than many small synchronised ones.
+        let minimumBatch = max(1, handle.parallelism)
         var start = 0
         while start < potential.count {
-            let end = min(potential.count, start + batch)
+            let stillWanted = wanted - nonViolating.count - violating.count
+            let end = min(potential.count, start + max(minimumBatch, stillWanted))
             let results = Mutex<[(Int, Candidate?, Status?)]>([])
             let batchStart = start
             DispatchQueue.concurrentPerform(iterations: end - start) { i in
