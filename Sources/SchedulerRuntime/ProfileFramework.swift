@@ -296,7 +296,9 @@ public final class ProfileFramework: Sendable {
         }
         let relevant = nominated.filter { $0.uid != pod.uid && $0.priority >= pod.priority }
         var augmented = node
-        let augmentedState = state.clone()
+        // Only plugins with AddPod extensions change the state; without any active one, no copy is needed.
+        let extensionsActive = preFilterExtensionPlugins.contains { !isFilterSkipped($0.bit, $0.name, in: state) }
+        let augmentedState = extensionsActive ? state.clone() : state
         for other in relevant {
             augmented.addPod(other)
             let status = runPreFilterExtensionAddPod(state: augmentedState, podToSchedule: pod, podToAdd: other, nodeInfo: augmented)
