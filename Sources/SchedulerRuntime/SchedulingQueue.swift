@@ -478,10 +478,12 @@ public final class SchedulingQueue: Sendable {
         if strategy == .afterBackoff && expiry > clock.now() {
             if info.consecutiveErrorsCount > 0 {
                 state.errorBackoff.upsert((info, expiry), key: info.podInfo.key)
-            } else {
-                state.backoff.upsert((info, expiry), key: info.podInfo.key)
+                return []
             }
-            return []
+            state.backoff.upsert((info, expiry), key: info.podInfo.key)
+            // An idle loop may pop straight from this backoff queue: wake it.
+            defer { state.waiters = [] }
+            return state.waiters
         }
         return moveToActiveOrGate(info, event: event, in: &state)
     }
