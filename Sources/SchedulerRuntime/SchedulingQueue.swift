@@ -282,8 +282,14 @@ public final class SchedulingQueue: Sendable {
             if !state.inFlight.isEmpty { recordInFlightEvent(event, old: old, new: new, in: &state) }
             var waiters: [CheckedContinuation<Void, Never>] = []
             for (key, info) in state.unschedulable {
-                if info.gatingPlugin != nil && event != .unschedulableTimeout && event != .forceActivate { continue }
-                let strategy: Strategy = info.gatingPlugin != nil ? .afterBackoff : requeueStrategy(for: info, event: event, old: old, new: new)
+                // A gated pod is reconsidered only on events its gating plugin registered (GatingPluginEvents);
+                // then the hints of every plugin that rejected it decide, as for other pods.
+                if let gate = info.gatingPlugin, event != .unschedulableTimeout, event != .forceActivate {
+                    let registered = events[info.podInfo.pod.schedulerName]?[gate] ?? []
+                    guard registered.contains(where: { event.matches(registered: $0.event) }) else { continue }
+                }
+                let strategy: Strategy = info.gatingPlugin != nil && (event == .unschedulableTimeout || event == .forceActivate)
+                    ? .afterBackoff : requeueStrategy(for: info, event: event, old: old, new: new)
                 guard strategy != .skip else { continue }
                 state.unschedulable[key] = nil
                 if info.gatingPlugin != nil {

@@ -1,3 +1,4 @@
+import KubeAPI
 /// Renders a ``SimulationResult`` as upstream-style text or as the documented JSON object.
 public enum SimulationReport {
     /// `{"pods":[{"namespace":…,"name":…,"node":…|null,"status":…[,"message":…]}],"preempted":[…]}`
@@ -50,26 +51,7 @@ public enum SimulationReport {
     }
 
     /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { jsonQuoted(text) }
 }
 
 extension String {

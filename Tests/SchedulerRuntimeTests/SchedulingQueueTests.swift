@@ -2,6 +2,7 @@ import KubeAPI
 import SchedulerFramework
 import SchedulerRuntime
 import SchedulerTesting
+import Synchronization
 import Testing
 
 /// PrioritySort's rule, inline so these tests depend only on the queue.
@@ -182,6 +183,23 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
         var ungated = gated
         ungated.spec.schedulingGates = []
         queue.update(old: gated, new: ungated)
+        #expect(queue.location(of: "default/p") == .active)
+    }
+
+    @Test func gatedPodIsReconsideredOnlyOnEventsItsGateRegistered() {
+        let clock = SimulatedClock()
+        let open = Atomic<Bool>(false)
+        let gate: @Sendable (PodInfo) -> Status = { _ in
+            open.load(ordering: .relaxed) ? .success : Status(.unschedulableAndUnresolvable, "waiting", plugin: "Gate")
+        }
+        let events: SchedulingQueue.EventRegistry = ["default-scheduler": ["Gate": [ClusterEventWithHint(.assignedPodDelete)]]]
+        let queue = makeQueue(clock: clock, events: events, preEnqueue: gate)
+        queue.add(PodBuilder("p").build())
+        #expect(queue.location(of: "default/p") == .gated)
+        open.store(true, ordering: .relaxed)
+        queue.moveAllToActiveOrBackoffQueue(.nodeAdd)
+        #expect(queue.location(of: "default/p") == .gated)
+        queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete)
         #expect(queue.location(of: "default/p") == .active)
     }
 

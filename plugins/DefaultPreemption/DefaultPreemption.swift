@@ -18,8 +18,9 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
 
     public let args: DefaultPreemptionArgs
     private let handle: any FrameworkHandle
-    /// Preemptors whose victims are still being evicted (upstream `preempting`).
-    private let preempting = Mutex<Set<String>>([])
+    /// Preemptors whose victims are still being evicted (upstream `preempting`), each with the uid of its
+    /// last victim once that one's eviction has started (upstream `lastVictimsPendingPreemption`).
+    private let preempting = Mutex<[String: String?]>([:])
     /// Random start offset of the candidate scan; seeded so runs are reproducible.
     private let offsetGenerator = Mutex(SplitMix(seed: 0x5EED))
 
@@ -33,8 +34,17 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
 
     /// Holds a preemptor back while its victims are being evicted (asynchronous preemption).
     public func preEnqueue(_ pod: PodInfo) -> Status {
-        preempting.withLock { $0.contains(pod.uid) }
-            ? Status(.unschedulableAndUnresolvable, Self.reasonWaitingForPreemption) : .success
+        isRunningPreemption(pod.uid) ? Status(.unschedulableAndUnresolvable, Self.reasonWaitingForPreemption) : .success
+    }
+
+    /// `IsPodRunningPreemption`: true while evictions run — but once the last victim is gone (or terminating),
+    /// the preemption is over even if the eviction task has not finished its bookkeeping, so a deletion event
+    /// that requeues the preemptor is not swallowed.
+    func isRunningPreemption(_ uid: String) -> Bool {
+        guard let entry = preempting.withLock({ $0[uid] }) else { return false }
+        guard let lastVictim = entry else { return true }
+        guard let victim = handle.services?.latestPod(uid: lastVictim) else { return false }
+        return !victim.isTerminating
     }
 
     public func eventsToRegister() -> [ClusterEventWithHint] {
@@ -314,7 +324,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
         guard !victims.isEmpty else { return }
         let lowerNominated = services.nominatedPods(forNode: candidate.nodeName).filter { $0.priority < preemptor.priority }
         let uid = preemptor.uid
-        preempting.withLock { _ = $0.insert(uid) }
+        preempting.withLock { $0[uid] = .some(nil) }
         let client = handle.client
         let schedulerName = preemptor.pod.schedulerName
         let node = candidate.nodeName
@@ -324,7 +334,10 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
                 try? await client.patchPodStatus(namespace: nominated.namespace, name: nominated.name,
                                                  patch: PodStatusPatch(nominatedNodeName: .clear))
             }
-            for victim in victims {
+            for (index, victim) in victims.enumerated() {
+                if index == victims.count - 1 {
+                    preempting.withLock { $0[uid] = .some(victim.uid) }
+                }
                 if services.rejectWaitingPod(uid: victim.uid, plugin: Self.name, message: "preempted") {
                     continue
                 }
@@ -344,7 +357,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
                     namespace: victim.namespace, podName: victim.name, type: "Normal", reason: "Preempted", action: "Preempting",
                     note: "Preempted by pod \(preemptor.uid) on node \(node)", reportingController: schedulerName))
             }
-            preempting.withLock { _ = $0.remove(uid) }
+            preempting.withLock { _ = $0.removeValue(forKey: uid) }
             // After a failed eviction the preemptor could otherwise wait for an event that never comes.
             if failed { services.activate(preemptor.pod) }
         }
