@@ -131,7 +131,7 @@ struct Config: ParsableCommand {
 struct BenchCommandLine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run upstream scheduler_perf workloads on an embedded cluster and report throughput, latency and placement.",
+        abstract: "Run upstream scheduler_perf workloads on an embedded cluster (or a real API server with --kubeconfig) and report throughput, latency and placement.",
         discussion: """
             With no options: SchedulingBasic 5000Nodes_10000Pods under upstream's default profile. Throughput is \
             sampled as scheduler_perf does (first sample dropped, empty intervals merged); `overall` is measured pods \
