@@ -2,8 +2,8 @@ import KubeAPI
 import SchedulerFramework
 import SchedulerRuntime
 
-/// Creates and deletes the objects a workload needs. The embedded cluster implements it in memory; the
-/// real API-server client (issue 4) will implement it with `POST`/`DELETE` in namespaces the bench owns.
+/// Creates and deletes the objects a workload needs. The embedded cluster implements it in memory; against a
+/// real API server (`--kubeconfig`) it is `POST`/`DELETE` in namespaces the bench owns (``OwningObjectCreator``).
 public protocol ObjectCreator: Sendable {
     /// Creates `object` (the API server assigns uid and resource version and applies its defaulting).
     func create(_ object: KubeObject) async throws(ClusterError)
@@ -26,6 +26,9 @@ public struct BenchCluster: Sendable {
     public var shutdown: @Sendable () -> Void
     /// Every object of a kind, in any order (for placement figures at the end of a run).
     public var inventory: @Sendable (ObjectKind) async -> [KubeObject]
+    /// Prepended to every namespace the workload names (empty for the embedded cluster; unique per run on a
+    /// shared API server, so the bench only writes to namespaces it owns).
+    public var namespacePrefix = ""
 
     /// A cluster reached through `client` and fed through `creator`; `inventory` defaults to listing.
     public init(

@@ -30,8 +30,12 @@ public struct BenchArguments: Sendable {
     public var json = false
     /// Where to write the HTML report.
     public var report: String?
-    /// A kubeconfig for running against a real API server.
+    /// A kubeconfig for running against a real API server (needs ``kubeconfigCluster``).
     public var kubeconfig: String?
+    /// Builds the cluster for ``kubeconfig``, once per profile, given the kubeconfig path and the profile's
+    /// `schedulerName` (the caller wires in the Kubernetes API client, typically with
+    /// ``BenchCluster/shared(client:creator:schedulerName:ownership:onCleanupError:close:)``).
+    public var kubeconfigCluster: (@Sendable (_ kubeconfig: String, _ schedulerName: String) async throws(BenchError) -> BenchCluster)?
     /// No progress output.
     public var quiet = false
     /// Seconds without progress (and nothing active) after which waiting for pods gives up.
@@ -139,10 +143,10 @@ public enum BenchCommand {
 
     /// Runs the bench as `arguments` say.
     public static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
-        if arguments.kubeconfig != nil {
-            throw BenchError("--kubeconfig: running the bench against a real API server is not supported yet (creating and deleting the workload's objects through the Kubernetes API client is not wired up); omit --kubeconfig to use the embedded cluster")
-        }
         if arguments.list { return Outcome(output: try listing(), results: [], status: 0) }
+        if arguments.kubeconfig != nil && arguments.kubeconfigCluster == nil {
+            throw BenchError("--kubeconfig: no Kubernetes API client is available to this bench")
+        }
         guard arguments.sampleInterval > 0 && arguments.sampleInterval.isFinite else {
             throw BenchError("--sample-interval must be a positive number of seconds")
         }
@@ -162,9 +166,21 @@ public enum BenchCommand {
                 settings.progress = TerminalProgress(label: "\(workload.testCase.name)/\(workload.workload.name)\(profile)")
             }
             ProcessMemory.resetPeak()
+            let cluster: BenchCluster
+            if let kubeconfig = arguments.kubeconfig, let make = arguments.kubeconfigCluster {
+                cluster = try await make(kubeconfig, configuration.profiles.first?.schedulerName ?? "default-scheduler")
+            } else {
+                cluster = .embedded()
+            }
             let runner = WorkloadRunner(workload: workload, configuration: configuration, registry: registry,
-                                        cluster: .embedded(), settings: settings)
-            results.append(try await runner.run())
+                                        cluster: cluster, settings: settings)
+            do {
+                results.append(try await runner.run())
+            } catch {
+                // The runner cleans up after a failed op; this covers failures before or around it (idempotent).
+                await cluster.cleanup()
+                throw error
+            }
         }
         if let report = arguments.report {
             do {

@@ -139,21 +139,21 @@ public final class WorkloadRunner: Sendable {
         case .createNodes(let op):
             try await createNodes(op, index: index, scheduler: scheduler)
         case .createNamespaces(let op):
-            for i in 0..<op.count { try await ensureNamespace("\(op.prefix)-\(i)", templatePath: op.namespaceTemplatePath) }
+            for i in 0..<op.count { try await ensureNamespace(owned("\(op.prefix)-\(i)"), templatePath: op.namespaceTemplatePath) }
         case .createPods(let op):
-            try await createPods(op, namespace: op.namespace ?? "namespace-\(index)", scheduler: scheduler)
+            try await createPods(op, namespace: owned(op.namespace ?? "namespace-\(index)"), scheduler: scheduler)
         case .createPodSets(let op):
             for i in 0..<op.count {
-                try await createPods(op.createPods, namespace: "\(op.namespacePrefix)-\(i)", scheduler: scheduler)
+                try await createPods(op.createPods, namespace: owned("\(op.namespacePrefix)-\(i)"), scheduler: scheduler)
             }
         case .createAny(let op):
             try await createAny(op)
         case .churn(let op):
-            try await startChurn(op, namespace: op.namespace ?? "namespace-\(index)")
+            try await startChurn(op, namespace: owned(op.namespace ?? "namespace-\(index)"))
         case .barrier(let op):
             guard op.labelSelector.isEmpty else { throw BenchError("barrier: labelSelector is not supported by this bench") }
             let namespaces: Set<String> = op.namespaces.isEmpty
-                ? state.withLock { Set($0.createdPods.keys) } : Set(op.namespaces)
+                ? state.withLock { Set($0.createdPods.keys) } : Set(op.namespaces.map(owned))
             let expected = state.withLock { state in namespaces.reduce(0) { $0 + (state.createdPods[$1] ?? 0) } }
             settings.progress?.phase("barrier: waiting for \(expected) pods to be \(op.stage.rawValue.lowercased())")
             _ = await waitFor(scheduler: scheduler) { [recorder] in
@@ -177,6 +177,9 @@ public final class WorkloadRunner: Sendable {
             }
         }
     }
+
+    /// The namespace the run uses for the workload's `name` (prefixed on a shared API server).
+    private func owned(_ name: String) -> String { cluster.namespacePrefix + name }
 
     private func nextName(_ prefix: String) -> String {
         state.withLock { state in
@@ -351,12 +354,15 @@ public final class WorkloadRunner: Sendable {
 
     private func createAny(_ op: Operation.CreateAny) async throws(BenchError) {
         let template = try templates.template(op.templatePath)
-        if let namespace = op.namespace { try await ensureNamespace(namespace) }
+        let opNamespace = op.namespace.map(owned)
+        if let namespace = opNamespace { try await ensureNamespace(namespace) }
         for i in 0..<op.count {
             let instance = try template.instantiate(index: i, count: op.count, params: op.templateParams)
             var object = instance.object
             let name = instance.name ?? nextName(instance.generateName ?? "object-")
-            object = Self.renamed(object, name: name, namespace: object.kind.isNamespaced ? (op.namespace ?? object.metadata.namespace ?? "default") : nil)
+            let namespace = object.kind.isNamespaced ? (opNamespace ?? owned(object.metadata.namespace ?? "default")) : nil
+            if let namespace, opNamespace == nil, !cluster.namespacePrefix.isEmpty { try await ensureNamespace(namespace) }
+            object = Self.renamed(object, name: name, namespace: namespace)
             if op.namespace != nil && !object.kind.isNamespaced {
                 throw BenchError("\(op.templatePath): namespace \"\(op.namespace ?? "")\" set, but \(object.kind.rawValue) is cluster-scoped")
             }
@@ -428,14 +434,15 @@ public final class WorkloadRunner: Sendable {
 
     private func deletePods(_ op: Operation.DeletePods) async throws(BenchError) {
         let pods: [Pod]
+        let namespace = owned(op.namespace)
         do {
             pods = try await cluster.client.list(.pod).items.compactMap(\.pod).filter { pod in
-                pod.namespace == op.namespace && op.labelSelector.allSatisfy { pod.labels[$0.key] == $0.value }
+                pod.namespace == namespace && op.labelSelector.allSatisfy { pod.labels[$0.key] == $0.value }
             }
         } catch {
             throw BenchError("listing pods: \(error.message)")
         }
-        settings.progress?.phase("deleting \(pods.count) pods in \(op.namespace)")
+        settings.progress?.phase("deleting \(pods.count) pods in \(namespace)")
         let pause: Duration? = op.deletePodsPerSecond > 0 ? .nanoseconds(1_000_000_000 / op.deletePodsPerSecond) : nil
         for pod in pods {
             if Task.isCancelled { return }

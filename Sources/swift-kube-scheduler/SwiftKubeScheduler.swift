@@ -131,7 +131,7 @@ struct Config: ParsableCommand {
 struct BenchCommandLine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run upstream scheduler_perf workloads on an embedded cluster and report throughput, latency and placement.",
+        abstract: "Run upstream scheduler_perf workloads on an embedded cluster (or a real API server with --kubeconfig) and report throughput, latency and placement.",
         discussion: """
             With no options: SchedulingBasic 5000Nodes_10000Pods under upstream's default profile. Throughput is \
             sampled as scheduler_perf does (first sample dropped, empty intervals merged); `overall` is measured pods \
@@ -177,8 +177,11 @@ struct BenchCommandLine: AsyncParsableCommand {
     @Option(name: .long, help: "Write a self-contained HTML report with charts to this file.")
     var report: String?
 
-    @Option(name: .long, help: "Run against the API server of this kubeconfig instead of the embedded cluster.")
+    @Option(name: .long, help: "Run against the API server of this kubeconfig instead of the embedded cluster (creates nodes and pods there in namespaces sks-bench-<run>-*, deletes them afterwards).")
     var kubeconfig: String?
+
+    @Option(name: .long, help: "The kubeconfig context to use instead of the current one (with --kubeconfig).")
+    var context: String?
 
     @Option(name: .customLong("stall-timeout"), help: "Seconds without progress after which waiting for pods gives up.")
     var stallTimeout: Double = 5
@@ -202,6 +205,15 @@ struct BenchCommandLine: AsyncParsableCommand {
         arguments.json = output == .json
         arguments.report = report
         arguments.kubeconfig = kubeconfig
+        let cleanups = BenchCleanups()
+        var signals: [SignalHandlers] = []
+        if kubeconfig != nil {
+            arguments.kubeconfigCluster = cleanups.factory(context: context)
+            // Ctrl-C or SIGTERM: delete what the run created on the API server, then exit non-zero.
+            signals.append(SignalHandlers(signals: [SIGINT]) { cleanups.interrupt(status: 130) })
+            signals.append(SignalHandlers(signals: [SIGTERM]) { cleanups.interrupt(status: 143) })
+        }
+        defer { signals.forEach { $0.cancel() } }
         arguments.quiet = quiet
         arguments.stallTimeout = stallTimeout
         do {

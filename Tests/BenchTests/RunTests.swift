@@ -1,4 +1,9 @@
 import Foundation
+import InTreePlugins
+import KubeAPI
+import SchedulerConfig
+import SchedulerFramework
+import SchedulerRuntime
 import Testing
 @testable import Bench
 
@@ -137,7 +142,7 @@ let mostAllocatedProfile = """
             _ = try await BenchCommand.run(arguments)
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.hasPrefix("--kubeconfig: running the bench against a real API server is not supported yet"))
+            #expect(error.description == "--kubeconfig: no Kubernetes API client is available to this bench")
             #expect(!error.description.contains("\n"))
         }
     }
@@ -156,10 +161,73 @@ let mostAllocatedProfile = """
         }
     }
 
-    /// Running against a real API server creates objects in namespaces the bench owns and must delete them afterwards,
-    /// even when interrupted. That needs an `ObjectCreator` over the Kubernetes API client and a test against the
-    /// test-suite's fake API server (`Tests/KubeClientTests/FakeAPIServer.swift`); until then `--kubeconfig` is refused
-    /// (see `kubeconfigNeedsTheAPIClient`) and the embedded cluster is simply dropped.
-    @Test(.disabled("bench against a real API server is not wired up yet (ObjectCreator over KubernetesClient)"))
-    func cleanupAfterARunAgainstTheFakeAPIServer() async throws {}
+    /// A run on a shared API server (here an embedded cluster standing in for one, with other users' objects in
+    /// it): the workload's namespaces get the run's prefix, every object the run's labels, pods the profile's
+    /// schedulerName; the scheduler sees only the run's nodes; cleanup deletes exactly what the run created.
+    /// (The process against the fake API server, including Ctrl-C, is tested in KubeClientTests.)
+    @Test func sharedClusterRunOwnsItsObjectsAndCleansUp() async throws {
+        let path = try basicWorkloadFile(nodes: 4, initPods: 2, measurePods: 6)
+        let testCase = try #require(try WorkloadFileParser.parse(path: path).first)
+        let workload = try WorkloadFileParser.resolve(testCase, workload: try #require(testCase.defaultWorkload))
+        let server = EmbeddedCluster()
+        // Someone else's node and pod: never used, never deleted.
+        try server.create(.node(sharedNode("real-node")))
+        try server.create(.namespace(Namespace(name: "team")))
+        var foreign = Pod(metadata: ObjectMeta(name: "theirs", namespace: "team"))
+        foreign.spec.schedulerName = "default-scheduler"
+        try server.create(.pod(foreign))
+        let ownership = BenchOwnership(runID: "t3st")
+        let (cluster, owner) = BenchCluster.shared(client: server, creator: EmbeddedObjectCreator(cluster: server),
+                                                   schedulerName: "default-scheduler", ownership: ownership)
+        let registry = makeInTreeRegistry()
+        var settings = RunSettings()
+        settings.sampleInterval = 0.01
+        settings.stallTimeout = 2
+        let runner = WorkloadRunner(workload: workload, configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+                                    registry: registry, cluster: cluster, settings: settings)
+        let result = try await runner.run()
+        #expect(result.mode == "kubeconfig")
+        #expect(result.scheduled == 6)
+        #expect(result.placement.nodesTotal == 4)
+        #expect(owner.created.namespaces.isEmpty && owner.created.nodes.isEmpty)
+        #expect(server.objects(.node).map(\.key) == ["real-node"])
+        #expect(server.objects(.namespace).map(\.key) == ["team"])
+        #expect(server.objects(.pod).map(\.key) == ["team/theirs"])
+        #expect(server.objects(.pod).first?.pod?.spec.nodeName ?? "" == "")
+        // After cleanup the creator refuses new objects.
+        await #expect(throws: ClusterError.self) { try await owner.create(.namespace(Namespace(name: "late"))) }
+    }
+
+    @Test func sharedClusterLabelsAndPrefixes() async throws {
+        let server = EmbeddedCluster()
+        let ownership = BenchOwnership(runID: "abc")
+        let owner = OwningObjectCreator(inner: EmbeddedObjectCreator(cluster: server), ownership: ownership, schedulerName: "bench-profile")
+        try await owner.create(.namespace(Namespace(name: ownership.namespacePrefix + "ns")))
+        try await owner.create(.node(sharedNode("n1")))
+        try await owner.create(.pod(Pod(metadata: ObjectMeta(name: "p", namespace: ownership.namespacePrefix + "ns"))))
+        #expect(ownership.namespacePrefix == "sks-bench-abc-")
+        for kind in [ObjectKind.namespace, .node, .pod] {
+            let labels = try #require(server.objects(kind).first?.metadata.labels)
+            #expect(labels["app.kubernetes.io/managed-by"] == "swift-kube-scheduler-bench")
+            #expect(labels["swift-kube-scheduler.io/bench-run"] == "abc")
+        }
+        #expect(server.objects(.pod).first?.pod?.spec.schedulerName == "bench-profile")
+        let scoped = RunScopedClient(inner: server, ownership: ownership)
+        try server.create(.node(sharedNode("other")))
+        #expect(try await scoped.list(.node).items.map(\.key) == ["n1"])
+        // A name someone else already has is not ours to delete.
+        try server.create(.node(sharedNode("taken")))
+        await #expect(throws: ClusterError.self) { try await owner.create(.node(sharedNode("taken"))) }
+        _ = await owner.cleanup(listingWith: server)
+        #expect(Set(server.objects(.node).map(\.key)) == ["other", "taken"])
+        #expect(server.objects(.namespace).isEmpty)
+        #expect(server.objects(.pod).isEmpty)
+    }
+}
+
+/// A node of 4 CPU, 32Gi and 110 pods.
+private func sharedNode(_ name: String) -> Node {
+    var capacity: ResourceList = [:]
+    for (resource, text) in [("cpu", "4"), ("memory", "32Gi"), ("pods", "110")] { capacity[resource] = Quantity(parsing: text) }
+    return Node(metadata: ObjectMeta(name: name), status: NodeStatus(capacity: capacity))
 }

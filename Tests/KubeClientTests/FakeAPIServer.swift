@@ -58,6 +58,8 @@ final class FakeAPIServer: Sendable {
         var eventPatches = 0
         var statusPatches: [(pod: String, body: String)] = []
         var deletions: [String] = []
+        /// Every object created through the API (POST), as stored, in order.
+        var apiCreations: [KubeObject] = []
         var malformedListItems: [ObjectKind: [String]] = [:]
         var watchUnavailable = false
         var listUnavailable: Set<ObjectKind> = []
@@ -222,6 +224,8 @@ final class FakeAPIServer: Sendable {
     var eventPatchCount: Int { state.withLock { $0.eventPatches } }
     var statusPatches: [(pod: String, body: String)] { state.withLock { $0.statusPatches } }
     var deletions: [String] { state.withLock { $0.deletions } }
+    /// Every object created through the API (POST), as stored, in order.
+    var apiCreations: [KubeObject] { state.withLock { $0.apiCreations } }
     func lease(namespace: String, name: String) -> Lease? { state.withLock { $0.leases["\(namespace)/\(name)"] } }
     var openWatchCount: Int { state.withLock { $0.watchers.count } }
 
@@ -241,9 +245,18 @@ final class FakeAPIServer: Sendable {
 
         // Collections (list and watch).
         for kind in ObjectKind.allCases where ResourceDescriptor.of(kind).path == request.path {
+            if request.method == .POST, kind == .node || kind == .namespace { return createThroughAPI(kind, namespace: nil, request) }
             guard request.method == .GET else { return Self.status(405, "MethodNotAllowed", "method not allowed") }
             if request.query["watch"] == "true" || request.query["watch"] == "1" { return watch(kind, request) }
             return list(kind, request)
+        }
+        // POST /api/v1/namespaces/NS/pods
+        if request.method == .POST, parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods" {
+            return createThroughAPI(.pod, namespace: parts[3], request)
+        }
+        // DELETE /api/v1/nodes/NAME, /api/v1/namespaces/NAME
+        if request.method == .DELETE, parts.count == 4, parts[0] == "api", parts[1] == "v1", parts[2] == "nodes" || parts[2] == "namespaces" {
+            return deleteThroughAPI(parts[2] == "nodes" ? .node : .namespace, name: parts[3])
         }
         // /api/v1/namespaces/NS/pods/NAME[/binding|/status]
         if parts.count >= 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods" {
@@ -399,6 +412,59 @@ final class FakeAPIServer: Sendable {
             state.statusPatches.append((key, String(decoding: request.body, as: UTF8.self)))
             let stored = store(.pod(pod), type: "MODIFIED", in: &state)
             return Self.json(200, Self.encode(stored))
+        }
+    }
+
+    /// `POST` of a Node, Namespace or Pod: 201 with uid and resource version assigned, 409 `AlreadyExists` for a
+    /// duplicate, 404 for a pod whose namespace does not exist.
+    private func createThroughAPI(_ kind: ObjectKind, namespace: String?, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        let decoder = JSONDecoder()
+        let data = Data(request.body)
+        var object: KubeObject
+        switch kind {
+        case .node: guard let node = try? decoder.decode(Node.self, from: data) else { return Self.status(400, "BadRequest", "malformed Node") }
+            object = .node(node)
+        case .namespace: guard let value = try? decoder.decode(Namespace.self, from: data) else { return Self.status(400, "BadRequest", "malformed Namespace") }
+            object = .namespace(value)
+        default: guard let pod = try? decoder.decode(Pod.self, from: data) else { return Self.status(400, "BadRequest", "malformed Pod") }
+            object = .pod(pod)
+        }
+        if let namespace {
+            if let given = object.metadata.namespace, !given.isEmpty, given != namespace {
+                return Self.status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+            }
+            object = Self.with(object) { $0.namespace = namespace }
+        }
+        let created = object
+        return state.withLock { state -> HTTPServer.Response in
+            if let namespace, state.objects[.namespace]?[namespace] == nil {
+                return Self.status(404, "NotFound", "namespaces \"\(namespace)\" not found")
+            }
+            if state.objects[kind]?[created.key] != nil {
+                return Self.status(409, "AlreadyExists", "\(kind.rawValue) \"\(created.metadata.name)\" already exists")
+            }
+            let stamped = store(Self.with(created) { $0.uid = UUID().uuidString.lowercased() }, type: "ADDED", in: &state)
+            state.apiCreations.append(stamped)
+            return Self.json(201, Self.encode(stamped))
+        }
+    }
+
+    /// `DELETE` of a Node or Namespace (a namespace takes its pods with it, each with a DELETED event).
+    private func deleteThroughAPI(_ kind: ObjectKind, name: String) -> HTTPServer.Response {
+        state.withLock { state -> HTTPServer.Response in
+            guard let object = state.objects[kind]?.removeValue(forKey: name) else {
+                return Self.status(404, "NotFound", "\(kind.rawValue) \"\(name)\" not found")
+            }
+            if kind == .namespace {
+                for (key, pod) in state.objects[.pod] ?? [:] where pod.metadata.namespace == name {
+                    state.objects[.pod]?[key] = nil
+                    state.resourceVersion += 1
+                    emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: .pod, type: "DELETED", object: Self.with(pod) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+                }
+            }
+            state.resourceVersion += 1
+            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: kind, type: "DELETED", object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+            return Self.json(200, Self.encode(object))
         }
     }
 

@@ -1,0 +1,54 @@
+import KubeAPI
+import NIOHTTP1
+import SchedulerFramework
+
+extension KubernetesClient {
+    /// `POST`s `object` to its collection: Nodes (`/api/v1/nodes`), Namespaces (`/api/v1/namespaces`) and Pods
+    /// (`/api/v1/namespaces/NS/pods`, namespace `default` when unset). The API server assigns uid and resource
+    /// version; the stored object is not returned.
+    ///
+    /// - Throws: `conflict` when the object already exists (409), `notFound` when its namespace does not (404),
+    ///   `invalid` for other kinds or when the server rejects the object.
+    public func create(_ object: KubeObject) async throws(ClusterError) {
+        let path = try Self.collectionPath(for: object)
+        let body: [UInt8]
+        switch object {
+        case .pod(let pod): body = try Self.encode(pod)
+        case .node(let node): body = try Self.encode(node)
+        case .namespace(let namespace): body = try Self.encode(namespace)
+        default: throw ClusterError(.invalid, "creating \(object.kind.rawValue) objects is not supported")
+        }
+        _ = try await rest.send(.POST, path, body: body)
+    }
+
+    /// `DELETE`s the Node, Namespace or Pod `name` (`namespace` is required for Pods and ignored otherwise).
+    /// Deleting a Namespace deletes its Pods on the server side (asynchronously on a real API server).
+    /// `gracePeriodSeconds` 0 deletes a Pod at once (for pods on nodes without a kubelet).
+    ///
+    /// - Throws: `notFound` when the object does not exist (404), `invalid` for other kinds.
+    public func delete(_ kind: ObjectKind, namespace: String?, name: String, gracePeriodSeconds: Int64? = nil) async throws(ClusterError) {
+        let path: String
+        switch kind {
+        case .node: path = "/api/v1/nodes/\(Self.segment(name))"
+        case .namespace: path = "/api/v1/namespaces/\(Self.segment(name))"
+        case .pod:
+            guard let namespace, !namespace.isEmpty else { throw ClusterError(.invalid, "deleting pod \(name): no namespace") }
+            path = "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))"
+        default:
+            throw ClusterError(.invalid, "deleting \(kind.rawValue) objects is not supported")
+        }
+        _ = try await rest.send(.DELETE, path, body: try Self.encode(DeleteOptions(preconditions: nil, gracePeriodSeconds: gracePeriodSeconds)))
+    }
+
+    static func collectionPath(for object: KubeObject) throws(ClusterError) -> String {
+        switch object.kind {
+        case .node: return "/api/v1/nodes"
+        case .namespace: return "/api/v1/namespaces"
+        case .pod:
+            let namespace = object.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+            return "/api/v1/namespaces/\(segment(namespace))/pods"
+        default:
+            throw ClusterError(.invalid, "creating \(object.kind.rawValue) objects is not supported")
+        }
+    }
+}
