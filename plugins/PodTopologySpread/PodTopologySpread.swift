@@ -1,5 +1,7 @@
+import Dispatch
 import KubeAPI
 import SchedulerFramework
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -57,12 +59,15 @@ public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, Filt
     /// The defaults are the system ones (then nodes missing a key are still scored).
     let systemDefaulted: Bool
     let objects: any ClusterObjectLister
+    /// Workers for the per-node counting loops (the profile's `parallelism`).
+    let parallelism: Int
 
     /// Builds the plugin; throws when `args` do not validate.
     public init(args: PodTopologySpreadArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.objects = handle.objects
+        self.parallelism = handle.parallelism
         if args.defaultingType == .system {
             defaultConstraints = Self.systemDefaultConstraints
             systemDefaulted = true
@@ -199,6 +204,37 @@ extension PodTopologySpread {
     /// Upstream `countPodsMatchSelector`: pods of `namespace`, not terminating, matching `selector`; an empty
     /// selector counts nothing.
     @inline(__always)
+    /// Runs `body` over chunks of `0..<nodeCount` on up to `parallelism` threads, each chunk filling its own
+    /// per-constraint counts, and returns their sum. Chunks are merged in order, so the result is the same as
+    /// a sequential loop's.
+    static func parallelCounts(
+        nodeCount: Int, constraints: Int, parallelism: Int,
+        _ body: @Sendable (Range<Int>, inout [[String: Int]]) -> Void
+    ) -> [[String: Int]] {
+        let workers = max(1, min(parallelism, 8))
+        let chunkSize = max(256, (nodeCount + workers - 1) / workers)
+        let chunks = (nodeCount + chunkSize - 1) / chunkSize
+        var merged = [[String: Int]](repeating: [:], count: constraints)
+        guard chunks > 1 else {
+            body(0..<nodeCount, &merged)
+            return merged
+        }
+        let results = Mutex<[Int: [[String: Int]]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var local = [[String: Int]](repeating: [:], count: constraints)
+            body((chunk * chunkSize)..<min(nodeCount, (chunk + 1) * chunkSize), &local)
+            results.withLock { $0[chunk] = local }
+        }
+        let parts = results.withLock { $0 }
+        for chunk in 0..<chunks {
+            guard let part = parts[chunk] else { continue }
+            for i in 0..<constraints {
+                merged[i].merge(part[i], uniquingKeysWith: +)
+            }
+        }
+        return merged
+    }
+
     static func countMatching(_ pods: [PodInfo], _ selector: Selector, namespace: String) -> Int {
         if selector.isEmpty || selector.matchesNothing { return 0 }
         var count = 0
@@ -300,14 +336,17 @@ extension PodTopologySpread {
         }
         if constraints.isEmpty { return (nil, .skip) }
 
-        var matchCounts = [[String: Int]](repeating: [:], count: constraints.count)
         let namespace = pod.namespace
-        for node in snapshot.nodes {
-            let labels = node.node.metadata.labels
-            guard Self.hasAllKeys(labels, constraints) else { continue }
-            for (i, constraint) in constraints.enumerated() where constraint.includes(node.node, for: pod) {
-                let value = labels?[constraint.topologyKey] ?? ""
-                matchCounts[i][value, default: 0] += Self.countMatching(node.pods, constraint.selector, namespace: namespace)
+        // Count in parallel chunks of nodes (upstream parallelises this loop too), then merge.
+        let matchCounts = Self.parallelCounts(nodeCount: snapshot.nodes.count, constraints: constraints.count, parallelism: parallelism) { range, counts in
+            for index in range {
+                let node = snapshot.nodes[index]
+                let labels = node.node.metadata.labels
+                guard Self.hasAllKeys(labels, constraints) else { continue }
+                for (i, constraint) in constraints.enumerated() where constraint.includes(node.node, for: pod) {
+                    let value = labels?[constraint.topologyKey] ?? ""
+                    counts[i][value, default: 0] += Self.countMatching(node.pods, constraint.selector, namespace: namespace)
+                }
             }
         }
         var paths = [CriticalPaths](repeating: CriticalPaths(), count: constraints.count)
