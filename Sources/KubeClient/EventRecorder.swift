@@ -161,7 +161,7 @@ final class EventRecorder: Sendable {
             } catch let error where error.code == .unavailable && attempt < 3 && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             } catch {
-                logger.error("Server rejected event (will not retry!)", metadata: [
+                logger.error("Server rejected event; not retrying it", metadata: [
                     "reason": "\(event.reason ?? "")", "pod": "\(event.regarding.namespace ?? "")/\(event.regarding.name ?? "")", "err": "\(error)",
                 ])
                 return
