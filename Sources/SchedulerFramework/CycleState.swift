@@ -33,6 +33,8 @@ public final class CycleState: @unchecked Sendable {
     /// The same set as bits of the profile's plugin indices (set by the runtime), so the per-node loop
     /// and preemption's dry runs test a bit instead of hashing plugin names.
     public var skipFilterMask: UInt64 = 0
+    /// Whether this cycle records per-plugin durations (upstream samples one cycle in ten).
+    public var recordPluginMetrics = false
     /// Plugins whose Score is skipped this cycle (their PreScore returned Skip).
     public var skipScorePlugins: Set<String> = []
 
@@ -61,6 +63,7 @@ public final class CycleState: @unchecked Sendable {
         copy.slots = ContiguousArray(slots.map { $0?.clone() })
         copy.skipFilterPlugins = skipFilterPlugins
         copy.skipFilterMask = skipFilterMask
+        copy.recordPluginMetrics = recordPluginMetrics
         copy.skipScorePlugins = skipScorePlugins
         return copy
     }

@@ -35,7 +35,14 @@ public final class ProfileFramework: Sendable {
 
     /// Instantiates the profile's plugins through `registry` and orders them per extension point,
     /// expanding MultiPoint as upstream does.
-    public init(profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "") throws(ConfigurationError) {
+    /// Where sampled per-plugin durations go.
+    let instrumentation: any SchedulerInstrumentation
+
+    public init(
+        profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "",
+        instrumentation: any SchedulerInstrumentation = NoInstrumentation()
+    ) throws(ConfigurationError) {
+        self.instrumentation = instrumentation
         let prefix = "\(source.isEmpty ? "" : "\(source): ")profiles[\(profile.index)]"
         schedulerName = profile.schedulerName
         percentageOfNodesToScore = profile.percentageOfNodesToScore
@@ -168,6 +175,25 @@ public final class ProfileFramework: Sendable {
         return !state.skipFilterPlugins.isEmpty && state.skipFilterPlugins.contains(name)
     }
 
+    /// Runs one plugin's extension point, timing it when the cycle is sampled.
+    @inline(__always)
+    func measured<T>(_ state: CycleState, _ plugin: String, _ point: String, _ body: () -> T, code: (T) -> Status.Code) -> T {
+        guard state.recordPluginMetrics else { return body() }
+        let start = ContinuousClock.now
+        let result = body()
+        instrumentation.pluginExecuted(plugin: plugin, extensionPoint: point, status: code(result), duration: ContinuousClock.now - start)
+        return result
+    }
+
+    /// ``measured(_:_:_:_:code:)`` for the asynchronous extension points.
+    func measured(_ state: CycleState, _ plugin: String, _ point: String, _ body: () async -> Status) async -> Status {
+        guard state.recordPluginMetrics else { return await body() }
+        let start = ContinuousClock.now
+        let result = await body()
+        instrumentation.pluginExecuted(plugin: plugin, extensionPoint: point, status: result.code, duration: ContinuousClock.now - start)
+        return result
+    }
+
     /// Whether any Filter plugin is configured.
     public var hasFilterPlugins: Bool { !filterPlugins.isEmpty }
     public var hasScorePlugins: Bool { !scorePlugins.isEmpty }
@@ -191,7 +217,7 @@ public final class ProfileFramework: Sendable {
         var rejection: Status?
         var rejectors: Set<String> = []
         for plugin in preFilterPlugins {
-            let (result, status) = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
+            let (result, status) = measured(state, plugin.name, "PreFilter", { plugin.preFilter(state: state, pod: pod, snapshot: snapshot) }, code: { $0.1.code })
             if status.isSkip {
                 state.skipFilterPlugins.insert(plugin.name)
                 state.skipFilterMask |= pluginBits[plugin.name] ?? 0
@@ -268,7 +294,13 @@ public final class ProfileFramework: Sendable {
         var pending = count
         for plugin in plugins {
             guard pending > 0 else { return }
-            plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
+            if state.recordPluginMetrics {
+                let start = ContinuousClock.now
+                plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
+                instrumentation.pluginExecuted(plugin: plugin.name, extensionPoint: "Filter", status: .success, duration: ContinuousClock.now - start)
+            } else {
+                plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
+            }
             for k in 0..<count where !decided[k] {
                 guard let status = statuses[k] else { continue }
                 if status.code == .success {
@@ -347,7 +379,7 @@ public final class ProfileFramework: Sendable {
     /// PreScore plugins in order; Skip marks the plugin's Score skipped.
     public func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         for plugin in preScorePlugins {
-            let status = plugin.preScore(state: state, pod: pod, nodes: nodes)
+            let status = measured(state, plugin.name, "PreScore", { plugin.preScore(state: state, pod: pod, nodes: nodes) }, code: \.code)
             if status.isSkip {
                 state.skipScorePlugins.insert(plugin.name)
                 continue
@@ -362,7 +394,7 @@ public final class ProfileFramework: Sendable {
     /// Reserve plugins in order; on failure the caller runs ``runUnreserve(state:pod:nodeName:)``.
     public func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
         for plugin in reservePlugins {
-            let status = plugin.reserve(state: state, pod: pod, nodeName: nodeName)
+            let status = measured(state, plugin.name, "Reserve", { plugin.reserve(state: state, pod: pod, nodeName: nodeName) }, code: \.code)
             if status.isSuccess { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running Reserve plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -379,7 +411,7 @@ public final class ProfileFramework: Sendable {
     public func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
         var waits: [String: Duration] = [:]
         for plugin in permitPlugins {
-            let (status, timeout) = plugin.permit(state: state, pod: pod, nodeName: nodeName)
+            let (status, timeout) = measured(state, plugin.name, "Permit", { plugin.permit(state: state, pod: pod, nodeName: nodeName) }, code: { $0.0.code })
             if status.isSuccess { continue }
             if status.isWait {
                 waits[plugin.name] = min(timeout, .seconds(15 * 60))
@@ -393,7 +425,7 @@ public final class ProfileFramework: Sendable {
 
     public func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in preBindPlugins {
-            let status = await plugin.preBind(state: state, pod: pod, nodeName: nodeName)
+            let status = await measured(state, plugin.name, "PreBind") { await plugin.preBind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSuccess || status.isSkip { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running PreBind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -404,7 +436,7 @@ public final class ProfileFramework: Sendable {
     /// Bind plugins in order until one does not Skip.
     public func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in bindPlugins {
-            let status = await plugin.bind(state: state, pod: pod, nodeName: nodeName)
+            let status = await measured(state, plugin.name, "Bind") { await plugin.bind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSkip { continue }
             if status.isSuccess { return status }
             return .error("running Bind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -413,6 +445,11 @@ public final class ProfileFramework: Sendable {
     }
 
     public func runPostBind(state: CycleState, pod: PodInfo, nodeName: String) async {
-        for plugin in postBindPlugins { await plugin.postBind(state: state, pod: pod, nodeName: nodeName) }
+        for plugin in postBindPlugins {
+            _ = await measured(state, plugin.name, "PostBind") {
+                await plugin.postBind(state: state, pod: pod, nodeName: nodeName)
+                return Status.success
+            }
+        }
     }
 }

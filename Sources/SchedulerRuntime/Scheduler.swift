@@ -67,7 +67,8 @@ public final class Scheduler: Sendable {
             boxes.append((box, profile.schedulerName))
             let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects,
                                        parallelism: configuration.parallelism, servicesBox: box)
-            let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source)
+            let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source,
+                                                 instrumentation: instrumentation)
             profiles[profile.schedulerName] = framework
             if first == nil { first = framework }
         }
@@ -133,6 +134,8 @@ public final class Scheduler: Sendable {
         let podSchedulingCycle = queue.schedulingCycle
         let cycleStart = ContinuousClock.now
         let state = CycleState()
+        // Per-plugin durations are recorded for one cycle in ten (upstream samples 10 %).
+        state.recordPluginMetrics = podSchedulingCycle % 10 == 1
         let outcome = loop.withLock { loop in
             schedulePod(framework: framework, state: state, pod: podInfo, loop: &loop)
         }
@@ -421,7 +424,8 @@ public final class Scheduler: Sendable {
                     for p in active.indices {
                         let row = p * count
                         let out = UnsafeMutableBufferPointer(rebasing: buffer.buffer[(row + range.lowerBound)..<(row + range.upperBound)])
-                        let status = active[p].plugin.score(state: state, pod: pod, nodes: batch, scores: out)
+                        let plugin = active[p].plugin
+                        let status = framework.measured(state, plugin.name, "Score", { plugin.score(state: state, pod: pod, nodes: batch, scores: out) }, code: \.code)
                         if status.code != .success {
                             let name = active[p].plugin.name
                             firstError.withLock { if $0 == nil { $0 = .error("plugin \"\(name)\" failed with: \(status.message)") } }

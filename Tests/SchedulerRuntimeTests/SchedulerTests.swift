@@ -279,3 +279,30 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         informers.stop()
     }
 }
+
+/// Collects sampled per-plugin durations.
+private final class PluginTimings: SchedulerInstrumentation {
+    let seen = Mutex<[String]>([])
+    func pluginExecuted(plugin: String, extensionPoint: String, status: Status.Code, duration: Duration) {
+        seen.withLock { $0.append("\(extensionPoint)/\(plugin)") }
+    }
+}
+
+@Suite struct PluginMetricsTests {
+    @Test func sampledCyclesReportEachPluginsDuration() async throws {
+        let cluster = EmbeddedCluster()
+        try cluster.create(.node(NodeBuilder("n1").labels(["score": "1"]).build()))
+        try cluster.create(.node(NodeBuilder("n2").labels(["score": "2"]).build()))
+        try cluster.create(.pod(PodBuilder("p").build()))
+        let timings = PluginTimings()
+        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock(),
+                                      instrumentation: timings)
+        let informers = Informers(client: cluster, scheduler: scheduler)
+        try await informers.start()
+        await drain(scheduler, informers, cluster)
+        // The first cycle is a sampled one.
+        let seen = Set(timings.seen.withLock { $0 })
+        #expect(seen.isSuperset(of: ["Filter/LabelFilter", "Score/LabelScore", "Bind/ClientBinder"]))
+        informers.stop()
+    }
+}
