@@ -69,7 +69,8 @@ public final class HTTPServer: Sendable {
     private let tls: NIOSSLContext?
     private let handler: Handler
     private let logger: Logger
-    private let state = Mutex<(channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel])>((nil, nil, [:]))
+    private let state = Mutex<(channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel], stopping: Bool)>(
+        (nil, nil, [:], false))
 
     /// - Parameters:
     ///   - host: the address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
@@ -121,6 +122,7 @@ public final class HTTPServer: Sendable {
         state.withLock { state in
             state.channel = server.channel
             state.task = task
+            state.stopping = false
         }
         return boundPort
     }
@@ -128,18 +130,28 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, closes every connection and waits for the handlers to end.
     public func stop() async {
         let (channel, task, connections) = state.withLock { state in
-            defer { state = (nil, nil, [:]) }
+            defer { state = (nil, nil, [:], true) }
             return (state.channel, state.task, Array(state.connections.values))
         }
+        // Closing the listening channel ends the stream of accepted connections; the accept loop then drains
+        // what is still buffered. The task is not cancelled: a cancelled loop would drop buffered connections
+        // without closing them, which NIO treats as a programming error.
         try? await channel?.close()
         for connection in connections { try? await connection.close() }
-        task?.cancel()
         await task?.value
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         let id = ObjectIdentifier(connection.channel)
-        state.withLock { $0.connections[id] = connection.channel }
+        let stopping = state.withLock { state -> Bool in
+            if !state.stopping { state.connections[id] = connection.channel }
+            return state.stopping
+        }
+        if stopping {
+            // Accepted just before the server stopped: close it at once.
+            try? await connection.executeThenClose { _, _ in }
+            return
+        }
         defer { _ = state.withLock { $0.connections.removeValue(forKey: id) } }
         do {
             try await connection.executeThenClose { inbound, outbound in
