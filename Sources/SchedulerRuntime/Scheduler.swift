@@ -266,7 +266,7 @@ public final class Scheduler: Sendable {
         }
 
         // The nominated node first: if it still fits, take it without scanning the others.
-        let nominatedAll = nominatedPodsByNode(snapshot: snapshot)
+        let nominatedAll = queue.nominatedPodsByNode()
         // Kept in the cycle state so PostFilter's what-if filtering reads it without taking the queue's lock.
         state.write(CycleNominations(byNode: nominatedAll), for: Scheduler.nominationsKey)
         if let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty,
@@ -393,9 +393,6 @@ public final class Scheduler: Sendable {
         return .success(feasible)
     }
 
-    private func nominatedPodsByNode(snapshot: Snapshot) -> [String: [PodInfo]] {
-        queue.nominatedPodsByNode()
-    }
 
     /// PreScore, parallel Score, NormalizeScore, weights (`prioritizeNodes`).
     private func prioritize(framework: ProfileFramework, state: CycleState, pod: PodInfo, nodes: NodeList) -> Result<[Int64], StatusFailure> {

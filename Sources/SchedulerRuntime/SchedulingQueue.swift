@@ -91,7 +91,7 @@ public final class SchedulingQueue: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !contains(info.podInfo.key, in: state) else { return [] }
             if let node = pod.status?.nominatedNodeName, !node.isEmpty { addNominated(info.podInfo, node: node, in: &state) }
-            return moveToActiveOrGate(info, event: "PodAdd", in: &state)
+            return moveToActiveOrGate(info, in: &state)
         }
         waiters.forEach { $0.resume() }
     }
@@ -129,7 +129,7 @@ public final class SchedulingQueue: Sendable {
                 }
                 if info.gatingPlugin != nil {
                     state.unschedulable[key] = nil
-                    return moveToActiveOrGate(info, event: "UnscheduledPodUpdate", in: &state)
+                    return moveToActiveOrGate(info, in: &state)
                 }
                 let event = ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new), label: "UnscheduledPodUpdate")
                 let strategy = requeueStrategy(for: info, event: event, old: .pod(old), new: .pod(new))
@@ -138,12 +138,12 @@ public final class SchedulingQueue: Sendable {
                     return []
                 }
                 state.unschedulable[key] = nil
-                return requeue(info, strategy: strategy, event: event.label, in: &state)
+                return requeue(info, strategy: strategy, in: &state)
             }
             if state.inFlight[podInfo.uid] != nil { return [] }
             // Not in any queue: treat as new.
             let info = QueuedPodInfo(podInfo: podInfo, timestamp: clock.now())
-            return moveToActiveOrGate(info, event: "UnscheduledPodUpdate", in: &state)
+            return moveToActiveOrGate(info, in: &state)
         }
         waiters.forEach { $0.resume() }
     }
@@ -251,7 +251,7 @@ public final class SchedulingQueue: Sendable {
             }
             info.timestamp = clock.now()
             if rejectors.isEmpty {
-                return requeue(info, strategy: .afterBackoff, event: "ScheduleAttemptFailure", in: &state)
+                return requeue(info, strategy: .afterBackoff, in: &state)
             }
             // Replay what happened while the pod was being scheduled.
             var best = Strategy.skip
@@ -267,7 +267,7 @@ public final class SchedulingQueue: Sendable {
                 state.unschedulable[key] = info
                 return []
             }
-            return requeue(info, strategy: best, event: "ScheduleAttemptFailure", in: &state)
+            return requeue(info, strategy: best, in: &state)
         }
         waiters.forEach { $0.resume() }
     }
@@ -293,9 +293,9 @@ public final class SchedulingQueue: Sendable {
                 guard strategy != .skip else { continue }
                 state.unschedulable[key] = nil
                 if info.gatingPlugin != nil {
-                    waiters += moveToActiveOrGate(info, event: event.label, in: &state)
+                    waiters += moveToActiveOrGate(info, in: &state)
                 } else {
-                    waiters += requeue(info, strategy: strategy, event: event.label, in: &state)
+                    waiters += requeue(info, strategy: strategy, in: &state)
                 }
             }
             return waiters
@@ -307,10 +307,10 @@ public final class SchedulingQueue: Sendable {
     public func activate(key: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if let info = state.unschedulable.removeValue(forKey: key) {
-                return moveToActiveOrGate(info, event: "ForceActivate", in: &state)
+                return moveToActiveOrGate(info, in: &state)
             }
             if let entry = state.backoff.remove(key) ?? state.errorBackoff.remove(key) {
-                return moveToActiveOrGate(entry.info, event: "ForceActivate", in: &state)
+                return moveToActiveOrGate(entry.info, in: &state)
             }
             if !state.inFlight.isEmpty {
                 recordInFlightEvent(.forceActivate, old: nil, new: nil, in: &state)
@@ -327,11 +327,11 @@ public final class SchedulingQueue: Sendable {
             var waiters: [CheckedContinuation<Void, Never>] = []
             while let first = state.backoff.peek, first.expiry <= now {
                 state.backoff.remove(first.info.podInfo.key)
-                waiters += moveToActiveOrGate(first.info, event: "BackoffComplete", in: &state)
+                waiters += moveToActiveOrGate(first.info, in: &state)
             }
             while let first = state.errorBackoff.peek, first.expiry <= now {
                 state.errorBackoff.remove(first.info.podInfo.key)
-                waiters += moveToActiveOrGate(first.info, event: "BackoffComplete", in: &state)
+                waiters += moveToActiveOrGate(first.info, in: &state)
             }
             return waiters
         }
@@ -353,7 +353,7 @@ public final class SchedulingQueue: Sendable {
                     state.unschedulable[key] = info
                     continue
                 }
-                waiters += requeue(info, strategy: .afterBackoff, event: "UnschedulableTimeout", in: &state)
+                waiters += requeue(info, strategy: .afterBackoff, in: &state)
             }
             return waiters
         }
@@ -461,7 +461,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Runs PreEnqueue; a pod that passes goes to the active queue, one that is rejected is parked as gated.
-    private func moveToActiveOrGate(_ queued: QueuedPodInfo, event: String, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+    private func moveToActiveOrGate(_ queued: QueuedPodInfo, in state: inout State) -> [CheckedContinuation<Void, Never>] {
         var info = queued
         let status = preEnqueue(info.podInfo)
         if !status.isSuccess {
@@ -479,7 +479,7 @@ public final class SchedulingQueue: Sendable {
         return state.waiters
     }
 
-    private func requeue(_ info: QueuedPodInfo, strategy: Strategy, event: String, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+    private func requeue(_ info: QueuedPodInfo, strategy: Strategy, in state: inout State) -> [CheckedContinuation<Void, Never>] {
         let expiry = backoffExpiry(for: info)
         if strategy == .afterBackoff && expiry > clock.now() {
             if info.consecutiveErrorsCount > 0 {
@@ -491,7 +491,7 @@ public final class SchedulingQueue: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        return moveToActiveOrGate(info, event: event, in: &state)
+        return moveToActiveOrGate(info, in: &state)
     }
 
     /// `isPodWorthRequeuing`: only the hints of the plugins that rejected the pod decide.
@@ -568,8 +568,9 @@ public final class SchedulingQueue: Sendable {
         if !(old.spec.schedulingGates ?? []).isEmpty && (new.spec.schedulingGates ?? []).isEmpty {
             action.insert(.updatePodSchedulingGatesEliminated)
         }
-        if PodRequests.compute(new).milliCPU < PodRequests.compute(old).milliCPU
-            || PodRequests.compute(new).memory < PodRequests.compute(old).memory {
+        let before = PodRequests.compute(old)
+        let after = PodRequests.compute(new)
+        if after.milliCPU < before.milliCPU || after.memory < before.memory {
             action.insert(.updatePodScaleDown)
         }
         return action.isEmpty ? .updatePodOther : action

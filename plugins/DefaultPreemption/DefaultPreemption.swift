@@ -162,7 +162,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
                 }
                 results.withLock { $0.append(entry) }
             }
-            for (position, candidate, status) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+            for (_, candidate, status) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
                 if let candidate {
                     if candidate.pdbViolations == 0 { nonViolating.append(candidate) } else { violating.append(candidate) }
                 } else if var status {
@@ -170,7 +170,6 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
                     status.plugin = nil
                     statuses.set(status, for: name)
                 }
-                _ = position
             }
             if !nonViolating.isEmpty && nonViolating.count + violating.count >= wanted { break }
             start = end
