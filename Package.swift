@@ -23,7 +23,7 @@ let inTreePlugins = [
 let pluginTargets: [Target] = inTreePlugins.map { name in
     .target(
         name: "\(name)Plugin",
-        dependencies: ["KubeAPI", "SchedulerFramework"],
+        dependencies: ["KubeAPI", "SchedulerFramework", "PluginSupport"],
         path: "plugins/\(name)"
     )
 }
@@ -54,6 +54,8 @@ let package = Package(
         // The public plugin API: extension-point protocols, Status, CycleState, NodeInfo, PodInfo, registry,
         // and the ClusterClient seam shared by the embedded cluster and the real API server.
         .target(name: "SchedulerFramework", dependencies: ["KubeAPI"]),
+        // Helpers shared by in-tree plugins and the runtime: resource-allocation scoring, the seeded generator.
+        .target(name: "PluginSupport", dependencies: ["KubeAPI", "SchedulerFramework"], path: "plugins/Support"),
         // KubeSchedulerConfiguration v1: decoding, defaulting, validation, plugin-set merging.
         .target(
             name: "SchedulerConfig",
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "SchedulerRuntime",
             dependencies: [
-                "KubeAPI", "SchedulerFramework", "SchedulerConfig",
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "PluginSupport",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -85,7 +87,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "PluginSupport", .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Workloads")]
@@ -128,35 +130,72 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeDecoding", .product(name: "Yams", package: "Yams")]),
+        // Tests mirror modules: one test target per module (PluginTests covers plugins/), files named after what
+        // they test. KubeTestSupport holds the in-process fake API server the client, server and CLI tests share.
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(
+            name: "KubeDecodingTests",
+            dependencies: ["KubeAPI", "KubeDecoding", "PluginSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["KubeAPI", "SchedulerFramework", "SchedulerTesting", "InTreePlugins"]
+            dependencies: ["KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins", "PluginSupport"]
                 + inTreePlugins.map { .target(name: "\($0)Plugin") }
         ),
         .testTarget(
             name: "SchedulerConfigTests",
-            dependencies: ["SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
+            dependencies: ["SchedulerConfig", "SchedulerFramework", "KubeDecoding", "InTreePlugins", "PluginSupport"]
         ),
         .testTarget(
             name: "SchedulerRuntimeTests",
-            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins"]
+            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "KubeAPI", "InTreePlugins"]
         ),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]
+        ),
+        .target(
+            name: "KubeTestSupport",
+            dependencies: [
+                "KubeAPI", "KubeClient", "SchedulerServer", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig",
+                "InTreePlugins", "SchedulerTesting",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KubeTestSupport"
+        ),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "SchedulerServer", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig", "KubeAPI",
-                "InTreePlugins", "SchedulerTesting", "swift-kube-scheduler",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "KubeClient", "KubeTestSupport", "KubeAPI", "SchedulerFramework", "SchedulerServer", "SchedulerTesting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SchedulerServerTests",
+            dependencies: [
+                "SchedulerServer", "KubeTestSupport", "KubeClient", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig",
+                "KubeAPI", "InTreePlugins", "SchedulerTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "swift-kube-scheduler", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
+            dependencies: ["Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
+        ),
+        // Runs the built executable (simulate, run, bench --kubeconfig) as a user would.
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: [
+                "swift-kube-scheduler", "KubeTestSupport", "KubeClient", "SchedulerServer", "SchedulerConfig", "SchedulerFramework",
+                "KubeAPI", "InTreePlugins", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ]
 )

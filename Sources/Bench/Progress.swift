@@ -76,3 +76,13 @@ public final class TerminalProgress: ProgressSink {
         }
     }
 }
+
+/// Receives progress reports during a run.
+public protocol ProgressSink: Sendable {
+    /// A new phase began, such as `creating 5000 nodes`.
+    func phase(_ text: String)
+    /// The measured op has `scheduled` of `total` pods scheduled after `elapsed` seconds.
+    func measured(scheduled: Int, total: Int, elapsed: Double)
+    /// The measured op is over.
+    func measuredDone()
+}

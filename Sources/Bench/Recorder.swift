@@ -23,14 +23,14 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
         /// Attempt latency in microseconds.
         var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
         var attempts: [AttemptResult: Int] = [:]
-        /// Nanoseconds per extension point, in `ExtensionPointName.allCases` order (filled by `stopMeasuring`).
-        var extensionPoints: [UInt64] = Array(repeating: 0, count: ExtensionPointName.allCases.count)
+        /// Nanoseconds per extension point, in `ExtensionPoint.allCases` order (filled by `stopMeasuring`).
+        var extensionPoints: [UInt64] = Array(repeating: 0, count: ExtensionPoint.allCases.count)
     }
 
     /// Whether the measured op is running (read without a lock on the scheduling loop's path).
     private let measuring = Atomic<Bool>(false)
     /// Extension-point totals, added without a lock so the scheduling loop never waits on a binding task.
-    private let totals = AtomicCounters(count: ExtensionPointName.allCases.count)
+    private let totals = AtomicCounters(count: ExtensionPoint.allCases.count)
 
     private struct Counts {
         var scheduled: [String: Int] = [:]
@@ -71,8 +71,8 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
         }
     }
 
-    func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration) {
-        guard measuring.load(ordering: .relaxed), let index = ExtensionPointName.allCases.firstIndex(of: point) else { return }
+    func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {
+        guard measuring.load(ordering: .relaxed), let index = ExtensionPoint.allCases.firstIndex(of: point) else { return }
         totals.add(index, UInt64(clamping: BenchClock.nanoseconds(duration)))
     }
 

@@ -228,11 +228,4 @@ final class TemplateCache: Sendable {
             allocatable:
               count: 0
         """
-
-    static let namespaceText = """
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          name: template
-        """
 }

@@ -47,10 +47,6 @@ public struct KubeConfig: Sendable, Equatable {
     var _clusters: [String: Located<Cluster>] = [:]
     var _users: [String: Located<User>] = [:]
 
-    /// The names of the clusters, users and contexts defined.
-    public var clusterNames: [String] { _clusters.keys.sorted() }
-    public var userNames: [String] { _users.keys.sorted() }
-
     /// An empty kubeconfig.
     public init() {
         contexts = [:]

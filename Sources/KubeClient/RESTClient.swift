@@ -30,7 +30,6 @@ public final class RESTClient: Sendable {
     private let tokens: TokenSource
     private let basicAuthorization: String?
     private let logger: Logger
-    private let requestCount = Atomic<Int>(0)
 
     /// Largest non-watch response body accepted.
     static let maximumBodySize = 512 << 20
@@ -95,9 +94,6 @@ public final class RESTClient: Sendable {
         self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: logger)
     }
 
-    /// Requests sent so far (after the rate limiter), for tests and debugging.
-    public var sentRequestCount: Int { requestCount.load(ordering: .relaxed) }
-
     /// Closes every connection. Call once, when done.
     public func shutdown() async {
         try? await http.shutdown()
@@ -123,7 +119,6 @@ public final class RESTClient: Sendable {
             let request = makeRequest(method, path, query: query, body: body, contentType: contentType)
             await limiter.acquire()
             try checkCancellation()
-            requestCount.add(1, ordering: .relaxed)
             let start = ContinuousClock.now
             let status: Int
             let bytes: [UInt8]
@@ -158,7 +153,6 @@ public final class RESTClient: Sendable {
         let request = makeRequest(.GET, path, query: query, body: nil, contentType: "application/json")
         await limiter.acquire()
         try checkCancellation()
-        requestCount.add(1, ordering: .relaxed)
         let response: HTTPClientResponse
         do {
             response = try await streaming.execute(request, timeout: Self.timeAmount(headTimeout), logger: logger)

@@ -87,11 +87,6 @@ enum ResourceDecoding {
         }
     }
 
-    /// Decodes one object of `kind` (used for single GETs and tests).
-    static func decodeObject(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> KubeObject {
-        try visit(kind, ObjectVisitor(data: Data(bytes)))
-    }
-
     // MARK: Dispatch over kinds
 
     protocol KindVisitor {
@@ -163,13 +158,6 @@ enum ResourceDecoding {
                 return .skipped(SkippedObject(kind: kind, key: frame.meta?.key ?? "?", reason: "unknown watch event type \"\(frame.type)\""),
                                 resourceVersion: nil)
             }
-        }
-    }
-
-    struct ObjectVisitor: KindVisitor {
-        let data: Data
-        func visit<T: Decodable>(_ type: T.Type, wrap: (T) -> KubeObject) throws -> KubeObject {
-            wrap(try JSONDecoder().decode(T.self, from: data))
         }
     }
 

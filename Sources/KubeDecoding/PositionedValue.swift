@@ -71,9 +71,6 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
         self.text = text ?? Self.canonicalText(content)
     }
 
-    /// An empty mapping.
-    public static var emptyMapping: PositionedValue { PositionedValue(.mapping([])) }
-
     /// The entries when the value is a mapping.
     public var entries: [Entry]? {
         if case .mapping(let entries) = content { return entries }

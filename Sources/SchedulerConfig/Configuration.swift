@@ -115,30 +115,6 @@ extension SchedulerConfiguration {
     }
 }
 
-/// The extension points of a profile's `plugins` block.
-public enum ExtensionPoint: String, Sendable, CaseIterable, Hashable {
-    case preEnqueue, queueSort, preFilter, filter, postFilter, preScore, score, reserve, permit, preBind, bind, postBind, multiPoint
-
-    /// Upstream's capitalised name, as in messages (`PreFilter`).
-    public var displayName: String {
-        switch self {
-        case .preEnqueue: "PreEnqueue"
-        case .queueSort: "QueueSort"
-        case .preFilter: "PreFilter"
-        case .filter: "Filter"
-        case .postFilter: "PostFilter"
-        case .preScore: "PreScore"
-        case .score: "Score"
-        case .reserve: "Reserve"
-        case .permit: "Permit"
-        case .preBind: "PreBind"
-        case .bind: "Bind"
-        case .postBind: "PostBind"
-        case .multiPoint: "MultiPoint"
-        }
-    }
-}
-
 /// An enabled plugin and its score weight (0 = unset).
 public struct PluginEntry: Sendable, Equatable {
     public var name: String

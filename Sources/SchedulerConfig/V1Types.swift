@@ -1,4 +1,5 @@
 import KubeDecoding
+import SchedulerFramework
 
 // The versioned file format, `kubescheduler.config.k8s.io/v1`, field for field as upstream's
 // `staging/src/k8s.io/kube-scheduler/config/v1/types.go` (v1.35). Every field is optional here: defaulting

@@ -12,11 +12,6 @@ public struct NodeToStatus: Sendable {
     public func status(of node: String) -> Status? { statuses[node] ?? absentStatus }
 
     public var count: Int { statuses.count }
-
-    /// Nodes whose status is exactly Unschedulable (preemption candidates).
-    public func nodesWith(code: Status.Code, allNodeNames: [String]) -> [String] {
-        allNodeNames.filter { status(of: $0)?.code == code }
-    }
 }
 
 /// Why no node fitted: per-node statuses, the plugins that rejected, and PreFilter/PostFilter messages.

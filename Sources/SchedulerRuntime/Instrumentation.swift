@@ -8,7 +8,7 @@ public protocol SchedulerInstrumentation: Sendable {
     /// of the scheduling cycle to the end of binding (or to the failure).
     func attemptFinished(profile: String, result: AttemptResult, duration: Duration)
     /// Time one extension point took for one pod (all nodes together for Filter and Score).
-    func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration)
+    func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration)
     /// A pod was bound after `attempts` attempts, `sinceFirstAttempt` after it first entered the active queue.
     func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration)
     /// A PostFilter plugin nominated a node for the pod after evicting `victims` pods.
@@ -16,7 +16,7 @@ public protocol SchedulerInstrumentation: Sendable {
     /// One plugin's run at one extension point, for the sampled cycles (one in ten, as upstream samples 10 %)
     /// (`scheduler_plugin_execution_duration_seconds`). Filter and Score are timed per plugin over each chunk
     /// of nodes rather than per node, to keep the per-node loop free of clock reads.
-    func pluginExecuted(plugin: String, extensionPoint: String, status: Status.Code, duration: Duration)
+    func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration)
 }
 
 /// The `result` label of `scheduler_schedule_attempts_total`.
@@ -24,26 +24,12 @@ public enum AttemptResult: String, Sendable, CaseIterable {
     case scheduled, unschedulable, error
 }
 
-/// The `extension_point` label of `scheduler_framework_extension_point_duration_seconds`.
-public enum ExtensionPointName: String, Sendable, CaseIterable {
-    case preFilter = "PreFilter"
-    case filter = "Filter"
-    case postFilter = "PostFilter"
-    case preScore = "PreScore"
-    case score = "Score"
-    case reserve = "Reserve"
-    case permit = "Permit"
-    case preBind = "PreBind"
-    case bind = "Bind"
-    case postBind = "PostBind"
-}
-
 extension SchedulerInstrumentation {
     public func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {}
-    public func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration) {}
+    public func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {}
     public func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {}
     public func preemptionAttempted(profile: String, victims: Int) {}
-    public func pluginExecuted(plugin: String, extensionPoint: String, status: Status.Code, duration: Duration) {}
+    public func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {}
 }
 
 /// Reports nothing.

@@ -64,3 +64,14 @@ enum ProcessInfoCache {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+struct UnsafeSendableReadBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Element>
+    init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
+}
+
+/// A buffer shared by parallel workers that write disjoint indices.
+struct UnsafeSendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}

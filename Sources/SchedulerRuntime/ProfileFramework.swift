@@ -33,11 +33,11 @@ public final class ProfileFramework: Sendable {
     public let plugins: [String: any Plugin]
     public let handle: any FrameworkHandle
 
-    /// Instantiates the profile's plugins through `registry` and orders them per extension point,
-    /// expanding MultiPoint as upstream does.
     /// Where sampled per-plugin durations go.
     let instrumentation: any SchedulerInstrumentation
 
+    /// Instantiates the profile's plugins through `registry` and orders them per extension point,
+    /// expanding MultiPoint as upstream does.
     public init(
         profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "",
         instrumentation: any SchedulerInstrumentation = NoInstrumentation()
@@ -177,7 +177,7 @@ public final class ProfileFramework: Sendable {
 
     /// Runs one plugin's extension point, timing it when the cycle is sampled.
     @inline(__always)
-    func measured<T>(_ state: CycleState, _ plugin: String, _ point: String, _ body: () -> T, code: (T) -> Status.Code) -> T {
+    func measured<T>(_ state: CycleState, _ plugin: String, _ point: ExtensionPoint, _ body: () -> T, code: (T) -> Status.Code) -> T {
         guard state.recordPluginMetrics else { return body() }
         let start = ContinuousClock.now
         let result = body()
@@ -186,7 +186,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// ``measured(_:_:_:_:code:)`` for the asynchronous extension points.
-    func measured(_ state: CycleState, _ plugin: String, _ point: String, _ body: () async -> Status) async -> Status {
+    func measured(_ state: CycleState, _ plugin: String, _ point: ExtensionPoint, _ body: () async -> Status) async -> Status {
         guard state.recordPluginMetrics else { return await body() }
         let start = ContinuousClock.now
         let result = await body()
@@ -217,7 +217,7 @@ public final class ProfileFramework: Sendable {
         var rejection: Status?
         var rejectors: Set<String> = []
         for plugin in preFilterPlugins {
-            let (result, status) = measured(state, plugin.name, "PreFilter", { plugin.preFilter(state: state, pod: pod, snapshot: snapshot) }, code: { $0.1.code })
+            let (result, status) = measured(state, plugin.name, .preFilter, { plugin.preFilter(state: state, pod: pod, snapshot: snapshot) }, code: { $0.1.code })
             if status.isSkip {
                 state.skipFilterPlugins.insert(plugin.name)
                 state.skipFilterMask |= pluginBits[plugin.name] ?? 0
@@ -297,7 +297,7 @@ public final class ProfileFramework: Sendable {
             if state.recordPluginMetrics {
                 let start = ContinuousClock.now
                 plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
-                instrumentation.pluginExecuted(plugin: plugin.name, extensionPoint: "Filter", status: .success, duration: ContinuousClock.now - start)
+                instrumentation.pluginExecuted(plugin: plugin.name, extensionPoint: .filter, status: .success, duration: ContinuousClock.now - start)
             } else {
                 plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
             }
@@ -379,7 +379,7 @@ public final class ProfileFramework: Sendable {
     /// PreScore plugins in order; Skip marks the plugin's Score skipped.
     public func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         for plugin in preScorePlugins {
-            let status = measured(state, plugin.name, "PreScore", { plugin.preScore(state: state, pod: pod, nodes: nodes) }, code: \.code)
+            let status = measured(state, plugin.name, .preScore, { plugin.preScore(state: state, pod: pod, nodes: nodes) }, code: \.code)
             if status.isSkip {
                 state.skipScorePlugins.insert(plugin.name)
                 continue
@@ -394,7 +394,7 @@ public final class ProfileFramework: Sendable {
     /// Reserve plugins in order; on failure the caller runs ``runUnreserve(state:pod:nodeName:)``.
     public func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
         for plugin in reservePlugins {
-            let status = measured(state, plugin.name, "Reserve", { plugin.reserve(state: state, pod: pod, nodeName: nodeName) }, code: \.code)
+            let status = measured(state, plugin.name, .reserve, { plugin.reserve(state: state, pod: pod, nodeName: nodeName) }, code: \.code)
             if status.isSuccess { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running Reserve plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -411,7 +411,7 @@ public final class ProfileFramework: Sendable {
     public func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
         var waits: [String: Duration] = [:]
         for plugin in permitPlugins {
-            let (status, timeout) = measured(state, plugin.name, "Permit", { plugin.permit(state: state, pod: pod, nodeName: nodeName) }, code: { $0.0.code })
+            let (status, timeout) = measured(state, plugin.name, .permit, { plugin.permit(state: state, pod: pod, nodeName: nodeName) }, code: { $0.0.code })
             if status.isSuccess { continue }
             if status.isWait {
                 waits[plugin.name] = min(timeout, .seconds(15 * 60))
@@ -425,7 +425,7 @@ public final class ProfileFramework: Sendable {
 
     public func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in preBindPlugins {
-            let status = await measured(state, plugin.name, "PreBind") { await plugin.preBind(state: state, pod: pod, nodeName: nodeName) }
+            let status = await measured(state, plugin.name, .preBind) { await plugin.preBind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSuccess || status.isSkip { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running PreBind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -436,7 +436,7 @@ public final class ProfileFramework: Sendable {
     /// Bind plugins in order until one does not Skip.
     public func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in bindPlugins {
-            let status = await measured(state, plugin.name, "Bind") { await plugin.bind(state: state, pod: pod, nodeName: nodeName) }
+            let status = await measured(state, plugin.name, .bind) { await plugin.bind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSkip { continue }
             if status.isSuccess { return status }
             return .error("running Bind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -446,7 +446,7 @@ public final class ProfileFramework: Sendable {
 
     public func runPostBind(state: CycleState, pod: PodInfo, nodeName: String) async {
         for plugin in postBindPlugins {
-            _ = await measured(state, plugin.name, "PostBind") {
+            _ = await measured(state, plugin.name, .postBind) {
                 await plugin.postBind(state: state, pod: pod, nodeName: nodeName)
                 return Status.success
             }

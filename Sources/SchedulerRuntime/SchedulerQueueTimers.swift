@@ -1,6 +1,6 @@
 import SchedulerFramework
 
-// issue4: upstream's background queue loops, started by `Scheduler.run()` (the real-cluster loop).
+// Upstream's background queue loops, started by `Scheduler.run()` (the real-cluster loop).
 extension Scheduler {
     /// Starts `flushBackoffQCompleted` every second and `flushUnschedulablePodsLeftover` every 30 seconds, as
     /// upstream's `PriorityQueue.Run` does. Cancel the returned task to stop them.

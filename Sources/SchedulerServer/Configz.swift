@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeDecoding
 import SchedulerConfig
+import SchedulerFramework
 
 /// The effective configuration as `/configz` serves it: `{"componentconfig": <KubeSchedulerConfiguration>}`.
 /// Plugin sets are shown after merging with upstream's defaults; plugin args as written in the file.

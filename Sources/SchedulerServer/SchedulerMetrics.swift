@@ -83,8 +83,8 @@ public final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
         schedulingAttemptDuration.observe([result.rawValue, profile], Self.seconds(duration))
     }
 
-    public func extensionPointFinished(_ point: ExtensionPointName, profile: String, status: Status.Code, duration: Duration) {
-        extensionPointDuration.observe([point.rawValue, status.description, profile], Self.seconds(duration))
+    public func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {
+        extensionPointDuration.observe([point.displayName, status.description, profile], Self.seconds(duration))
     }
 
     public func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {
@@ -99,8 +99,8 @@ public final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
     }
 
     /// One plugin's run at one extension point (`scheduler_plugin_execution_duration_seconds`).
-    public func pluginExecuted(plugin: String, extensionPoint: String, status: Status.Code, duration: Duration) {
-        pluginExecutionDuration.observe([plugin, extensionPoint, status.description], Self.seconds(duration))
+    public func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {
+        pluginExecutionDuration.observe([plugin, extensionPoint.displayName, status.description], Self.seconds(duration))
     }
 
     static func seconds(_ duration: Duration) -> Double {

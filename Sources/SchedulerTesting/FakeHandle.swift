@@ -4,7 +4,7 @@ import Synchronization
 
 /// A ``FrameworkHandle`` for plugin unit tests: an in-memory object lister and a client that records
 /// what plugins ask of the cluster.
-public final class FakeHandle: FrameworkHandle, @unchecked Sendable {
+public final class FakeHandle: FrameworkHandle, Sendable {
     public let profileName: String
     public let parallelism: Int
     public let recordingClient: RecordingClient

@@ -8,17 +8,8 @@ import SchedulerFramework
 import SchedulerServer
 import SchedulerTesting
 import Synchronization
+@testable import KubeTestSupport
 import Testing
-
-/// A client for `fake` with a log capture.
-func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Float = 1000, burst: Int = 1000, pageSize: Int = 500) throws -> KubernetesClient {
-    var configuration = fakeClientConfiguration(fake, qps: qps, burst: burst)
-    configuration.userAgent = "swift-kube-scheduler/test (client-test)"
-    var options = KubernetesClient.Options()
-    options.pageSize = pageSize
-    options.eventReportingHost = "test-host"
-    return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: logs.logger("client")), logger: logs.logger("client"), options: options)
-}
 
 @Suite struct ClientTests {
     @Test func listPagesThroughACollectionAndSkipsWhatCannotBeDecoded() async throws {

@@ -1,19 +1,7 @@
 import Foundation
 import KubeClient
+@testable import KubeTestSupport
 import Testing
-
-/// A fresh directory for one test's files.
-func scratchDirectory(_ name: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sks-kubeclient-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func write(_ text: String, to path: String) throws {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-}
-
-func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
 @Suite struct KubeConfigTests {
     @Test func currentContextWithInlineTokenAndCAData() throws {

@@ -1,5 +1,6 @@
 import KubeAPI
 import NodeResourcesBalancedAllocationPlugin
+import PluginSupport
 import SchedulerFramework
 import SchedulerTesting
 import Testing

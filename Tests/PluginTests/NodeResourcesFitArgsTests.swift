@@ -1,5 +1,6 @@
 import KubeAPI
 import NodeResourcesFitPlugin
+import PluginSupport
 import SchedulerFramework
 import SchedulerTesting
 import Testing

@@ -95,5 +95,5 @@ enum TestRegistry {
     static let standard = make()
 
     /// Every plugin this project ships, as stand-ins (for the files in `profiles/`).
-    static let shipped = make(extra: inTreePluginNames)
+    static let shipped = make(extra: makeInTreeRegistry().names)
 }

@@ -1,5 +1,6 @@
 import SchedulerConfig
 import SchedulerFramework
+import PluginSupport
 import Testing
 
 struct DecodingRefusalTests {
@@ -268,16 +269,6 @@ struct ExtenderTests {
 }
 
 struct ConfigurationRobustnessTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let sample = header + """
     parallelism: 8
@@ -303,7 +294,7 @@ struct ConfigurationRobustnessTests {
     """
 
     @Test func damagedConfigurationsNeverCrash() {
-        var generator = SplitMix64(state: 11)
+        var generator = SeededGenerator(seed: 11)
         let bytes = Array(Self.sample.utf8)
         let junk: [UInt8] = Array("{}[]:-,&*!|>'\"%@` \n#?09xs.".utf8)
         var refused = 0

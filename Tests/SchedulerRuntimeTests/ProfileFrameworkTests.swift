@@ -14,7 +14,7 @@ private final class Log: Sendable {
 }
 
 /// A plugin that implements Filter, Score and Reserve and records calls.
-private final class Recorder: FilterPlugin, ScorePlugin, ReservePlugin, PreFilterPlugin, PermitPlugin, @unchecked Sendable {
+private final class Recorder: FilterPlugin, ScorePlugin, ReservePlugin, PreFilterPlugin, PermitPlugin, Sendable {
     let name: String
     let log: Log
     let preFilterOutcome: (PreFilterResult?, Status)

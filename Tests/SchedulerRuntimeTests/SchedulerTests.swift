@@ -128,12 +128,12 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
 @Suite struct SchedulerTests {
     @Test(arguments: [(50, 50), (100, 100), (200, 100), (1000, 420), (5000, 500), (6000, 300)])
     func numFeasibleNodesToFindFollowsUpstreamsFormula(nodes: Int, expected: Int) {
-        #expect(Scheduler.numFeasibleNodesToFindForTesting(percentage: 0, numAllNodes: nodes) == expected)
+        #expect(Scheduler.numFeasibleNodesToFind(percentage: 0, numAllNodes: nodes) == expected)
     }
 
     @Test func explicitPercentageOfNodesToScore() {
-        #expect(Scheduler.numFeasibleNodesToFindForTesting(percentage: 50, numAllNodes: 1000) == 500)
-        #expect(Scheduler.numFeasibleNodesToFindForTesting(percentage: 1, numAllNodes: 1000) == 100)
+        #expect(Scheduler.numFeasibleNodesToFind(percentage: 50, numAllNodes: 1000) == 500)
+        #expect(Scheduler.numFeasibleNodesToFind(percentage: 1, numAllNodes: 1000) == 100)
     }
 
     @Test func picksTheHighestScoringFeasibleNodeAndBindsOnce() async throws {
@@ -283,8 +283,8 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
 /// Collects sampled per-plugin durations.
 private final class PluginTimings: SchedulerInstrumentation {
     let seen = Mutex<[String]>([])
-    func pluginExecuted(plugin: String, extensionPoint: String, status: Status.Code, duration: Duration) {
-        seen.withLock { $0.append("\(extensionPoint)/\(plugin)") }
+    func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {
+        seen.withLock { $0.append("\(extensionPoint.displayName)/\(plugin)") }
     }
 }
 

@@ -5,10 +5,8 @@ import KubeAPI
 import KubeDecoding
 import SchedulerConfig
 import Simulator
+@testable import KubeTestSupport
 import Testing
-
-/// The package root, found from this file's path.
-let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Runs `simulate` in-process on manifests given as text.
 func simulate(_ manifests: String, config: String? = nil, seed: UInt64 = 1) async throws -> SimulationResult {
@@ -180,7 +178,7 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
     }
 
     @Test func binPackingProfileFillsTheFullestNodeWhileDefaultSpreads() async throws {
-        let config = try String(contentsOf: packageRoot.appendingPathComponent("profiles/two-profiles.yaml"), encoding: .utf8)
+        let config = try String(contentsOf: repositoryRoot.appendingPathComponent("profiles/two-profiles.yaml"), encoding: .utf8)
         let manifests = node("a", cpu: "4") + node("b", cpu: "4")
             + pod("running", cpu: "2", extra: "  nodeName: a")
             + pod("packed", cpu: "1", extra: "  schedulerName: bin-packing-scheduler")
@@ -191,15 +189,15 @@ func outcome(_ result: SimulationResult, _ name: String) -> PodOutcome? { result
     }
 
     @Test func sameSeedGivesTheSameResult() async throws {
-        let text = try String(contentsOf: packageRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
         let first = try await simulate(text, seed: 42)
         let second = try await simulate(text, seed: 42)
         #expect(SimulationReport.json(first) == SimulationReport.json(second))
     }
 
     @Test func exampleClusterPlacementsAndMessages() async throws {
-        let config = try String(contentsOf: packageRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
-        let text = try String(contentsOf: packageRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
+        let config = try String(contentsOf: repositoryRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/cluster.yaml"), encoding: .utf8)
         let result = try await simulate(text, config: config)
         #expect(result.pods.count == 11)
         // payments may only run on worker-a3, which a low-priority batch pod fills: it is evicted.

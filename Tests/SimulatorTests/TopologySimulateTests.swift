@@ -1,5 +1,6 @@
 import Foundation
 import Simulator
+@testable import KubeTestSupport
 import Testing
 
 /// A pod manifest with labels; `spec` lines go under `spec:` (indented by two spaces), `nodeName` pre-places it.
@@ -164,7 +165,7 @@ private let dbAntiAffinity = """
 
     /// With `profiles/default.yaml` the new plugins run too: anti-affinity gives the same placement and message.
     @Test func defaultProfileFileRunsTheNewPlugins() async throws {
-        let config = try String(contentsOf: packageRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
+        let config = try String(contentsOf: repositoryRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
         let antiAffinity = """
           affinity:
             podAntiAffinity:

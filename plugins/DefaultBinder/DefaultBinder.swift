@@ -4,7 +4,7 @@ import SchedulerFramework
 /// `defaultbinder.DefaultBinder`.
 public final class DefaultBinder: BindPlugin {
     /// The registry and configuration name.
-    public static let name = "DefaultBinder"
+    public static let name = PluginName.defaultBinder
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

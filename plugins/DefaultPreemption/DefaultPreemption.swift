@@ -1,5 +1,6 @@
 import Dispatch
 import KubeAPI
+import PluginSupport
 import SchedulerFramework
 import Synchronization
 
@@ -7,7 +8,7 @@ import Synchronization
 /// fewest and least important lower-priority pods makes it fit, evict them asynchronously, and nominate
 /// the node for the pod.
 public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, EnqueueExtensions {
-    public static let name = "DefaultPreemption"
+    public static let name = PluginName.defaultPreemption
     public var name: String { Self.name }
 
     public static let reasonNoVictims = "No preemption victims found for incoming pod"
@@ -22,7 +23,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
     /// last victim once that one's eviction has started (upstream `lastVictimsPendingPreemption`).
     private let preempting = Mutex<[String: String?]>([:])
     /// Random start offset of the candidate scan; seeded so runs are reproducible.
-    private let offsetGenerator = Mutex(SplitMix(seed: 0x5EED))
+    private let offsetGenerator = Mutex(SeededGenerator(seed: 0x5EED))
 
     public init(args: DefaultPreemptionArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
@@ -360,18 +361,5 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
             // After a failed eviction the preemptor could otherwise wait for an event that never comes.
             if failed { services.activate(preemptor.pod) }
         }
-    }
-}
-
-/// SplitMix64, for the reproducible random offset.
-struct SplitMix: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

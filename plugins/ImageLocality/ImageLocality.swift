@@ -12,7 +12,7 @@ import SchedulerFramework
 /// normalized image names) in the cycle state, which changes nothing observable.
 public final class ImageLocality: PreScorePlugin, ScorePlugin {
     /// The registry and configuration name.
-    public static let name = "ImageLocality"
+    public static let name = PluginName.imageLocality
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

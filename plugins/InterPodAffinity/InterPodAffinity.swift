@@ -12,7 +12,7 @@ public final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, Filte
     EnqueueExtensions
 {
     /// The registry and configuration name.
-    public static let name = "InterPodAffinity"
+    public static let name = PluginName.interPodAffinity
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

@@ -8,7 +8,7 @@ import SchedulerFramework
 /// Inside this module `NodeAffinity` is the plugin; the API type is `KubeAPI.NodeAffinity`.
 public final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "NodeAffinity"
+    public static let name = PluginName.nodeAffinity
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

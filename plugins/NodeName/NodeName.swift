@@ -4,7 +4,7 @@ import SchedulerFramework
 /// Rejects every node but the one named in `spec.nodeName`, when set. Upstream's `nodename.NodeName`.
 public final class NodeName: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "NodeName"
+    public static let name = PluginName.nodeName
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

@@ -9,7 +9,7 @@ import SchedulerFramework
 /// the node; a wanted specific IP conflicts with the same IP or with `0.0.0.0`.
 public final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "NodePorts"
+    public static let name = PluginName.nodePorts
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

@@ -1,4 +1,5 @@
 import KubeAPI
+import PluginSupport
 import SchedulerFramework
 
 /// `NodeResourcesBalancedAllocationArgs` (kubescheduler.config.k8s.io/v1): the resources whose usage
@@ -45,7 +46,7 @@ public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
 /// standard deviation). Upstream's `noderesources.BalancedAllocation` (v1.35).
 public final class NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin {
     /// The registry and configuration name.
-    public static let name = "NodeResourcesBalancedAllocation"
+    public static let name = PluginName.nodeResourcesBalancedAllocation
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

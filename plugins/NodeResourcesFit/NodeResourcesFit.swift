@@ -1,11 +1,12 @@
 import KubeAPI
+import PluginSupport
 import SchedulerFramework
 
 /// Rejects nodes without room for the pod's requests and scores nodes by LeastAllocated, MostAllocated
 /// or RequestedToCapacityRatio. Upstream's `noderesources.Fit` (v1.35).
 public final class NodeResourcesFit: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "NodeResourcesFit"
+    public static let name = PluginName.nodeResourcesFit
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

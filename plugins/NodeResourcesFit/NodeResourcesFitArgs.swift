@@ -1,4 +1,5 @@
 import KubeAPI
+import PluginSupport
 import SchedulerFramework
 
 /// `NodeResourcesFitArgs` (kubescheduler.config.k8s.io/v1): resources the Filter ignores and the scoring

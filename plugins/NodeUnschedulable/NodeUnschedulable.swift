@@ -5,7 +5,7 @@ import SchedulerFramework
 /// `node.kubernetes.io/unschedulable:NoSchedule` taint. Upstream's `nodeunschedulable.NodeUnschedulable`.
 public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "NodeUnschedulable"
+    public static let name = PluginName.nodeUnschedulable
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

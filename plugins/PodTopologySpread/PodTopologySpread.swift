@@ -22,7 +22,7 @@ public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, Filt
     EnqueueExtensions
 {
     /// The registry and configuration name.
-    public static let name = "PodTopologySpread"
+    public static let name = PluginName.podTopologySpread
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

@@ -4,7 +4,7 @@ import SchedulerFramework
 /// order (earlier timestamp first). Upstream's `queuesort.PrioritySort`.
 public final class PrioritySort: QueueSortPlugin {
     /// The registry and configuration name.
-    public static let name = "PrioritySort"
+    public static let name = PluginName.prioritySort
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

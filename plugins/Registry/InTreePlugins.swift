@@ -14,25 +14,8 @@ import SchedulerFramework
 import SchedulingGatesPlugin
 import TaintTolerationPlugin
 
-/// The names of the in-tree plugins this package implements, in upstream's default-profile order.
-public let inTreePluginNames: [String] = [
-    SchedulingGates.name,
-    PrioritySort.name,
-    NodeUnschedulable.name,
-    NodeName.name,
-    TaintToleration.name,
-    NodeAffinity.name,
-    NodePorts.name,
-    NodeResourcesFit.name,
-    PodTopologySpread.name,
-    InterPodAffinity.name,
-    DefaultPreemption.name,
-    NodeResourcesBalancedAllocation.name,
-    ImageLocality.name,
-    DefaultBinder.name,
-]
-
-/// A registry of every in-tree plugin (upstream's `plugins.NewInTreeRegistry`). Merge out-of-tree
+/// A registry of every in-tree plugin (upstream's `plugins.NewInTreeRegistry`), registered in upstream's
+/// default-profile order. Merge out-of-tree
 /// plugins into it with ``PluginRegistry/merge(_:)``.
 public func makeInTreeRegistry() -> PluginRegistry {
     var registry = PluginRegistry()

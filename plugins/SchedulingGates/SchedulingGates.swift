@@ -5,7 +5,7 @@ import SchedulerFramework
 /// `schedulinggates.SchedulingGates`.
 public final class SchedulingGates: PreEnqueuePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "SchedulingGates"
+    public static let name = PluginName.schedulingGates
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

@@ -5,7 +5,7 @@ import SchedulerFramework
 /// untolerated PreferNoSchedule taints. Upstream's `tainttoleration.TaintToleration` (v1.35).
 public final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = "TaintToleration"
+    public static let name = PluginName.taintToleration
     /// The registry name, the same as the type's static `name`.
     public var name: String { Self.name }
 

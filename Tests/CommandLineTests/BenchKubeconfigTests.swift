@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+@testable import KubeTestSupport
 import Testing
 
 /// `bench --kubeconfig` as a process against the fake API server: it creates the workload's nodes, namespaces
@@ -26,7 +27,7 @@ import Testing
 
     func benchProcess(_ dir: String, extra: [String] = []) -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/swift-kube-scheduler")
+        process.executableURL = builtExecutable
         process.arguments = ["bench", "--kubeconfig", dir + "/kubeconfig", "--workload-file", dir + "/workload.yaml",
                              "--output", "json", "--quiet", "--sample-interval", "0.05"] + extra
         process.environment = [:]

@@ -1,24 +1,14 @@
 import KubeAPI
 import KubeDecoding
+import PluginSupport
 import Testing
 
 /// Random damage to valid input must give errors (or fewer objects), never a crash.
 struct RobustnessTests {
-    /// A small deterministic generator, so failures can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test(arguments: [Fixtures.podYAML, Fixtures.nodeJSON])
     func truncationsNeverCrash(_ text: String) {
-        var generator = SplitMix64(state: 42)
+        var generator = SeededGenerator(seed: 42)
         let scalars = Array(text.unicodeScalars)
         var failures = 0
         for _ in 0..<300 {
@@ -37,7 +27,7 @@ struct RobustnessTests {
     }
 
     @Test func randomByteDamageNeverCrashes() {
-        var generator = SplitMix64(state: 7)
+        var generator = SeededGenerator(seed: 7)
         let bytes = Array(Fixtures.podYAML.utf8)
         let junk: [UInt8] = Array("{}[]:-,&*!|>'\"%@` \n\t#?0x".utf8)
         for _ in 0..<300 {

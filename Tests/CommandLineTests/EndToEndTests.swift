@@ -6,6 +6,7 @@ import NIOHTTP1
 import SchedulerConfig
 import SchedulerFramework
 import SchedulerServer
+@testable import KubeTestSupport
 import Testing
 
 /// Against a real cluster: set `SKS_E2E_KUBECONFIG` (and optionally `SKS_E2E_CONTEXT`) to a kubeconfig whose

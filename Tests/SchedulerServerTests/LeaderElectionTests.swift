@@ -5,6 +5,7 @@ import Logging
 import SchedulerFramework
 import SchedulerServer
 import Synchronization
+@testable import KubeTestSupport
 import Testing
 
 /// Two scheduler instances against one fake API server, electing a leader through a Lease with short timings

@@ -9,7 +9,6 @@ import SchedulerRuntime
 import SchedulerServer
 import SchedulerTesting
 import Synchronization
-import Testing
 
 /// Captures log lines for assertions (and prints them when `SKS_TEST_LOGS` is set).
 final class LogCapture: Sendable {
@@ -105,4 +104,14 @@ func launch(_ runner: SchedulerRunner) -> Task<SchedulerRunner.ExitReason, Never
 /// Every pod of `keys` bound on the fake server.
 func allBound(_ fake: FakeAPIServer, _ keys: [String]) -> Bool {
     keys.allSatisfy { !(fake.pod($0)?.nodeName ?? "").isEmpty }
+}
+
+/// A client for `fake` with a log capture.
+func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Float = 1000, burst: Int = 1000, pageSize: Int = 500) throws -> KubernetesClient {
+    var configuration = fakeClientConfiguration(fake, qps: qps, burst: burst)
+    configuration.userAgent = "swift-kube-scheduler/test (client-test)"
+    var options = KubernetesClient.Options()
+    options.pageSize = pageSize
+    options.eventReportingHost = "test-host"
+    return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: logs.logger("client")), logger: logs.logger("client"), options: options)
 }

@@ -2,9 +2,9 @@ import Foundation
 import InTreePlugins
 import KubeAPI
 import SchedulerConfig
+@testable import KubeTestSupport
 import Testing
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The `run` command as a process, against the fake API server, and the shipped deployment files.
 @Suite(.serialized) struct CommandTests {
@@ -28,7 +28,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             profiles: [{schedulerName: \(testSchedulerName)}]
             """, to: dir + "/config.yaml")
         let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/swift-kube-scheduler")
+        process.executableURL = builtExecutable
         process.arguments = ["run", "--config", dir + "/config.yaml", "--kubeconfig", dir + "/kubeconfig", "--leader-elect=true", "--port", "0", "-v", "2"]
         process.environment = [:]
         let errors = Pipe()
@@ -57,7 +57,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func runRefusesAMissingKubeconfig() throws {
         let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/swift-kube-scheduler")
+        process.executableURL = builtExecutable
         process.arguments = ["run", "--kubeconfig", "/nonexistent/kubeconfig", "--port", "0"]
         let errors = Pipe()
         process.standardError = errors

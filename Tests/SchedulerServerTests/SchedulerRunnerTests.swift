@@ -11,6 +11,7 @@ import SchedulerFramework
 import SchedulerRuntime
 import SchedulerServer
 import SchedulerTesting
+@testable import KubeTestSupport
 import Testing
 
 /// The scheduler run against the fake API server, end to end: informers, the scheduling loop, binding,

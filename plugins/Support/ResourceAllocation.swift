@@ -1,4 +1,5 @@
 import KubeAPI
+import SchedulerFramework
 
 /// A resource and its weight in a resource-scoring configuration (upstream's `ResourceSpec`), shared by
 /// `NodeResourcesFitArgs.scoringStrategy.resources` and `NodeResourcesBalancedAllocationArgs.resources`.
@@ -32,9 +33,9 @@ public struct ResourceSpec: Codable, Sendable, Hashable {
 /// (upstream's `resourceAllocationScorer` minus the strategy itself).
 ///
 /// Resource names are resolved once at construction so that per-node scoring reads integers only.
-public struct ResourceAllocationScorer: Sendable {
+package struct ResourceAllocationScorer: Sendable {
     /// Where a configured resource's numbers come from.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         case cpu, memory, ephemeralStorage
         /// Extended, hugepages and other scalar resources: skipped when the pod does not request them.
         case scalar
@@ -43,15 +44,15 @@ public struct ResourceAllocationScorer: Sendable {
     }
 
     /// The configured resources, in configuration order.
-    public let resources: [ResourceSpec]
+    package let resources: [ResourceSpec]
     /// Each resource's kind, resolved from its name.
-    public let kinds: [Kind]
+    package let kinds: [Kind]
     /// `true` reads the node's real requests for cpu and memory (BalancedAllocation); `false` reads the
     /// requests with upstream's 100m/200Mi defaults (NodeResourcesFit).
-    public let useRequested: Bool
+    package let useRequested: Bool
 
     /// Resolves `resources` once, for scoring with real (`useRequested`) or defaulted requests.
-    public init(resources: [ResourceSpec], useRequested: Bool) {
+    package init(resources: [ResourceSpec], useRequested: Bool) {
         self.resources = resources
         self.useRequested = useRequested
         kinds = resources.map { spec in
@@ -65,20 +66,20 @@ public struct ResourceAllocationScorer: Sendable {
     }
 
     /// The pod's request of each configured resource, in configuration order (computed in PreScore).
-    public func podRequests(_ pod: PodInfo) -> [Int64] {
+    package func podRequests(_ pod: PodInfo) -> [Int64] {
         let request = useRequested ? pod.request : pod.nonZeroRequest
         return resources.map { request.amount(of: $0.name) }
     }
 
     /// Whether the pod requests none of the configured resources.
-    public static func isBestEffort(_ podRequests: [Int64]) -> Bool {
+    package static func isBestEffort(_ podRequests: [Int64]) -> Bool {
         podRequests.allSatisfy { $0 == 0 }
     }
 
     /// ``allocatableAndRequested(at:podRequest:node:)`` for node `k` of a batch, reading the node info in place
     /// (no copy, so no reference count per node in batch Score).
     @inlinable
-    public func allocatableAndRequested(at index: Int, podRequest: Int64, nodes: NodeBatch, node k: Int) -> (allocatable: Int64, requested: Int64) {
+    package func allocatableAndRequested(at index: Int, podRequest: Int64, nodes: NodeBatch, node k: Int) -> (allocatable: Int64, requested: Int64) {
         switch kinds[index] {
         case .cpu:
             let used = useRequested ? nodes[k].requested.milliCPU : nodes[k].nonZeroRequested.milliCPU
@@ -101,7 +102,7 @@ public struct ResourceAllocationScorer: Sendable {
     /// The node's allocatable amount of resource `index` and the amount requested once the pod is added.
     /// `(0, 0)` means "skip this resource" (unrequested scalar, unknown resource, or none on the node).
     @inlinable
-    public func allocatableAndRequested(at index: Int, podRequest: Int64, node: NodeInfo) -> (allocatable: Int64, requested: Int64) {
+    package func allocatableAndRequested(at index: Int, podRequest: Int64, node: NodeInfo) -> (allocatable: Int64, requested: Int64) {
         switch kinds[index] {
         case .cpu:
             let used = useRequested ? node.requested.milliCPU : node.nonZeroRequested.milliCPU

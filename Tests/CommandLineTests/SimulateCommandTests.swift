@@ -1,33 +1,8 @@
 import Foundation
+@testable import KubeTestSupport
 import Testing
 
-/// Runs the built `swift-kube-scheduler` binary.
-func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = packageRoot.appendingPathComponent(".build/debug/swift-kube-scheduler")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
-func temporaryFile(_ name: String, _ contents: String) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sks-tests-\(getpid())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
-    try contents.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
-}
-
-@Suite(.serialized) struct CommandLineTests {
+@Suite(.serialized) struct SimulateCommandTests {
     @Test func simulateTheExampleAsJSON() throws {
         let (status, stdout, stderr) = try runCLI(["simulate", "--config", "profiles/default.yaml", "--cluster", "examples/cluster.yaml", "--output", "json"])
         #expect(status == 0)

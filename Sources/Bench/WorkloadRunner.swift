@@ -1,0 +1,134 @@
+import Foundation
+import Histogram
+import KubeAPI
+import KubeDecoding
+import SchedulerConfig
+import PluginSupport
+import SchedulerFramework
+import SchedulerRuntime
+import Synchronization
+
+/// Runs one resolved workload against a cluster with one scheduler configuration, the way scheduler_perf does:
+/// the scheduler runs continuously (binding cycles asynchronous), the ops run in order, and only the pods of the
+/// op with `collectMetrics: true` are measured.
+public final class WorkloadRunner: Sendable {
+    let workload: ResolvedWorkload
+    let configuration: SchedulerConfiguration
+    let registry: PluginRegistry
+    let cluster: BenchCluster
+    let settings: RunSettings
+    let recorder = BenchRecorder()
+    let templates = TemplateCache()
+
+    struct State {
+        var names: [String: Int] = [:]
+        var namespaces: Set<String> = []
+        var createdPods: [String: Int] = [:]
+        var createdNodes = 0
+        var generator: SeededGenerator
+        var background: [Task<Void, Never>] = []
+        var backgroundError: BenchError?
+        var measured: MeasuredPhase?
+    }
+
+    struct MeasuredPhase {
+        var measurement: BenchRecorder.Measurement
+        var created: Int
+        var endNanos: UInt64
+    }
+
+    let state: Mutex<State>
+
+    /// Prepares a run; nothing happens until ``run()``.
+    public init(workload: ResolvedWorkload, configuration: SchedulerConfiguration, registry: PluginRegistry,
+                cluster: BenchCluster, settings: RunSettings) {
+        self.workload = workload
+        self.configuration = configuration
+        self.registry = registry
+        self.cluster = cluster
+        self.settings = settings
+        self.state = Mutex(State(generator: SeededGenerator(seed: settings.seed)))
+    }
+
+    /// Runs the workload and reports what was measured.
+    ///
+    /// - Throws: ``BenchError`` when the scheduler cannot be built, a template is invalid, or the cluster
+    ///   refuses an object.
+    public func run() async throws(BenchError) -> BenchResult {
+        let notes = try Requirements.notes(for: workload, templates: templates, registry: registry, configuration: configuration)
+        let scheduler: Scheduler
+        do {
+            scheduler = try Scheduler(configuration: configuration, registry: registry, client: cluster.client, clock: RealClock(),
+                                      seed: settings.seed, observer: recorder, instrumentation: recorder)
+        } catch {
+            throw BenchError("\(error)")
+        }
+        let informers = Informers(client: cluster.client, scheduler: scheduler)
+        do {
+            try await informers.start()
+        } catch {
+            throw BenchError("\(cluster.mode) cluster: \(error.message)")
+        }
+        let loop = SchedulingThread(scheduler: scheduler)
+        loop.start()
+        let flusher = Task.detached {
+            var ticks = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                scheduler.queue.flushBackoffQCompleted()
+                ticks += 1
+                if ticks % 30 == 0 { scheduler.queue.flushUnschedulablePodsLeftover() }
+            }
+        }
+
+        var failure: BenchError?
+        do throws(BenchError) {
+            for (index, operation) in workload.operations.enumerated() {
+                try await execute(operation, index: index, scheduler: scheduler)
+                if let error = state.withLock({ $0.backgroundError }) { throw error }
+            }
+        } catch {
+            failure = error
+        }
+
+        let background = state.withLock { state -> [Task<Void, Never>] in
+            defer { state.background = [] }
+            return state.background
+        }
+        background.forEach { $0.cancel() }
+        for task in background { await task.value }
+        let placement = Self.placement(nodes: await cluster.inventory(.node), pods: await cluster.inventory(.pod))
+        flusher.cancel()
+        scheduler.queue.close()
+        await loop.join()
+        await scheduler.waitForInFlightWork()
+        informers.stop()
+        cluster.shutdown()
+        await cluster.cleanup()
+        if let failure { throw failure }
+        return result(placement: placement, notes: notes)
+    }
+
+
+    /// Polls `value` until `done` holds. Gives up (returning false) when the value has not changed for the stall
+    /// timeout while the scheduler has nothing in its active queue.
+    func waitFor(
+        scheduler: Scheduler, stall: Double? = nil, _ value: () -> Int, until done: (Int) -> Bool
+    ) async -> Bool {
+        let stallNanos = UInt64((stall ?? settings.stallTimeout) * 1e9)
+        var last = value()
+        var lastChange = BenchClock.now()
+        while !done(last) {
+            try? await Task.sleep(for: .microseconds(500))
+            let current = value()
+            let now = BenchClock.now()
+            if current != last {
+                last = current
+                lastChange = now
+            } else if now &- lastChange > stallNanos && scheduler.queue.pendingCounts().active == 0 {
+                return false
+            }
+        }
+        return true
+    }
+}
