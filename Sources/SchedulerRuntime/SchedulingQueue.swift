@@ -3,6 +3,10 @@ import KubeAPI
 import SchedulerFramework
 import Synchronization
 
+// Over 450 lines on purpose: every sub-queue lives behind one lock, and the moves between them (pop, requeue,
+// event-driven moves, flushes, in-flight events, nominations) share that state's invariants; split across files
+// they would have to widen its access.
+
 /// Upstream's priority queue: an active heap ordered by the QueueSort plugin, a backoff heap ordered by
 /// backoff expiry, and a map of unschedulable pods parked until a cluster event that could help them
 /// (or a timeout). Thread-safe; the scheduling loop pops while informers add, update and move pods.
