@@ -12,7 +12,8 @@ import Testing
     #expect(registry.names == inTreePluginNames.sorted())
     #expect(inTreePluginNames == [
         "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-        "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
+        "NodePorts", "NodeResourcesFit", "VolumeRestrictions", "NodeVolumeLimits", "VolumeZone", "PodTopologySpread", "InterPodAffinity",
+        "DefaultPreemption",
         "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultBinder",
     ])
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))

@@ -56,7 +56,7 @@ enum VolumePluginFixtures {
         return try decode(CSINode.self, ["metadata": metadata, "spec": ["drivers": list]])
     }
 
-    static func volume(_ name: String = "v", _ source: [String: Any]) throws -> Volume {
+    static func volume(_ source: [String: Any], name: String = "v") throws -> Volume {
         var object = source
         object["name"] = name
         return try decode(Volume.self, object)
@@ -67,7 +67,7 @@ enum VolumePluginFixtures {
     }
 
     static func ephemeralVolume(_ name: String) throws -> Volume {
-        try volume(name, ["ephemeral": ["volumeClaimTemplate": ["spec": [String: Any]()]]])
+        try volume(["ephemeral": ["volumeClaimTemplate": ["spec": [String: Any]()]]], name: name)
     }
 
     static func handle(volumes: [PersistentVolume] = [], claims: [PersistentVolumeClaim] = [], classes: [StorageClass] = [], csiNodes: [CSINode] = [])

@@ -1,3 +1,4 @@
+import Simulator
 import Testing
 
 /// A PersistentVolume already bound to `claim` (claimRef, phase Bound), with optional labels and source.
