@@ -97,6 +97,14 @@ extension NodeVolumeLimits {
         let limits = Self.volumeLimits(csiNode)
         if limits.isEmpty { return .success }
 
+        // Shortcut with the same outcome: when the node's pods name only plain claims, each counts at most once,
+        // so if even all of them plus all the pod's volumes stay within every limit, nothing needs looking up.
+        if let bound = Self.claimCountUpperBound(node) {
+            var newCount: [String: Int] = [:]
+            for driver in newVolumes.values { newCount[driver, default: 0] += 1 }
+            if newCount.allSatisfy({ driver, count in limits[driver].map { bound + count <= $0 } ?? true }) { return .success }
+        }
+
         // Volumes of the pods already on the node, each counted once.
         var attached: [String: String] = [:]
         for existing in node.pods {
@@ -123,6 +131,24 @@ extension NodeVolumeLimits {
             }
         }
         return .success
+    }
+
+    /// How many `persistentVolumeClaim` volumes the node's pods have, or nil when one of them has a volume whose
+    /// resolution could fail or is not a plain claim (generic ephemeral, a migratable inline volume, an unnamed claim).
+    static func claimCountUpperBound(_ node: NodeInfo) -> Int? {
+        if node.podCount == 0 { return 0 }
+        var count = 0
+        for existing in node.pods {
+            for volume in existing.pod.spec.volumes ?? [] {
+                if let claim = volume.persistentVolumeClaim {
+                    if claim.claimName.isEmpty { return nil }
+                    count += 1
+                } else if volume.ephemeral != nil || CSITranslation.plugin(of: volume) != nil {
+                    return nil
+                }
+            }
+        }
+        return count
     }
 
     static func counts(_ volume: AttachableVolume, csiNode: CSINode?) -> Bool {
