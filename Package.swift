@@ -18,6 +18,9 @@ let inTreePlugins = [
     "InterPodAffinity",
     "PodTopologySpread",
     "DefaultPreemption",
+    "VolumeRestrictions",
+    "VolumeZone",
+    "NodeVolumeLimits",
 ]
 
 let pluginTargets: [Target] = inTreePlugins.map { name in

@@ -58,6 +58,14 @@ public struct PersistentVolumeSpec: Codable, Sendable, Hashable {
     public var volumeMode: String?
     public var persistentVolumeReclaimPolicy: String?
     public var csi: CSIPersistentVolumeSource?
+    // In-tree sources that CSI migration translates (InTreeVolumeSources.swift).
+    public var gcePersistentDisk: GCEPersistentDiskVolumeSource?
+    public var awsElasticBlockStore: AWSElasticBlockStoreVolumeSource?
+    public var azureDisk: AzureDiskVolumeSource?
+    public var azureFile: AzureFileVolumeSource?
+    public var cinder: CinderVolumeSource?
+    public var vsphereVolume: VsphereVirtualDiskVolumeSource?
+    public var portworxVolume: PortworxVolumeSource?
 }
 
 public struct VolumeNodeAffinity: Codable, Sendable, Hashable {

@@ -250,6 +250,16 @@ public struct Volume: Codable, Sendable, Hashable {
     public var ephemeral: EphemeralVolumeSource?
     public var csi: CSIVolumeSource?
     public var hostPath: HostPathVolumeSource?
+    // In-tree sources (InTreeVolumeSources.swift).
+    public var gcePersistentDisk: GCEPersistentDiskVolumeSource?
+    public var awsElasticBlockStore: AWSElasticBlockStoreVolumeSource?
+    public var rbd: RBDVolumeSource?
+    public var iscsi: ISCSIVolumeSource?
+    public var azureDisk: AzureDiskVolumeSource?
+    public var azureFile: AzureFileVolumeSource?
+    public var cinder: CinderVolumeSource?
+    public var vsphereVolume: VsphereVirtualDiskVolumeSource?
+    public var portworxVolume: PortworxVolumeSource?
 
     public init(name: String, persistentVolumeClaim: PersistentVolumeClaimVolumeSource? = nil) {
         self.name = name

@@ -13,8 +13,7 @@ import Testing
     let registry = makeInTreeRegistry()
     // Every upstream default plugin is registered except those not implemented yet.
     let notImplemented: Set = [
-        PluginName.volumeRestrictions, PluginName.nodeVolumeLimits, PluginName.volumeBinding, PluginName.volumeZone,
-        PluginName.dynamicResources,
+        PluginName.volumeBinding, PluginName.dynamicResources,
     ]
     #expect(registry.names == DefaultPlugins.upstreamInTreePlugins.subtracting(notImplemented).sorted())
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))

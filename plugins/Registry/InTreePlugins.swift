@@ -8,11 +8,14 @@ import NodePortsPlugin
 import NodeResourcesBalancedAllocationPlugin
 import NodeResourcesFitPlugin
 import NodeUnschedulablePlugin
+import NodeVolumeLimitsPlugin
 import PodTopologySpreadPlugin
 import PrioritySortPlugin
 import SchedulerFramework
 import SchedulingGatesPlugin
 import TaintTolerationPlugin
+import VolumeRestrictionsPlugin
+import VolumeZonePlugin
 
 /// A registry of every in-tree plugin (upstream's `plugins.NewInTreeRegistry`), registered in upstream's
 /// default-profile order. Merge out-of-tree
@@ -36,6 +39,9 @@ public func makeInTreeRegistry() -> PluginRegistry {
         try registry.register(ImageLocality.name) { ImageLocality(handle: $0) }
         try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
         try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) { try DefaultPreemption(args: $0, handle: $1) }
+        try registry.register(VolumeRestrictions.name) { VolumeRestrictions(handle: $0) }
+        try registry.register(NodeVolumeLimits.name) { NodeVolumeLimits(handle: $0) }
+        try registry.register(VolumeZone.name) { VolumeZone(handle: $0) }
     } catch {
         // The names above are distinct constants: a clash is a programming error, not bad input.
         preconditionFailure("registering in-tree plugins: \(error)")
