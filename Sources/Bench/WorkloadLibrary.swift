@@ -8,6 +8,7 @@ public enum WorkloadLibrary {
         "affinity/performance-config.yaml",
         "topology_spreading/performance-config.yaml",
         "volumes/performance-config.yaml",
+        "deployment/performance-config.yaml",
     ]
 
     /// The order `bench --list` shows test cases in (the order).
@@ -15,6 +16,7 @@ public enum WorkloadLibrary {
         "SchedulingBasic", "SchedulingDaemonset", "SchedulingNodeAffinity", "SchedulingPodAntiAffinity", "SchedulingPodAffinity",
         "SchedulingPreferredPodAffinity", "SchedulingPreferredPodAntiAffinity", "TopologySpreading", "PreferredTopologySpreading",
         "MixedSchedulingBasePod", "SchedulingCSIPVs", "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn",
+        "DeploymentPods",
     ]
 
     /// The `Workloads` directory: `$SWIFT_KUBE_SCHEDULER_WORKLOADS`, else the package's resource bundle next to

@@ -42,6 +42,7 @@ public struct NodeInfo: Sendable {
         @usableFromInline @exclusivity(unchecked) var pvcRefCounts: [String: Int] = [:]
         @usableFromInline @exclusivity(unchecked) var imageStates: [String: ImageStateSummary] = [:]
         @usableFromInline @exclusivity(unchecked) var generation: Int64 = 0
+        @usableFromInline @exclusivity(unchecked) var indexSlot: Int32 = -1
 
         func materializedPods() -> [PodInfo] {
             flatPods.withLock { cached in
@@ -96,6 +97,7 @@ public struct NodeInfo: Sendable {
             pvcRefCounts = other.pvcRefCounts
             imageStates = other.imageStates
             generation = other.generation
+            indexSlot = other.indexSlot
         }
     }
 
@@ -152,8 +154,18 @@ public struct NodeInfo: Sendable {
         }
     }
 
+    /// The node's slot in the snapshot's ``PodIndex`` (given by the cache, stable while the node exists); −1
+    /// for node infos made outside a cache.
+    @inlinable public var indexSlot: Int32 { storage.indexSlot }
+
     public init(node: Node) {
         storage = Storage(node: node)
+    }
+
+    /// Sets ``indexSlot`` (the cache, when it creates the node info).
+    package mutating func package_setIndexSlot(_ slot: Int32) {
+        makeUnique()
+        storage.indexSlot = slot
     }
 
     @usableFromInline

@@ -9,6 +9,10 @@ public struct Snapshot: Sendable {
     public package(set) var nodesWithAffinityPods: [Int] = []
     /// Indices of nodes that hold at least one pod with required anti-affinity.
     public package(set) var nodesWithRequiredAntiAffinityPods: [Int] = []
+    /// ``NodeInfo/indexSlot`` of each node, in node order (contiguous, for loops over every node).
+    public package(set) var nodeSlots: ContiguousArray<Int32> = []
+    /// Per-node counts of the pods plugins asked about, as of this snapshot (disabled without a cache).
+    public package(set) var podIndex = PodIndex()
     /// The cache generation this snapshot reflects.
     public package(set) var generation: Int64 = 0
 
@@ -31,6 +35,7 @@ public struct Snapshot: Sendable {
         indexByName = Dictionary(minimumCapacity: nodes.count)
         nodesWithAffinityPods = []
         nodesWithRequiredAntiAffinityPods = []
+        nodeSlots = ContiguousArray(nodes.map(\.indexSlot))
         for (index, node) in nodes.enumerated() {
             indexByName[node.name] = index
             if !node.podsWithAffinity.isEmpty { nodesWithAffinityPods.append(index) }

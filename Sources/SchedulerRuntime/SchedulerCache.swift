@@ -31,11 +31,20 @@ public final class SchedulerCache: Sendable {
         var images: [String: ImageEntry] = [:]
         /// Images whose set of holders changed since the last snapshot.
         var staleImages: Set<String> = []
+        /// Per-node pod counts plugins asked for (see `PodIndex`), handed to every snapshot.
+        var index: PodIndex
+        /// Index slots of deleted nodes, given out again first.
+        var freeSlots: [Int32] = []
+        var nextSlot: Int32 = 0
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Where snapshots' indexes record what plugins ask for.
+    let indexRequests = PodIndexRequests()
 
-    public init() {}
+    public init() {
+        state = Mutex(State(index: PodIndex(requests: indexRequests)))
+    }
 
     // MARK: Nodes
 
@@ -46,6 +55,7 @@ public final class SchedulerCache: Sendable {
             if var entry = state.nodes[name] {
                 let oldZone = NodeTree.zoneKey(entry.info.node)
                 entry.info.setNode(node)
+                state.index.setNodeLabels(slot: entry.info.indexSlot, node.metadata.labels)
                 if !entry.exists || oldZone != NodeTree.zoneKey(node) {
                     state.tree.remove(name)
                     state.tree.add(node)
@@ -54,7 +64,10 @@ public final class SchedulerCache: Sendable {
                 entry.exists = true
                 state.nodes[name] = entry
             } else {
-                state.nodes[name] = (NodeInfo(node: node), true)
+                var info = NodeInfo(node: node)
+                info.package_setIndexSlot(Self.allocateSlot(in: &state))
+                state.index.setNodeLabels(slot: info.indexSlot, node.metadata.labels)
+                state.nodes[name] = (info, true)
                 state.tree.add(node)
                 state.structureChanged = true
             }
@@ -69,7 +82,9 @@ public final class SchedulerCache: Sendable {
             if entry.exists { forgetImages(of: entry.info.node, in: &state) }
             state.tree.remove(name)
             state.structureChanged = true
+            state.index.setNodeLabels(slot: entry.info.indexSlot, nil)
             if entry.info.podCount == 0 {
+                state.freeSlots.append(entry.info.indexSlot)
                 state.nodes[name] = nil
             } else {
                 // Pods' deletions arrive on another watch; keep them as a ghost until then.
@@ -139,6 +154,7 @@ public final class SchedulerCache: Sendable {
     public func updateSnapshot(_ snapshot: inout Snapshot) {
         state.withLock { state in
             refreshStaleImageStates(in: &state)
+            refreshIndex(in: &state)
             if state.structureChanged {
                 var nodes = ContiguousArray<NodeInfo>()
                 nodes.reserveCapacity(state.tree.count)
@@ -166,6 +182,7 @@ public final class SchedulerCache: Sendable {
                 }
             }
             state.dirty.removeAll(keepingCapacity: true)
+            snapshot.podIndex = state.index
             snapshot.generation = state.generation
         }
     }
@@ -207,9 +224,12 @@ public final class SchedulerCache: Sendable {
             // A pod on a node we have not seen (yet): keep it on a placeholder so counts stay right.
             var placeholder = Node(metadata: ObjectMeta(name: nodeName))
             placeholder.metadata.name = nodeName
-            state.nodes[nodeName] = (NodeInfo(node: placeholder), false)
+            var info = NodeInfo(node: placeholder)
+            info.package_setIndexSlot(Self.allocateSlot(in: &state))
+            state.nodes[nodeName] = (info, false)
         }
         state.nodes[nodeName]?.info.addPod(pod)
+        if let slot = state.nodes[nodeName]?.info.indexSlot { state.index.podAdded(pod, slot: slot) }
         state.pods[pod.uid] = PodState(podInfo: pod, nodeName: nodeName, assumed: assumed)
         touch(nodeName, in: &state)
     }
@@ -218,7 +238,9 @@ public final class SchedulerCache: Sendable {
         guard let current = state.pods.removeValue(forKey: uid) else { return }
         let name = current.nodeName
         state.nodes[name]?.info.removePod(current.podInfo)
+        if let slot = state.nodes[name]?.info.indexSlot { state.index.podRemoved(current.podInfo, slot: slot) }
         if let entry = state.nodes[name], !entry.exists, entry.info.podCount == 0 {
+            state.freeSlots.append(entry.info.indexSlot)
             state.nodes[name] = nil
             state.dirty.insert(name)
         } else {
@@ -374,5 +396,32 @@ struct NodeTree {
             depth += 1
         }
         return result
+    }
+}
+
+// MARK: - Pod index
+
+extension SchedulerCache {
+    /// A slot for a new node info: a freed one (its counts are all zero: its pods are gone) or the next.
+    private static func allocateSlot(in state: inout State) -> Int32 {
+        if let slot = state.freeSlots.popLast() { return slot }
+        defer { state.nextSlot += 1 }
+        return state.nextSlot
+    }
+
+    /// Builds the index entries plugins asked for during the last cycles (walking every pod only when there
+    /// is something new) and drops matchers nobody used for a while.
+    private func refreshIndex(in state: inout State) {
+        let pods = state.pods
+        let nodes = state.nodes
+        state.index.refresh(
+            pods: {
+                pods.values.compactMap { entry in
+                    nodes[entry.nodeName].map { (entry.podInfo, $0.info.indexSlot) }
+                }
+            },
+            nodes: {
+                nodes.values.map { ($0.info.indexSlot, $0.exists ? $0.info.node.metadata.labels : nil) }
+            })
     }
 }

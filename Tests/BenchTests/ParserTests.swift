@@ -201,7 +201,7 @@ import Testing
         for expected in ["SchedulingBasic", "SchedulingDaemonset", "SchedulingNodeAffinity", "SchedulingPodAntiAffinity",
                          "SchedulingPodAffinity", "SchedulingPreferredPodAffinity", "SchedulingPreferredPodAntiAffinity",
                          "TopologySpreading", "PreferredTopologySpreading", "MixedSchedulingBasePod", "SchedulingCSIPVs",
-                         "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn"] {
+                         "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn", "DeploymentPods"] {
             #expect(names.contains(expected), "missing \(expected)")
         }
         for testCase in cases {
@@ -214,6 +214,8 @@ import Testing
         #expect(basic.workload(named: "500Nodes")?.params["initNodes"] == .int(500))
         let daemonset = try #require(cases.first { $0.name == "SchedulingDaemonset" })
         #expect(daemonset.defaultWorkload?.name == "15000Nodes")
+        let deployment = try #require(cases.first { $0.name == "DeploymentPods" })
+        #expect(deployment.defaultWorkload?.name == "5000Nodes_5000Pods")
         let listing = try BenchCommand.listing()
         #expect(listing.contains("SchedulingWithMixedChurn"))
         #expect(listing.contains("* 5000Nodes_10000Pods"))

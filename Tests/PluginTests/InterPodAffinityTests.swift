@@ -483,23 +483,23 @@ private let multipleNodeCases: [AffinityFilterCase] = [
         let state = CycleState()
         #expect(plugin.preFilter(state: state, pod: pending, snapshot: snapshot).1 == .success)
         let prepared = try #require(state.read(Plugin.preFilterKey))
-        #expect(prepared.antiAffinityCounts.byKey == ["region": ["r1": 1]])
-        #expect(prepared.existingAntiAffinityCounts.byKey == ["region": ["r2": 1]])
+        #expect(prepared.antiAffinityCounts.pairs == ["region": ["r1": 1]])
+        #expect(prepared.existingAntiAffinityCounts.pairs == ["region": ["r2": 1]])
 
         let added = existing("added", on: "nodeB", labels: ["foo": "bar"]).podAntiAffinity(antiFooBar).info()
         let nodeB = snapshot.nodes[1]
         let cloned = state.clone()
         #expect(plugin.addPod(state: cloned, podToSchedule: pending, podToAdd: added, nodeInfo: nodeB) == .success)
         let afterAdd = try #require(cloned.read(Plugin.preFilterKey))
-        #expect(afterAdd.antiAffinityCounts.byKey == ["region": ["r1": 2]])
-        #expect(afterAdd.existingAntiAffinityCounts.byKey == ["region": ["r2": 1, "r1": 1]])
+        #expect(afterAdd.antiAffinityCounts.pairs == ["region": ["r1": 2]])
+        #expect(afterAdd.existingAntiAffinityCounts.pairs == ["region": ["r2": 1, "r1": 1]])
         // The original state is untouched by the clone's update.
-        #expect(prepared.antiAffinityCounts.byKey == ["region": ["r1": 1]])
+        #expect(prepared.antiAffinityCounts.pairs == ["region": ["r1": 1]])
 
         #expect(plugin.removePod(state: cloned, podToSchedule: pending, podToRemove: added, nodeInfo: nodeB) == .success)
         let afterRemove = try #require(cloned.read(Plugin.preFilterKey))
-        #expect(afterRemove.antiAffinityCounts.byKey == ["region": ["r1": 1]])
-        #expect(afterRemove.existingAntiAffinityCounts.byKey == ["region": ["r2": 1]])
+        #expect(afterRemove.antiAffinityCounts.pairs == ["region": ["r1": 1]])
+        #expect(afterRemove.existingAntiAffinityCounts.pairs == ["region": ["r2": 1]])
         // Filter sees the nominated pod's anti-affinity on the clone only.
         #expect(plugin.filter(state: state, pod: pending, node: snapshot.nodes[2]) == existingAntiAffinityFails)
     }
@@ -511,13 +511,13 @@ private let multipleNodeCases: [AffinityFilterCase] = [
         let snapshot = makeSnapshot(nodes, pods: [existing("p1", on: "nodeA", labels: ["foo": "bar"])])
         let state = CycleState()
         _ = plugin.preFilter(state: state, pod: pending, snapshot: snapshot)
-        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.byKey == ["region": ["r1": 1], "zone": ["z11": 1]])
+        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.pairs == ["region": ["r1": 1], "zone": ["z11": 1]])
         let added = existing("added", on: "nodeC", labels: ["foo": "buzz"]).info()
         _ = plugin.addPod(state: state, podToSchedule: pending, podToAdd: added, nodeInfo: snapshot.nodes[2])
-        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.byKey
+        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.pairs
             == ["region": ["r1": 1, "r2": 1], "zone": ["z11": 1, "z21": 1]])
         _ = plugin.removePod(state: state, podToSchedule: pending, podToRemove: added, nodeInfo: snapshot.nodes[2])
-        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.byKey == ["region": ["r1": 1], "zone": ["z11": 1]])
+        #expect(try #require(state.read(Plugin.preFilterKey)).affinityCounts.pairs == ["region": ["r1": 1], "zone": ["z11": 1]])
     }
 
     @Test func addPodWithoutPreFilterStateIsAnError() throws {

@@ -3,7 +3,7 @@ import SchedulerFramework
 import Synchronization
 
 /// A pod affinity or anti-affinity term ready to match pods (upstream `fwk.AffinityTerm`).
-struct AffinityTerm: Sendable {
+struct AffinityTerm: Sendable, Hashable {
     /// The namespaces the term names; the owning pod's namespace when it names none and has no
     /// namespaceSelector.
     let namespaces: [String]
@@ -218,35 +218,88 @@ final class AffinityTermsCache: Sendable {
     }
 }
 
-/// Counts per topology pair, stored as topology key → value → count. Pairs whose count drops to zero are
-/// removed, so ``isEmpty`` means no pair at all (upstream `topologyToMatchedTermCount`).
+/// Counts per topology pair (upstream `topologyToMatchedTermCount`), per topology key: values interned by the
+/// snapshot's index (an array per key, filled by the indexed path) and any other value in a side map. Pairs whose
+/// count drops to zero no longer count as pairs, so ``isEmpty`` means no pair with a non-zero count.
 struct TopologyCounts: Sendable {
-    private(set) var byKey: [String: [String: Int64]] = [:]
+    struct KeyCounts: Sendable {
+        var ids: [String: Int32] = [:]
+        var counts: [Int64] = []
+        var extra: [String: Int64] = [:]
 
-    var isEmpty: Bool { byKey.isEmpty }
+        @inline(__always)
+        func count(_ value: String) -> Int64 {
+            if let id = ids[value] { return counts[Int(id)] }
+            return extra[value] ?? 0
+        }
+    }
+
+    private(set) var byKey: [String: KeyCounts] = [:]
+    /// Pairs with a non-zero count.
+    private(set) var nonZero = 0
+
+    var isEmpty: Bool { nonZero == 0 }
 
     @inline(__always)
     func count(_ key: String, _ value: String) -> Int64 {
-        byKey[key]?[value] ?? 0
+        byKey[key]?.count(value) ?? 0
     }
 
     mutating func add(_ key: String, _ value: String, _ delta: Int64) {
-        let updated = (byKey[key]?[value] ?? 0) &+ delta
-        if updated == 0 {
-            byKey[key]?[value] = nil
-            if byKey[key]?.isEmpty == true { byKey[key] = nil }
+        var entry = byKey.removeValue(forKey: key) ?? KeyCounts()
+        let before: Int64
+        let after: Int64
+        if let id = entry.ids[value] {
+            before = entry.counts[Int(id)]
+            after = before &+ delta
+            entry.counts[Int(id)] = after
         } else {
-            byKey[key, default: [:]][value] = updated
+            before = entry.extra[value] ?? 0
+            after = before &+ delta
+            entry.extra[value] = after == 0 ? nil : after
         }
+        if before == 0 && after != 0 { nonZero += 1 }
+        if before != 0 && after == 0 { nonZero -= 1 }
+        if !entry.ids.isEmpty || !entry.extra.isEmpty { byKey[key] = entry }
+    }
+
+    /// Adds per-domain sums of `domains`' ids for `key` (the indexed path; `key` must be new or indexed by the
+    /// same domains).
+    mutating func add(_ key: String, domains: TopologyDomains, sums: [Int64]) {
+        var entry = byKey.removeValue(forKey: key) ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count))
+        guard entry.counts.count == sums.count else {
+            // Not indexed by these domains: add pair by pair.
+            byKey[key] = entry
+            for id in sums.indices where sums[id] != 0 { add(key, domains.values[id], sums[id]) }
+            return
+        }
+        for id in sums.indices where sums[id] != 0 {
+            let before = entry.counts[id]
+            let after = before &+ sums[id]
+            entry.counts[id] = after
+            if before == 0 && after != 0 { nonZero += 1 }
+            if before != 0 && after == 0 { nonZero -= 1 }
+        }
+        byKey[key] = entry
     }
 
     /// Whether some label of the node names a pair with a positive count.
     @inline(__always)
     func anyPositive(in labels: [String: String]?) -> Bool {
-        guard let labels, !byKey.isEmpty else { return false }
+        guard let labels, nonZero > 0 else { return false }
         for (key, values) in byKey {
-            if let value = labels[key], let count = values[value], count > 0 { return true }
+            if let value = labels[key], values.count(value) > 0 { return true }
         }
         return false
+    }
+
+    /// Every pair with a non-zero count as key → value → count (tests, diagnostics).
+    var pairs: [String: [String: Int64]] {
+        var result: [String: [String: Int64]] = [:]
+        for (key, entry) in byKey {
+            for (value, id) in entry.ids where entry.counts[Int(id)] != 0 { result[key, default: [:]][value] = entry.counts[Int(id)] }
+            for (value, count) in entry.extra where count != 0 { result[key, default: [:]][value] = count }
+        }
+        return result
     }
 }

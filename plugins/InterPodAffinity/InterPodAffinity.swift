@@ -31,12 +31,18 @@ public final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, Filte
     public let args: InterPodAffinityArgs
     let objects: any ClusterObjectLister
     let termsCache = AffinityTermsCache()
+    /// Existing pods grouped by their required anti-affinity terms, in the snapshot's pod index.
+    let requiredAntiAffinityGrouping: RequiredAntiAffinityGrouping
+    /// Existing pods grouped by the terms that score the incoming pod's nodes.
+    let scoringTermsGrouping: ScoringTermsGrouping
 
     /// Builds the plugin; throws when `args` do not validate.
     public init(args: InterPodAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.objects = handle.objects
+        requiredAntiAffinityGrouping = RequiredAntiAffinityGrouping(termsCache: termsCache)
+        scoringTermsGrouping = ScoringTermsGrouping(termsCache: termsCache)
     }
 
     /// This plugin keeps its PreFilter counts current when pods are added or removed in what-if evaluations.
@@ -144,9 +150,34 @@ extension InterPodAffinity {
         let namespaceLabels = namespaces.labels(of: pod.namespace) ?? [:]
         let podLabels = PodLabels(pod)
 
+        var existingAntiAffinityCounts = TopologyCounts()
+        var affinityCounts = TopologyCounts()
+        var antiAffinityCounts = TopologyCounts()
+        if let indexed = indexedPreFilterCounts(
+            podLabels: podLabels, namespaceLabels: namespaceLabels, affinityTerms: affinityTerms,
+            antiAffinityTerms: antiAffinityTerms, snapshot: snapshot)
+        {
+            (existingAntiAffinityCounts, affinityCounts, antiAffinityCounts) = indexed
+        } else {
+            scanPreFilterCounts(
+                podLabels: podLabels, namespaceLabels: namespaceLabels, namespaces: namespaces, affinityTerms: affinityTerms,
+                antiAffinityTerms: antiAffinityTerms, snapshot: snapshot, existing: &existingAntiAffinityCounts,
+                affinity: &affinityCounts, anti: &antiAffinityCounts)
+        }
+        return finishPreFilter(
+            state: state, pod: pod, podLabels: podLabels, namespaceLabels: namespaceLabels, namespaces: namespaces,
+            affinityTerms: affinityTerms, antiAffinityTerms: antiAffinityTerms,
+            existingAntiAffinityCounts: existingAntiAffinityCounts, affinityCounts: affinityCounts, antiAffinityCounts: antiAffinityCounts)
+    }
+
+    /// Upstream's counting: every existing pod matched against the terms.
+    func scanPreFilterCounts(
+        podLabels: PodLabels, namespaceLabels: [String: String], namespaces: NamespaceLookup, affinityTerms: [IncomingAffinityTerm],
+        antiAffinityTerms: [IncomingAffinityTerm], snapshot: Snapshot, existing existingAntiAffinityCounts: inout TopologyCounts,
+        affinity affinityCounts: inout TopologyCounts, anti antiAffinityCounts: inout TopologyCounts
+    ) {
         // Symmetry: existing pods' required anti-affinity terms that match the incoming pod. Only nodes holding
         // such pods are visited.
-        var existingAntiAffinityCounts = TopologyCounts()
         for index in snapshot.nodesWithRequiredAntiAffinityPods {
             let node = snapshot.nodes[index]
             guard let labels = node.node.metadata.labels, !labels.isEmpty else { continue }
@@ -159,8 +190,6 @@ extension InterPodAffinity {
         }
 
         // Existing pods matching the incoming pod's required terms.
-        var affinityCounts = TopologyCounts()
-        var antiAffinityCounts = TopologyCounts()
         if !affinityTerms.isEmpty || !antiAffinityTerms.isEmpty {
             let keys = Set(affinityTerms.map(\.topologyKey) + antiAffinityTerms.map(\.topologyKey))
             for node in snapshot.nodes {
@@ -181,6 +210,13 @@ extension InterPodAffinity {
             }
         }
 
+    }
+
+    private func finishPreFilter(
+        state: CycleState, pod: PodInfo, podLabels: PodLabels, namespaceLabels: [String: String], namespaces: NamespaceLookup,
+        affinityTerms: [IncomingAffinityTerm], antiAffinityTerms: [IncomingAffinityTerm],
+        existingAntiAffinityCounts: TopologyCounts, affinityCounts: TopologyCounts, antiAffinityCounts: TopologyCounts
+    ) -> (PreFilterResult?, Status) {
         if existingAntiAffinityCounts.isEmpty && affinityTerms.isEmpty && antiAffinityTerms.isEmpty {
             return (nil, .skip)
         }
@@ -237,8 +273,9 @@ extension InterPodAffinity {
 extension InterPodAffinity {
     /// Summed weights per topology key and value.
     final class PreScoreState: StateData {
-        let topologyScore: [String: [String: Int64]]
-        init(topologyScore: [String: [String: Int64]]) { self.topologyScore = topologyScore }
+        /// Summed weights per topology pair.
+        let topologyScore: TopologyCounts
+        init(topologyScore: TopologyCounts) { self.topologyScore = topologyScore }
         func clone() -> any StateData { self }
     }
 
@@ -262,6 +299,15 @@ extension InterPodAffinity {
         let namespaceLabels = namespaces.labels(of: pod.namespace) ?? [:]
         let hardWeight = Int64(args.hardPodAffinityWeight)
         let podLabels = PodLabels(pod)
+
+        if let indexed = indexedPreScoreSums(
+            podLabels: podLabels, namespaceLabels: namespaceLabels, preferredAffinity: preferredAffinity,
+            preferredAntiAffinity: preferredAntiAffinity, hardWeight: hardWeight, snapshot: nodes.snapshot)
+        {
+            if !indexed.touched { return .skip }
+            state.write(PreScoreState(topologyScore: indexed.scores), for: Self.preScoreKey)
+            return .success
+        }
 
         var scores: [String: [String: Int64]] = [:]
         func process(_ node: NodeInfo) {
@@ -300,7 +346,11 @@ extension InterPodAffinity {
             for index in snapshot.nodesWithAffinityPods { process(snapshot.nodes[index]) }
         }
         if scores.isEmpty { return .skip }
-        state.write(PreScoreState(topologyScore: scores), for: Self.preScoreKey)
+        var topologyScore = TopologyCounts()
+        for (key, values) in scores {
+            for (value, weight) in values { topologyScore.add(key, value, weight) }
+        }
+        state.write(PreScoreState(topologyScore: topologyScore), for: Self.preScoreKey)
         return .success
     }
 
@@ -311,18 +361,17 @@ extension InterPodAffinity {
         }
         guard let labels = node.node.metadata.labels else { return (0, .success) }
         var score: Int64 = 0
-        for (key, values) in prepared.topologyScore {
-            if let value = labels[key], let weight = values[value] { score &+= weight }
+        for (key, values) in prepared.topologyScore.byKey {
+            if let value = labels[key] { score &+= values.count(value) }
         }
         return (score, .success)
     }
 
     /// Min-max scaling to `0...100`: `int64(100 × (s − min) / (max − min))`, all 0 when every score is equal.
     public func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
-        guard let prepared = state.read(Self.preScoreKey) else {
+        guard state.read(Self.preScoreKey) != nil else {
             return .error("failed to read \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }
-        if prepared.topologyScore.isEmpty { return .success }
         var minCount = Int64.max
         var maxCount = Int64.min
         for score in scores {

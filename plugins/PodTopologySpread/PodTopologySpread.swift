@@ -1,7 +1,5 @@
-import Dispatch
 import KubeAPI
 import SchedulerFramework
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -203,38 +201,6 @@ extension PodTopologySpread {
 
     /// Upstream `countPodsMatchSelector`: pods of `namespace`, not terminating, matching `selector`; an empty
     /// selector counts nothing.
-    @inline(__always)
-    /// Runs `body` over chunks of `0..<nodeCount` on up to `parallelism` threads, each chunk filling its own
-    /// per-constraint counts, and returns their sum. Chunks are merged in order, so the result is the same as
-    /// a sequential loop's.
-    static func parallelCounts(
-        nodeCount: Int, constraints: Int, parallelism: Int,
-        _ body: @Sendable (Range<Int>, inout [[String: Int]]) -> Void
-    ) -> [[String: Int]] {
-        let workers = max(1, min(parallelism, 8))
-        let chunkSize = max(256, (nodeCount + workers - 1) / workers)
-        let chunks = (nodeCount + chunkSize - 1) / chunkSize
-        var merged = [[String: Int]](repeating: [:], count: constraints)
-        guard chunks > 1 else {
-            body(0..<nodeCount, &merged)
-            return merged
-        }
-        let results = Mutex<[Int: [[String: Int]]]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var local = [[String: Int]](repeating: [:], count: constraints)
-            body((chunk * chunkSize)..<min(nodeCount, (chunk + 1) * chunkSize), &local)
-            results.withLock { $0[chunk] = local }
-        }
-        let parts = results.withLock { $0 }
-        for chunk in 0..<chunks {
-            guard let part = parts[chunk] else { continue }
-            for i in 0..<constraints {
-                merged[i].merge(part[i], uniquingKeysWith: +)
-            }
-        }
-        return merged
-    }
-
     static func countMatching(_ pods: [PodInfo], _ selector: Selector, namespace: String) -> Int {
         if selector.isEmpty || selector.matchesNothing { return 0 }
         var count = 0
@@ -287,25 +253,28 @@ extension PodTopologySpread {
         let constraints: [SpreadConstraint]
         /// 1 when the incoming pod matches the constraint's selector (it would count in its own domain).
         let selfMatch: [Int]
-        /// Per constraint: domain value → matching pods, with every eligible domain present (0 included).
-        var matchCounts: [[String: Int]]
+        /// Per constraint: matching pods per domain, with every eligible domain present (0 included).
+        var domainCounts: [DomainCounts]
         var criticalPaths: [CriticalPaths]
 
-        init(constraints: [SpreadConstraint], selfMatch: [Int], matchCounts: [[String: Int]], criticalPaths: [CriticalPaths]) {
+        init(constraints: [SpreadConstraint], selfMatch: [Int], domainCounts: [DomainCounts], criticalPaths: [CriticalPaths]) {
             self.constraints = constraints
             self.selfMatch = selfMatch
-            self.matchCounts = matchCounts
+            self.domainCounts = domainCounts
             self.criticalPaths = criticalPaths
         }
 
         func clone() -> any StateData {
-            PreFilterState(constraints: constraints, selfMatch: selfMatch, matchCounts: matchCounts, criticalPaths: criticalPaths)
+            PreFilterState(constraints: constraints, selfMatch: selfMatch, domainCounts: domainCounts, criticalPaths: criticalPaths)
         }
+
+        /// Per constraint: domain value → matching pods (tests).
+        var matchCounts: [[String: Int]] { domainCounts.map(\.dictionary) }
 
         /// The global minimum for constraint `i`: 0 while there are fewer eligible domains than `minDomains`.
         @inline(__always)
         func minMatch(_ i: Int) -> Int {
-            if matchCounts[i].count < Int(constraints[i].minDomains) { return 0 }
+            if domainCounts[i].eligible < Int(constraints[i].minDomains) { return 0 }
             return criticalPaths[i].first.count
         }
 
@@ -318,9 +287,8 @@ extension PodTopologySpread {
             for (i, constraint) in constraints.enumerated() {
                 guard constraint.selector.matches(otherLabels), constraint.includes(node, for: preemptor) else { continue }
                 let value = labels?[constraint.topologyKey] ?? ""
-                let count = (matchCounts[i][value] ?? 0) + delta
-                matchCounts[i][value] = count
-                criticalPaths[i].update(value, count)
+                domainCounts[i].add(value, delta)
+                criticalPaths[i].update(value, domainCounts[i].count(value))
             }
         }
     }
@@ -336,27 +304,13 @@ extension PodTopologySpread {
         }
         if constraints.isEmpty { return (nil, .skip) }
 
-        let namespace = pod.namespace
-        // Count in parallel chunks of nodes (upstream parallelises this loop too), then merge.
-        let matchCounts = Self.parallelCounts(nodeCount: snapshot.nodes.count, constraints: constraints.count, parallelism: parallelism) { range, counts in
-            for index in range {
-                let node = snapshot.nodes[index]
-                let labels = node.node.metadata.labels
-                guard Self.hasAllKeys(labels, constraints) else { continue }
-                for (i, constraint) in constraints.enumerated() where constraint.includes(node.node, for: pod) {
-                    let value = labels?[constraint.topologyKey] ?? ""
-                    counts[i][value, default: 0] += Self.countMatching(node.pods, constraint.selector, namespace: namespace)
-                }
-            }
-        }
-        var paths = [CriticalPaths](repeating: CriticalPaths(), count: constraints.count)
-        for i in constraints.indices {
-            for (value, count) in matchCounts[i] { paths[i].update(value, count) }
-        }
+        let domainCounts = indexedHardCounts(constraints, pod: pod, snapshot: snapshot)
+            ?? Self.scannedHardCounts(constraints, pod: pod, snapshot: snapshot)
+        let paths = domainCounts.map { $0.criticalPaths() }
         let podLabels = pod.pod.labels
         state.write(
             PreFilterState(constraints: constraints, selfMatch: constraints.map { $0.selector.matches(podLabels) ? 1 : 0 },
-                           matchCounts: matchCounts, criticalPaths: paths),
+                           domainCounts: domainCounts, criticalPaths: paths),
             for: Self.preFilterKey)
         return (nil, .success)
     }
@@ -373,7 +327,7 @@ extension PodTopologySpread {
             guard let value = labels?[constraint.topologyKey] else {
                 return Status(.unschedulableAndUnresolvable, Self.reasonNodeLabelNotMatch)
             }
-            let skew = (prepared.matchCounts[i][value] ?? 0) + prepared.selfMatch[i] - prepared.minMatch(i)
+            let skew = prepared.domainCounts[i].count(value) + prepared.selfMatch[i] - prepared.minMatch(i)
             if skew > Int(constraint.maxSkew) {
                 return Status(.unschedulable, Self.reasonConstraintsNotMatch)
             }
@@ -408,21 +362,30 @@ extension PodTopologySpread {
         let constraints: [SpreadConstraint]
         /// Feasible nodes missing a topology key (scored 0).
         let ignoredNodes: Set<String>
-        /// Per constraint: domain value → matching pods (hostname constraints are counted in Score).
-        let counts: [[String: Int]]
+        /// Per constraint: matching pods per domain of the feasible nodes (hostname constraints are counted in
+        /// Score).
+        let domainCounts: [DomainCounts]
+        /// Per hostname constraint, when the snapshot's index serves it: matching pods per node slot (nil for a
+        /// selector that counts nothing). Empty when Score walks the node's pods.
+        let hostCounts: [SlotCounts?]
         /// Per constraint: `ln(number of domains + 2)`.
         let weights: [Double]
         let namespace: String
 
-        init(constraints: [SpreadConstraint], ignoredNodes: Set<String>, counts: [[String: Int]], weights: [Double], namespace: String) {
+        init(constraints: [SpreadConstraint], ignoredNodes: Set<String>, domainCounts: [DomainCounts], hostCounts: [SlotCounts?],
+             weights: [Double], namespace: String) {
             self.constraints = constraints
             self.ignoredNodes = ignoredNodes
-            self.counts = counts
+            self.domainCounts = domainCounts
+            self.hostCounts = hostCounts
             self.weights = weights
             self.namespace = namespace
         }
 
         func clone() -> any StateData { self }
+
+        /// Per constraint: domain value → matching pods (tests).
+        var counts: [[String: Int]] { domainCounts.map(\.dictionary) }
     }
 
     /// Collects the domains of the feasible nodes, then counts matching pods per domain over all nodes; Skip
@@ -442,46 +405,20 @@ extension PodTopologySpread {
         }
         if constraints.isEmpty { return .skip }
 
-        var ignoredNodes: Set<String> = []
-        var counts = [[String: Int]](repeating: [:], count: constraints.count)
-        var domains = [Int](repeating: 0, count: constraints.count)
-        for node in nodes {
-            let labels = node.node.metadata.labels
-            if requireAllTopologies && !Self.hasAllKeys(labels, constraints) {
-                ignoredNodes.insert(node.name)
-                continue
-            }
-            for (i, constraint) in constraints.enumerated() where !constraint.isHostname {
-                let value = labels?[constraint.topologyKey] ?? ""
-                if counts[i][value] == nil {
-                    counts[i][value] = 0
-                    domains[i] += 1
-                }
-            }
-        }
+        let prepared = indexedSoftCounts(constraints, pod: pod, nodes: nodes, requireAllTopologies: requireAllTopologies)
+            ?? Self.scannedSoftCounts(constraints, pod: pod, nodes: nodes, requireAllTopologies: requireAllTopologies)
         let weights = constraints.indices.map { i in
-            let size = constraints[i].isHostname ? nodes.count - ignoredNodes.count : domains[i]
+            let size = constraints[i].isHostname ? nodes.count - prepared.ignoredNodes.count : prepared.domainCounts[i].eligible
             return log(Double(size + 2))
         }
-
-        let namespace = pod.namespace
-        for node in snapshot.nodes {
-            let labels = node.node.metadata.labels
-            if requireAllTopologies && !Self.hasAllKeys(labels, constraints) { continue }
-            for (i, constraint) in constraints.enumerated() where !constraint.isHostname {
-                let value = labels?[constraint.topologyKey] ?? ""
-                // Only domains of feasible nodes matter.
-                guard let current = counts[i][value], constraint.includes(node.node, for: pod) else { continue }
-                counts[i][value] = current + Self.countMatching(node.pods, constraint.selector, namespace: namespace)
-            }
-        }
-        state.write(PreScoreState(constraints: constraints, ignoredNodes: ignoredNodes, counts: counts, weights: weights, namespace: namespace),
+        state.write(PreScoreState(constraints: constraints, ignoredNodes: prepared.ignoredNodes, domainCounts: prepared.domainCounts,
+                                  hostCounts: prepared.hostCounts, weights: weights, namespace: pod.namespace),
                     for: Self.preScoreKey)
         return .success
     }
 
     /// `round(Σ count(domain) × weight + (maxSkew − 1))` over the constraints whose key the node has; 0 for
-    /// ignored nodes. Hostname domains are counted from the node's own pods.
+    /// ignored nodes. Hostname domains are counted from the node's own pods (or the index's count for the node).
     public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard let prepared = state.read(Self.preScoreKey) else {
             return (0, .error("error reading \"\(Self.preScoreKey.name)\" from cycleState: not found"))
@@ -492,9 +429,14 @@ extension PodTopologySpread {
         for i in prepared.constraints.indices {
             let constraint = prepared.constraints[i]
             guard let value = labels?[constraint.topologyKey] else { continue }
-            let count = constraint.isHostname
-                ? Self.countMatching(node.pods, constraint.selector, namespace: prepared.namespace)
-                : prepared.counts[i][value] ?? 0
+            let count: Int
+            if !constraint.isHostname {
+                count = prepared.domainCounts[i].count(value)
+            } else if !prepared.hostCounts.isEmpty && node.indexSlot >= 0 {
+                count = Int(prepared.hostCounts[i]?[node.indexSlot] ?? 0)
+            } else {
+                count = Self.countMatching(node.pods, constraint.selector, namespace: prepared.namespace)
+            }
             score += Double(count) * prepared.weights[i] + Double(constraint.maxSkew - 1)
         }
         return (Int64(score.rounded(.toNearestOrAwayFromZero)), .success)
