@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerRuntimeTests",
-            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "KubeAPI", "InTreePlugins"]
+            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "KubeAPI", "InTreePlugins", "PluginSupport"]
         ),
         .testTarget(
             name: "BenchTests",

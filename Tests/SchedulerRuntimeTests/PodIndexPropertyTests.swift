@@ -1,6 +1,7 @@
 import Foundation
 import InTreePlugins
 import KubeAPI
+import PluginSupport
 import SchedulerFramework
 import SchedulerRuntime
 import SchedulerTesting
