@@ -18,6 +18,7 @@ let inTreePlugins = [
     "InterPodAffinity",
     "PodTopologySpread",
     "DefaultPreemption",
+    "VolumeBinding",
 ]
 
 let pluginTargets: [Target] = inTreePlugins.map { name in

@@ -127,6 +127,12 @@ public enum ManifestLoader {
         "CSINode": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
             .csiNode(try decoder.decode(CSINode.self, from: value))
         },
+        "CSIDriver": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+            .csiDriver(try decoder.decode(CSIDriver.self, from: value))
+        },
+        "CSIStorageCapacity": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: value))
+        },
         "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
             .podDisruptionBudget(try decoder.decode(PodDisruptionBudget.self, from: value))
         },

@@ -688,6 +688,8 @@ public final class Scheduler: Sendable {
         case .persistentVolumeClaim: .persistentVolumeClaim
         case .storageClass: .storageClass
         case .csiNode: .csiNode
+        case .csiDriver: .csiDriver
+        case .csiStorageCapacity: .csiStorageCapacity
         case .namespace: .namespace
         case .podDisruptionBudget: .podDisruptionBudget
         case .priorityClass: .priorityClass
