@@ -48,7 +48,7 @@ public struct ManifestLoadResult: Sendable {
 /// Loads Kubernetes manifests: multi-document YAML, JSON, `kind: List` and typed lists (`PodList`, …).
 ///
 /// Pods, Nodes, PriorityClasses, Namespaces, Services, ReplicationControllers, ReplicaSets, StatefulSets,
-/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes
+/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes, CSIDrivers, CSIStorageCapacities
 /// and PodDisruptionBudgets become ``KubeAPI/KubeObject``s; other kinds are skipped with a warning. Fields the
 /// scheduler does not read (status details, `managedFields`, …) are ignored, as `kubectl get -o yaml` output
 /// carries many. Any problem stops the load with one ``DecodeError`` line naming the file, position, object
