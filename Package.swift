@@ -19,6 +19,7 @@ let inTreePlugins = [
     "PodTopologySpread",
     "DefaultPreemption",
     "VolumeRestrictions",
+    "VolumeBinding",
     "VolumeZone",
     "NodeVolumeLimits",
 ]

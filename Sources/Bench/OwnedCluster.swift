@@ -38,6 +38,8 @@ public final class OwningObjectCreator: ObjectCreator {
     private struct State {
         var namespaces: [String] = []
         var nodes: [String] = []
+        /// Cluster-scoped storage objects (PVs, StorageClasses, CSINodes, CSIDrivers), deleted after the nodes.
+        var storage: [(kind: ObjectKind, name: String)] = []
         var inFlight = 0
         var closed = false
         var cleanup: Task<[String], Never>?
@@ -64,6 +66,7 @@ public final class OwningObjectCreator: ObjectCreator {
             switch object.kind {
             case .namespace: state.namespaces.append(object.metadata.name)
             case .node: state.nodes.append(object.metadata.name)
+            case .persistentVolume, .storageClass, .csiNode, .csiDriver: state.storage.append((object.kind, object.metadata.name))
             default: break
             }
             return true
@@ -78,6 +81,8 @@ public final class OwningObjectCreator: ObjectCreator {
                 switch object.kind {
                 case .namespace: state.namespaces.removeAll { $0 == object.metadata.name }
                 case .node: state.nodes.removeAll { $0 == object.metadata.name }
+                case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+                    state.storage.removeAll { $0.kind == object.kind && $0.name == object.metadata.name }
                 default: break
                 }
             }
@@ -127,9 +132,11 @@ public final class OwningObjectCreator: ObjectCreator {
         }
         for namespace in namespaces { await remove(.namespace, namespace) }
         for node in nodes { await remove(.node, node) }
+        for (kind, name) in state.withLock({ $0.storage }) { await remove(kind, name) }
         state.withLock { state in
             state.namespaces = []
             state.nodes = []
+            state.storage = []
         }
         return errors
     }
@@ -221,6 +228,14 @@ public struct RunScopedClient: ClusterClient {
 
     public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         try await inner.deletePod(namespace: namespace, name: name, uid: uid)
+    }
+
+    public func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume {
+        try await inner.updatePersistentVolume(volume)
+    }
+
+    public func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+        try await inner.updatePersistentVolumeClaim(claim)
     }
 
     public func recordEvent(_ event: SchedulingEvent) async {

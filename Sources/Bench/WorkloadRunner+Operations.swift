@@ -349,6 +349,8 @@ extension WorkloadRunner {
         case .persistentVolumeClaim(var o): o.metadata = meta(o.metadata); return .persistentVolumeClaim(o)
         case .storageClass(var o): o.metadata = meta(o.metadata); return .storageClass(o)
         case .csiNode(var o): o.metadata = meta(o.metadata); return .csiNode(o)
+        case .csiDriver(var o): o.metadata = meta(o.metadata); return .csiDriver(o)
+        case .csiStorageCapacity(var o): o.metadata = meta(o.metadata); return .csiStorageCapacity(o)
         case .podDisruptionBudget(var o): o.metadata = meta(o.metadata); return .podDisruptionBudget(o)
         case .service(var o): o.metadata = meta(o.metadata); return .service(o)
         case .replicationController(var o): o.metadata = meta(o.metadata); return .replicationController(o)

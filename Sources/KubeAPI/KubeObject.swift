@@ -8,6 +8,8 @@ public enum KubeObject: Sendable, Hashable {
     case persistentVolumeClaim(PersistentVolumeClaim)
     case storageClass(StorageClass)
     case csiNode(CSINode)
+    case csiDriver(CSIDriver)
+    case csiStorageCapacity(CSIStorageCapacity)
     case podDisruptionBudget(PodDisruptionBudget)
     case service(Service)
     case replicationController(ReplicationController)
@@ -24,6 +26,8 @@ public enum KubeObject: Sendable, Hashable {
         case .persistentVolumeClaim: .persistentVolumeClaim
         case .storageClass: .storageClass
         case .csiNode: .csiNode
+        case .csiDriver: .csiDriver
+        case .csiStorageCapacity: .csiStorageCapacity
         case .podDisruptionBudget: .podDisruptionBudget
         case .service: .service
         case .replicationController: .replicationController
@@ -42,6 +46,8 @@ public enum KubeObject: Sendable, Hashable {
         case .persistentVolumeClaim(let o): o.metadata
         case .storageClass(let o): o.metadata
         case .csiNode(let o): o.metadata
+        case .csiDriver(let o): o.metadata
+        case .csiStorageCapacity(let o): o.metadata
         case .podDisruptionBudget(let o): o.metadata
         case .service(let o): o.metadata
         case .replicationController(let o): o.metadata
@@ -77,6 +83,8 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case persistentVolumeClaim = "PersistentVolumeClaim"
     case storageClass = "StorageClass"
     case csiNode = "CSINode"
+    case csiDriver = "CSIDriver"
+    case csiStorageCapacity = "CSIStorageCapacity"
     case podDisruptionBudget = "PodDisruptionBudget"
     case service = "Service"
     case replicationController = "ReplicationController"
@@ -85,7 +93,7 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
 
     public var isNamespaced: Bool {
         switch self {
-        case .pod, .persistentVolumeClaim, .podDisruptionBudget, .service, .replicationController, .replicaSet, .statefulSet: true
+        case .pod, .persistentVolumeClaim, .csiStorageCapacity, .podDisruptionBudget, .service, .replicationController, .replicaSet, .statefulSet: true
         default: false
         }
     }

@@ -38,6 +38,15 @@ public struct ObjectReference: Codable, Sendable, Hashable {
     public var uid: String?
     public var apiVersion: String?
     public var resourceVersion: String?
+
+    public init(kind: String? = nil, namespace: String?, name: String?, uid: String? = nil, apiVersion: String? = nil, resourceVersion: String? = nil) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.apiVersion = apiVersion
+        self.resourceVersion = resourceVersion
+    }
 }
 
 /// `v1.PersistentVolume`.
@@ -66,10 +75,28 @@ public struct PersistentVolumeSpec: Codable, Sendable, Hashable {
     public var cinder: CinderVolumeSource?
     public var vsphereVolume: VsphereVirtualDiskVolumeSource?
     public var portworxVolume: PortworxVolumeSource?
+    public var local: LocalVolumeSource?
+
+    public init(
+        capacity: ResourceList? = nil, accessModes: [String]? = nil, claimRef: ObjectReference? = nil,
+        storageClassName: String? = nil, nodeAffinity: VolumeNodeAffinity? = nil, volumeMode: String? = nil,
+        persistentVolumeReclaimPolicy: String? = nil, csi: CSIPersistentVolumeSource? = nil, local: LocalVolumeSource? = nil
+    ) {
+        self.capacity = capacity
+        self.accessModes = accessModes
+        self.claimRef = claimRef
+        self.storageClassName = storageClassName
+        self.nodeAffinity = nodeAffinity
+        self.volumeMode = volumeMode
+        self.persistentVolumeReclaimPolicy = persistentVolumeReclaimPolicy
+        self.csi = csi
+        self.local = local
+    }
 }
 
 public struct VolumeNodeAffinity: Codable, Sendable, Hashable {
     public var required: NodeSelector?
+    public init(required: NodeSelector?) { self.required = required }
 }
 
 public struct CSIPersistentVolumeSource: Codable, Sendable, Hashable {
@@ -80,6 +107,13 @@ public struct CSIPersistentVolumeSource: Codable, Sendable, Hashable {
 
 public struct PersistentVolumeStatus: Codable, Sendable, Hashable {
     public var phase: String?
+    public var message: String?
+    public var reason: String?
+    public init(phase: String?, message: String? = nil, reason: String? = nil) {
+        self.phase = phase
+        self.message = message
+        self.reason = reason
+    }
 }
 
 /// `v1.PersistentVolumeClaim`.
@@ -98,17 +132,39 @@ public struct PersistentVolumeClaimSpec: Codable, Sendable, Hashable {
     public var volumeName: String?
     public var volumeMode: String?
     public var selector: LabelSelector?
+    public var volumeAttributesClassName: String?
+
+    public init(
+        accessModes: [String]? = nil, resources: VolumeResourceRequirements? = nil, storageClassName: String? = nil,
+        volumeName: String? = nil, volumeMode: String? = nil, selector: LabelSelector? = nil
+    ) {
+        self.accessModes = accessModes
+        self.resources = resources
+        self.storageClassName = storageClassName
+        self.volumeName = volumeName
+        self.volumeMode = volumeMode
+        self.selector = selector
+    }
 }
 
 public struct VolumeResourceRequirements: Codable, Sendable, Hashable {
     public var requests: ResourceList?
     public var limits: ResourceList?
+    public init(requests: ResourceList?, limits: ResourceList? = nil) {
+        self.requests = requests
+        self.limits = limits
+    }
 }
 
 public struct PersistentVolumeClaimStatus: Codable, Sendable, Hashable {
     public var phase: String?
     public var capacity: ResourceList?
     public var accessModes: [String]?
+    public init(phase: String?, capacity: ResourceList? = nil, accessModes: [String]? = nil) {
+        self.phase = phase
+        self.capacity = capacity
+        self.accessModes = accessModes
+    }
 }
 
 /// `storage.k8s.io/v1` StorageClass.
@@ -126,11 +182,16 @@ public struct StorageClass: Codable, Sendable, Hashable {
 
 public struct TopologySelectorTerm: Codable, Sendable, Hashable {
     public var matchLabelExpressions: [TopologySelectorLabelRequirement]?
+    public init(matchLabelExpressions: [TopologySelectorLabelRequirement]?) { self.matchLabelExpressions = matchLabelExpressions }
 }
 
 public struct TopologySelectorLabelRequirement: Codable, Sendable, Hashable {
     public var key: String
     public var values: [String]
+    public init(key: String, values: [String]) {
+        self.key = key
+        self.values = values
+    }
 }
 
 /// `storage.k8s.io/v1` CSINode.

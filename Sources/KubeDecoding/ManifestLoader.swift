@@ -48,7 +48,7 @@ public struct ManifestLoadResult: Sendable {
 /// Loads Kubernetes manifests: multi-document YAML, JSON, `kind: List` and typed lists (`PodList`, …).
 ///
 /// Pods, Nodes, PriorityClasses, Namespaces, Services, ReplicationControllers, ReplicaSets, StatefulSets,
-/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes
+/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes, CSIDrivers, CSIStorageCapacities
 /// and PodDisruptionBudgets become ``KubeAPI/KubeObject``s; other kinds are skipped with a warning. Fields the
 /// scheduler does not read (status details, `managedFields`, …) are ignored, as `kubectl get -o yaml` output
 /// carries many. Any problem stops the load with one ``DecodeError`` line naming the file, position, object
@@ -126,6 +126,12 @@ public enum ManifestLoader {
         },
         "CSINode": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
             .csiNode(try decoder.decode(CSINode.self, from: value))
+        },
+        "CSIDriver": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+            .csiDriver(try decoder.decode(CSIDriver.self, from: value))
+        },
+        "CSIStorageCapacity": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+            .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: value))
         },
         "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
             .podDisruptionBudget(try decoder.decode(PodDisruptionBudget.self, from: value))

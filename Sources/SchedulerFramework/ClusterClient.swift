@@ -15,6 +15,12 @@ public protocol ClusterClient: Sendable {
     func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError)
     /// Records an Event (`events.k8s.io/v1`).
     func recordEvent(_ event: SchedulingEvent) async
+    /// `PUT persistentvolumes/NAME` with the object's resourceVersion (VolumeBinding's static binding);
+    /// ``ClusterError/Code/conflict`` when the volume changed meanwhile. Returns the stored object.
+    func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume
+    /// `PUT namespaces/NS/persistentvolumeclaims/NAME` with the object's resourceVersion (VolumeBinding's
+    /// `volume.kubernetes.io/selected-node`). Returns the stored object.
+    func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim
 }
 
 /// A list result.

@@ -12,6 +12,8 @@ public enum EventResource: String, Sendable, Hashable, CaseIterable {
     case persistentVolumeClaim = "PersistentVolumeClaim"
     case storageClass = "StorageClass"
     case csiNode = "CSINode"
+    case csiDriver = "CSIDriver"
+    case csiStorageCapacity = "CSIStorageCapacity"
     case namespace = "Namespace"
     case podDisruptionBudget = "PodDisruptionBudget"
     case priorityClass = "PriorityClass"

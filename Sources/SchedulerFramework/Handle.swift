@@ -54,6 +54,18 @@ public protocol ClusterObjectLister: Sendable {
     func persistentVolumeClaim(namespace: String, name: String) -> PersistentVolumeClaim?
     func storageClass(named name: String) -> StorageClass?
     func csiNode(named name: String) -> CSINode?
+    func csiDriver(named name: String) -> CSIDriver?
+    /// The PVs of `storageClass` that could suit a node whose `kubernetes.io/hostname` label is `hostname`:
+    /// those pinned to that hostname by their node affinity and those not pinned to hostnames at all
+    /// (VolumeBinding's index, so matching never scans every PV for every node).
+    func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates
+    /// PVs whose `claimRef` names the claim `namespace/name` (pre-bound volumes, wherever they are).
+    func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume]
+    /// The first CSIStorageCapacity of `storageClass` that may reach a node with `nodeLabels` and satisfies
+    /// `predicate` (capacities indexed by their topology, so a node sees only its own and the unindexed ones).
+    func firstCSIStorageCapacity(
+        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+    ) -> CSIStorageCapacity?
     func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget]
     /// Services, ReplicationControllers, ReplicaSets and StatefulSets of a namespace (the owners whose
     /// selectors PodTopologySpread's system default constraints use).

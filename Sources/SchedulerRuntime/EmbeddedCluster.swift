@@ -6,12 +6,12 @@ import Synchronization
 /// implements binding, status patches and deletion with the API server's rules (a pod already bound
 /// cannot be bound again). It serves ``ClusterClient`` exactly as the real client will.
 public final class EmbeddedCluster: ClusterClient, Sendable {
-    private struct Watcher {
+    struct Watcher {
         var id: Int
         var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     }
 
-    private struct State {
+    struct State {
         var objects: [ObjectKind: [String: KubeObject]] = [:]
         var resourceVersion = 0
         var watchers: [ObjectKind: [Watcher]] = [:]
@@ -21,14 +21,22 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         var bindings = 0
         /// Recent watch events, so a watch from an older resource version replays what it missed.
         var history: [WatchEvent] = []
+        /// The PV controller's and provisioner's state (EmbeddedVolumeControllers.swift).
+        var volumes = VolumeControllerState()
     }
 
     /// How many past watch events a watch can resume from; older resource versions get `410 Gone`.
     private static let historyLimit = 50_000
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
-    public init() {}
+    /// Whether the PV controller and the provisioner run (EmbeddedVolumeControllers.swift).
+    let volumeControllers: Bool
+
+    /// - Parameter volumeControllers: run a PV controller and a provisioner, as a real cluster does.
+    public init(volumeControllers: Bool = true) {
+        self.volumeControllers = volumeControllers
+    }
 
     // MARK: Seeding and inspection
 
@@ -43,6 +51,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
             let stored = Self.stamp(object, resourceVersion: state.resourceVersion, fillUID: true)
             state.objects[object.kind, default: [:]][object.key] = stored
             emit(WatchEvent(type: .added, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
+            runVolumeControllers(after: stored, in: &state)
         }
     }
 
@@ -54,6 +63,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
             let stored = Self.stamp(object, resourceVersion: state.resourceVersion, fillUID: !existed)
             state.objects[object.kind, default: [:]][object.key] = stored
             emit(WatchEvent(type: existed ? .modified : .added, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
+            runVolumeControllers(after: stored, in: &state)
         }
     }
 
@@ -63,6 +73,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
             guard let object = state.objects[kind]?.removeValue(forKey: key) else {
                 throw ClusterError(.notFound, "\(kind.rawValue.lowercased())s \"\(key)\" not found")
             }
+            if case .persistentVolume(let pv) = object { state.volumes.forget(pv) }
             state.resourceVersion += 1
             emit(WatchEvent(type: .deleted, object: object, resourceVersion: String(state.resourceVersion)), in: &state)
         }
@@ -195,7 +206,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
 
     // MARK: Internals
 
-    private func emit(_ event: WatchEvent, in state: inout State) {
+    func emit(_ event: WatchEvent, in state: inout State) {
         guard let kind = event.object?.kind else { return }
         state.history.append(event)
         // Trim in batches so appends stay amortised O(1).
@@ -206,7 +217,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         }
     }
 
-    private static func stamp(_ object: KubeObject, resourceVersion: Int, fillUID: Bool) -> KubeObject {
+    static func stamp(_ object: KubeObject, resourceVersion: Int, fillUID: Bool) -> KubeObject {
         func meta(_ metadata: ObjectMeta, kind: ObjectKind) -> ObjectMeta {
             var m = metadata
             m.resourceVersion = String(resourceVersion)
@@ -223,6 +234,8 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         case .persistentVolumeClaim(var o): o.metadata = meta(o.metadata, kind: .persistentVolumeClaim); return .persistentVolumeClaim(o)
         case .storageClass(var o): o.metadata = meta(o.metadata, kind: .storageClass); return .storageClass(o)
         case .csiNode(var o): o.metadata = meta(o.metadata, kind: .csiNode); return .csiNode(o)
+        case .csiDriver(var o): o.metadata = meta(o.metadata, kind: .csiDriver); return .csiDriver(o)
+        case .csiStorageCapacity(var o): o.metadata = meta(o.metadata, kind: .csiStorageCapacity); return .csiStorageCapacity(o)
         case .podDisruptionBudget(var o): o.metadata = meta(o.metadata, kind: .podDisruptionBudget); return .podDisruptionBudget(o)
         case .service(var o): o.metadata = meta(o.metadata, kind: .service); return .service(o)
         case .replicationController(var o): o.metadata = meta(o.metadata, kind: .replicationController); return .replicationController(o)

@@ -79,6 +79,8 @@ extension Scheduler {
         case .persistentVolumeClaim: .persistentVolumeClaim
         case .storageClass: .storageClass
         case .csiNode: .csiNode
+        case .csiDriver: .csiDriver
+        case .csiStorageCapacity: .csiStorageCapacity
         case .namespace: .namespace
         case .podDisruptionBudget: .podDisruptionBudget
         case .priorityClass: .priorityClass

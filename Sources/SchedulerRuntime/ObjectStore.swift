@@ -6,15 +6,27 @@ import Synchronization
 /// ``FrameworkHandle/objects``.
 public final class ObjectStore: ClusterObjectLister, Sendable {
     private let objects = Mutex<[ObjectKind: [String: KubeObject]]>([:])
+    /// PVs and CSIStorageCapacities indexed for VolumeBinding (StorageIndex.swift).
+    private let storage = Mutex(StorageIndex())
 
     public init() {}
 
     public func upsert(_ object: KubeObject) {
         objects.withLock { $0[object.kind, default: [:]][object.key] = object }
+        switch object {
+        case .persistentVolume(let pv): storage.withLock { $0.upsert(pv) }
+        case .csiStorageCapacity(let capacity): storage.withLock { $0.upsert(capacity) }
+        default: break
+        }
     }
 
     public func remove(_ object: KubeObject) {
         objects.withLock { _ = $0[object.kind]?.removeValue(forKey: object.key) }
+        switch object.kind {
+        case .persistentVolume: storage.withLock { $0.removeVolume(named: object.metadata.name) }
+        case .csiStorageCapacity: storage.withLock { $0.removeCapacity(key: object.key) }
+        default: break
+        }
     }
 
     private func get(_ kind: ObjectKind, _ key: String) -> KubeObject? {
@@ -61,6 +73,25 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
     public func csiNode(named name: String) -> CSINode? {
         if case .csiNode(let o)? = get(.csiNode, name) { return o }
         return nil
+    }
+
+    public func csiDriver(named name: String) -> CSIDriver? {
+        if case .csiDriver(let o)? = get(.csiDriver, name) { return o }
+        return nil
+    }
+
+    public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
+        storage.withLock { $0.candidates(storageClass: storageClass, hostname: hostname) }
+    }
+
+    public func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {
+        storage.withLock { $0.claimedVolumes(namespace: namespace, name: name) }
+    }
+
+    public func firstCSIStorageCapacity(
+        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+    ) -> CSIStorageCapacity? {
+        storage.withLock { $0.firstCapacity(storageClass: storageClass, nodeLabels: nodeLabels, where: predicate) }
     }
 
     public func services(namespace: String) -> [Service] {

@@ -21,9 +21,10 @@ public enum APIServerDefaults {
         let globalDefault = classes.filter { $0.globalDefault == true }.min { $0.value < $1.value }
         var result: [KubeObject] = []
         var rejected: [Rejection] = []
+        let defaultClass = StorageDefaults.defaultClass(in: objects)
         for object in objects {
             guard case .pod(var pod) = object else {
-                result.append(object)
+                result.append(StorageDefaults.apply(to: object, defaultClass: defaultClass))
                 continue
             }
             if (pod.metadata.namespace ?? "").isEmpty { pod.metadata.namespace = "default" }

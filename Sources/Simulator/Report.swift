@@ -9,6 +9,7 @@ public enum SimulationReport {
             if index > 0 { out += "," }
             out += "{\"namespace\":\(quote(pod.namespace)),\"name\":\(quote(pod.name)),\"node\":\(pod.node.map(quote) ?? "null"),\"status\":\(quote(pod.status.rawValue))"
             if let message = pod.message { out += ",\"message\":\(quote(message))" }
+            if let volumes = pod.volumes { out += ",\"volumes\":" + VolumeOutcome.json(volumes) }
             out += "}"
         }
         out += "],\"preempted\":["
@@ -29,6 +30,13 @@ public enum SimulationReport {
         var out = table([header] + rows)
         let scheduled = result.pods.filter { $0.status == .scheduled }.count
         out += "\n\(scheduled)/\(result.pods.count) pending pods scheduled"
+        let volumeRows = result.pods.flatMap { pod in
+            (pod.volumes ?? []).map { [pod.namespace, pod.name, $0.claim, $0.volume ?? "<none>", $0.provisioned ? "yes" : "no"] }
+        }
+        if !volumeRows.isEmpty {
+            out += "\n\nVOLUMES\n"
+            out += table([["NAMESPACE", "POD", "CLAIM", "VOLUME", "PROVISIONED"]] + volumeRows)
+        }
         if !result.preempted.isEmpty {
             out += "\n\nPREEMPTED\n"
             out += table([["NAMESPACE", "NAME", "NODE", "PREEMPTOR"]]

@@ -23,13 +23,16 @@ public struct PodOutcome: Sendable, Equatable, Codable {
     public var node: String?
     public var status: Status
     public var message: String?
+    /// The pod's claims and the volumes they ended up bound to (nil when the pod uses no claims).
+    public var volumes: [VolumeOutcome]?
 
-    public init(namespace: String, name: String, node: String?, status: Status, message: String?) {
+    public init(namespace: String, name: String, node: String?, status: Status, message: String?, volumes: [VolumeOutcome]? = nil) {
         self.namespace = namespace
         self.name = name
         self.node = node
         self.status = status
         self.message = message
+        self.volumes = volumes
     }
 }
 
@@ -133,6 +136,7 @@ public enum Simulation {
                 outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .unschedulable, message: nil))
             }
         }
+        VolumeOutcome.attach(to: &outcomes, cluster: cluster)
         return SimulationResult(pods: outcomes, preempted: observer.preempted, events: cluster.recordedEvents)
     }
 

@@ -65,6 +65,9 @@ final class FakeAPIServer: Sendable {
         var listUnavailable: Set<ObjectKind> = []
         var expireContinueTokens = false
         var leaseUpdateDelay: Duration = .zero
+        /// Whether PV/PVC writes are answered as a PV controller and provisioner would (bind, provision).
+        var volumeController = false
+        var volumeWrites: [String] = []
     }
 
     private let state = Mutex(State())
@@ -271,6 +274,13 @@ final class FakeAPIServer: Sendable {
                 return Self.json(200, Self.encode(.pod(pod)))
             default: break
             }
+        }
+        // PUT /api/v1/persistentvolumes/NAME, /api/v1/namespaces/NS/persistentvolumeclaims/NAME
+        if request.method == .PUT, parts.count == 4, parts[0] == "api", parts[1] == "v1", parts[2] == "persistentvolumes" {
+            return updateVolumeObject(.persistentVolume, key: parts[3], request)
+        }
+        if request.method == .PUT, parts.count == 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "persistentvolumeclaims" {
+            return updateVolumeObject(.persistentVolumeClaim, key: "\(parts[3])/\(parts[5])", request)
         }
         // Events.
         // /apis/events.k8s.io/v1/namespaces/NS/events[/NAME]
@@ -524,6 +534,63 @@ final class FakeAPIServer: Sendable {
         }
     }
 
+    /// Answers volume writes as a PV controller and provisioner would.
+    func setVolumeController(_ enabled: Bool) { state.withLock { $0.volumeController = enabled } }
+
+    /// `PUT`s of PVs and PVCs received, as `kind key`.
+    var volumeWrites: [String] { state.withLock { $0.volumeWrites } }
+
+    /// A `PUT` of a PV or PVC with optimistic concurrency; with the volume controller on, the claim is then
+    /// bound (a PV's claimRef) or provisioned and bound (a claim's selected node).
+    private func updateVolumeObject(_ kind: ObjectKind, key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
+        let decoded: KubeObject?
+        switch kind {
+        case .persistentVolume: decoded = (try? JSONDecoder().decode(PersistentVolume.self, from: Data(request.body))).map(KubeObject.persistentVolume)
+        default: decoded = (try? JSONDecoder().decode(PersistentVolumeClaim.self, from: Data(request.body))).map(KubeObject.persistentVolumeClaim)
+        }
+        guard let object = decoded else { return Self.status(400, "BadRequest", "malformed object") }
+        return state.withLock { state -> HTTPServer.Response in
+            guard let current = state.objects[kind]?[key] else { return Self.status(404, "NotFound", "\(key) not found") }
+            if let version = object.metadata.resourceVersion, version != current.metadata.resourceVersion {
+                return Self.status(409, "Conflict", "Operation cannot be fulfilled on \(kind.rawValue.lowercased())s \"\(object.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again")
+            }
+            state.volumeWrites.append("\(kind.rawValue) \(key)")
+            let stored = store(object, type: "MODIFIED", in: &state)
+            if state.volumeController { runVolumeController(after: stored, in: &state) }
+            return Self.json(200, Self.encode(stored))
+        }
+    }
+
+    private func runVolumeController(after object: KubeObject, in state: inout State) {
+        func bind(_ pv: PersistentVolume, _ claimKey: String) {
+            guard case .persistentVolumeClaim(var claim)? = state.objects[.persistentVolumeClaim]?[claimKey] else { return }
+            var volume = pv
+            volume.status = PersistentVolumeStatus(phase: "Bound")
+            _ = store(.persistentVolume(volume), type: "MODIFIED", in: &state)
+            claim.spec.volumeName = pv.metadata.name
+            claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([VolumeAnnotations.bindCompleted: "yes"]) { $1 }
+            claim.status = PersistentVolumeClaimStatus(phase: "Bound")
+            _ = store(.persistentVolumeClaim(claim), type: "MODIFIED", in: &state)
+        }
+        switch object {
+        case .persistentVolume(let pv):
+            if let ref = pv.spec.claimRef, let name = ref.name { bind(pv, "\(ref.namespace ?? "default")/\(name)") }
+        case .persistentVolumeClaim(let claim):
+            guard let node = claim.metadata.annotations?[VolumeAnnotations.selectedNode] else { return }
+            var pv = PersistentVolume(name: "pvc-\(claim.metadata.name)", capacity: "1Gi", storageClassName: claim.storageClass,
+                                      nodeAffinity: NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
+                                          NodeSelectorRequirement(key: VolumeAnnotations.hostnameLabel, operator: "In", values: [node]),
+                                      ])]),
+                                      claimRef: ObjectReference(namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid),
+                                      phase: "Bound")
+            pv.metadata.uid = UUID().uuidString.lowercased()
+            let created = store(.persistentVolume(pv), type: "ADDED", in: &state)
+            if case .persistentVolume(let stored) = created { bind(stored, claim.key) }
+        default:
+            break
+        }
+    }
+
     // MARK: Internals
 
     private func store(_ object: KubeObject, type: String, in state: inout State) -> KubeObject {
@@ -569,6 +636,8 @@ final class FakeAPIServer: Sendable {
         case .persistentVolumeClaim(var o): change(&o.metadata); return .persistentVolumeClaim(o)
         case .storageClass(var o): change(&o.metadata); return .storageClass(o)
         case .csiNode(var o): change(&o.metadata); return .csiNode(o)
+        case .csiDriver(var o): change(&o.metadata); return .csiDriver(o)
+        case .csiStorageCapacity(var o): change(&o.metadata); return .csiStorageCapacity(o)
         case .podDisruptionBudget(var o): change(&o.metadata); return .podDisruptionBudget(o)
         case .service(var o): change(&o.metadata); return .service(o)
         case .replicationController(var o): change(&o.metadata); return .replicationController(o)
@@ -587,6 +656,8 @@ final class FakeAPIServer: Sendable {
         case .persistentVolumeClaim(let o): encodeValue(o)
         case .storageClass(let o): encodeValue(o)
         case .csiNode(let o): encodeValue(o)
+        case .csiDriver(let o): encodeValue(o)
+        case .csiStorageCapacity(let o): encodeValue(o)
         case .podDisruptionBudget(let o): encodeValue(o)
         case .service(let o): encodeValue(o)
         case .replicationController(let o): encodeValue(o)

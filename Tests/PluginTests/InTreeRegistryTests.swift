@@ -13,11 +13,11 @@ import Testing
     let registry = makeInTreeRegistry()
     // Every upstream default plugin is registered except those not implemented yet.
     let notImplemented: Set = [
-        PluginName.volumeBinding, PluginName.dynamicResources,
+        PluginName.dynamicResources,
     ]
     #expect(registry.names == DefaultPlugins.upstreamInTreePlugins.subtracting(notImplemented).sorted())
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
-    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity",
+    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity", "VolumeBinding",
                          "DefaultPreemption"])
 }
 

@@ -28,7 +28,8 @@ struct DefaultProfileFileTests {
         // Spelled out, so a change to either side shows up here.
         #expect(Self.describe(profile.plugins[.multiPoint].enabled) == [
             "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)", "NodeAffinity(2)",
-            "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeZone", "PodTopologySpread(2)", "InterPodAffinity(2)", "DefaultPreemption",
+            "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "PodTopologySpread(2)",
+            "InterPodAffinity(2)", "DefaultPreemption",
             "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
         ])
     }
@@ -45,7 +46,7 @@ struct DefaultProfileFileTests {
         let comment = text.split(separator: "\n").prefix { $0.hasPrefix("#") }.joined(separator: "\n")
         let inTreeNames = makeInTreeRegistry().names
         let missing = DefaultPlugins.upstreamMultiPoint.map(\.name).filter { !inTreeNames.contains($0) }
-        #expect(missing == ["VolumeBinding", "DynamicResources"])
+        #expect(missing == ["DynamicResources"])
         for name in missing {
             #expect(comment.contains(name), "default.yaml's comment should name \(name)")
         }

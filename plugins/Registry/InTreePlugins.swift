@@ -14,6 +14,7 @@ import PrioritySortPlugin
 import SchedulerFramework
 import SchedulingGatesPlugin
 import TaintTolerationPlugin
+import VolumeBindingPlugin
 import VolumeRestrictionsPlugin
 import VolumeZonePlugin
 
@@ -31,6 +32,7 @@ public func makeInTreeRegistry() -> PluginRegistry {
         try registry.register(NodeAffinity.name, args: NodeAffinityArgs.self) { try NodeAffinity(args: $0, handle: $1) }
         try registry.register(NodePorts.name) { NodePorts(handle: $0) }
         try registry.register(NodeResourcesFit.name, args: NodeResourcesFitArgs.self) { try NodeResourcesFit(args: $0, handle: $1) }
+        try registry.register(VolumeBinding.name, args: VolumeBindingArgs.self) { try VolumeBinding(args: $0, handle: $1) }
         try registry.register(PodTopologySpread.name, args: PodTopologySpreadArgs.self) { try PodTopologySpread(args: $0, handle: $1) }
         try registry.register(InterPodAffinity.name, args: InterPodAffinityArgs.self) { try InterPodAffinity(args: $0, handle: $1) }
         try registry.register(NodeResourcesBalancedAllocation.name, args: NodeResourcesBalancedAllocationArgs.self) {

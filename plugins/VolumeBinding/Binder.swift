@@ -1,0 +1,277 @@
+import KubeAPI
+import SchedulerFramework
+
+/// A claim already bound to a volume, with the volume as the scheduler sees it (nil: the PV does not exist).
+struct BoundClaim: Sendable {
+    let claim: PersistentVolumeClaim
+    let volume: PersistentVolume?
+}
+
+/// An unbound claim of a WaitForFirstConsumer class: the scheduler picks its volume or provisioning node.
+struct DelayedClaim: Sendable {
+    let claim: PersistentVolumeClaim
+    let className: String
+    let requestedBytes: Int64
+    /// Whether the claim requests storage at all (no request: no capacity check).
+    let hasRequest: Bool
+    let accessModes: [String]
+    let volumeMode: String
+    /// `volume.kubernetes.io/selected-node`, once set.
+    let selectedNode: String?
+    /// The claim's label selector; nil when it has none.
+    let selector: Selector?
+    /// PVs whose claimRef names the claim, wherever they are (upstream meets them while scanning the class).
+    let preBound: [PersistentVolume]
+}
+
+/// A pod's claims as upstream's `GetPodVolumeClaims` sorts them.
+struct PodClaims: Sendable {
+    var bound: [BoundClaim] = []
+    /// Sorted by requested size, smallest first (upstream's `byPVCSize`), so the smallest volumes go to the
+    /// smallest claims.
+    var delayed: [DelayedClaim] = []
+    var unboundImmediate = 0
+}
+
+/// What a pod's volumes need on one node (upstream's `PodVolumes`).
+struct PodVolumes: Sendable {
+    struct StaticBinding: Sendable {
+        var claim: PersistentVolumeClaim
+        var volume: PersistentVolume
+    }
+    var staticBindings: [StaticBinding] = []
+    var provisions: [PersistentVolumeClaim] = []
+}
+
+/// Why a node cannot serve the pod's volumes (upstream's `ConflictReasons`, in upstream's order).
+struct VolumeConflicts: Sendable {
+    var boundVolumesSatisfied = true
+    var unboundVolumesSatisfied = true
+    var sufficientStorage = true
+    var boundVolumesFound = true
+
+    var isEmpty: Bool { boundVolumesSatisfied && unboundVolumesSatisfied && sufficientStorage && boundVolumesFound }
+
+    var reasons: [String] {
+        var reasons: [String] = []
+        if !boundVolumesSatisfied { reasons.append(VolumeBinding.reasonNodeConflict) }
+        if !unboundVolumesSatisfied { reasons.append(VolumeBinding.reasonBindConflict) }
+        if !sufficientStorage { reasons.append(VolumeBinding.reasonNotEnoughSpace) }
+        if !boundVolumesFound { reasons.append(VolumeBinding.reasonPVNotExist) }
+        return reasons
+    }
+}
+
+/// An internal failure while matching (upstream returns these as errors, which abort the cycle).
+struct VolumeBindingError: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The matching rules of upstream's `volumeBinder.FindPodVolumes` for one node, reading PVs through the
+/// object store's class/hostname index and the assume cache's view.
+struct VolumeMatcher {
+    let objects: any ClusterObjectLister
+    let view: AssumeCache.View
+
+    /// Checks `claims` against a node. With `collect`, fills `podVolumes` with the chosen static bindings and
+    /// claims to provision; without, allocates nothing for single-claim pods.
+    func find(
+        _ claims: PodClaims, nodeName: String, labels: [String: String], collect: Bool, podVolumes: inout PodVolumes
+    ) throws(VolumeBindingError) -> VolumeConflicts {
+        var conflicts = VolumeConflicts()
+        // Bound claims: the PV must exist and its node affinity must admit the node.
+        for bound in claims.bound {
+            guard let volume = bound.volume else {
+                conflicts.boundVolumesFound = false
+                break
+            }
+            if !Self.nodeAffinityMatches(volume, labels: labels) {
+                conflicts.boundVolumesSatisfied = false
+                break
+            }
+        }
+        guard !claims.delayed.isEmpty else { return conflicts }
+
+        // A claim whose provisioning node is already chosen fits only that node.
+        for delayed in claims.delayed {
+            if let selected = delayed.selectedNode, selected != nodeName {
+                conflicts.unboundVolumesSatisfied = false
+                return conflicts
+            }
+        }
+
+        // Static binding, smallest claim first; a chosen PV is not offered to a later claim.
+        let hostname = labels[VolumeAnnotations.hostnameLabel]
+        var chosen: [String] = []
+        // Claims left for provisioning: those with a selected node, then those without a static match
+        // (upstream's order). Bits of the claim indices, so the per-node path allocates nothing.
+        var unmatched = BitSet()
+        var provisionCount = 0
+        for (index, delayed) in claims.delayed.enumerated() {
+            if delayed.selectedNode != nil {
+                provisionCount += 1
+                continue
+            }
+            let candidates = objects.persistentVolumeCandidates(storageClass: delayed.className, hostname: hostname)
+            if let volume = findMatchingVolume(delayed, in: candidates, labels: labels, excluding: chosen) {
+                if claims.delayed.count > 1 { chosen.append(volume.metadata.name) }
+                if collect { podVolumes.staticBindings.append(PodVolumes.StaticBinding(claim: delayed.claim, volume: volume)) }
+            } else {
+                conflicts.unboundVolumesSatisfied = false
+                unmatched.insert(index)
+                provisionCount += 1
+            }
+        }
+        guard provisionCount > 0 else { return conflicts }
+
+        // Dynamic provisioning for the rest (upstream's `checkVolumeProvisions`, which decides the
+        // unbound verdict on its own once it runs).
+        for pass in 0..<2 {
+            for (index, delayed) in claims.delayed.enumerated() {
+                let included = pass == 0 ? delayed.selectedNode != nil : unmatched.contains(index)
+                guard included else { continue }
+                if delayed.className.isEmpty { throw VolumeBindingError("no class for claim \"\(delayed.claim.key)\"") }
+                guard let storageClass = objects.storageClass(named: delayed.className) else {
+                    throw VolumeBindingError("failed to find storage class \"\(delayed.className)\"")
+                }
+                let provisioner = storageClass.provisioner
+                if provisioner.isEmpty || provisioner == VolumeAnnotations.noProvisioner || !storageClass.allowsTopology(of: labels) {
+                    conflicts.unboundVolumesSatisfied = false
+                    if collect { podVolumes.provisions = [] }
+                    return conflicts
+                }
+                if !hasEnoughCapacity(delayed, provisioner: provisioner, labels: labels) {
+                    conflicts.unboundVolumesSatisfied = true
+                    conflicts.sufficientStorage = false
+                    if collect { podVolumes.provisions = [] }
+                    return conflicts
+                }
+                if collect { podVolumes.provisions.append(delayed.claim) }
+            }
+        }
+        conflicts.unboundVolumesSatisfied = true
+        return conflicts
+    }
+
+    /// Upstream's `FindMatchingVolume` on the scheduler path: the PV pre-bound to the claim if it fits the
+    /// node, else the smallest Available PV of the claim's class that satisfies the request, volume mode,
+    /// selector, node affinity and access modes. Ties go to the smaller name, so the choice is stable.
+    func findMatchingVolume(
+        _ delayed: DelayedClaim, in candidates: PersistentVolumeCandidates, labels: [String: String], excluding chosen: [String]
+    ) -> PersistentVolume? {
+        var best: PersistentVolume?
+        var bestBytes: Int64 = 0
+        var preBound: PersistentVolume?
+        var preBoundFits = false
+        func consider(_ informer: PersistentVolume) -> Bool {
+            consider(volume: view.volume(informer))
+        }
+        func consider(volume: PersistentVolume) -> Bool {
+            if !chosen.isEmpty, chosen.contains(volume.metadata.name) { return false }
+            let bytes = volume.storageBytes
+            if bytes < delayed.requestedBytes { return false }
+            if (volume.spec.volumeMode ?? "Filesystem") != delayed.volumeMode { return false }
+            if volume.metadata.deletionTimestamp != nil { return false }
+            let affinityMatches = Self.nodeAffinityMatches(volume, labels: labels)
+            if volume.isBound(to: delayed.claim) {
+                preBound = volume
+                preBoundFits = affinityMatches
+                return true
+            }
+            guard volume.status?.phase == "Available", volume.spec.claimRef == nil else { return false }
+            if let selector = delayed.selector, !selector.matches(volume.metadata.labels ?? [:]) { return false }
+            if volume.storageClass != delayed.className { return false }
+            if !affinityMatches { return false }
+            let modes = volume.spec.accessModes ?? []
+            for mode in delayed.accessModes where !modes.contains(mode) { return false }
+            if best == nil || bytes < bestBytes || (bytes == bestBytes && volume.metadata.name < (best?.metadata.name ?? "")) {
+                best = volume
+                bestBytes = bytes
+            }
+            return false
+        }
+        // A PV pre-bound to the claim decides alone, even when it is on another node (no match then).
+        for volume in delayed.preBound where consider(volume: volume) { return preBoundFits ? preBound : nil }
+        for volume in candidates.pinned.values where consider(volume) { return preBoundFits ? preBound : nil }
+        for volume in candidates.unpinned.values where consider(volume) { return preBoundFits ? preBound : nil }
+        return best
+    }
+
+    /// Upstream's `hasEnoughCapacity`: only for CSI drivers that opt into capacity tracking, some
+    /// CSIStorageCapacity of the class reachable from the node must allow a volume of the requested size.
+    func hasEnoughCapacity(_ delayed: DelayedClaim, provisioner: String, labels: [String: String]) -> Bool {
+        guard delayed.hasRequest else { return true }
+        guard let driver = objects.csiDriver(named: provisioner), driver.spec.storageCapacity == true else { return true }
+        let bytes = delayed.requestedBytes
+        return objects.firstCSIStorageCapacity(storageClass: delayed.className, nodeLabels: labels) { capacity in
+            guard let limit = capacity.volumeLimit else { return false }
+            return limit.value >= bytes
+        } != nil
+    }
+
+    /// `CheckNodeAffinity(pv, node.Labels)`: no required affinity admits every node; otherwise some term must
+    /// match the labels (a `metadata.name` field never matches here, as upstream passes labels only).
+    /// Evaluated without compiling, so the per-node loop allocates nothing.
+    static func nodeAffinityMatches(_ volume: PersistentVolume, labels: [String: String]) -> Bool {
+        guard let required = volume.spec.nodeAffinity?.required else { return true }
+        for term in required.nodeSelectorTerms where termMatches(term, labels: labels) { return true }
+        return false
+    }
+
+    static func termMatches(_ term: NodeSelectorTerm, labels: [String: String]) -> Bool {
+        let expressions = term.matchExpressions ?? []
+        let fields = term.matchFields ?? []
+        if expressions.isEmpty && fields.isEmpty { return false }
+        for requirement in expressions where !requirementMatches(requirement, labels: labels) { return false }
+        // Field requirements are checked against an unnamed node: `In` never matches, `NotIn` always does.
+        for field in fields {
+            guard field.key == "metadata.name", field.values?.count == 1 else { return false }
+            if field.operator != "NotIn" { return false }
+        }
+        return true
+    }
+
+    static func requirementMatches(_ requirement: NodeSelectorRequirement, labels: [String: String]) -> Bool {
+        let values = requirement.values ?? []
+        let value = labels[requirement.key]
+        switch requirement.operator {
+        case "In":
+            guard !values.isEmpty, let value else { return false }
+            return values.contains(value)
+        case "NotIn":
+            guard !values.isEmpty else { return false }
+            guard let value else { return true }
+            return !values.contains(value)
+        case "Exists":
+            return values.isEmpty && value != nil
+        case "DoesNotExist":
+            return values.isEmpty && value == nil
+        case "Gt", "Lt":
+            guard values.count == 1, let bound = Int64(values[0]), let value, let number = Int64(value) else { return false }
+            return requirement.operator == "Gt" ? number > bound : number < bound
+        default:
+            return false
+        }
+    }
+}
+
+/// A set of small indices without allocation for the first 64.
+struct BitSet {
+    private var low: UInt64 = 0
+    private var high: Set<Int>?
+
+    mutating func insert(_ index: Int) {
+        if index < 64 {
+            low |= 1 << UInt64(index)
+        } else {
+            var rest = high ?? []
+            rest.insert(index)
+            high = rest
+        }
+    }
+
+    func contains(_ index: Int) -> Bool {
+        index < 64 ? low & (1 << UInt64(index)) != 0 : high?.contains(index) ?? false
+    }
+}
