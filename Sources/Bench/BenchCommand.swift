@@ -56,10 +56,17 @@ public enum BenchCommand {
         public var status: Int32
     }
 
-    /// The `--list` text: every built-in test case with its variants (the default one marked).
-    public static func listing() throws(BenchError) -> String {
+    /// The `--list` text: every test case of `workloadFile` (else every built-in one) with its variants (the
+    /// default one marked).
+    public static func listing(workloadFile: String? = nil) throws(BenchError) -> String {
         var lines: [String] = []
-        for testCase in try WorkloadLibrary.testCases() {
+        let testCases: [TestCase]
+        if let workloadFile {
+            testCases = try WorkloadFileParser.parse(path: workloadFile)
+        } else {
+            testCases = try WorkloadLibrary.testCases()
+        }
+        for testCase in testCases {
             lines.append(testCase.name)
             let defaultName = testCase.defaultWorkload?.name
             for workload in testCase.workloads {
@@ -143,7 +150,7 @@ public enum BenchCommand {
 
     /// Runs the bench as `arguments` say.
     public static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
-        if arguments.list { return Outcome(output: try listing(), results: [], status: 0) }
+        if arguments.list { return Outcome(output: try listing(workloadFile: arguments.workloadFile), results: [], status: 0) }
         if arguments.kubeconfig != nil && arguments.kubeconfigCluster == nil {
             throw BenchError("--kubeconfig: no Kubernetes API client is available to this bench")
         }

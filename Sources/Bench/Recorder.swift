@@ -34,6 +34,7 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
 
     private struct Counts {
         var scheduled: [String: Int] = [:]
+        /// Namespace → names of the pods with a PodScheduled condition (scheduled, failed, or gated at creation).
         var attempted: [String: Set<String>] = [:]
         var totalScheduled = 0
     }
@@ -47,7 +48,7 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
         let namespace = pod.namespace
         counts.withLock { counts in
             counts.scheduled[namespace, default: 0] += 1
-            counts.attempted[namespace, default: []].insert(pod.uid)
+            counts.attempted[namespace, default: []].insert(pod.name)
             counts.totalScheduled += 1
         }
         let now = BenchClock.now()
@@ -57,7 +58,13 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
     }
 
     func podFailed(_ pod: Pod, status: Status, message: String) {
-        counts.withLock { _ = $0.attempted[pod.namespace, default: []].insert(pod.uid) }
+        counts.withLock { _ = $0.attempted[pod.namespace, default: []].insert(pod.name) }
+    }
+
+    /// A pod created with scheduling gates: the API server gives it `PodScheduled=False` (SchedulingGated) at
+    /// creation, so scheduler_perf's `Attempted` barrier counts it without a scheduling attempt.
+    func podCreatedGated(_ pod: Pod) {
+        counts.withLock { _ = $0.attempted[pod.namespace, default: []].insert(pod.name) }
     }
 
     // MARK: SchedulerInstrumentation

@@ -71,13 +71,27 @@ public enum Requirements {
         return needs
     }
 
-    /// A note naming the plugins the workload needs that the registry lacks, if any.
+    /// Notes on what the run could not honour: plugins the workload needs that the registry lacks, and the
+    /// feature gates the test case or workload names (this scheduler has no feature gates: it always behaves as
+    /// upstream v1.35 does with its defaults).
     static func notes(for workload: ResolvedWorkload, templates: TemplateCache, registry: PluginRegistry,
                       configuration: SchedulerConfiguration) throws(BenchError) -> [String] {
+        var notes: [String] = []
         let missing = needs(for: workload, templates: templates).filter { !registry.contains($0.plugin) }
-        guard !missing.isEmpty else { return [] }
-        let list = missing.map { "\($0.plugin) (\($0.reason))" }.joined(separator: ", ")
-        return ["missing plugins: \(list) — not implemented yet, so pods were scheduled without those rules; compare with upstream's figures with care"]
+        if !missing.isEmpty {
+            let list = missing.map { "\($0.plugin) (\($0.reason))" }.joined(separator: ", ")
+            notes.append("missing plugins: \(list) — not implemented yet, so pods were scheduled without those rules; compare with upstream's figures with care")
+        }
+        if let gates = featureGateNote(workload) { notes.append(gates) }
+        return notes
+    }
+
+    /// One note listing the feature gates the workload sets, which have no effect here; nil when it sets none.
+    static func featureGateNote(_ workload: ResolvedWorkload) -> String? {
+        let gates = workload.testCase.featureGates.merging(workload.workload.featureGates) { _, workloadValue in workloadValue }
+        guard !gates.isEmpty else { return nil }
+        let list = gates.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return "feature gates have no effect here (it always runs upstream v1.35's defaults): \(list)"
     }
 
     /// The names of plugins `workload` needs that `registry` does not have.

@@ -48,7 +48,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
                 throw ClusterError(.conflict, "\(object.kind.rawValue.lowercased())s \"\(object.metadata.name)\" already exists")
             }
             state.resourceVersion += 1
-            let stored = Self.stamp(object, resourceVersion: state.resourceVersion, fillUID: true)
+            let stored = Self.stamp(Self.preparedForCreate(object), resourceVersion: state.resourceVersion, fillUID: true)
             state.objects[object.kind, default: [:]][object.key] = stored
             emit(WatchEvent(type: .added, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
             runVolumeControllers(after: stored, in: &state)
@@ -215,6 +215,22 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
             watcher.continuation.yield(event)
             state.emitted += 1
         }
+    }
+
+    /// What the API server's pod strategy does on create (`applySchedulingGatedCondition`): a pod created with
+    /// scheduling gates gets `PodScheduled=False` with reason `SchedulingGated`, unless it has a PodScheduled
+    /// condition already. Clients (scheduler_perf's `Attempted` barrier, `kubectl`) read it.
+    static func preparedForCreate(_ object: KubeObject) -> KubeObject {
+        guard case .pod(var pod) = object, !(pod.spec.schedulingGates ?? []).isEmpty else { return object }
+        var status = pod.status ?? PodStatus()
+        var conditions = status.conditions ?? []
+        guard !conditions.contains(where: { $0.type == "PodScheduled" }) else { return object }
+        conditions.append(PodCondition(
+            type: "PodScheduled", status: "False", reason: "SchedulingGated",
+            message: "Scheduling is blocked due to non-empty scheduling gates"))
+        status.conditions = conditions
+        pod.status = status
+        return .pod(pod)
     }
 
     static func stamp(_ object: KubeObject, resourceVersion: Int, fillUID: Bool) -> KubeObject {
