@@ -147,7 +147,8 @@ public final class Scheduler: Sendable {
             var diagnosis = diagnosis
             if status.isRejected, let numAllNodes {
                 if framework.postFilterPlugins.isEmpty {
-                    nominating = .override(nodeName: "")
+                    // No preemption: an existing nomination stays (upstream returns no nominating info).
+                    nominating = nil
                 } else {
                     let snapshot = loop.withLock { $0.snapshot }
                     let (result, postStatus) = timed(.postFilter, framework.schedulerName, {
@@ -719,15 +720,16 @@ public final class Scheduler: Sendable {
         case (false, false):
             cache.updatePod(old: old, new: new)
             changed()
-            var action: ActionType = []
-            if old.metadata.labels != new.metadata.labels { action.insert(.updatePodLabel) }
+            var action = PodUpdateEvents.action(old: old, new: new)
             if new.isTerminating && !old.isTerminating { action.insert(.updatePodOther) }
-            if action.isEmpty { action = .updatePodOther }
             queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .assignedPod, action: action, label: "AssignedPodUpdate"), old: .pod(old), new: .pod(new))
         case (true, true):
             guard handles(new) else { return }
             if SchedulingQueue.isPodUpdated(old: old, new: new) { changed() }
             queue.update(old: old, new: new)
+            if let node = old.status?.nominatedNodeName, !node.isEmpty, node != new.status?.nominatedNodeName {
+                nominationReleased(by: old, node: node)
+            }
         case (false, true):
             // A pod cannot be unbound; treat as delete + add.
             podDeleted(old)
@@ -743,7 +745,9 @@ public final class Scheduler: Sendable {
             }
             queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete, old: .pod(pod))
         } else {
+            let nominated = nominatedNode(of: pod)
             queue.delete(pod)
+            if let nominated, handles(pod) { nominationReleased(by: pod, node: nominated) }
         }
     }
 }
