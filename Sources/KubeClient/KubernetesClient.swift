@@ -17,7 +17,11 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         public var pageSize = 500
         /// Each watch asks the server to end it after a random time in this range (`timeoutSeconds`), as
         /// client-go's reflector does, so connections are refreshed.
-        public var watchTimeoutSeconds: ClosedRange<Int> = 300...600
+        public var watchTimeoutSeconds: ClosedRange<Int> = 300...599
+        /// A watch on which nothing arrives (no event, no bookmark, no byte) for this long is presumed dead
+        /// and ended, so the informer re-watches from its last resource version. The API server sends
+        /// bookmarks about once a minute to watches that allow them.
+        public var watchIdleTimeout: Duration = .seconds(90)
         /// `reportingInstance` of Events is `<reportingController>-<this>` (upstream: the hostname).
         public var eventReportingHost = ProcessInfo.processInfo.hostName
         /// Events waiting to be sent beyond this are dropped (client-go's `maxQueuedEvents`).
@@ -124,12 +128,15 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         if let selector = descriptor.fieldSelector { query.append(("fieldSelector", selector)) }
         let body = try await rest.openStream(descriptor.path, query: query, headTimeout: .seconds(30))
         logger.debug("Watch started", metadata: ["kind": "\(kind.rawValue)", "resourceVersion": "\(resourceVersion)"])
-        // The server ends the watch after `timeout`; a connection silent for much longer is dead.
-        let idleLimit = Duration.seconds(timeout + 60)
+        // The server ends the watch after `timeout`; a connection silent for longer than the idle limit is dead.
+        let idleLimit = min(options.watchIdleTimeout, Duration.seconds(timeout + 60))
+        let tick = min(Duration.seconds(5), idleLimit / 4)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let lastByte = ActivityClock()
             group.addTask {
-                var splitter = JSONStreamSplitter()
+                // The API server writes one compact JSON value per line: a value still open at a line break
+                // was cut short, and ends the watch.
+                var splitter = JSONStreamSplitter(newlineDelimited: true)
                 for try await buffer in body {
                     lastByte.touch()
                     for value in splitter.append(buffer.readableBytesView) {
@@ -142,7 +149,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
             }
             group.addTask {
                 while true {
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: tick)
                     let idle = lastByte.idle
                     if idle > idleLimit { throw ClusterError(.unavailable, "\(kind.rawValue) watch: no data for \(idle)") }
                 }
@@ -168,6 +175,13 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                 // Keep the position so a reconnect does not replay it; nothing is applied.
                 continuation.yield(WatchEvent(type: .bookmark, object: nil, resourceVersion: resourceVersion))
             }
+        case .malformed(let preview):
+            // client-go's watch decoder ends the watch on a frame it cannot parse; the informer re-watches
+            // from the last good resource version, so events after the bad frame are delivered again.
+            skippedCount.add(1, ordering: .relaxed)
+            logger.error("Watch stream ended by a malformed frame; re-watching", metadata: ["kind": "\(kind.rawValue)", "frame": "\(preview)"])
+            continuation.finish(throwing: ClusterError(.unavailable, "\(kind.rawValue) watch: malformed frame: \(preview)"))
+            return false
         case .failure(let error):
             continuation.finish(throwing: error)
             return false
@@ -190,7 +204,8 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
         _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
-        logger.debug("Successfully bound pod to node", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
+        // The scheduler logs the binding once ("Successfully bound pod to node"); this is request-level detail.
+        logger.trace("Binding accepted", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
     }
 
     /// `PATCH pods/NAME/status` with a strategic-merge patch, skipped when it would change nothing; retried on

@@ -20,7 +20,7 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
     return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: logs.logger("client")), logger: logs.logger("client"), options: options)
 }
 
-@Suite struct ClientTests {
+@Suite(.timeLimit(.minutes(3))) struct ClientTests {
     @Test func listPagesThroughACollectionAndSkipsWhatCannotBeDecoded() async throws {
         let fake = try await FakeAPIServer.start()
         let logs = LogCapture()
@@ -53,7 +53,9 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
         await fake.stop()
     }
 
-    @Test func watchStreamsEventsBookmarksAndSurvivesGarbage() async throws {
+    /// Well-formed JSON that does not decode as a pod is skipped; text that is not JSON at all ends the watch
+    /// (``WatchRecoveryTests``).
+    @Test func watchStreamsEventsBookmarksAndSkipsUndecodableObjects() async throws {
         let fake = try await FakeAPIServer.start()
         let logs = LogCapture()
         let client = try makeClient(fake, logs: logs)
@@ -64,7 +66,6 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
         }
         #expect(await eventually { fake.openWatchCount == 1 })
         fake.createPod(pod("a"))
-        fake.injectRawWatchBytes(.pod, "this is not json")
         fake.injectRawWatchBytes(.pod, #"{"type":"ADDED","object":{"metadata":{"name":"bad","namespace":"default","resourceVersion":"9999"},"spec":{"containers":"nope"}}}"#)
         fake.createPod(pod("b"))
         fake.sendBookmarks()
@@ -74,7 +75,6 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
         // The undecodable pod advanced the resource version (as a bookmark) without being applied.
         #expect(seen.contains { $0.type == .bookmark && $0.resourceVersion == "9999" })
         #expect(seen.last?.type == .bookmark)
-        #expect(logs.contains("this is not json"))
         #expect(logs.contains("default/bad"))
         let watchRequest = fake.requests.first { $0.query["watch"] == "true" }
         #expect(watchRequest?.query["allowWatchBookmarks"] == "true")
@@ -121,7 +121,8 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
             #expect(error.code == .notFound)
         }
         #expect(fake.bindings.count == 1)
-        #expect(fake.doublyBound.isEmpty)
+        // This test binds `a` twice on purpose: the fake records the refused second attempt and flags it.
+        #expect(fake.doublyBound == ["default/a"])
         let bindRequest = fake.requests.first { $0.path.hasSuffix("/binding") }
         #expect(bindRequest?.method == .POST)
         #expect(bindRequest?.path == "/api/v1/namespaces/default/pods/a/binding")
@@ -217,11 +218,6 @@ func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Flo
         let times = fake.requests.filter { $0.path == "/api/v1/namespaces" }.map(\.time)
         #expect(times.count == 7)
         if times.count == 7 {
-            // Any window of 1 s holds at most burst + qps requests.
-            for i in times.indices {
-                let inWindow = times.filter { $0 >= times[i] && $0 < times[i] + .seconds(1) }.count
-                #expect(inWindow <= 7)
-            }
             // As the server saw them: spread out too (1 s in theory; the first request may arrive late while
             // its connection is set up on a loaded machine, so allow generous jitter — unlimited would be ~ms).
             #expect(times[6] - times[0] >= .milliseconds(600))

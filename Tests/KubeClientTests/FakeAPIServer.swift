@@ -21,12 +21,24 @@ final class FakeAPIServer: Sendable {
         var userAgent: String
     }
 
+    /// One `POST pods/NAME/binding`, whatever the answer.
+    struct BindAttempt: Sendable, Equatable {
+        var pod: String
+        var node: String
+        var userAgent: String
+        /// The HTTP status the fake answered (201 when the binding was stored).
+        var code: Int
+        var accepted: Bool { code == 201 }
+    }
+
     struct RequestRecord: Sendable {
         var method: HTTPMethod
         var path: String
         var query: [String: String]
         var userAgent: String
         var time: ContinuousClock.Instant
+        /// The `Authorization` header, if any.
+        var authorization: String? = nil
     }
 
     private struct HistoryEntry {
@@ -51,6 +63,9 @@ final class FakeAPIServer: Sendable {
         var nextWatcher = 0
         var bindings: [Binding] = []
         var bindAttempts: [String: Int] = [:]
+        var bindAttemptLog: [BindAttempt] = []
+        /// Watches that stay open but receive nothing more (a half-dead connection).
+        var silenced: [Watcher] = []
         var conflictOnce: Set<String> = []
         var requests: [RequestRecord] = []
         var leases: [String: Lease] = [:]
@@ -90,8 +105,11 @@ final class FakeAPIServer: Sendable {
 
     func stop() async {
         let watchers = state.withLock { state -> [Watcher] in
-            defer { state.watchers = [:] }
-            return Array(state.watchers.values)
+            defer {
+                state.watchers = [:]
+                state.silenced = []
+            }
+            return Array(state.watchers.values) + state.silenced
         }
         watchers.forEach { $0.continuation.finish() }
         if let server = server.withLock({ $0 }) { await server.stop() }
@@ -167,6 +185,15 @@ final class FakeAPIServer: Sendable {
         }
     }
 
+    /// Every open watch stops receiving anything (events, bookmarks, bytes) but stays connected, as behind a
+    /// proxy that lost the upstream side. New watches are served normally.
+    func silenceWatches() {
+        state.withLock { state in
+            state.silenced += state.watchers.values
+            state.watchers = [:]
+        }
+    }
+
     /// While set, watch requests are answered `503` (events still happen and are kept in history).
     func setWatchUnavailable(_ unavailable: Bool) { state.withLock { $0.watchUnavailable = unavailable } }
 
@@ -229,18 +256,28 @@ final class FakeAPIServer: Sendable {
     func lease(namespace: String, name: String) -> Lease? { state.withLock { $0.leases["\(namespace)/\(name)"] } }
     var openWatchCount: Int { state.withLock { $0.watchers.count } }
 
-    /// Pods bound more than once (must always be empty).
+    /// Every binding request, accepted or refused, in arrival order.
+    var bindAttemptLog: [BindAttempt] { state.withLock { $0.bindAttemptLog } }
+
+    /// Pods that received a binding request after one of theirs was accepted — a scheduler binding a pod
+    /// twice, whatever the fake answered the second time — or that got two accepted bindings. Must always be
+    /// empty.
     var doublyBound: [String] {
-        var seen: [String: Int] = [:]
-        for binding in bindings { seen[binding.pod, default: 0] += 1 }
-        return seen.filter { $0.value > 1 }.map(\.key).sorted()
+        var bound: Set<String> = []
+        var twice: Set<String> = []
+        for attempt in bindAttemptLog {
+            if bound.contains(attempt.pod) { twice.insert(attempt.pod) }
+            if attempt.accepted { bound.insert(attempt.pod) }
+        }
+        return twice.sorted()
     }
 
     // MARK: HTTP
 
     private func handle(_ request: HTTPServer.Request) async -> HTTPServer.Response {
         let agent = request.headers.first(name: "User-Agent") ?? ""
-        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now)) }
+        let authorization = request.headers.first(name: "Authorization")
+        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now, authorization: authorization)) }
         let parts = request.path.split(separator: "/").map(String.init)
 
         // Collections (list and watch).
@@ -362,6 +399,13 @@ final class FakeAPIServer: Sendable {
         let name = key.split(separator: "/").last.map(String.init) ?? key
         return state.withLock { state -> HTTPServer.Response in
             state.bindAttempts[key, default: 0] += 1
+            let response = bindLocked(key, name: name, binding: binding, agent: agent, in: &state)
+            state.bindAttemptLog.append(BindAttempt(pod: key, node: binding.target.name, userAgent: agent, code: Int(response.status.code)))
+            return response
+        }
+    }
+
+    private func bindLocked(_ key: String, name: String, binding: KubeAPI.Binding, agent: String, in state: inout State) -> HTTPServer.Response {
             guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods \"\(name)\" not found") }
             if state.conflictOnce.remove(key) != nil {
                 return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": injected conflict")
@@ -382,7 +426,6 @@ final class FakeAPIServer: Sendable {
             _ = store(.pod(pod), type: "MODIFIED", in: &state)
             state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
             return Self.json(201, Array("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8))
-        }
     }
 
     private func patchStatus(_ key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
