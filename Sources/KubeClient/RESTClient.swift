@@ -30,6 +30,8 @@ public final class RESTClient: Sendable {
     private let tokens: TokenSource
     private let basicAuthorization: String?
     private let logger: Logger
+    /// ``logger`` for AsyncHTTPClient itself.
+    private let httpLogger: Logger
     private let requestCount = Atomic<Int>(0)
 
     /// Largest non-watch response body accepted.
@@ -41,7 +43,7 @@ public final class RESTClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.limiter = RateLimiter(qps: Double(configuration.qps), burst: configuration.burst)
-        self.tokens = TokenSource(token: configuration.bearerToken, file: configuration.bearerTokenFile)
+        self.tokens = TokenSource(token: configuration.bearerToken, file: configuration.bearerTokenFile, refresh: configuration.bearerTokenFileRefresh)
         if let user = configuration.username {
             let pair = Array("\(user):\(configuration.password ?? "")".utf8)
             self.basicAuthorization = "Basic " + Data(pair).base64EncodedString()
@@ -91,8 +93,12 @@ public final class RESTClient: Sendable {
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil), connectionPool: pool)
         streamConfiguration.dnsOverride = dnsOverride
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: logger)
-        self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: logger)
+        // The HTTP client's own connection chatter (debug) is for high verbosity only: below trace it is quiet.
+        var httpLogger = logger
+        if httpLogger.logLevel > .trace { httpLogger.logLevel = max(httpLogger.logLevel, .info) }
+        self.httpLogger = httpLogger
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: httpLogger)
+        self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: httpLogger)
     }
 
     /// Requests sent so far (after the rate limiter), for tests and debugging.
@@ -129,7 +135,7 @@ public final class RESTClient: Sendable {
             let bytes: [UInt8]
             let retryAfter: Int?
             do {
-                let response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: logger)
+                let response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: httpLogger)
                 status = Int(response.status.code)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
                 var buffer = try await response.body.collect(upTo: Self.maximumBodySize)
@@ -161,7 +167,7 @@ public final class RESTClient: Sendable {
         requestCount.add(1, ordering: .relaxed)
         let response: HTTPClientResponse
         do {
-            response = try await streaming.execute(request, timeout: Self.timeAmount(headTimeout), logger: logger)
+            response = try await streaming.execute(request, timeout: Self.timeAmount(headTimeout), logger: httpLogger)
         } catch {
             throw Self.transportError(error, method: .GET, path: path)
         }
@@ -258,11 +264,13 @@ public final class RESTClient: Sendable {
 final class TokenSource: Sendable {
     private let inline: String?
     private let file: String?
+    private let refresh: Duration
     private let cached = Mutex<(token: String?, readAt: ContinuousClock.Instant?)>((nil, nil))
 
-    init(token: String?, file: String?) {
+    init(token: String?, file: String?, refresh: Duration = .seconds(60)) {
         self.inline = token
         self.file = file
+        self.refresh = refresh
     }
 
     func current() -> String? {
@@ -271,7 +279,7 @@ final class TokenSource: Sendable {
         let now = ContinuousClock.now
         if let (token, readAt) = cached.withLock({ state -> (String?, ContinuousClock.Instant)? in
             state.readAt.map { (state.token, $0) }
-        }), now - readAt < .seconds(60) {
+        }), now - readAt < refresh {
             return token
         }
         let token = FileManager.default.contents(atPath: file)

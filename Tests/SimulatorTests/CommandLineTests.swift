@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the built `swift-kube-scheduler` binary.
 func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = packageRoot.appendingPathComponent(".build/debug/swift-kube-scheduler")
+    let binary = schedulerBinary
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
