@@ -41,6 +41,20 @@ final class FakeAPIServer: Sendable {
         var authorization: String? = nil
     }
 
+    /// What a request is, for fault injection.
+    enum FaultTarget: String, CaseIterable, Sendable {
+        case list, watch, bind, statusPatch, events, lease
+    }
+
+    /// An injected answer for the next `remaining` requests of a target: an error status (with an optional
+    /// `Retry-After`), or a delay before the request is served normally (slower than the client's timeout).
+    struct Fault: Sendable {
+        var status: Int?
+        var retryAfter: Int?
+        var delay: Duration?
+        var remaining: Int
+    }
+
     private struct HistoryEntry {
         var resourceVersion: Int
         var kind: ObjectKind
@@ -64,6 +78,11 @@ final class FakeAPIServer: Sendable {
         var bindings: [Binding] = []
         var bindAttempts: [String: Int] = [:]
         var bindAttemptLog: [BindAttempt] = []
+        var faults: [FaultTarget: Fault] = [:]
+        var faultsServed: [FaultTarget: Int] = [:]
+        /// Bindings of these pods are stored, but the open watches miss the event (silenced first) and the
+        /// connection is reset before the response: the binder cannot know the outcome.
+        var resetBind: Set<String> = []
         /// Watches that stay open but receive nothing more (a half-dead connection).
         var silenced: [Watcher] = []
         var conflictOnce: Set<String> = []
@@ -194,6 +213,23 @@ final class FakeAPIServer: Sendable {
         }
     }
 
+    /// The next `count` requests of `target` are answered `status` (with `Retry-After: retryAfter` if given).
+    func injectFault(_ target: FaultTarget, status: Int, retryAfter: Int? = nil, count: Int) {
+        state.withLock { $0.faults[target] = Fault(status: status, retryAfter: retryAfter, delay: nil, remaining: count) }
+    }
+
+    /// The next `count` requests of `target` are served only after `delay`.
+    func injectDelay(_ target: FaultTarget, _ delay: Duration, count: Int) {
+        state.withLock { $0.faults[target] = Fault(status: nil, retryAfter: nil, delay: delay, remaining: count) }
+    }
+
+    /// How many injected faults of `target` were served.
+    func faultsServed(_ target: FaultTarget) -> Int { state.withLock { $0.faultsServed[target] ?? 0 } }
+
+    /// The next binding of `key` is applied but its response is lost (connection reset), and the watches
+    /// open at that moment never see it (they are silenced), as when a proxy dies mid-request.
+    func resetNextBind(_ key: String) { state.withLock { _ = $0.resetBind.insert(key) } }
+
     /// While set, watch requests are answered `503` (events still happen and are kept in history).
     func setWatchUnavailable(_ unavailable: Bool) { state.withLock { $0.watchUnavailable = unavailable } }
 
@@ -274,11 +310,39 @@ final class FakeAPIServer: Sendable {
 
     // MARK: HTTP
 
+    private static func faultTarget(_ request: HTTPServer.Request, parts: [String]) -> FaultTarget? {
+        if request.method == .GET, ObjectKind.allCases.contains(where: { ResourceDescriptor.of($0).path == request.path }) {
+            return request.query["watch"] == "true" || request.query["watch"] == "1" ? .watch : .list
+        }
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io" { return .lease }
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "events.k8s.io" { return .events }
+        if parts.count == 7, parts[4] == "pods", parts[6] == "binding", request.method == .POST { return .bind }
+        if parts.count == 7, parts[4] == "pods", parts[6] == "status", request.method == .PATCH { return .statusPatch }
+        return nil
+    }
+
     private func handle(_ request: HTTPServer.Request) async -> HTTPServer.Response {
         let agent = request.headers.first(name: "User-Agent") ?? ""
         let authorization = request.headers.first(name: "Authorization")
         state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now, authorization: authorization)) }
         let parts = request.path.split(separator: "/").map(String.init)
+        if let target = Self.faultTarget(request, parts: parts) {
+            let fault = state.withLock { state -> Fault? in
+                guard var fault = state.faults[target], fault.remaining > 0 else { return nil }
+                fault.remaining -= 1
+                state.faults[target] = fault
+                state.faultsServed[target, default: 0] += 1
+                return fault
+            }
+            if let fault {
+                if let delay = fault.delay { try? await Task.sleep(for: delay) }
+                if let status = fault.status {
+                    var response = Self.status(status, status == 429 ? "TooManyRequests" : "InternalError", "injected fault")
+                    if let retryAfter = fault.retryAfter { response.headers.add(name: "Retry-After", value: String(retryAfter)) }
+                    return response
+                }
+            }
+        }
 
         // Collections (list and watch).
         for kind in ObjectKind.allCases where ResourceDescriptor.of(kind).path == request.path {
@@ -417,6 +481,11 @@ final class FakeAPIServer: Sendable {
             if !pod.nodeName.isEmpty {
                 return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\"")
             }
+            let reset = state.resetBind.remove(key) != nil
+            if reset {
+                state.silenced += state.watchers.values
+                state.watchers = [:]
+            }
             pod.spec.nodeName = binding.target.name
             var status = pod.status ?? PodStatus()
             var conditions = (status.conditions ?? []).filter { $0.type != "PodScheduled" }
@@ -425,6 +494,12 @@ final class FakeAPIServer: Sendable {
             pod.status = status
             _ = store(.pod(pod), type: "MODIFIED", in: &state)
             state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
+            if reset {
+                let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
+                continuation.yield(.abort)
+                continuation.finish()
+                return HTTPServer.Response(status: .created, headers: HTTPHeaders(), body: .stream(stream))
+            }
             return Self.json(201, Array("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8))
     }
 
