@@ -39,7 +39,8 @@ extension Pod {
 
     /// Whether any container reports allocated or actuated resources.
     public var hasContainerResourceStatus: Bool {
-        let statuses = (status?.containerStatuses ?? []) + (status?.initContainerStatuses ?? [])
-        return statuses.contains { $0.allocatedResources != nil || $0.resources?.requests != nil }
+        guard let status else { return false }
+        let reports: (ContainerStatus) -> Bool = { $0.allocatedResources != nil || $0.resources?.requests != nil }
+        return status.containerStatuses?.contains(where: reports) == true || status.initContainerStatuses?.contains(where: reports) == true
     }
 }

@@ -20,6 +20,7 @@ public enum PodRequests {
     /// (100m, 200Mi) for that resource, as the node's `NonZeroRequested` does; when pod-level requests are
     /// set, only for a resource that neither the pod level nor any container names.
     public static func compute(_ pod: Pod, nonMissingDefaults: Bool = false) -> Resource {
+        if let resource = roundedSum(pod, nonMissingDefaults: nonMissingDefaults) { return resource }
         let requests = list(pod)
         guard nonMissingDefaults else { return requests.resource }
         var defaults = ExactResources()
@@ -54,6 +55,58 @@ public enum PodRequests {
     public static func isPodLevelRequestsSet(_ pod: Pod) -> Bool {
         guard let requests = pod.spec.resources?.requests else { return false }
         return requests.keys.contains(where: isSupportedPodLevelResource)
+    }
+
+    // MARK: - Fast path
+
+    /// The common case without dictionaries: no status resources, no pod-level requests, and every quantity a
+    /// whole number of its unit (millicores for cpu, units otherwise), so summing rounded values is summing
+    /// exactly. nil when any of that does not hold.
+    private static func roundedSum(_ pod: Pod, nonMissingDefaults: Bool) -> Resource? {
+        guard !isPodLevelRequestsSet(pod), !pod.hasContainerResourceStatus, !pod.isResizeInfeasible else { return nil }
+        func exact(_ list: ResourceList?) -> Bool {
+            guard let list else { return true }
+            for (name, quantity) in list {
+                let unit: Int128 = name == ResourceName.cpu ? 1_000_000 : Quantity.nanosPerUnit
+                if quantity.nanoValue % unit != 0 { return false }
+            }
+            return true
+        }
+        for container in pod.spec.containers where !exact(container.resources?.requests) { return nil }
+        for container in pod.spec.initContainers ?? [] where !exact(container.resources?.requests) { return nil }
+        guard exact(pod.spec.overhead) else { return nil }
+
+        func containerRequest(_ container: Container) -> Resource {
+            var resource = Resource(container.resources?.requests)
+            if nonMissingDefaults {
+                let requests = container.resources?.requests
+                if requests?[ResourceName.cpu] == nil { resource.milliCPU = defaultMilliCPURequest }
+                if requests?[ResourceName.memory] == nil { resource.memory = defaultMemoryRequest }
+            }
+            return resource
+        }
+        var regular = Resource()
+        for container in pod.spec.containers { regular.add(containerRequest(container)) }
+        if let initContainers = pod.spec.initContainers, !initContainers.isEmpty {
+            var sidecars = Resource()
+            var initMax = Resource()
+            for container in initContainers {
+                let request = containerRequest(container)
+                if container.isSidecar {
+                    sidecars.add(request)
+                    regular.add(request)
+                    initMax.setMax(sidecars)
+                } else {
+                    var inUse = request
+                    inUse.add(sidecars)
+                    initMax.setMax(inUse)
+                }
+            }
+            regular.setMax(initMax)
+        }
+        if let overhead = pod.spec.overhead { regular.add(Resource(overhead)) }
+        regular.allowedPodNumber = 0
+        return regular
     }
 
     // MARK: - Exact aggregation
