@@ -172,6 +172,7 @@ let package = Package(
             name: "KubeClientTests",
             dependencies: [
                 "KubeClient", "KubeTestSupport", "KubeAPI", "SchedulerFramework", "SchedulerServer", "SchedulerTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

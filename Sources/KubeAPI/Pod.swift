@@ -165,6 +165,9 @@ public struct PodStatus: Codable, Sendable, Hashable {
     public var nominatedNodeName: String?
     public var startTime: String?
     public var qosClass: String?
+    /// In-place resize: what the kubelet allocated and actuated, per container.
+    public var containerStatuses: [ContainerStatus]?
+    public var initContainerStatuses: [ContainerStatus]?
 
     public init(phase: String? = nil, conditions: [PodCondition]? = nil, nominatedNodeName: String? = nil, startTime: String? = nil) {
         self.phase = phase

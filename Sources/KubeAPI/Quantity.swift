@@ -10,6 +10,10 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
     public let milliValue: Int64
     /// The text the quantity was written as.
     public let text: String
+    /// The exact quantity in billionths (apimachinery keeps quantities exactly and rounds a value finer
+    /// than `1n` up to `1n`), saturated at ±`Int64.max` units. Sums of quantities are taken here, so that
+    /// rounding to ``value`` or ``milliValue`` happens once, on the total, as upstream's `Quantity.Add`.
+    public let nanoValue: Int128
 
     public var description: String { text }
 
@@ -19,13 +23,36 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
         self.milliValue = value.multipliedReportingOverflow(by: 1000).overflow
             ? (value < 0 ? Int64.min : Int64.max) : value * 1000
         self.text = String(value)
+        self.nanoValue = Int128(value) * Quantity.nanosPerUnit
     }
+
+    /// Billionths in one unit.
+    public static let nanosPerUnit: Int128 = 1_000_000_000
 
     /// Creates a quantity from thousandths of a unit (`Quantity(milli: 250)` is `250m`).
     public init(milli: Int64) {
         self.milliValue = milli
         self.value = milli >= 0 ? (milli + 999) / 1000 : milli / 1000
         self.text = milli % 1000 == 0 ? String(milli / 1000) : "\(milli)m"
+        self.nanoValue = Int128(milli) * 1_000_000
+    }
+
+    /// Rounds an exact amount in billionths up (away from zero) to whole units, saturated to Int64.
+    public static func units(fromNanos nanos: Int128) -> Int64 {
+        rounded(nanos, divisor: nanosPerUnit)
+    }
+
+    /// Rounds an exact amount in billionths up (away from zero) to thousandths, saturated to Int64.
+    public static func millis(fromNanos nanos: Int128) -> Int64 {
+        rounded(nanos, divisor: 1_000_000)
+    }
+
+    private static func rounded(_ nanos: Int128, divisor: Int128) -> Int64 {
+        var result = nanos / divisor
+        if nanos % divisor != 0 { result += nanos < 0 ? -1 : 1 }
+        if result > Int128(Int64.max) { return Int64.max }
+        if result < Int128(Int64.min) { return Int64.min }
+        return Int64(result)
     }
 
     /// Parses `text`, or returns nil when it is not a valid quantity.
@@ -33,6 +60,7 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
         guard let parsed = QuantityParser.parse(text) else { return nil }
         self.value = parsed.value
         self.milliValue = parsed.milli
+        self.nanoValue = parsed.nanos
         self.text = text
     }
 
@@ -87,7 +115,7 @@ extension Quantity: Codable {
 
 /// Exact fixed-point parsing: `digits × 10^exp10 × 2^exp2`, evaluated in 128-bit integers, rounded up.
 enum QuantityParser {
-    static func parse(_ text: String) -> (value: Int64, milli: Int64)? {
+    static func parse(_ text: String) -> (value: Int64, milli: Int64, nanos: Int128)? {
         var bytes = Array(text.utf8)[...]
         guard !bytes.isEmpty else { return nil }
         var negative = false
@@ -151,7 +179,44 @@ enum QuantityParser {
             exp10 += exponent
         }
         return (scaled(mantissa, exp10: exp10, exp2: exp2, negative: negative),
-                scaled(mantissa, exp10: exp10 + 3, exp2: exp2, negative: negative))
+                scaled(mantissa, exp10: exp10 + 3, exp2: exp2, negative: negative),
+                scaledNanos(mantissa, exp10: exp10 + 9, exp2: exp2, negative: negative))
+    }
+
+    /// `mantissa × 10^exp10 × 2^exp2` in billionths, rounded away from zero, saturated at
+    /// ±`Int64.max` units (apimachinery's bound). Exact for every input: a fraction is carried by binary
+    /// long division, so no intermediate exceeds twice the bound or twice the divisor.
+    private static func scaledNanos(_ mantissa: Int128, exp10: Int, exp2: Int, negative: Bool) -> Int128 {
+        if mantissa == 0 { return 0 }
+        let limit = Int128(Int64.max) * Quantity.nanosPerUnit
+        let saturated = negative ? -limit : limit
+        var whole: Int128
+        var remainder: Int128 = 0
+        var divisor: Int128 = 1
+        if exp10 >= 0 {
+            whole = mantissa
+            for _ in 0..<exp10 {
+                whole *= 10
+                if whole > limit { return saturated }
+            }
+        } else {
+            if -exp10 > 36 { return negative ? -1 : 1 }  // finer than 1n: rounds up to 1n
+            divisor = Int128(10).power(-exp10)
+            whole = mantissa / divisor
+            remainder = mantissa % divisor
+        }
+        for _ in 0..<exp2 {
+            whole <<= 1
+            remainder <<= 1
+            if remainder >= divisor {
+                whole += 1
+                remainder -= divisor
+            }
+            if whole > limit { return saturated }
+        }
+        if remainder != 0 { whole += 1 }
+        if whole > limit { whole = limit }
+        return negative ? -whole : whole
     }
 
     /// `mantissa × 10^exp10 × 2^exp2`, rounded away from zero, saturated to Int64.

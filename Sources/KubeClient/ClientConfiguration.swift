@@ -13,6 +13,8 @@ public struct ClientConfiguration: Sendable, Equatable {
     public var bearerToken: String?
     /// A file holding the bearer token, re-read periodically (projected service-account tokens rotate).
     public var bearerTokenFile: String?
+    /// How long a token read from ``bearerTokenFile`` is used before the file is read again (client-go: 1 min).
+    public var bearerTokenFileRefresh: Duration = .seconds(60)
     /// Basic authentication.
     public var username: String?
     /// The password of ``username``.

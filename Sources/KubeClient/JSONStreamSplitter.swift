@@ -14,10 +14,15 @@ public struct JSONStreamSplitter: Sendable {
 
     /// The largest value accepted; a longer one is dropped (and reported as an empty value).
     public var maximumValueSize: Int
+    /// One value per line (the API server's watch framing): a value still open at a line break — cut short,
+    /// or with a raw line break inside a string, which JSON forbids — is returned as it stands at the break,
+    /// so the caller sees it fail to parse instead of it swallowing the values after it.
+    public var newlineDelimited: Bool
 
     /// A splitter that drops values larger than `maximumValueSize` bytes.
-    public init(maximumValueSize: Int = 64 << 20) {
+    public init(maximumValueSize: Int = 64 << 20, newlineDelimited: Bool = false) {
         self.maximumValueSize = maximumValueSize
+        self.newlineDelimited = newlineDelimited
     }
 
     /// Bytes received but not yet part of a complete value.
@@ -38,6 +43,10 @@ public struct JSONStreamSplitter: Sendable {
                         bareValue = false
                         continue  // rescan this byte as the start of the next value
                     }
+                } else if newlineDelimited && (byte == 0x0A || byte == 0x0D) {
+                    // Still open at a line break: cut short.
+                    values.append(Array(buffer[s..<i]))
+                    reset()
                 } else if inString {
                     if escaped {
                         escaped = false

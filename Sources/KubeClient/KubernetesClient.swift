@@ -17,7 +17,14 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         public var pageSize = 500
         /// Each watch asks the server to end it after a random time in this range (`timeoutSeconds`), as
         /// client-go's reflector does, so connections are refreshed.
-        public var watchTimeoutSeconds: ClosedRange<Int> = 300...600
+        public var watchTimeoutSeconds: ClosedRange<Int> = 300...599
+        /// A watch on which nothing arrives (no event, no bookmark, no byte) for this long is presumed dead
+        /// and ended, so the informer re-watches from its last resource version. The API server sends
+        /// bookmarks about once a minute to watches that allow them.
+        public var watchIdleTimeout: Duration = .seconds(90)
+        /// How long a binding whose outcome is unknown (connection lost, timeout, 5xx) waits for the pod watch
+        /// to show whether it was applied, before it is reported as failed.
+        public var bindResolutionTimeout: Duration = .seconds(10)
         /// `reportingInstance` of Events is `<reportingController>-<this>` (upstream: the hostname).
         public var eventReportingHost = ProcessInfo.processInfo.hostName
         /// Events waiting to be sent beyond this are dropped (client-go's `maxQueuedEvents`).
@@ -33,6 +40,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     private let events: EventRecorder
     private let podConditions = PodConditionCache()
     private let skippedCount = Atomic<Int>(0)
+    private let assignments = RecentAssignments()
 
     /// A client over `rest`; Events are sent by a background worker started here.
     public init(rest: RESTClient, logger: Logger, options: Options = Options()) {
@@ -124,12 +132,15 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         if let selector = descriptor.fieldSelector { query.append(("fieldSelector", selector)) }
         let body = try await rest.openStream(descriptor.path, query: query, headTimeout: .seconds(30))
         logger.debug("Watch started", metadata: ["kind": "\(kind.rawValue)", "resourceVersion": "\(resourceVersion)"])
-        // The server ends the watch after `timeout`; a connection silent for much longer is dead.
-        let idleLimit = Duration.seconds(timeout + 60)
+        // The server ends the watch after `timeout`; a connection silent for longer than the idle limit is dead.
+        let idleLimit = min(options.watchIdleTimeout, Duration.seconds(timeout + 60))
+        let tick = min(Duration.seconds(5), idleLimit / 4)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let lastByte = ActivityClock()
             group.addTask {
-                var splitter = JSONStreamSplitter()
+                // The API server writes one compact JSON value per line: a value still open at a line break
+                // was cut short, and ends the watch.
+                var splitter = JSONStreamSplitter(newlineDelimited: true)
                 for try await buffer in body {
                     lastByte.touch()
                     for value in splitter.append(buffer.readableBytesView) {
@@ -142,7 +153,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
             }
             group.addTask {
                 while true {
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: tick)
                     let idle = lastByte.idle
                     if idle > idleLimit { throw ClusterError(.unavailable, "\(kind.rawValue) watch: no data for \(idle)") }
                 }
@@ -160,7 +171,10 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         }
         switch ResourceDecoding.decodeWatchFrame(kind, bytes) {
         case .event(let event):
-            if kind == .pod, let pod = event.object?.pod { podConditions.observe(pod, deleted: event.type == .deleted) }
+            if kind == .pod, let pod = event.object?.pod {
+                podConditions.observe(pod, deleted: event.type == .deleted)
+                if !pod.nodeName.isEmpty, event.type != .deleted { assignments.record(key: pod.key, uid: pod.uid, node: pod.nodeName) }
+            }
             continuation.yield(event)
         case .skipped(let skipped, let resourceVersion):
             report([skipped])
@@ -168,6 +182,13 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                 // Keep the position so a reconnect does not replay it; nothing is applied.
                 continuation.yield(WatchEvent(type: .bookmark, object: nil, resourceVersion: resourceVersion))
             }
+        case .malformed(let preview):
+            // client-go's watch decoder ends the watch on a frame it cannot parse; the informer re-watches
+            // from the last good resource version, so events after the bad frame are delivered again.
+            skippedCount.add(1, ordering: .relaxed)
+            logger.error("Watch stream ended by a malformed frame; re-watching", metadata: ["kind": "\(kind.rawValue)", "frame": "\(preview)"])
+            continuation.finish(throwing: ClusterError(.unavailable, "\(kind.rawValue) watch: malformed frame: \(preview)"))
+            return false
         case .failure(let error):
             continuation.finish(throwing: error)
             return false
@@ -189,8 +210,21 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// `POST /api/v1/namespaces/NS/pods/NAME/binding` (the pod UID as a precondition when given).
     public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
-        _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
-        logger.debug("Successfully bound pod to node", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
+        do {
+            _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
+        } catch where error.code == .unavailable {
+            // The request may have been applied (a reset connection, a timeout, a 5xx from a write that reached
+            // etcd). Retrying could bind twice; the pod watch tells what happened.
+            let key = "\(namespace)/\(name)"
+            guard let node = await assignments.wait(key: key, uid: uid, timeout: options.bindResolutionTimeout) else { throw error }
+            guard node == nodeName else {
+                throw ClusterError(.conflict, "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(node)\"")
+            }
+            logger.info("Binding outcome resolved from the watch", metadata: ["pod": "\(key)", "node": "\(nodeName)", "err": "\(error.message)"])
+            return
+        }
+        // The scheduler logs the binding once ("Successfully bound pod to node"); this is request-level detail.
+        logger.trace("Binding accepted", metadata: ["pod": "\(namespace)/\(name)", "node": "\(nodeName)"])
     }
 
     /// `PATCH pods/NAME/status` with a strategic-merge patch, skipped when it would change nothing; retried on
@@ -298,5 +332,48 @@ final class ActivityClock: Sendable {
     /// Time since the last ``touch()`` (or since creation).
     var idle: Duration {
         (ContinuousClock.now - origin) - .nanoseconds(last.load(ordering: .relaxed))
+    }
+}
+
+/// Where recently assigned pods were seen bound, from the pod watch (a bounded window), so a binding whose
+/// response was lost is resolved from what the API server reports instead of being retried.
+final class RecentAssignments: Sendable {
+    private struct Entry {
+        var uid: String
+        var node: String
+    }
+
+    private let capacity: Int
+    private let state = Mutex<(byKey: [String: Entry], order: [String], next: Int)>(([:], [], 0))
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func record(key: String, uid: String, node: String) {
+        state.withLock { state in
+            if state.byKey[key] == nil {
+                if state.order.count < capacity {
+                    state.order.append(key)
+                } else {
+                    state.byKey[state.order[state.next]] = nil
+                    state.order[state.next] = key
+                    state.next = (state.next + 1) % capacity
+                }
+            }
+            state.byKey[key] = Entry(uid: uid, node: node)
+        }
+    }
+
+    /// The node `key` (with `uid`, when given) was seen bound to, waiting up to `timeout` for it.
+    func wait(key: String, uid: String, timeout: Duration) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let node = state.withLock { state -> String? in
+                guard let entry = state.byKey[key], uid.isEmpty || entry.uid == uid else { return nil }
+                return entry.node
+            }
+            if let node { return node }
+            if ContinuousClock.now >= deadline || Task.isCancelled { return nil }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 }

@@ -30,6 +30,8 @@ public final class RESTClient: Sendable {
     private let tokens: TokenSource
     private let basicAuthorization: String?
     private let logger: Logger
+    /// ``logger`` for AsyncHTTPClient itself.
+    private let httpLogger: Logger
 
     /// Largest non-watch response body accepted.
     static let maximumBodySize = 512 << 20
@@ -40,7 +42,7 @@ public final class RESTClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.limiter = RateLimiter(qps: Double(configuration.qps), burst: configuration.burst)
-        self.tokens = TokenSource(token: configuration.bearerToken, file: configuration.bearerTokenFile)
+        self.tokens = TokenSource(token: configuration.bearerToken, file: configuration.bearerTokenFile, refresh: configuration.bearerTokenFileRefresh)
         if let user = configuration.username {
             let pair = Array("\(user):\(configuration.password ?? "")".utf8)
             self.basicAuthorization = "Basic " + Data(pair).base64EncodedString()
@@ -90,8 +92,12 @@ public final class RESTClient: Sendable {
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil), connectionPool: pool)
         streamConfiguration.dnsOverride = dnsOverride
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: logger)
-        self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: logger)
+        // The HTTP client's own connection chatter (debug) is for high verbosity only: below trace it is quiet.
+        var httpLogger = logger
+        if httpLogger.logLevel > .trace { httpLogger.logLevel = max(httpLogger.logLevel, .info) }
+        self.httpLogger = httpLogger
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: httpLogger)
+        self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: httpLogger)
     }
 
     /// Closes every connection. Call once, when done.
@@ -124,7 +130,7 @@ public final class RESTClient: Sendable {
             let bytes: [UInt8]
             let retryAfter: Int?
             do {
-                let response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: logger)
+                let response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: httpLogger)
                 status = Int(response.status.code)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
                 var buffer = try await response.body.collect(upTo: Self.maximumBodySize)
@@ -155,7 +161,7 @@ public final class RESTClient: Sendable {
         try checkCancellation()
         let response: HTTPClientResponse
         do {
-            response = try await streaming.execute(request, timeout: Self.timeAmount(headTimeout), logger: logger)
+            response = try await streaming.execute(request, timeout: Self.timeAmount(headTimeout), logger: httpLogger)
         } catch {
             throw Self.transportError(error, method: .GET, path: path)
         }
@@ -252,11 +258,13 @@ public final class RESTClient: Sendable {
 final class TokenSource: Sendable {
     private let inline: String?
     private let file: String?
+    private let refresh: Duration
     private let cached = Mutex<(token: String?, readAt: ContinuousClock.Instant?)>((nil, nil))
 
-    init(token: String?, file: String?) {
+    init(token: String?, file: String?, refresh: Duration = .seconds(60)) {
         self.inline = token
         self.file = file
+        self.refresh = refresh
     }
 
     func current() -> String? {
@@ -265,7 +273,7 @@ final class TokenSource: Sendable {
         let now = ContinuousClock.now
         if let (token, readAt) = cached.withLock({ state -> (String?, ContinuousClock.Instant)? in
             state.readAt.map { (state.token, $0) }
-        }), now - readAt < .seconds(60) {
+        }), now - readAt < refresh {
             return token
         }
         let token = FileManager.default.contents(atPath: file)

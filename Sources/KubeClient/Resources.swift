@@ -66,6 +66,8 @@ enum DecodedWatchFrame: Sendable {
     case skipped(SkippedObject, resourceVersion: String?)
     /// `{"type":"ERROR","object":<Status>}`.
     case failure(ClusterError)
+    /// Not JSON at all (garbage, a value cut short, a raw line break in a string): the stream is corrupt.
+    case malformed(preview: String)
 }
 
 /// Decodes lists and watch frames of every kind, object by object, so one bad object does not spoil the rest.
@@ -85,6 +87,9 @@ enum ResourceDecoding {
             return try visit(kind, WatchVisitor(kind: kind, data: Data(bytes)))
         } catch {
             let preview = String(decoding: bytes.prefix(200), as: UTF8.self)
+            if (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) == nil {
+                return .malformed(preview: preview)
+            }
             return .skipped(SkippedObject(kind: kind, key: "?", reason: "malformed watch event (\(describe(error))): \(preview)"), resourceVersion: nil)
         }
     }

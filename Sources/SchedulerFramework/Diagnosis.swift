@@ -37,13 +37,15 @@ public struct FitError: Error, Sendable, CustomStringConvertible {
         self.diagnosis = diagnosis
     }
 
-    /// `0/N nodes are available: <histogram or PreFilter message>.[ <PostFilter message>]`
+    /// `0/N nodes are available: <histogram or PreFilter message>.[ <PostFilter message>]`; with no
+    /// reason at all upstream stops at the colon (`0/N nodes are available:`), never ` .`.
     public var message: String {
         var text = "0/\(numAllNodes) nodes are available:"
         if let preFilter = diagnosis.preFilterMessage, !preFilter.isEmpty {
             text += " \(preFilter)."
         } else {
-            text += " \(FitError.histogram(diagnosis.nodeToStatus, numAllNodes: numAllNodes))."
+            let histogram = FitError.histogram(diagnosis.nodeToStatus, numAllNodes: numAllNodes)
+            if !histogram.isEmpty { text += " \(histogram)." }
         }
         if let postFilter = diagnosis.postFilterMessage, !postFilter.isEmpty {
             text += " \(postFilter)"

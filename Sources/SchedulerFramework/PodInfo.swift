@@ -107,41 +107,42 @@ public struct HostPort: Sendable, Hashable {
 }
 
 /// Host ports in use on a node (`HostPortInfo`): IP → set of (protocol, port).
+///
+/// A set, as upstream: two pods on one node using the same port (possible when the port was taken
+/// before the scheduler saw it, or through `spec.nodeName`) share one entry, and removing either frees it.
 public struct HostPortInfo: Sendable, Equatable {
     public struct ProtocolPort: Sendable, Hashable {
         public var `protocol`: String
         public var port: Int32
     }
 
-    public private(set) var byIP: [String: [ProtocolPort: Int]] = [:]
+    public private(set) var byIP: [String: Set<ProtocolPort>] = [:]
 
     public init() {}
 
     public var isEmpty: Bool { byIP.isEmpty }
 
     public mutating func add(_ port: HostPort) {
-        byIP[port.ip, default: [:]][ProtocolPort(protocol: port.protocol, port: port.port), default: 0] += 1
+        guard port.port > 0 else { return }
+        byIP[port.ip, default: []].insert(ProtocolPort(protocol: port.protocol, port: port.port))
     }
 
     public mutating func remove(_ port: HostPort) {
+        guard port.port > 0 else { return }
         let key = ProtocolPort(protocol: port.protocol, port: port.port)
-        guard let count = byIP[port.ip]?[key] else { return }
-        if count <= 1 {
-            byIP[port.ip]?[key] = nil
-            if byIP[port.ip]?.isEmpty == true { byIP[port.ip] = nil }
-        } else {
-            byIP[port.ip]?[key] = count - 1
-        }
+        guard byIP[port.ip]?.remove(key) != nil else { return }
+        if byIP[port.ip]?.isEmpty == true { byIP[port.ip] = nil }
     }
 
     /// Whether `port` conflicts with ports in use: `0.0.0.0` conflicts with every IP, and any IP
     /// conflicts with `0.0.0.0`.
     public func conflicts(with port: HostPort) -> Bool {
+        guard port.port > 0 else { return false }
         let key = ProtocolPort(protocol: port.protocol, port: port.port)
         if port.ip == HostPort.anyIP {
-            for (_, ports) in byIP where ports[key] != nil { return true }
+            for (_, ports) in byIP where ports.contains(key) { return true }
             return false
         }
-        return byIP[HostPort.anyIP]?[key] != nil || byIP[port.ip]?[key] != nil
+        return byIP[HostPort.anyIP]?.contains(key) == true || byIP[port.ip]?.contains(key) == true
     }
 }

@@ -112,15 +112,16 @@ extension Scheduler {
         case (false, false):
             cache.updatePod(old: old, new: new)
             changed()
-            var action: ActionType = []
-            if old.metadata.labels != new.metadata.labels { action.insert(.updatePodLabel) }
+            var action = PodUpdateEvents.action(old: old, new: new)
             if new.isTerminating && !old.isTerminating { action.insert(.updatePodOther) }
-            if action.isEmpty { action = .updatePodOther }
             queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .assignedPod, action: action, label: "AssignedPodUpdate"), old: .pod(old), new: .pod(new))
         case (true, true):
             guard handles(new) else { return }
             if SchedulingQueue.isPodUpdated(old: old, new: new) { changed() }
             queue.update(old: old, new: new)
+            if let node = old.status?.nominatedNodeName, !node.isEmpty, node != new.status?.nominatedNodeName {
+                nominationReleased(by: old, node: node)
+            }
         case (false, true):
             // A pod cannot be unbound; treat as delete + add.
             podDeleted(old)
@@ -136,7 +137,9 @@ extension Scheduler {
             }
             queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete, old: .pod(pod))
         } else {
+            let nominated = nominatedNode(of: pod)
             queue.delete(pod)
+            if let nominated, handles(pod) { nominationReleased(by: pod, node: nominated) }
         }
     }
 }

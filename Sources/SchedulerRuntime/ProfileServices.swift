@@ -43,7 +43,7 @@ final class ProfileServices: FrameworkServices, @unchecked Sendable {
     }
 
     func activate(_ pod: Pod) {
-        scheduler?.queue.activate(key: pod.key)
+        scheduler?.queue.activate(pod)
     }
 
     func runAsync(_ work: @escaping @Sendable () async -> Void) {

@@ -34,7 +34,8 @@ extension Scheduler {
             var diagnosis = diagnosis
             if status.isRejected, let numAllNodes {
                 if framework.postFilterPlugins.isEmpty {
-                    nominating = .override(nodeName: "")
+                    // No preemption: an existing nomination stays (upstream returns no nominating info).
+                    nominating = nil
                 } else {
                     let snapshot = loop.withLock { $0.snapshot }
                     let (result, postStatus) = timed(.postFilter, framework.schedulerName, {

@@ -105,7 +105,7 @@ public final class SchedulingQueue: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let key = new.key
             let podInfo = PodInfo(new)
-            refreshNominated(podInfo, in: &state)
+            refreshNominated(podInfo, old: old, in: &state)
             if state.inFlight[podInfo.uid] != nil {
                 // Replayed when the in-flight attempt fails.
                 recordInFlightEvent(ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new)), old: .pod(old), new: .pod(new), in: &state)
@@ -280,12 +280,17 @@ public final class SchedulingQueue: Sendable {
 
     /// Moves unschedulable pods that `event` may help to the active or backoff queue
     /// (`MoveAllToActiveOrBackoffQueue`).
-    public func moveAllToActiveOrBackoffQueue(_ event: ClusterEvent, old: KubeObject? = nil, new: KubeObject? = nil) {
+    /// `preCheck`, when given, limits the move to the pods it accepts (upstream's `PreEnqueueCheck`).
+    public func moveAllToActiveOrBackoffQueue(
+        _ event: ClusterEvent, old: KubeObject? = nil, new: KubeObject? = nil,
+        preCheck: ((Pod) -> Bool)? = nil
+    ) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.moveRequestCycle = state.schedulingCycle
             if !state.inFlight.isEmpty { recordInFlightEvent(event, old: old, new: new, in: &state) }
             var waiters: [CheckedContinuation<Void, Never>] = []
             for (key, info) in state.unschedulable {
+                if let preCheck, !preCheck(info.podInfo.pod) { continue }
                 // A gated pod is reconsidered only on events its gating plugin registered (GatingPluginEvents);
                 // then the hints of every plugin that rejected it decide, as for other pods.
                 if let gate = info.gatingPlugin, event != .unschedulableTimeout, event != .forceActivate {
@@ -307,8 +312,18 @@ public final class SchedulingQueue: Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    /// Moves a parked or backing-off pod straight to the active queue (`Activate`, event ForceActivate).
+    /// Moves a parked or backing-off pod straight to the active queue (`Activate`). A pod that is in flight
+    /// instead gets a ForceActivate event aimed at it alone, so it is requeued when its attempt fails.
+    public func activate(_ pod: Pod) {
+        activate(key: pod.key, target: pod)
+    }
+
+    /// ``activate(_:)`` by key; an in-flight pod is not reached (its uid is unknown).
     public func activate(key: String) {
+        activate(key: key, target: nil)
+    }
+
+    private func activate(key: String, target: Pod?) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if let info = state.unschedulable.removeValue(forKey: key) {
                 return moveToActiveOrGate(info, in: &state)
@@ -316,8 +331,11 @@ public final class SchedulingQueue: Sendable {
             if let entry = state.backoff.remove(key) ?? state.errorBackoff.remove(key) {
                 return moveToActiveOrGate(entry.info, in: &state)
             }
-            if !state.inFlight.isEmpty {
-                recordInFlightEvent(.forceActivate, old: nil, new: nil, in: &state)
+            if let target, state.inFlight[target.uid] != nil {
+                // Upstream `addEventsIfPodInFlight(nil, pod, EventForceActivate)`: the event carries the
+                // pod, and a wildcard event carrying a pod requeues that pod only.
+                recordInFlightEvent(.forceActivate, old: nil, new: .pod(target), in: &state)
+                state.moveRequestCycle = state.schedulingCycle
             }
             return []
         }
@@ -502,7 +520,11 @@ public final class SchedulingQueue: Sendable {
     private func requeueStrategy(for info: QueuedPodInfo, event: ClusterEvent, old: KubeObject?, new: KubeObject?) -> Strategy {
         let rejectors = info.unschedulablePlugins.union(info.pendingPlugins)
         if rejectors.isEmpty { return .afterBackoff }
-        if event.resource == .wildcard && event.action == .all { return .afterBackoff }
+        if event.resource == .wildcard && event.action == .all {
+            // A wildcard event that carries a pod (ForceActivate) is for that pod alone.
+            if case .pod(let target)? = new, target.uid != info.podInfo.uid { return .skip }
+            return .afterBackoff
+        }
         guard let pluginEvents = events[info.podInfo.pod.schedulerName] else { return .afterBackoff }
         var result = Strategy.skip
         for plugin in rejectors {
@@ -547,13 +569,19 @@ public final class SchedulingQueue: Sendable {
         state.nominatedNodeOfPod[pod.uid] = node
     }
 
-    private func refreshNominated(_ pod: PodInfo, in state: inout State) {
+    /// `updateNominatedPod`: a nomination only in memory (neither object carries one yet) survives with
+    /// the new pod object; otherwise the new object's `nominatedNodeName` decides, so clearing it drops
+    /// the nomination.
+    private func refreshNominated(_ pod: PodInfo, old: Pod, in state: inout State) {
         let nominated = pod.pod.status?.nominatedNodeName ?? ""
-        if nominated.isEmpty {
+        let previous = old.status?.nominatedNodeName ?? ""
+        if nominated.isEmpty && previous.isEmpty {
             if let node = state.nominatedNodeOfPod[pod.uid] {
                 // Keep the in-memory nomination but with the new pod object.
                 state.nominatedByNode[node] = (state.nominatedByNode[node] ?? []).map { $0.uid == pod.uid ? pod : $0 }
             }
+        } else if nominated.isEmpty {
+            removeNominated(uid: pod.uid, in: &state)
         } else {
             addNominated(pod, node: nominated, in: &state)
         }
@@ -566,18 +594,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     private func podUpdateAction(old: Pod, new: Pod) -> ActionType {
-        var action: ActionType = []
-        if old.metadata.labels != new.metadata.labels { action.insert(.updatePodLabel) }
-        if old.spec.tolerations != new.spec.tolerations { action.insert(.updatePodToleration) }
-        if !(old.spec.schedulingGates ?? []).isEmpty && (new.spec.schedulingGates ?? []).isEmpty {
-            action.insert(.updatePodSchedulingGatesEliminated)
-        }
-        let before = PodRequests.compute(old)
-        let after = PodRequests.compute(new)
-        if after.milliCPU < before.milliCPU || after.memory < before.memory {
-            action.insert(.updatePodScaleDown)
-        }
-        return action.isEmpty ? .updatePodOther : action
+        PodUpdateEvents.action(old: old, new: new)
     }
 
     /// Whether an update changed anything but status and bookkeeping metadata (`isPodUpdated`).

@@ -49,6 +49,8 @@ public enum APIServerDefaults {
                 }
             }
             if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = "PreemptLowerPriority" }
+            defaultRequestsFromLimits(&pod)
+            addDefaultTolerations(&pod)
             result.append(.pod(pod))
         }
         return (result, rejected)

@@ -19,7 +19,7 @@ let mostAllocatedProfile = """
             type: MostAllocated
     """
 
-@Suite(.serialized) struct RunTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunTests {
     @Test func smallEndToEndRunSchedulesEveryPod() async throws {
         let path = try basicWorkloadFile(nodes: 50, initPods: 20, measurePods: 100)
         let testCase = try #require(try WorkloadFileParser.parse(path: path).first)
@@ -34,7 +34,7 @@ let mostAllocatedProfile = """
         #expect(result.measuredPods == 100)
         #expect(result.scheduled == 100)
         #expect(result.unschedulable == 0)
-        #expect(result.durationSeconds > 0 && result.durationSeconds < 60)
+        #expect(result.durationSeconds > 0)
         #expect(result.throughput.overall > 0)
         #expect(abs(result.throughput.overall - Double(result.scheduled) / result.durationSeconds) < 1e-6)
         #expect(result.attemptLatency.count >= 100)

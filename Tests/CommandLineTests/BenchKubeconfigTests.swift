@@ -6,7 +6,7 @@ import Testing
 /// `bench --kubeconfig` as a process against the fake API server: it creates the workload's nodes, namespaces
 /// and pods through the API, schedules them through the real client path, and deletes everything it created —
 /// after a normal run, after a failing op, and when interrupted.
-@Suite(.serialized) struct BenchKubeconfigTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BenchKubeconfigTests {
     static let managedBy = "swift-kube-scheduler-bench"
 
     /// A scratch directory with a kubeconfig for `fake` and `workload` as `workload.yaml`.

@@ -56,18 +56,21 @@ import Testing
             try await post("/api/v1/namespaces/\(namespace)/pods", podJSON("ours", scheduler: schedulerName))
             try await post("/api/v1/namespaces/\(namespace)/pods", podJSON("theirs", scheduler: "\(schedulerName)-nobody"))
 
-            func nodeName(_ pod: String) async -> String {
+            /// The pod's node (empty when unbound), or nil when it could not be read — never mistaken for "unbound".
+            func nodeName(_ pod: String) async -> String? {
                 guard let response = try? await admin.rest.send(.GET, "/api/v1/namespaces/\(namespace)/pods/\(pod)"),
-                      let decoded = try? JSONDecoder().decode(Pod.self, from: Data(response.body)) else { return "" }
+                      let decoded = try? JSONDecoder().decode(Pod.self, from: Data(response.body)) else { return nil }
                 return decoded.nodeName
             }
-            #expect(await eventually(timeout: .seconds(120)) { await nodeName("ours") != "" })
+            #expect(await eventually(timeout: .seconds(120)) { (await nodeName("ours") ?? "") != "" })
             #expect(await eventually(timeout: .seconds(60)) {
                 guard let response = try? await admin.rest.send(.GET, "/apis/events.k8s.io/v1/namespaces/\(namespace)/events") else { return false }
                 let text = String(decoding: response.body, as: UTF8.self)
                 return text.contains("\"reason\":\"Scheduled\"") && text.contains("\"reportingController\":\"\(schedulerName)\"")
             })
-            #expect(await nodeName("theirs") == "")
+            let theirs = await nodeName("theirs")
+            #expect(theirs != nil, "could not read pod theirs")
+            #expect(theirs == "")
             runner.shutdown()
             #expect(await run.value == .shutdown)
         } catch {

@@ -7,8 +7,10 @@ import Testing
 
 
 /// The `run` command as a process, against the fake API server, and the shipped deployment files.
-@Suite(.serialized) struct CommandTests {
-    @Test func runSchedulesThenExitsZeroOnSIGTERMReleasingTheLease() async throws {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CommandTests {
+    /// SIGTERM and SIGINT both stop the scheduler gracefully (exit 0, lease released); `--port 0` serves nothing.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func runSchedulesThenExitsZeroOnASignalReleasingTheLease(signal: Int32) async throws {
         let fake = try await FakeAPIServer.start()
         fake.createNode(node("n1"))
         fake.createPod(pod("cli-pod"))
@@ -31,23 +33,34 @@ import Testing
         process.executableURL = builtExecutable
         process.arguments = ["run", "--config", dir + "/config.yaml", "--kubeconfig", dir + "/kubeconfig", "--leader-elect=true", "--port", "0", "-v", "2"]
         process.environment = [:]
-        let errors = Pipe()
+        // stderr goes to a file, read while the process runs.
+        let logPath = dir + "/stderr.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let errors = try #require(FileHandle(forWritingAtPath: logPath))
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        func logText() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         try process.run()
         let bound = await eventually(timeout: .seconds(60)) { allBound(fake, ["default/cli-pod"]) }
         #expect(bound)
         // --leader-elect=true overrides the file's leaderElect: false.
         #expect(fake.lease(namespace: "kube-system", name: "swift-kube-scheduler")?.spec?.holderIdentity?.isEmpty == false)
-        process.terminate()  // SIGTERM
+        kill(process.processIdentifier, signal)
         let exited = await eventually(timeout: .seconds(30)) { !process.isRunning }
         #expect(exited)
-        if !exited { process.interrupt() }
+        if !exited { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try? errors.close()
+        let log = logText()
         #expect(log.contains("\"Successfully bound pod to node\""), "\(log)")
+        // -v 2 reads as the scheduler's own lines: one per binding, no HTTP connection chatter.
+        let boundLines = log.split(separator: "\n").filter { $0.contains("Successfully bound pod to node") && $0.contains("cli-pod") }
+        #expect(boundLines.count == 1, "\(boundLines)")
+        #expect(!log.contains("Request was scheduled on connection"))
         #expect(log.contains("Requested to terminate, exiting"))
+        // --port 0 turns the endpoints off, as kube-scheduler's --secure-port 0 does.
+        #expect(!log.contains("Serving health and metrics"))
         #expect(log.split(separator: "\n").allSatisfy { $0.first.map { "IWE".contains($0) } ?? true })
         let holder = fake.lease(namespace: "kube-system", name: "swift-kube-scheduler")?.spec?.holderIdentity
         #expect(holder == nil || holder == "")

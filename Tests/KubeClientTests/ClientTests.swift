@@ -11,7 +11,7 @@ import Synchronization
 @testable import KubeTestSupport
 import Testing
 
-@Suite struct ClientTests {
+@Suite(.timeLimit(.minutes(3))) struct ClientTests {
     @Test func listPagesThroughACollectionAndSkipsWhatCannotBeDecoded() async throws {
         let fake = try await FakeAPIServer.start()
         let logs = LogCapture()
@@ -44,7 +44,9 @@ import Testing
         await fake.stop()
     }
 
-    @Test func watchStreamsEventsBookmarksAndSurvivesGarbage() async throws {
+    /// Well-formed JSON that does not decode as a pod is skipped; text that is not JSON at all ends the watch
+    /// (``WatchRecoveryTests``).
+    @Test func watchStreamsEventsBookmarksAndSkipsUndecodableObjects() async throws {
         let fake = try await FakeAPIServer.start()
         let logs = LogCapture()
         let client = try makeClient(fake, logs: logs)
@@ -55,7 +57,6 @@ import Testing
         }
         #expect(await eventually { fake.openWatchCount == 1 })
         fake.createPod(pod("a"))
-        fake.injectRawWatchBytes(.pod, "this is not json")
         fake.injectRawWatchBytes(.pod, #"{"type":"ADDED","object":{"metadata":{"name":"bad","namespace":"default","resourceVersion":"9999"},"spec":{"containers":"nope"}}}"#)
         fake.createPod(pod("b"))
         fake.sendBookmarks()
@@ -65,7 +66,6 @@ import Testing
         // The undecodable pod advanced the resource version (as a bookmark) without being applied.
         #expect(seen.contains { $0.type == .bookmark && $0.resourceVersion == "9999" })
         #expect(seen.last?.type == .bookmark)
-        #expect(logs.contains("this is not json"))
         #expect(logs.contains("default/bad"))
         let watchRequest = fake.requests.first { $0.query["watch"] == "true" }
         #expect(watchRequest?.query["allowWatchBookmarks"] == "true")
@@ -112,7 +112,8 @@ import Testing
             #expect(error.code == .notFound)
         }
         #expect(fake.bindings.count == 1)
-        #expect(fake.doublyBound.isEmpty)
+        // This test binds `a` twice on purpose: the fake records the refused second attempt and flags it.
+        #expect(fake.doublyBound == ["default/a"])
         let bindRequest = fake.requests.first { $0.path.hasSuffix("/binding") }
         #expect(bindRequest?.method == .POST)
         #expect(bindRequest?.path == "/api/v1/namespaces/default/pods/a/binding")
@@ -208,11 +209,6 @@ import Testing
         let times = fake.requests.filter { $0.path == "/api/v1/namespaces" }.map(\.time)
         #expect(times.count == 7)
         if times.count == 7 {
-            // Any window of 1 s holds at most burst + qps requests.
-            for i in times.indices {
-                let inWindow = times.filter { $0 >= times[i] && $0 < times[i] + .seconds(1) }.count
-                #expect(inWindow <= 7)
-            }
             // As the server saw them: spread out too (1 s in theory; the first request may arrive late while
             // its connection is set up on a loaded machine, so allow generous jitter — unlimited would be ~ms).
             #expect(times[6] - times[0] >= .milliseconds(600))

@@ -21,12 +21,38 @@ final class FakeAPIServer: Sendable {
         var userAgent: String
     }
 
+    /// One `POST pods/NAME/binding`, whatever the answer.
+    struct BindAttempt: Sendable, Equatable {
+        var pod: String
+        var node: String
+        var userAgent: String
+        /// The HTTP status the fake answered (201 when the binding was stored).
+        var code: Int
+        var accepted: Bool { code == 201 }
+    }
+
     struct RequestRecord: Sendable {
         var method: HTTPMethod
         var path: String
         var query: [String: String]
         var userAgent: String
         var time: ContinuousClock.Instant
+        /// The `Authorization` header, if any.
+        var authorization: String? = nil
+    }
+
+    /// What a request is, for fault injection.
+    enum FaultTarget: String, CaseIterable, Sendable {
+        case list, watch, bind, statusPatch, events, lease
+    }
+
+    /// An injected answer for the next `remaining` requests of a target: an error status (with an optional
+    /// `Retry-After`), or a delay before the request is served normally (slower than the client's timeout).
+    struct Fault: Sendable {
+        var status: Int?
+        var retryAfter: Int?
+        var delay: Duration?
+        var remaining: Int
     }
 
     private struct HistoryEntry {
@@ -51,6 +77,14 @@ final class FakeAPIServer: Sendable {
         var nextWatcher = 0
         var bindings: [Binding] = []
         var bindAttempts: [String: Int] = [:]
+        var bindAttemptLog: [BindAttempt] = []
+        var faults: [FaultTarget: Fault] = [:]
+        var faultsServed: [FaultTarget: Int] = [:]
+        /// Bindings of these pods are stored, but the open watches miss the event (silenced first) and the
+        /// connection is reset before the response: the binder cannot know the outcome.
+        var resetBind: Set<String> = []
+        /// Watches that stay open but receive nothing more (a half-dead connection).
+        var silenced: [Watcher] = []
         var conflictOnce: Set<String> = []
         var requests: [RequestRecord] = []
         var leases: [String: Lease] = [:]
@@ -93,8 +127,11 @@ final class FakeAPIServer: Sendable {
 
     func stop() async {
         let watchers = state.withLock { state -> [Watcher] in
-            defer { state.watchers = [:] }
-            return Array(state.watchers.values)
+            defer {
+                state.watchers = [:]
+                state.silenced = []
+            }
+            return Array(state.watchers.values) + state.silenced
         }
         watchers.forEach { $0.continuation.finish() }
         if let server = server.withLock({ $0 }) { await server.stop() }
@@ -170,6 +207,32 @@ final class FakeAPIServer: Sendable {
         }
     }
 
+    /// Every open watch stops receiving anything (events, bookmarks, bytes) but stays connected, as behind a
+    /// proxy that lost the upstream side. New watches are served normally.
+    func silenceWatches() {
+        state.withLock { state in
+            state.silenced += state.watchers.values
+            state.watchers = [:]
+        }
+    }
+
+    /// The next `count` requests of `target` are answered `status` (with `Retry-After: retryAfter` if given).
+    func injectFault(_ target: FaultTarget, status: Int, retryAfter: Int? = nil, count: Int) {
+        state.withLock { $0.faults[target] = Fault(status: status, retryAfter: retryAfter, delay: nil, remaining: count) }
+    }
+
+    /// The next `count` requests of `target` are served only after `delay`.
+    func injectDelay(_ target: FaultTarget, _ delay: Duration, count: Int) {
+        state.withLock { $0.faults[target] = Fault(status: nil, retryAfter: nil, delay: delay, remaining: count) }
+    }
+
+    /// How many injected faults of `target` were served.
+    func faultsServed(_ target: FaultTarget) -> Int { state.withLock { $0.faultsServed[target] ?? 0 } }
+
+    /// The next binding of `key` is applied but its response is lost (connection reset), and the watches
+    /// open at that moment never see it (they are silenced), as when a proxy dies mid-request.
+    func resetNextBind(_ key: String) { state.withLock { _ = $0.resetBind.insert(key) } }
+
     /// While set, watch requests are answered `503` (events still happen and are kept in history).
     func setWatchUnavailable(_ unavailable: Bool) { state.withLock { $0.watchUnavailable = unavailable } }
 
@@ -232,19 +295,57 @@ final class FakeAPIServer: Sendable {
     func lease(namespace: String, name: String) -> Lease? { state.withLock { $0.leases["\(namespace)/\(name)"] } }
     var openWatchCount: Int { state.withLock { $0.watchers.count } }
 
-    /// Pods bound more than once (must always be empty).
+    /// Every binding request, accepted or refused, in arrival order.
+    var bindAttemptLog: [BindAttempt] { state.withLock { $0.bindAttemptLog } }
+
+    /// Pods that received a binding request after one of theirs was accepted — a scheduler binding a pod
+    /// twice, whatever the fake answered the second time — or that got two accepted bindings. Must always be
+    /// empty.
     var doublyBound: [String] {
-        var seen: [String: Int] = [:]
-        for binding in bindings { seen[binding.pod, default: 0] += 1 }
-        return seen.filter { $0.value > 1 }.map(\.key).sorted()
+        var bound: Set<String> = []
+        var twice: Set<String> = []
+        for attempt in bindAttemptLog {
+            if bound.contains(attempt.pod) { twice.insert(attempt.pod) }
+            if attempt.accepted { bound.insert(attempt.pod) }
+        }
+        return twice.sorted()
     }
 
     // MARK: HTTP
 
+    private static func faultTarget(_ request: HTTPServer.Request, parts: [String]) -> FaultTarget? {
+        if request.method == .GET, ObjectKind.allCases.contains(where: { ResourceDescriptor.of($0).path == request.path }) {
+            return request.query["watch"] == "true" || request.query["watch"] == "1" ? .watch : .list
+        }
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io" { return .lease }
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "events.k8s.io" { return .events }
+        if parts.count == 7, parts[4] == "pods", parts[6] == "binding", request.method == .POST { return .bind }
+        if parts.count == 7, parts[4] == "pods", parts[6] == "status", request.method == .PATCH { return .statusPatch }
+        return nil
+    }
+
     private func handle(_ request: HTTPServer.Request) async -> HTTPServer.Response {
         let agent = request.headers.first(name: "User-Agent") ?? ""
-        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now)) }
+        let authorization = request.headers.first(name: "Authorization")
+        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now, authorization: authorization)) }
         let parts = request.path.split(separator: "/").map(String.init)
+        if let target = Self.faultTarget(request, parts: parts) {
+            let fault = state.withLock { state -> Fault? in
+                guard var fault = state.faults[target], fault.remaining > 0 else { return nil }
+                fault.remaining -= 1
+                state.faults[target] = fault
+                state.faultsServed[target, default: 0] += 1
+                return fault
+            }
+            if let fault {
+                if let delay = fault.delay { try? await Task.sleep(for: delay) }
+                if let status = fault.status {
+                    var response = Self.status(status, status == 429 ? "TooManyRequests" : "InternalError", "injected fault")
+                    if let retryAfter = fault.retryAfter { response.headers.add(name: "Retry-After", value: String(retryAfter)) }
+                    return response
+                }
+            }
+        }
 
         // Collections (list and watch).
         for kind in ObjectKind.allCases where ResourceDescriptor.of(kind).path == request.path {
@@ -372,6 +473,13 @@ final class FakeAPIServer: Sendable {
         let name = key.split(separator: "/").last.map(String.init) ?? key
         return state.withLock { state -> HTTPServer.Response in
             state.bindAttempts[key, default: 0] += 1
+            let response = bindLocked(key, name: name, binding: binding, agent: agent, in: &state)
+            state.bindAttemptLog.append(BindAttempt(pod: key, node: binding.target.name, userAgent: agent, code: Int(response.status.code)))
+            return response
+        }
+    }
+
+    private func bindLocked(_ key: String, name: String, binding: KubeAPI.Binding, agent: String, in state: inout State) -> HTTPServer.Response {
             guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods \"\(name)\" not found") }
             if state.conflictOnce.remove(key) != nil {
                 return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": injected conflict")
@@ -383,6 +491,11 @@ final class FakeAPIServer: Sendable {
             if !pod.nodeName.isEmpty {
                 return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\"")
             }
+            let reset = state.resetBind.remove(key) != nil
+            if reset {
+                state.silenced += state.watchers.values
+                state.watchers = [:]
+            }
             pod.spec.nodeName = binding.target.name
             var status = pod.status ?? PodStatus()
             var conditions = (status.conditions ?? []).filter { $0.type != "PodScheduled" }
@@ -391,8 +504,13 @@ final class FakeAPIServer: Sendable {
             pod.status = status
             _ = store(.pod(pod), type: "MODIFIED", in: &state)
             state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
+            if reset {
+                let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
+                continuation.yield(.abort)
+                continuation.finish()
+                return HTTPServer.Response(status: .created, headers: HTTPHeaders(), body: .stream(stream))
+            }
             return Self.json(201, Array("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8))
-        }
     }
 
     private func patchStatus(_ key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {

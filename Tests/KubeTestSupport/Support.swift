@@ -75,7 +75,8 @@ func fakeClientConfiguration(_ fake: FakeAPIServer, qps: Float = 1000, burst: In
 func makeRunner(
     _ fake: FakeAPIServer, identity: String, leaderElect: Bool = false, leaseName: String = "swift-kube-scheduler",
     logs: LogCapture = LogCapture(), serve: Bool = false,
-    durations: (lease: Duration, renew: Duration, retry: Duration) = (.seconds(3), .seconds(2), .milliseconds(250))
+    durations: (lease: Duration, renew: Duration, retry: Duration) = (.seconds(3), .seconds(2), .milliseconds(250)),
+    configure: (inout RunOptions) -> Void = { _ in }
 ) throws -> SchedulerRunner {
     var options = RunOptions(configuration: try testConfiguration(leaseName: leaseName), client: fakeClientConfiguration(fake), identity: identity)
     options.leaderElect = leaderElect
@@ -85,6 +86,7 @@ func makeRunner(
     options.informers.maximumBackoff = .milliseconds(500)
     options.leaseDurations = durations
     options.shutdownGracePeriod = .seconds(10)
+    configure(&options)
     return try SchedulerRunner(options: options, registry: makeInTreeRegistry(), logger: logs.logger(identity))
 }
 

@@ -4,17 +4,27 @@ import Foundation
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-/// The `swift-kube-scheduler` executable of the build that runs the tests. The test process lives in the build's
-/// bin path (`swift build --show-bin-path`), whatever the configuration, triple or `--scratch-path`, and so does
-/// the executable.
+/// The `swift-kube-scheduler` executable of the build these tests belong to: found next to the test bundle
+/// (the build's bin path, whatever the triple, configuration or `--scratch-path`), or in `SKS_BIN_PATH` when
+/// set. Falls back to `.build/debug` only when neither holds it.
 let builtExecutable: URL = {
-    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var directory = testBinary.deletingLastPathComponent()
-    // Inside an `.xctest` bundle directory (macOS layout) the bin path is one level up.
-    while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS" || directory.lastPathComponent == "Contents" {
-        directory = directory.deletingLastPathComponent()
+    let name = "swift-kube-scheduler"
+    var directories: [URL] = []
+    if let override = ProcessInfo.processInfo.environment["SKS_BIN_PATH"] { directories.append(URL(fileURLWithPath: override)) }
+    // Linux: the test runner is `<bin>/swift-kube-schedulerPackageTests.xctest`; macOS: a bundle in `<bin>`.
+    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+    for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+        directories.append(bundle.bundleURL.deletingLastPathComponent())
     }
-    return directory.appendingPathComponent("swift-kube-scheduler")
+    if let first = CommandLine.arguments.first {
+        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+    for directory in directories {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/\(name)")
 }()
 
 /// Runs the built `swift-kube-scheduler` binary.

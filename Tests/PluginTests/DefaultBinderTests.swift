@@ -4,7 +4,7 @@ import SchedulerFramework
 import SchedulerTesting
 import Testing
 
-@Test func defaultBinderBindsThroughTheClient() async {
+@Test(.timeLimit(.minutes(1))) func defaultBinderBindsThroughTheClient() async {
     let handle = FakeHandle()
     let binder = DefaultBinder(handle: handle)
     let status = await binder.bind(state: CycleState(), pod: PodBuilder("web", namespace: "prod").info(), nodeName: "node-7")
@@ -16,7 +16,7 @@ import Testing
     #expect(bindings.first?.nodeName == "node-7")
 }
 
-@Test func defaultBinderTurnsAClusterErrorIntoAnErrorStatus() async {
+@Test(.timeLimit(.minutes(1))) func defaultBinderTurnsAClusterErrorIntoAnErrorStatus() async {
     let handle = FakeHandle()
     handle.recordingClient.failBinding(with: ClusterError(.conflict, "pods \"web\" is already assigned to node \"node-1\""))
     let status = await DefaultBinder(handle: handle).bind(state: CycleState(), pod: PodBuilder("web").info(), nodeName: "node-7")

@@ -83,7 +83,7 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
     return SchedulerConfiguration.Profile(schedulerName: "default-scheduler", plugins: plugins)
 }
 
-@Suite struct ProfileFrameworkTests {
+@Suite(.timeLimit(.minutes(3))) struct ProfileFrameworkTests {
     @Test func multiPointExpansionPutsOverridesFirstThenMultiPointThenOtherExplicitPlugins() throws {
         let names = ["A", "B", "C", "D", "E"]
         let plugins = names.map { Recorder(name: $0) }
@@ -186,7 +186,7 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
     }
 }
 
-@Suite struct ReservePermitTests {
+@Suite(.timeLimit(.minutes(3))) struct ReservePermitTests {
     private func run(_ plugins: [Recorder], configure: (inout Plugins) -> Void, afterFirstPass: (Scheduler) -> Void = { _ in }) async throws -> (EmbeddedCluster, Scheduler) {
         let cluster = EmbeddedCluster()
         try cluster.create(.node(NodeBuilder("n1").build()))

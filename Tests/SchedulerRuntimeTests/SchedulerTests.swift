@@ -125,7 +125,7 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
     }
 }
 
-@Suite struct SchedulerTests {
+@Suite(.timeLimit(.minutes(3))) struct SchedulerTests {
     @Test(arguments: [(50, 50), (100, 100), (200, 100), (1000, 420), (5000, 500), (6000, 300)])
     func numFeasibleNodesToFindFollowsUpstreamsFormula(nodes: Int, expected: Int) {
         #expect(Scheduler.numFeasibleNodesToFind(percentage: 0, numAllNodes: nodes) == expected)
@@ -252,7 +252,7 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
     }
 }
 
-@Suite struct NodeEventTests {
+@Suite(.timeLimit(.minutes(3))) struct NodeEventTests {
     @Test func nodeLabelUpdateRequeuesPodsRejectedForLabels() async throws {
         let cluster = EmbeddedCluster()
         try cluster.create(.node(NodeBuilder("n1").labels(["reject": "no"]).build()))
@@ -288,7 +288,7 @@ private final class PluginTimings: SchedulerInstrumentation {
     }
 }
 
-@Suite struct PluginMetricsTests {
+@Suite(.timeLimit(.minutes(3))) struct PluginMetricsTests {
     @Test func sampledCyclesReportEachPluginsDuration() async throws {
         let cluster = EmbeddedCluster()
         try cluster.create(.node(NodeBuilder("n1").labels(["score": "1"]).build()))

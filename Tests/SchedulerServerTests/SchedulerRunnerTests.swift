@@ -16,7 +16,7 @@ import Testing
 
 /// The scheduler run against the fake API server, end to end: informers, the scheduling loop, binding,
 /// status patches, events, the endpoints. Serialized: each starts servers and a scheduler.
-@Suite(.serialized) struct SchedulingTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SchedulingTests {
     @Test func initialSyncThenScheduling() async throws {
         let fake = try await FakeAPIServer.start()
         fake.createNode(node("n1", cpu: "1"))
@@ -331,7 +331,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct ServingTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ServingTests {
     @Test func endpointsAreServedOverHTTPSWithTheGivenCertificate() async throws {
         let fake = try await FakeAPIServer.start()
         let dir = try scratchDirectory("tls")

@@ -48,7 +48,7 @@ private func pending(_ name: String, cpu: String, priorityClass: String, extra: 
     """
 }
 
-@Suite struct PreemptionTests {
+@Suite(.timeLimit(.minutes(3))) struct PreemptionTests {
     @Test func evictsExactlyTheLeastImportantPodsThatMakeRoom() async throws {
         // n1 (4 CPU) runs four 1-CPU pods with priorities 1..4; the preemptor needs 2 CPU.
         var manifests = classes + node("n1", cpu: "4")

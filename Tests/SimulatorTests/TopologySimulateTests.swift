@@ -42,7 +42,7 @@ private let dbAntiAffinity = """
         topologyKey: topology.kubernetes.io/zone
 """
 
-@Suite struct TopologySimulateTests {
+@Suite(.timeLimit(.minutes(3))) struct TopologySimulateTests {
     /// Required anti-affinity on the zone key: one replica per zone; the fourth cannot land anywhere. (Pods of equal
     /// priority are not necessarily tried in file order, so the test does not depend on which one is left over.)
     @Test func antiAffinityAcrossZones() async throws {

@@ -287,9 +287,9 @@ extension NodeResourcesFit {
 
     static func hintAfterPodChange(_ pod: Pod, old: Pod?, new: Pod?) -> QueueingHint {
         guard let modified = new else {
-            // A deleted pod frees resources only if it was on a node.
+            // A deleted pod frees resources only if it was on a node or nominated to one.
             guard let original = old else { return .queue }
-            return original.nodeName.isEmpty ? .skip : .queue
+            return original.nodeName.isEmpty && (original.status?.nominatedNodeName ?? "").isEmpty ? .skip : .queue
         }
         if modified.uid == pod.uid { return .queue }
         if modified.nodeName.isEmpty { return .skip }
