@@ -12,12 +12,12 @@ import Testing
     #expect(registry.names == inTreePluginNames.sorted())
     #expect(inTreePluginNames == [
         "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-        "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
+        "NodePorts", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
         "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultBinder",
     ])
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
     #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity",
-                         "DefaultPreemption"])
+                         "DefaultPreemption", "VolumeBinding"])
 }
 
 @Test func registryBuildsEveryPluginWithDefaultArgs() throws {

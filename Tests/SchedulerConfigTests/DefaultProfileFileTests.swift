@@ -28,7 +28,7 @@ struct DefaultProfileFileTests {
         // Spelled out, so a change to either side shows up here.
         #expect(Self.describe(profile.plugins[.multiPoint].enabled) == [
             "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)", "NodeAffinity(2)",
-            "NodePorts", "NodeResourcesFit(1)", "PodTopologySpread(2)", "InterPodAffinity(2)", "DefaultPreemption",
+            "NodePorts", "NodeResourcesFit(1)", "VolumeBinding", "PodTopologySpread(2)", "InterPodAffinity(2)", "DefaultPreemption",
             "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
         ])
     }
@@ -43,7 +43,7 @@ struct DefaultProfileFileTests {
         let text = try String(contentsOfFile: Self.path, encoding: .utf8)
         let comment = text.split(separator: "\n").prefix { $0.hasPrefix("#") }.joined(separator: "\n")
         let missing = DefaultPlugins.upstreamMultiPoint.map(\.name).filter { !inTreePluginNames.contains($0) }
-        #expect(missing == ["VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "DynamicResources"])
+        #expect(missing == ["VolumeRestrictions", "NodeVolumeLimits", "VolumeZone", "DynamicResources"])
         for name in missing {
             #expect(comment.contains(name), "default.yaml's comment should name \(name)")
         }
