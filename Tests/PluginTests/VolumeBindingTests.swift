@@ -91,6 +91,21 @@ import VolumeBindingPlugin
         #expect(statuses["node-b"]?.reasons == ["node(s) didn't match PersistentVolume's node affinity"])
     }
 
+    /// GetEligibleNodes: a bound local PV narrows the cycle to its node (by hostname label).
+    @Test func boundLocalVolumeNarrowsTheNodes() throws {
+        let cluster = VolumeTestCluster(volumes: [localVolume("pv-a", "1Gi", node: "host-a")], claims: [boundClaim("pvc-a", volume: "pv-a")],
+                                        classes: [waitClass])
+        let plugin = try makePlugin(cluster)
+        let nodes = [NodeBuilder("node-a").labels([VolumeAnnotations.hostnameLabel: "host-a"]).info(), volumeNode("node-b")]
+        let (result, status) = plugin.preFilter(state: CycleState(), pod: podWithClaims("pod", "pvc-a").info(), snapshot: Snapshot(nodes: nodes))
+        #expect(status.isSuccess)
+        #expect(result?.nodeNames == ["node-a"])
+        // Network volumes (no hostname affinity) do not narrow.
+        let network = VolumeTestCluster(volumes: [PersistentVolume(name: "pv-n", capacity: "1Gi", storageClassName: "wait")],
+                                        claims: [boundClaim("pvc-a", volume: "pv-n")], classes: [waitClass])
+        #expect(try makePlugin(network).preFilter(state: CycleState(), pod: podWithClaims("pod", "pvc-a").info(), snapshot: Snapshot(nodes: nodes)).0 == nil)
+    }
+
     @Test func boundClaimWithoutVolume() throws {
         let plugin = try makePlugin(VolumeTestCluster(claims: [boundClaim("pvc-a", volume: "pv-gone")], classes: [waitClass]))
         let (_, statuses) = runFilter(plugin, pod: podWithClaims("pod", "pvc-a").info(), nodes: [volumeNode("node-a")])

@@ -143,7 +143,40 @@ extension VolumeBinding {
             .map(\.element)
         let needsNode = !podClaims.delayed.isEmpty
         state.write(CycleData(claims: podClaims, view: view, snapshot: needsNode ? snapshot : nil), for: Self.stateKey)
-        return (nil, .success)
+        return (Self.eligibleNodes(podClaims.bound, snapshot: snapshot).map { PreFilterResult(nodeNames: $0) }, .success)
+    }
+
+    /// Upstream's `GetEligibleNodes`: bound claims whose local PVs name hostnames restrict the cycle to the
+    /// nodes with those hostnames (intersected over the claims); nil when no bound PV names any.
+    static func eligibleNodes(_ bound: [BoundClaim], snapshot: Snapshot) -> Set<String>? {
+        var hostnames: Set<String>?
+        for claim in bound {
+            guard let volume = claim.volume, let names = localNodeNames(volume), !names.isEmpty else { continue }
+            hostnames = hostnames.map { $0.intersection(names) } ?? names
+        }
+        guard let hostnames else { return nil }
+        var nodes = Set<String>()
+        for info in snapshot.nodes {
+            let hostname = info.node.metadata.labels?[VolumeAnnotations.hostnameLabel] ?? info.name
+            if hostnames.contains(hostname) { nodes.insert(info.name) }
+        }
+        return nodes
+    }
+
+    /// `GetLocalPersistentVolumeNodeNames`: per term, the intersection of its `kubernetes.io/hostname In`
+    /// values; the union over terms.
+    static func localNodeNames(_ volume: PersistentVolume) -> Set<String>? {
+        guard let terms = volume.spec.nodeAffinity?.required?.nodeSelectorTerms else { return nil }
+        var result = Set<String>()
+        for term in terms {
+            var names: Set<String>?
+            for requirement in term.matchExpressions ?? [] where requirement.key == VolumeAnnotations.hostnameLabel && requirement.operator == "In" {
+                let values = Set(requirement.values ?? [])
+                names = names.map { $0.intersection(values) } ?? values
+            }
+            result.formUnion(names ?? [])
+        }
+        return result
     }
 
     /// `metav1.IsControlledBy(pvc, pod)`: the claim's controller owner reference names the pod's uid.
