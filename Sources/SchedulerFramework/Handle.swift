@@ -44,11 +44,6 @@ public protocol FrameworkServices: Sendable {
     func preemptionAttempted(victims: Int)
 }
 
-extension ClusterObjectLister {
-    public func allCSINodes() -> [CSINode] { [] }
-    public var csiNodesVersion: Int? { nil }
-}
-
 /// Read access to cluster objects kept up to date by the scheduler's informers.
 public protocol ClusterObjectLister: Sendable {
     func namespace(named name: String) -> Namespace?
@@ -59,11 +54,6 @@ public protocol ClusterObjectLister: Sendable {
     func persistentVolumeClaim(namespace: String, name: String) -> PersistentVolumeClaim?
     func storageClass(named name: String) -> StorageClass?
     func csiNode(named name: String) -> CSINode?
-    /// Every CSINode (NodeVolumeLimits indexes them once per change instead of looking one up per node).
-    func allCSINodes() -> [CSINode]
-    /// Changes whenever a CSINode is added, updated or deleted; nil when the lister does not track it (then
-    /// nothing derived from ``allCSINodes()`` may be cached).
-    var csiNodesVersion: Int? { get }
     func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget]
     /// Services, ReplicationControllers, ReplicaSets and StatefulSets of a namespace (the owners whose
     /// selectors PodTopologySpread's system default constraints use).

@@ -11,21 +11,10 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
 
     public func upsert(_ object: KubeObject) {
         objects.withLock { $0[object.kind, default: [:]][object.key] = object }
-        if object.kind == .csiNode { csiNodeVersion.add(1, ordering: .releasing) }
     }
 
     public func remove(_ object: KubeObject) {
         objects.withLock { _ = $0[object.kind]?.removeValue(forKey: object.key) }
-        if object.kind == .csiNode { csiNodeVersion.add(1, ordering: .releasing) }
-    }
-
-    /// Bumped after every CSINode change (``csiNodesVersion``).
-    private let csiNodeVersion = Atomic<Int>(0)
-
-    public var csiNodesVersion: Int? { csiNodeVersion.load(ordering: .acquiring) }
-
-    public func allCSINodes() -> [CSINode] {
-        all(.csiNode).compactMap { if case .csiNode(let o) = $0 { o } else { nil } }
     }
 
     private func get(_ kind: ObjectKind, _ key: String) -> KubeObject? {

@@ -59,9 +59,6 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
     public func storageClass(named name: String) -> StorageClass? { storageClasses.first { $0.metadata.name == name } }
     public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
-    public func allCSINodes() -> [CSINode] { csiNodes }
-    /// The list is fixed once the handle is made, so one version serves (plugins may cache what they derive).
-    public var csiNodesVersion: Int? { 0 }
     public func services(namespace: String) -> [Service] { serviceList.filter { ($0.metadata.namespace ?? "default") == namespace } }
     public func replicationControllers(namespace: String) -> [ReplicationController] {
         replicationControllerList.filter { ($0.metadata.namespace ?? "default") == namespace }

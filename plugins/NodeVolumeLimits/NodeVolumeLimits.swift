@@ -1,6 +1,5 @@
 import KubeAPI
 import SchedulerFramework
-import Synchronization
 
 /// Rejects nodes where the pod's CSI volumes would exceed a driver's attach limit. Upstream's
 /// `nodevolumelimits.CSILimits`, registered as `NodeVolumeLimits` (v1.35).
@@ -34,9 +33,6 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
     private let objects: any ClusterObjectLister
     /// Makes the handles of unbound claims unique to this scheduler (upstream's `randomVolumeIDPrefix`).
     let randomVolumeIDPrefix: String
-    /// CSINodes by node name, rebuilt when the lister's CSINode version changes, so that Filter reads a
-    /// dictionary instead of taking the lister's lock once per node.
-    private let csiNodeIndex = Mutex<(version: Int, nodes: [String: CSINode])?>(nil)
 
     /// Creates the plugin; it takes no arguments.
     public init(handle: any FrameworkHandle) {
@@ -64,8 +60,6 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
     /// The pod's volumes, resolved in PreFilter so that Filter does no lookups for the pod itself.
     final class PreFilterState: StateData {
         let entries: [Entry]
-        /// CSINodes by node name as of this cycle; nil when the lister cannot tell when they change.
-        let csiNodes: [String: CSINode]?
         /// Whether an entry's outcome depends on more than whether the node has a CSINode (a Portworx volume,
         /// which counts only where the CSINode lists the plugin as migrated, or a migration-dependent failure).
         let needsPerNodeResolution: Bool
@@ -73,9 +67,8 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
         /// ``needsPerNodeResolution``); lets Filter check limits without building maps per node.
         let countsWithCSINode: [(driver: String, count: Int)]
 
-        init(entries: [Entry], csiNodes: [String: CSINode]?) {
+        init(entries: [Entry]) {
             self.entries = entries
-            self.csiNodes = csiNodes
             var perNode = false
             var seen = Set<String>()
             var counts: [(driver: String, count: Int)] = []
@@ -115,14 +108,14 @@ extension NodeVolumeLimits {
         let volumes = pod.pod.spec.volumes ?? []
         guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil })
         else { return (nil, .skip) }
-        state.write(PreFilterState(entries: resolve(pod.pod, newPod: true), csiNodes: currentCSINodes()), for: Self.preFilterKey)
+        state.write(PreFilterState(entries: resolve(pod.pod, newPod: true)), for: Self.preFilterKey)
         return (nil, .success)
     }
 
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let prepared = state.read(Self.preFilterKey)
-        let csiNode = if let index = prepared?.csiNodes { index[node.name] } else { objects.csiNode(named: node.name) }
+        let csiNode = objects.csiNode(named: node.name)
         if let prepared, !prepared.needsPerNodeResolution, let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node) {
             return fast
         }
@@ -177,17 +170,6 @@ extension NodeVolumeLimits {
             }
         }
         return .success
-    }
-
-    /// The CSINodes by name, rebuilt only after a CSINode changed; nil when the lister does not version them.
-    func currentCSINodes() -> [String: CSINode]? {
-        guard let version = objects.csiNodesVersion else { return nil }
-        if let cached = csiNodeIndex.withLock({ $0 }), cached.version == version { return cached.nodes }
-        // Listed after reading the version: a change in between only makes the next cycle rebuild again.
-        var nodes: [String: CSINode] = [:]
-        for csiNode in objects.allCSINodes() { nodes[csiNode.metadata.name] = csiNode }
-        csiNodeIndex.withLock { $0 = (version, nodes) }
-        return nodes
     }
 
     /// Filter's outcome without building maps, or nil when the node's pods must be resolved. Same outcome as the
