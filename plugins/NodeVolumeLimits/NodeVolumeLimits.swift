@@ -60,8 +60,43 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
     /// The pod's volumes, resolved in PreFilter so that Filter does no lookups for the pod itself.
     final class PreFilterState: StateData {
         let entries: [Entry]
-        init(entries: [Entry]) { self.entries = entries }
+        /// Whether an entry's outcome depends on more than whether the node has a CSINode (a Portworx volume,
+        /// which counts only where the CSINode lists the plugin as migrated, or a migration-dependent failure).
+        let needsPerNodeResolution: Bool
+        /// The pod's unique volumes per driver on a node that has a CSINode (valid unless
+        /// ``needsPerNodeResolution``); lets Filter check limits without building maps per node.
+        let countsWithCSINode: [(driver: String, count: Int)]
+
+        init(entries: [Entry]) {
+            self.entries = entries
+            var perNode = false
+            var seen = Set<String>()
+            var counts: [(driver: String, count: Int)] = []
+            for entry in entries {
+                switch entry {
+                case .failure(_, let plugin):
+                    if plugin != nil { perNode = true }
+                case .volume(let volume):
+                    if volume.migratedFrom == CSITranslation.portworxPlugin { perNode = true }
+                    guard seen.insert(volume.uniqueName).inserted else { continue }
+                    if let index = counts.firstIndex(where: { $0.driver == volume.driver }) {
+                        counts[index].count += 1
+                    } else {
+                        counts.append((volume.driver, 1))
+                    }
+                }
+            }
+            self.needsPerNodeResolution = perNode
+            self.countsWithCSINode = counts
+        }
+
         func clone() -> any StateData { self }
+
+        /// The first failure every node reports (a missing claim, an ephemeral claim not owned by the pod).
+        var unconditionalFailure: Status? {
+            for case .failure(let status, nil) in entries { return status }
+            return nil
+        }
     }
 }
 
@@ -79,8 +114,12 @@ extension NodeVolumeLimits {
 
     public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
-        let entries = state.read(Self.preFilterKey)?.entries ?? resolve(pod.pod, newPod: true)
+        let prepared = state.read(Self.preFilterKey)
         let csiNode = objects.csiNode(named: node.name)
+        if let prepared, !prepared.needsPerNodeResolution, let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node) {
+            return fast
+        }
+        let entries = prepared?.entries ?? resolve(pod.pod, newPod: true)
 
         // The pod's volumes on this node (upstream's `newVolumes`), or the first error.
         var newVolumes: [String: String] = [:]
@@ -131,6 +170,29 @@ extension NodeVolumeLimits {
             }
         }
         return .success
+    }
+
+    /// Filter's outcome without building maps, or nil when the node's pods must be resolved. Same outcome as the
+    /// full path: failures first, then no volumes or no limits pass, then the claim-count bound.
+    static func fastFilter(_ prepared: PreFilterState, csiNode: CSINode?, node: NodeInfo) -> Status? {
+        if let failure = prepared.unconditionalFailure { return failure }
+        guard let csiNode else {
+            // No CSINode: no limits, whatever the pod's volumes.
+            return .success
+        }
+        let drivers = csiNode.spec.drivers ?? []
+        // No volumes, or a node without any limit.
+        if prepared.countsWithCSINode.isEmpty || !drivers.contains(where: { $0.allocatable?.count != nil }) { return .success }
+        // The smallest room any of the pod's limited drivers leaves for the node's existing volumes.
+        var room = Int.max
+        for (driver, count) in prepared.countsWithCSINode {
+            guard let limit = drivers.first(where: { $0.name == driver })?.allocatable?.count else { continue }
+            room = min(room, Int(limit) - count)
+        }
+        // The full path would still resolve the node's pods (whose resolution may fail): only when none can fail
+        // and even all of them fit is the outcome known here.
+        guard let bound = claimCountUpperBound(node) else { return nil }
+        return bound <= room ? .success : nil
     }
 
     /// How many `persistentVolumeClaim` volumes the node's pods have, or nil when one of them has a volume whose
