@@ -233,10 +233,9 @@ public struct PodIndex: Sendable {
     ) {
         guard let requests else { return }
         epoch += 1
-        let pending = requests.take(epoch: epoch, retention: retention, existing: Set(counters.keys))
-        for matcher in pending.dropped { counters[matcher] = nil }
-        var newKeys = pending.topologyKeys.filter { topology[$0] == nil }
-        newKeys = Array(Set(newKeys))
+        let pending = requests.take(epoch: epoch, retention: retention)
+        for matcher in pending.dropped where counters[matcher] != nil { counters[matcher] = nil }
+        let newKeys = Set(pending.topologyKeys.filter { topology[$0] == nil })
         if !newKeys.isEmpty {
             let allNodes = nodes()
             for key in newKeys {
@@ -332,7 +331,7 @@ public final class PodIndexRequests: Sendable {
     }
 
     /// New requests since the last call, and the existing matchers not used within `retention` epochs.
-    func take(epoch: Int64, retention: Int64, existing: Set<PodMatcher>)
+    func take(epoch: Int64, retention: Int64)
         -> (topologyKeys: [String], groupings: [any PodGrouping], matchers: [PodMatcher], dropped: [PodMatcher])
     {
         pending.withLock { state in
@@ -346,7 +345,7 @@ public final class PodIndexRequests: Sendable {
             if epoch % 256 == 0 {
                 for (matcher, used) in state.lastUse where epoch - used > retention {
                     state.lastUse[matcher] = nil
-                    if existing.contains(matcher) { dropped.append(matcher) }
+                    dropped.append(matcher)
                 }
             }
             return (keys, groupings, matchers, dropped)
