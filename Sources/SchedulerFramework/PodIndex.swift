@@ -208,7 +208,8 @@ public struct PodIndex: Sendable {
         }
         var j = groupTables.startIndex
         while j != groupTables.endIndex {
-            groupTables.values[j].update(pod, slot: slot, delta: delta)
+            // Read first: a change would copy the tables while a snapshot shares them, for most pods for nothing.
+            if groupTables.values[j].groups(pod) { groupTables.values[j].update(pod, slot: slot, delta: delta) }
             groupTables.formIndex(after: &j)
         }
     }
@@ -271,6 +272,8 @@ extension PodGrouping {
 /// The per-node counts of one grouping's groups.
 protocol PodGroupTableProtocol: Sendable {
     mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32)
+    /// Whether the pod falls into any group.
+    func groups(_ pod: PodInfo) -> Bool
     var groupCount: Int { get }
 }
 
@@ -286,6 +289,8 @@ struct PodGroupTable<G: PodGrouping>: PodGroupTableProtocol {
     init(grouping: G) { self.grouping = grouping }
 
     var groupCount: Int { groups.count }
+
+    func groups(_ pod: PodInfo) -> Bool { !grouping.groupKeys(of: pod).isEmpty }
 
     mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32) {
         let keys = grouping.groupKeys(of: pod)
