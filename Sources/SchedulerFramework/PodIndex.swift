@@ -208,7 +208,8 @@ public struct PodIndex: Sendable {
         }
         var j = groupTables.startIndex
         while j != groupTables.endIndex {
-            groupTables.values[j].update(pod, slot: slot, delta: delta)
+            // Read first: a change would copy the tables while a snapshot shares them, for most pods for nothing.
+            if groupTables.values[j].groups(pod) { groupTables.values[j].update(pod, slot: slot, delta: delta) }
             groupTables.formIndex(after: &j)
         }
     }
@@ -233,10 +234,9 @@ public struct PodIndex: Sendable {
     ) {
         guard let requests else { return }
         epoch += 1
-        let pending = requests.take(epoch: epoch, retention: retention, existing: Set(counters.keys))
-        for matcher in pending.dropped { counters[matcher] = nil }
-        var newKeys = pending.topologyKeys.filter { topology[$0] == nil }
-        newKeys = Array(Set(newKeys))
+        let pending = requests.take(epoch: epoch, retention: retention)
+        for matcher in pending.dropped where counters[matcher] != nil { counters[matcher] = nil }
+        let newKeys = Set(pending.topologyKeys.filter { topology[$0] == nil })
         if !newKeys.isEmpty {
             let allNodes = nodes()
             for key in newKeys {
@@ -272,6 +272,8 @@ extension PodGrouping {
 /// The per-node counts of one grouping's groups.
 protocol PodGroupTableProtocol: Sendable {
     mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32)
+    /// Whether the pod falls into any group.
+    func groups(_ pod: PodInfo) -> Bool
     var groupCount: Int { get }
 }
 
@@ -287,6 +289,8 @@ struct PodGroupTable<G: PodGrouping>: PodGroupTableProtocol {
     init(grouping: G) { self.grouping = grouping }
 
     var groupCount: Int { groups.count }
+
+    func groups(_ pod: PodInfo) -> Bool { !grouping.groupKeys(of: pod).isEmpty }
 
     mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32) {
         let keys = grouping.groupKeys(of: pod)
@@ -332,7 +336,7 @@ public final class PodIndexRequests: Sendable {
     }
 
     /// New requests since the last call, and the existing matchers not used within `retention` epochs.
-    func take(epoch: Int64, retention: Int64, existing: Set<PodMatcher>)
+    func take(epoch: Int64, retention: Int64)
         -> (topologyKeys: [String], groupings: [any PodGrouping], matchers: [PodMatcher], dropped: [PodMatcher])
     {
         pending.withLock { state in
@@ -346,7 +350,7 @@ public final class PodIndexRequests: Sendable {
             if epoch % 256 == 0 {
                 for (matcher, used) in state.lastUse where epoch - used > retention {
                     state.lastUse[matcher] = nil
-                    if existing.contains(matcher) { dropped.append(matcher) }
+                    dropped.append(matcher)
                 }
             }
             return (keys, groupings, matchers, dropped)

@@ -147,6 +147,10 @@ extension InterPodAffinity {
         let namespaces = NamespaceLookup(objects)
         let affinityTerms = own.requiredAffinity.map { IncomingAffinityTerm($0) }
         let antiAffinityTerms = own.requiredAntiAffinity.map { IncomingAffinityTerm($0) }
+        // Nothing to count at all (most pods): Skip without asking the index.
+        if affinityTerms.isEmpty && antiAffinityTerms.isEmpty && snapshot.nodesWithRequiredAntiAffinityPods.isEmpty {
+            return (nil, .skip)
+        }
         let namespaceLabels = namespaces.labels(of: pod.namespace) ?? [:]
         let podLabels = PodLabels(pod)
 
@@ -293,6 +297,8 @@ extension InterPodAffinity {
 
         let own = CompiledAffinityTerms(pod.pod)
         if let error = own.parseError { return .error("failed to parse pod: \(error)") }
+        // No preferred terms and no pod with terms anywhere: nothing contributes.
+        if !hasConstraints && nodes.snapshot.nodesWithAffinityPods.isEmpty { return .skip }
         let namespaces = NamespaceLookup(objects)
         let preferredAffinity = own.preferredAffinity.map { IncomingAffinityTerm($0.term, weight: $0.weight) }
         let preferredAntiAffinity = own.preferredAntiAffinity.map { IncomingAffinityTerm($0.term, weight: $0.weight) }
