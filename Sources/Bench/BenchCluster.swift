@@ -4,7 +4,7 @@ import SchedulerRuntime
 
 /// Creates and deletes the objects a workload needs. The embedded cluster implements it in memory; against a
 /// real API server (`--kubeconfig`) it is `POST`/`DELETE` in namespaces the bench owns (``OwningObjectCreator``).
-public protocol ObjectCreator: Sendable {
+package protocol ObjectCreator: Sendable {
     /// Creates `object` (the API server assigns uid and resource version and applies its defaulting).
     func create(_ object: KubeObject) async throws(ClusterError)
     /// Deletes the object of `kind` with `key` (`namespace/name`, or `name` for cluster-scoped kinds).
@@ -13,25 +13,25 @@ public protocol ObjectCreator: Sendable {
 
 /// Where a bench runs: the scheduler's ``ClusterClient``, the ``ObjectCreator`` that feeds it, and how to
 /// clean up afterwards.
-public struct BenchCluster: Sendable {
+package struct BenchCluster: Sendable {
     /// `embedded` or `kubeconfig`, as reported in results.
-    public var mode: String
+    package var mode: String
     /// What the scheduler lists, watches, binds through.
-    public var client: any ClusterClient
+    package var client: any ClusterClient
     /// What the workload's operations create objects through.
-    public var creator: any ObjectCreator
+    package var creator: any ObjectCreator
     /// Deletes everything the run created (a no-op for the embedded cluster, which is simply dropped).
-    public var cleanup: @Sendable () async -> Void
+    package var cleanup: @Sendable () async -> Void
     /// Ends watches when the run is over.
-    public var shutdown: @Sendable () -> Void
+    package var shutdown: @Sendable () -> Void
     /// Every object of a kind, in any order (for placement figures at the end of a run).
-    public var inventory: @Sendable (ObjectKind) async -> [KubeObject]
+    package var inventory: @Sendable (ObjectKind) async -> [KubeObject]
     /// Prepended to every namespace the workload names (empty for the embedded cluster; unique per run on a
     /// shared API server, so the bench only writes to namespaces it owns).
-    public var namespacePrefix = ""
+    package var namespacePrefix = ""
 
     /// A cluster reached through `client` and fed through `creator`; `inventory` defaults to listing.
-    public init(
+    package init(
         mode: String, client: any ClusterClient, creator: any ObjectCreator, cleanup: @escaping @Sendable () async -> Void,
         shutdown: @escaping @Sendable () -> Void, inventory: (@Sendable (ObjectKind) async -> [KubeObject])? = nil
     ) {
@@ -44,7 +44,7 @@ public struct BenchCluster: Sendable {
     }
 
     /// A fresh in-memory cluster.
-    public static func embedded() -> BenchCluster {
+    package static func embedded() -> BenchCluster {
         let cluster = EmbeddedCluster()
         return BenchCluster(
             mode: "embedded", client: cluster, creator: EmbeddedObjectCreator(cluster: cluster),
@@ -53,25 +53,25 @@ public struct BenchCluster: Sendable {
 }
 
 /// Creates objects in an ``EmbeddedCluster`` after the API server's defaulting.
-public struct EmbeddedObjectCreator: ObjectCreator {
-    public let cluster: EmbeddedCluster
+package struct EmbeddedObjectCreator: ObjectCreator {
+    package let cluster: EmbeddedCluster
 
-    public init(cluster: EmbeddedCluster) { self.cluster = cluster }
+    package init(cluster: EmbeddedCluster) { self.cluster = cluster }
 
-    public func create(_ object: KubeObject) async throws(ClusterError) {
+    package func create(_ object: KubeObject) async throws(ClusterError) {
         try cluster.create(APIDefaulting.apply(object))
     }
 
-    public func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
+    package func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
         try cluster.delete(kind, key: key)
     }
 }
 
 /// The parts of the API server's defaulting that scheduling reads (`SetDefaults_*`).
-public enum APIDefaulting {
+package enum APIDefaulting {
     /// Pods: namespace `default`, schedulerName `default-scheduler`, priority 0, preemptionPolicy
     /// `PreemptLowerPriority`. Nodes: `allocatable` copied from `capacity` when unset.
-    public static func apply(_ object: KubeObject) -> KubeObject {
+    package static func apply(_ object: KubeObject) -> KubeObject {
         switch object {
         case .pod(var pod):
             if (pod.metadata.namespace ?? "").isEmpty { pod.metadata.namespace = "default" }

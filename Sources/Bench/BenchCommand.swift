@@ -4,61 +4,61 @@ import SchedulerConfig
 import SchedulerFramework
 
 /// What `swift-kube-scheduler bench` was asked to do.
-public struct BenchArguments: Sendable {
+package struct BenchArguments: Sendable {
     /// Print the built-in workloads and exit.
-    public var list = false
+    package var list = false
     /// The test case, such as `SchedulingBasic` (default: SchedulingBasic, or the only one in `workloadFile`).
-    public var workload: String?
+    package var workload: String?
     /// The workload variant, such as `5000Nodes_10000Pods` (default: the first `performance` variant).
-    public var variant: String?
+    package var variant: String?
     /// A scheduler_perf-format file to read instead of the built-in workloads.
-    public var workloadFile: String?
+    package var workloadFile: String?
     /// Overrides `initNodes`.
-    public var nodes: Int?
+    package var nodes: Int?
     /// Overrides `initPods`.
-    public var initPods: Int?
+    package var initPods: Int?
     /// Overrides `measurePods`.
-    public var measuredPods: Int?
+    package var measuredPods: Int?
     /// A KubeSchedulerConfiguration (default: upstream's default profile).
-    public var config: String?
+    package var config: String?
     /// Two or more configurations to run the same workload under.
-    public var compare: [String] = []
+    package var compare: [String] = []
     /// Throughput sampling interval in seconds.
-    public var sampleInterval = 1.0
-    public var seed: UInt64 = 1
+    package var sampleInterval = 1.0
+    package var seed: UInt64 = 1
     /// `json` prints one JSON object (an array of them for `compare`); anything else prints the table.
-    public var json = false
+    package var json = false
     /// Where to write the HTML report.
-    public var report: String?
+    package var report: String?
     /// A kubeconfig for running against a real API server (needs ``kubeconfigCluster``).
-    public var kubeconfig: String?
+    package var kubeconfig: String?
     /// Builds the cluster for ``kubeconfig``, once per profile, given the kubeconfig path and the profile's
     /// `schedulerName` (the caller wires in the Kubernetes API client, typically with
     /// ``BenchCluster/shared(client:creator:schedulerName:ownership:onCleanupError:close:)``).
-    public var kubeconfigCluster: (@Sendable (_ kubeconfig: String, _ schedulerName: String) async throws(BenchError) -> BenchCluster)?
+    package var kubeconfigCluster: (@Sendable (_ kubeconfig: String, _ schedulerName: String) async throws(BenchError) -> BenchCluster)?
     /// No progress output.
-    public var quiet = false
+    package var quiet = false
     /// Seconds without progress (and nothing active) after which waiting for pods gives up.
-    public var stallTimeout = 5.0
+    package var stallTimeout = 5.0
 
-    public init() {}
+    package init() {}
 }
 
 /// `bench`: resolves the workload and profiles, runs, and writes the outputs.
-public enum BenchCommand {
+package enum BenchCommand {
     /// The outcome of ``run(_:)``: what to print and the exit status.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// Text for stdout (the table or the JSON).
-        public var output: String
+        package var output: String
         /// The results, one per profile.
-        public var results: [BenchResult]
+        package var results: [BenchResult]
         /// 0 on success, 1 when a workload threshold was missed.
-        public var status: Int32
+        package var status: Int32
     }
 
     /// The `--list` text: every test case of `workloadFile` (else every built-in one) with its variants (the
     /// default one marked).
-    public static func listing(workloadFile: String? = nil) throws(BenchError) -> String {
+    package static func listing(workloadFile: String? = nil) throws(BenchError) -> String {
         var lines: [String] = []
         let testCases: [TestCase]
         if let workloadFile {
@@ -82,7 +82,7 @@ public enum BenchCommand {
     }
 
     /// Resolves the test case, variant and overrides that `arguments` name.
-    public static func resolveWorkload(_ arguments: BenchArguments) throws(BenchError) -> ResolvedWorkload {
+    package static func resolveWorkload(_ arguments: BenchArguments) throws(BenchError) -> ResolvedWorkload {
         let testCases: [TestCase]
         if let path = arguments.workloadFile {
             testCases = try WorkloadFileParser.parse(path: path)
@@ -129,7 +129,7 @@ public enum BenchCommand {
 
     /// Loads the configurations to run: each `--compare` file, else `--config`, else the test case's
     /// `schedulerConfigPath`, else upstream's default profile.
-    public static func configurations(_ arguments: BenchArguments, testCase: TestCase, registry: PluginRegistry) throws(BenchError) -> [SchedulerConfiguration] {
+    package static func configurations(_ arguments: BenchArguments, testCase: TestCase, registry: PluginRegistry) throws(BenchError) -> [SchedulerConfiguration] {
         var paths = arguments.compare
         if paths.isEmpty, let config = arguments.config ?? testCase.schedulerConfigPath { paths = [config] }
         if paths.isEmpty {
@@ -149,7 +149,7 @@ public enum BenchCommand {
     }
 
     /// Runs the bench as `arguments` say.
-    public static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
+    package static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
         if arguments.list { return Outcome(output: try listing(workloadFile: arguments.workloadFile), results: [], status: 0) }
         if arguments.kubeconfig != nil && arguments.kubeconfigCluster == nil {
             throw BenchError("--kubeconfig: no Kubernetes API client is available to this bench")

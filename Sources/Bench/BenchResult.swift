@@ -1,85 +1,85 @@
 /// Everything one bench run measured.
-public struct BenchResult: Sendable {
+package struct BenchResult: Sendable {
     /// The test case's name, such as `SchedulingBasic`.
-    public var workload: String
+    package var workload: String
     /// The workload (variant) name, such as `5000Nodes_10000Pods`.
-    public var variant: String
+    package var variant: String
     /// `embedded` or `kubeconfig`.
-    public var mode: String
+    package var mode: String
     /// The profile's scheduler name (the first profile when there are several).
-    public var profile: String
+    package var profile: String
     /// The configuration file, or `<default>`.
-    public var profileSource: String
+    package var profileSource: String
     /// Nodes the workload created (churn excluded).
-    public var nodes: Int
+    package var nodes: Int
     /// Pods created by ops that do not collect metrics.
-    public var initPods: Int
+    package var initPods: Int
     /// Pods created by the measured op.
-    public var measuredPods: Int
+    package var measuredPods: Int
     /// Measured pods that were scheduled.
-    public var scheduled: Int
+    package var scheduled: Int
     /// Measured pods left unscheduled when the run ended.
-    public var unschedulable: Int
+    package var unschedulable: Int
     /// Wall time of the measured op: from its start until its last pod was scheduled.
-    public var durationSeconds: Double
+    package var durationSeconds: Double
     /// Throughput: `overall` = scheduled measured pods / duration; the rest summarise the samples.
-    public var throughput: Throughput
+    package var throughput: Throughput
     /// The samples behind ``throughput`` (for charts).
-    public var samples: [ThroughputSampler.Sample]
+    package var samples: [ThroughputSampler.Sample]
     /// When each measured pod was scheduled, in seconds after the measured op started (for charts).
-    public var scheduledTimes: [Double]
+    package var scheduledTimes: [Double]
     /// The sampling interval used, in seconds.
-    public var sampleInterval: Double
+    package var sampleInterval: Double
     /// Scheduling-attempt latency of measured pods, in seconds.
-    public var attemptLatency: Latency
+    package var attemptLatency: Latency
     /// Attempt latency distribution, for the report: (upper bound in seconds, count) per bucket.
-    public var latencyBuckets: [(upperBoundSeconds: Double, count: UInt64)]
+    package var latencyBuckets: [(upperBoundSeconds: Double, count: UInt64)]
     /// Attempts of measured pods by result (`scheduled`, `unschedulable`, `error`).
-    public var attempts: [String: Int]
+    package var attempts: [String: Int]
     /// Seconds spent at each extension point during measured attempts, in upstream's order.
-    public var extensionPoints: [(name: String, seconds: Double)]
+    package var extensionPoints: [(name: String, seconds: Double)]
     /// Placement quality at the end of the run.
-    public var placement: Placement
+    package var placement: Placement
     /// Peak resident set size of the process, in bytes.
-    public var peakRSSBytes: Int
+    package var peakRSSBytes: Int
     /// The seed used for tie-breaking and generated labels.
-    public var seed: UInt64
+    package var seed: UInt64
     /// The workload's throughput threshold (pods/s), when it sets one.
-    public var threshold: Double?
+    package var threshold: Double?
     /// Whether the average throughput reached ``threshold``; nil without a threshold.
-    public var passed: Bool?
+    package var passed: Bool?
     /// Remarks: plugins the workload needs that are not implemented, sampling caveats, ….
-    public var notes: [String]
+    package var notes: [String]
 
     /// Pods per second.
-    public struct Throughput: Sendable, Equatable {
-        public var overall: Double
-        public var average: Double
-        public var p50: Double
-        public var p90: Double
-        public var p95: Double
-        public var p99: Double
-        public var sampleCount: Int
+    package struct Throughput: Sendable, Equatable {
+        package var overall: Double
+        package var average: Double
+        package var p50: Double
+        package var p90: Double
+        package var p95: Double
+        package var p99: Double
+        package var sampleCount: Int
     }
 
     /// Attempt latency percentiles, in seconds.
-    public struct Latency: Sendable, Equatable {
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var max: Double
-        public var count: Int
+    package struct Latency: Sendable, Equatable {
+        package var p50: Double
+        package var p90: Double
+        package var p99: Double
+        package var max: Double
+        package var count: Int
     }
 
     /// How pods ended up spread over nodes.
-    public struct Placement: Sendable, Equatable {
+    package struct Placement: Sendable, Equatable {
         /// Nodes holding at least one pod.
-        public var nodesUsed: Int
+        package var nodesUsed: Int
         /// Nodes considered (with allocatable CPU or memory).
-        public var nodesTotal: Int
+        package var nodesTotal: Int
         /// Requested CPU / allocatable CPU across nodes.
-        public var cpuAllocation: MeanAndDeviation
+        package var cpuAllocation: MeanAndDeviation
         /// Requested memory / allocatable memory across nodes.
-        public var memoryAllocation: MeanAndDeviation
+        package var memoryAllocation: MeanAndDeviation
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// A self-contained HTML page (inline CSS and SVG, no scripts or external files) for one or more results:
 /// the summary table, throughput over time, the attempt-latency histogram and each extension point's share.
-public enum HTMLReport {
+package enum HTMLReport {
     /// The page for `results` (several when profiles are compared).
-    public static func render(_ results: [BenchResult]) -> String {
+    package static func render(_ results: [BenchResult]) -> String {
         guard let first = results.first else { return "" }
         let title = "\(first.workload)/\(first.variant)"
         var body = "<h1>\(escape(title))</h1>\n"

@@ -1,14 +1,14 @@
 import Foundation
 
 /// The JSON and text renderings of bench results.
-public enum BenchOutput {
+package enum BenchOutput {
     /// One result as one JSON object, keys in the documented order:
     /// `{"workload":…,"variant":…,"mode":…,"profile":…,"nodes":…,"initPods":…,"measuredPods":…,"scheduled":…,
     /// "unschedulable":…,"durationSeconds":…,"throughput":{"overall","average","p50","p90","p95","p99"},
     /// "attemptLatencySeconds":{"p50","p90","p99","max"},"extensionPoints":{…},"placement":{"nodesUsed",
     /// "cpuAllocation":{"mean","stddev"},"memoryAllocation":{"mean","stddev"}},"peakRSSBytes":…,"seed":…,
     /// "threshold":…,"passed":…}`.
-    public static func json(_ result: BenchResult) -> String {
+    package static func json(_ result: BenchResult) -> String {
         var fields: [(String, String)] = [
             ("workload", jsonString(result.workload)),
             ("variant", jsonString(result.variant)),
@@ -64,7 +64,7 @@ public enum BenchOutput {
     // MARK: Text
 
     /// The final table for one result (or several side by side, for `--compare`).
-    public static func text(_ results: [BenchResult]) -> String {
+    package static func text(_ results: [BenchResult]) -> String {
         guard let first = results.first else { return "" }
         var lines: [String] = []
         lines.append("\(first.workload)/\(first.variant)  (\(first.mode) cluster, seed \(first.seed))")

@@ -4,23 +4,23 @@ import SchedulerFramework
 import Synchronization
 
 /// What marks the objects one bench run creates on a shared API server.
-public struct BenchOwnership: Sendable {
+package struct BenchOwnership: Sendable {
     /// `app.kubernetes.io/managed-by` on every object the bench creates.
-    public static let managedByKey = "app.kubernetes.io/managed-by"
+    package static let managedByKey = "app.kubernetes.io/managed-by"
     /// The value of ``managedByKey``.
-    public static let managedByValue = "swift-kube-scheduler-bench"
+    package static let managedByValue = "swift-kube-scheduler-bench"
     /// The label carrying the run id.
-    public static let runKey = "swift-kube-scheduler.io/bench-run"
+    package static let runKey = "swift-kube-scheduler.io/bench-run"
 
     /// A random id, unique per run (lowercase letters and digits, usable in names).
-    public var runID: String
+    package var runID: String
     /// Prepended to every namespace the workload names: `sks-bench-<runID>-`.
-    public var namespacePrefix: String { "sks-bench-\(runID)-" }
+    package var namespacePrefix: String { "sks-bench-\(runID)-" }
     /// The labels every created object carries.
-    public var labels: [String: String] { [Self.managedByKey: Self.managedByValue, Self.runKey: runID] }
+    package var labels: [String: String] { [Self.managedByKey: Self.managedByValue, Self.runKey: runID] }
 
     /// An ownership with `runID`, or a random one.
-    public init(runID: String? = nil) {
+    package init(runID: String? = nil) {
         self.runID = runID ?? String(UUID().uuidString.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(8))
     }
 }
@@ -28,12 +28,12 @@ public struct BenchOwnership: Sendable {
 /// An ``ObjectCreator`` for a shared API server: labels every object with the run's ``BenchOwnership``, gives
 /// pods the bench profile's `schedulerName`, remembers the nodes and namespaces it created, and deletes them
 /// (pods first, immediately) in ``cleanup(listingWith:)``. Once cleanup has begun it refuses new objects.
-public final class OwningObjectCreator: ObjectCreator {
+package final class OwningObjectCreator: ObjectCreator {
     private let inner: any ObjectCreator
     /// The run's labels and namespace prefix.
-    public let ownership: BenchOwnership
+    package let ownership: BenchOwnership
     /// Given to pods created through this creator.
-    public let schedulerName: String
+    package let schedulerName: String
 
     private struct State {
         var namespaces: [String] = []
@@ -48,16 +48,16 @@ public final class OwningObjectCreator: ObjectCreator {
     private let state = Mutex(State())
 
     /// Creates through `inner`, which must support Nodes, Namespaces and Pods.
-    public init(inner: any ObjectCreator, ownership: BenchOwnership, schedulerName: String) {
+    package init(inner: any ObjectCreator, ownership: BenchOwnership, schedulerName: String) {
         self.inner = inner
         self.ownership = ownership
         self.schedulerName = schedulerName
     }
 
     /// The namespaces and nodes created so far (and not deleted by cleanup).
-    public var created: (namespaces: [String], nodes: [String]) { state.withLock { ($0.namespaces, $0.nodes) } }
+    package var created: (namespaces: [String], nodes: [String]) { state.withLock { ($0.namespaces, $0.nodes) } }
 
-    public func create(_ object: KubeObject) async throws(ClusterError) {
+    package func create(_ object: KubeObject) async throws(ClusterError) {
         let object = labeled(object)
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
@@ -90,7 +90,7 @@ public final class OwningObjectCreator: ObjectCreator {
         }
     }
 
-    public func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
+    package func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
         try await inner.delete(kind, key: key)
     }
 
@@ -98,7 +98,7 @@ public final class OwningObjectCreator: ObjectCreator {
     /// namespaces, then the nodes. Runs once; later and concurrent calls wait for the first. Errors other than
     /// `notFound` are returned as messages (cleanup goes on past them).
     @discardableResult
-    public func cleanup(listingWith client: any ClusterClient) async -> [String] {
+    package func cleanup(listingWith client: any ClusterClient) async -> [String] {
         let task = state.withLock { state -> Task<[String], Never> in
             state.closed = true
             if let existing = state.cleanup { return existing }
@@ -168,20 +168,20 @@ public final class OwningObjectCreator: ObjectCreator {
 
 /// A ``SchedulerFramework/ClusterClient`` that shows the scheduler only one bench run's world on a shared API
 /// server: nodes carrying the run's label and pods in the run's namespaces. Other kinds pass through.
-public struct RunScopedClient: ClusterClient {
+package struct RunScopedClient: ClusterClient {
     /// The real client.
-    public let inner: any ClusterClient
+    package let inner: any ClusterClient
     /// Whose objects are shown.
-    public let ownership: BenchOwnership
+    package let ownership: BenchOwnership
 
     /// Scopes `inner` to `ownership`.
-    public init(inner: any ClusterClient, ownership: BenchOwnership) {
+    package init(inner: any ClusterClient, ownership: BenchOwnership) {
         self.inner = inner
         self.ownership = ownership
     }
 
     /// Whether the scheduler should see `object`.
-    public func includes(_ object: KubeObject) -> Bool {
+    package func includes(_ object: KubeObject) -> Bool {
         switch object.kind {
         case .node: return object.metadata.labels?[BenchOwnership.runKey] == ownership.runID
         case .pod: return (object.metadata.namespace ?? "").hasPrefix(ownership.namespacePrefix)
@@ -189,13 +189,13 @@ public struct RunScopedClient: ClusterClient {
         }
     }
 
-    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+    package func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
         var list = try await inner.list(kind)
         list.items = list.items.filter(includes)
         return list
     }
 
-    public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+    package func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let upstream = inner.watch(kind, resourceVersion: resourceVersion)
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .unbounded)
         let scope = self
@@ -218,27 +218,27 @@ public struct RunScopedClient: ClusterClient {
         return stream
     }
 
-    public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+    package func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         try await inner.bind(namespace: namespace, name: name, uid: uid, nodeName: nodeName)
     }
 
-    public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+    package func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
         try await inner.patchPodStatus(namespace: namespace, name: name, patch: patch)
     }
 
-    public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
+    package func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         try await inner.deletePod(namespace: namespace, name: name, uid: uid)
     }
 
-    public func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume {
+    package func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume {
         try await inner.updatePersistentVolume(volume)
     }
 
-    public func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    package func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
         try await inner.updatePersistentVolumeClaim(claim)
     }
 
-    public func recordEvent(_ event: SchedulingEvent) async {
+    package func recordEvent(_ event: SchedulingEvent) async {
         await inner.recordEvent(event)
     }
 }
@@ -248,7 +248,7 @@ extension BenchCluster {
     /// delete Nodes, Namespaces, Pods): the workload's namespaces get the run's prefix, every object the run's
     /// labels, pods `schedulerName`; the scheduler sees only the run's nodes and pods; ``cleanup`` deletes what
     /// the run created and then calls `close`. The mode is `kubeconfig`.
-    public static func shared(
+    package static func shared(
         client: any ClusterClient, creator: any ObjectCreator, schedulerName: String, ownership: BenchOwnership = BenchOwnership(),
         onCleanupError: @escaping @Sendable (String) -> Void = { _ in }, close: @escaping @Sendable () async -> Void = {}
     ) -> (cluster: BenchCluster, owner: OwningObjectCreator) {

@@ -9,9 +9,9 @@ import SchedulerRuntime
 import Synchronization
 
 /// Peak memory of this process.
-public enum ProcessMemory {
+package enum ProcessMemory {
     /// Peak resident set size in bytes (`VmHWM` from /proc/self/status, else `getrusage`).
-    public static func peakResidentBytes() -> Int {
+    package static func peakResidentBytes() -> Int {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
             for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
                 let digits = line.split(separator: " ").compactMap { Int($0) }
@@ -24,7 +24,7 @@ public enum ProcessMemory {
     }
 
     /// Resets the peak so the next run measures its own (Linux: `echo 5 > /proc/self/clear_refs`).
-    public static func resetPeak() {
+    package static func resetPeak() {
         if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
             try? handle.write(contentsOf: Data("5".utf8))
             try? handle.close()

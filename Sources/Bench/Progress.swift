@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Progress on stderr: a live bar on a terminal (pods scheduled, pods/s, ETA), plain lines otherwise.
-public final class TerminalProgress: ProgressSink {
+package final class TerminalProgress: ProgressSink {
     private let isTerminal: Bool
     private let label: String
     private struct State {
@@ -16,16 +16,16 @@ public final class TerminalProgress: ProgressSink {
     private let state = Mutex(State())
 
     /// Progress for a run labelled `label`; a bar when stderr is a terminal.
-    public init(label: String, isTerminal: Bool = isatty(2) == 1) {
+    package init(label: String, isTerminal: Bool = isatty(2) == 1) {
         self.label = label
         self.isTerminal = isTerminal
     }
 
-    public func phase(_ text: String) {
+    package func phase(_ text: String) {
         write("\(label): \(text)\n", clearingBar: true)
     }
 
-    public func measured(scheduled: Int, total: Int, elapsed: Double) {
+    package func measured(scheduled: Int, total: Int, elapsed: Double) {
         let rate = elapsed > 0 ? Double(scheduled) / elapsed : 0
         let remaining = rate > 0 ? Double(total - scheduled) / rate : 0
         if isTerminal {
@@ -48,7 +48,7 @@ public final class TerminalProgress: ProgressSink {
         }
     }
 
-    public func measuredDone() {
+    package func measuredDone() {
         let shown = state.withLock { state -> Bool in
             defer { state.barShown = false }
             return state.barShown
@@ -78,7 +78,7 @@ public final class TerminalProgress: ProgressSink {
 }
 
 /// Receives progress reports during a run.
-public protocol ProgressSink: Sendable {
+package protocol ProgressSink: Sendable {
     /// A new phase began, such as `creating 5000 nodes`.
     func phase(_ text: String)
     /// The measured op has `scheduled` of `total` pods scheduled after `elapsed` seconds.

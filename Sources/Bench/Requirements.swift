@@ -3,11 +3,11 @@ import SchedulerConfig
 import SchedulerFramework
 
 /// Which plugins a workload's pods need for upstream's behaviour, compared with the plugins that exist.
-public enum Requirements {
+package enum Requirements {
     /// A plugin a workload needs, and why.
-    public struct Need: Sendable, Equatable {
-        public var plugin: String
-        public var reason: String
+    package struct Need: Sendable, Equatable {
+        package var plugin: String
+        package var reason: String
     }
 
     /// The plugins `workload`'s pods need: pod (anti-)affinity, topology spread, host ports, volumes, priorities.
@@ -95,7 +95,7 @@ public enum Requirements {
     }
 
     /// The names of plugins `workload` needs that `registry` does not have.
-    public static func missingPlugins(for workload: ResolvedWorkload, registry: PluginRegistry) -> [String] {
+    package static func missingPlugins(for workload: ResolvedWorkload, registry: PluginRegistry) -> [String] {
         needs(for: workload, templates: TemplateCache()).filter { !registry.contains($0.plugin) }.map(\.plugin)
     }
 }

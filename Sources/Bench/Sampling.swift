@@ -8,18 +8,18 @@
 ///   non-empty one, whose rate (pods / real elapsed time since the last recorded tick) is recorded once per
 ///   merged interval, so percentiles stay honest;
 /// - the partial interval after the last tick is not sampled.
-public enum ThroughputSampler {
+package enum ThroughputSampler {
     /// One recorded sample: the tick that produced it (seconds after the start) and its rate.
-    public struct Sample: Sendable, Equatable {
+    package struct Sample: Sendable, Equatable {
         /// When the tick happened, in seconds after measuring started.
-        public var time: Double
+        package var time: Double
         /// Pods per second over the (merged) interval that ended at `time`.
-        public var podsPerSecond: Double
+        package var podsPerSecond: Double
     }
 
     /// The samples for pods scheduled at `times` (seconds after measuring started, any order), with ticks
     /// every `interval` seconds up to `end`.
-    public static func samples(scheduledAt times: [Double], end: Double, interval: Double) -> [Sample] {
+    package static func samples(scheduledAt times: [Double], end: Double, interval: Double) -> [Sample] {
         guard interval > 0, end >= interval else { return [] }
         let sorted = times.sorted()
         var result: [Sample] = []
@@ -58,7 +58,7 @@ public enum ThroughputSampler {
 
     /// Average and percentiles of samples, as upstream's `SchedulingThroughput` data item: the average of
     /// the samples (not total/elapsed) and nearest-rank percentiles (`sorted[ceil(n·p/100) − 1]`).
-    public static func summary(_ samples: [Sample]) -> ThroughputSummary {
+    package static func summary(_ samples: [Sample]) -> ThroughputSummary {
         let values = samples.map(\.podsPerSecond).sorted()
         guard !values.isEmpty else { return ThroughputSummary(sampleCount: 0, average: 0, p50: 0, p90: 0, p95: 0, p99: 0) }
         let sum = values.reduce(0, +)
@@ -72,25 +72,25 @@ public enum ThroughputSampler {
 }
 
 /// Throughput samples summarised like upstream's `SchedulingThroughput`.
-public struct ThroughputSummary: Sendable, Equatable {
+package struct ThroughputSummary: Sendable, Equatable {
     /// How many samples were recorded.
-    public var sampleCount: Int
+    package var sampleCount: Int
     /// Mean of the samples (pods/s).
-    public var average: Double
+    package var average: Double
     /// Nearest-rank percentiles of the samples (pods/s).
-    public var p50: Double
-    public var p90: Double
-    public var p95: Double
-    public var p99: Double
+    package var p50: Double
+    package var p90: Double
+    package var p95: Double
+    package var p99: Double
 }
 
 /// Mean and population standard deviation.
-public struct MeanAndDeviation: Sendable, Equatable {
-    public var mean: Double
-    public var stddev: Double
+package struct MeanAndDeviation: Sendable, Equatable {
+    package var mean: Double
+    package var stddev: Double
 
     /// Mean and population standard deviation of `values` (zeros when empty).
-    public init(_ values: [Double]) {
+    package init(_ values: [Double]) {
         guard !values.isEmpty else {
             mean = 0
             stddev = 0
@@ -103,7 +103,7 @@ public struct MeanAndDeviation: Sendable, Equatable {
         self.stddev = (sum / Double(values.count)).squareRoot()
     }
 
-    public init(mean: Double, stddev: Double) {
+    package init(mean: Double, stddev: Double) {
         self.mean = mean
         self.stddev = stddev
     }

@@ -8,11 +8,11 @@ import Synchronization
 ///
 /// Only simple field references (`{{.Name}}`, `{{ .Name }}`) are supported from Go's text/template; any other
 /// action is an error naming the file.
-public struct ObjectTemplate: Sendable {
+package struct ObjectTemplate: Sendable {
     /// The file the template came from.
-    public var path: String
+    package var path: String
     /// The raw text.
-    public var text: String
+    package var text: String
     /// Decoded once when the text has no actions.
     var decoded: DecodedTemplate?
 
@@ -26,7 +26,7 @@ public struct ObjectTemplate: Sendable {
     }
 
     /// Loads and, when it has no actions, decodes the template at `path`.
-    public init(path: String) throws(BenchError) {
+    package init(path: String) throws(BenchError) {
         do {
             text = try ManifestLoader.readText(path: path)
         } catch {

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The built-in workloads: scheduler_perf-format files shipped in the `Workloads` resource directory.
-public enum WorkloadLibrary {
+package enum WorkloadLibrary {
     /// The files holding the built-in test cases, relative to the `Workloads` directory.
-    public static let files = [
+    package static let files = [
         "misc/performance-config.yaml",
         "affinity/performance-config.yaml",
         "topology_spreading/performance-config.yaml",
@@ -21,7 +21,7 @@ public enum WorkloadLibrary {
 
     /// The `Workloads` directory: `$SWIFT_KUBE_SCHEDULER_WORKLOADS`, else the package's resource bundle next to
     /// the executable (where `swift build` puts it; `Bundle.module` is not used because it traps when missing).
-    public static func directory() throws(BenchError) -> String {
+    package static func directory() throws(BenchError) -> String {
         let fileManager = FileManager.default
         var candidates: [String] = []
         if let environment = ProcessInfo.processInfo.environment["SWIFT_KUBE_SCHEDULER_WORKLOADS"], !environment.isEmpty {
@@ -36,7 +36,7 @@ public enum WorkloadLibrary {
     }
 
     /// Every built-in test case, in `--list` order.
-    public static func testCases() throws(BenchError) -> [TestCase] {
+    package static func testCases() throws(BenchError) -> [TestCase] {
         let root = try directory()
         var all: [TestCase] = []
         for file in files {

@@ -3,15 +3,15 @@ import KubeDecoding
 import SchedulerConfig
 
 /// A bench problem, as one line (`FILE:LINE:COLUMN: message` when a position is known).
-public struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The whole message.
-    public var description: String
+    package var description: String
 
     /// An error with the given message.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 
     /// An error at a position of a file.
-    public init(source: String, position: SourcePosition?, _ message: String) {
+    package init(source: String, position: SourcePosition?, _ message: String) {
         self.description = position.map { "\(source):\($0.line):\($0.column): \(message)" } ?? "\(source): \(message)"
     }
 }
@@ -22,9 +22,9 @@ public struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Field names are checked strictly (a misspelt field is an error with its line and column). Operations this
 /// bench cannot run are refused by name, for example
 /// `perf.yaml:12:5: unsupported opcode "createResourceClaims" (supported: barrier, churn, …)`.
-public enum WorkloadFileParser {
+package enum WorkloadFileParser {
     /// The opcodes this bench runs.
-    public static let supportedOpcodes = [
+    package static let supportedOpcodes = [
         "barrier", "churn", "createAny", "createNamespaces", "createNodes", "createPodSets", "createPods", "deletePods", "sleep",
     ]
 
@@ -56,7 +56,7 @@ public enum WorkloadFileParser {
     /// Parses the test cases in the file at `path`.
     ///
     /// - Throws: ``BenchError`` for an unreadable file, a syntax error or an invalid field, with its position.
-    public static func parse(path: String) throws(BenchError) -> [TestCase] {
+    package static func parse(path: String) throws(BenchError) -> [TestCase] {
         let text: String
         do {
             text = try ManifestLoader.readText(path: path)
@@ -67,7 +67,7 @@ public enum WorkloadFileParser {
     }
 
     /// Parses the test cases in `contents`; `source` names the file in messages and anchors relative paths.
-    public static func parse(contents: String, source: String) throws(BenchError) -> [TestCase] {
+    package static func parse(contents: String, source: String) throws(BenchError) -> [TestCase] {
         let document: PositionedValue
         do {
             document = try DocumentParser.document(in: contents, source: source)
@@ -203,7 +203,7 @@ public enum WorkloadFileParser {
     /// which replace or add parameter values) and resolves template paths.
     ///
     /// - Throws: ``BenchError`` for an undefined parameter or an invalid value, with its position.
-    public static func resolve(
+    package static func resolve(
         _ testCase: TestCase, workload: Workload, overrides: [String: ParamValue] = [:]
     ) throws(BenchError) -> ResolvedWorkload {
         var workload = workload

@@ -11,7 +11,7 @@ import Synchronization
 /// Runs one resolved workload against a cluster with one scheduler configuration, the way scheduler_perf does:
 /// the scheduler runs continuously (binding cycles asynchronous), the ops run in order, and only the pods of the
 /// op with `collectMetrics: true` are measured.
-public final class WorkloadRunner: Sendable {
+package final class WorkloadRunner: Sendable {
     let workload: ResolvedWorkload
     let configuration: SchedulerConfiguration
     let registry: PluginRegistry
@@ -40,7 +40,7 @@ public final class WorkloadRunner: Sendable {
     let state: Mutex<State>
 
     /// Prepares a run; nothing happens until ``run()``.
-    public init(workload: ResolvedWorkload, configuration: SchedulerConfiguration, registry: PluginRegistry,
+    package init(workload: ResolvedWorkload, configuration: SchedulerConfiguration, registry: PluginRegistry,
                 cluster: BenchCluster, settings: RunSettings) {
         self.workload = workload
         self.configuration = configuration
@@ -54,7 +54,7 @@ public final class WorkloadRunner: Sendable {
     ///
     /// - Throws: ``BenchError`` when the scheduler cannot be built, a template is invalid, or the cluster
     ///   refuses an object.
-    public func run() async throws(BenchError) -> BenchResult {
+    package func run() async throws(BenchError) -> BenchResult {
         let notes = try Requirements.notes(for: workload, templates: templates, registry: registry, configuration: configuration)
         let scheduler: Scheduler
         do {

@@ -4,9 +4,9 @@ import Foundation
 /// `clientConnection.kubeconfig`), else the files of `$KUBECONFIG` (colon-separated, merged as kubectl merges
 /// them), else the in-cluster service account (`KUBERNETES_SERVICE_HOST`/`_PORT`, its token and CA), else
 /// `~/.kube/config`.
-public enum ClientConfigLoader {
+package enum ClientConfigLoader {
     /// Where the in-cluster service account's files are.
-    public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+    package static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
     /// Resolves the connection.
     /// - Parameters:
@@ -14,7 +14,7 @@ public enum ClientConfigLoader {
     ///   - context: the context to use instead of the current one.
     ///   - environment: the process environment (injectable for tests).
     ///   - serviceAccountDirectory: where the in-cluster token, CA and namespace live.
-    public static func load(
+    package static func load(
         kubeconfig: String?, context: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         serviceAccountDirectory: String = serviceAccountDirectory
@@ -39,7 +39,7 @@ public enum ClientConfigLoader {
     }
 
     /// Reads and merges kubeconfig files (the first to define a name wins), then resolves the context.
-    public static func loadFiles(_ paths: [String], context: String?) throws(KubeClientError) -> ClientConfiguration {
+    package static func loadFiles(_ paths: [String], context: String?) throws(KubeClientError) -> ClientConfiguration {
         var merged: KubeConfig?
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -57,7 +57,7 @@ public enum ClientConfigLoader {
     }
 
     /// The in-cluster configuration: `https://HOST:PORT`, the service account's token file and CA.
-    public static func inCluster(host: String, port: String, directory: String) throws(KubeClientError) -> ClientConfiguration {
+    package static func inCluster(host: String, port: String, directory: String) throws(KubeClientError) -> ClientConfiguration {
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         var configuration = ClientConfiguration(server: "https://\(hostPart):\(port)")
         configuration.source = "in-cluster"

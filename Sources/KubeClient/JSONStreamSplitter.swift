@@ -3,7 +3,7 @@
 ///
 /// It tracks only nesting depth, strings and escapes; it does not validate. Text that is not an object or
 /// array at top level (garbage) is returned up to the end of its line, so the caller can log and skip it.
-public struct JSONStreamSplitter: Sendable {
+package struct JSONStreamSplitter: Sendable {
     private var buffer: [UInt8] = []
     private var scanIndex = 0
     private var depth = 0
@@ -13,23 +13,23 @@ public struct JSONStreamSplitter: Sendable {
     private var bareValue = false
 
     /// The largest value accepted; a longer one is dropped (and reported as an empty value).
-    public var maximumValueSize: Int
+    package var maximumValueSize: Int
     /// One value per line (the API server's watch framing): a value still open at a line break — cut short,
     /// or with a raw line break inside a string, which JSON forbids — is returned as it stands at the break,
     /// so the caller sees it fail to parse instead of it swallowing the values after it.
-    public var newlineDelimited: Bool
+    package var newlineDelimited: Bool
 
     /// A splitter that drops values larger than `maximumValueSize` bytes.
-    public init(maximumValueSize: Int = 64 << 20, newlineDelimited: Bool = false) {
+    package init(maximumValueSize: Int = 64 << 20, newlineDelimited: Bool = false) {
         self.maximumValueSize = maximumValueSize
         self.newlineDelimited = newlineDelimited
     }
 
     /// Bytes received but not yet part of a complete value.
-    public var pendingByteCount: Int { buffer.count - (start ?? buffer.count) }
+    package var pendingByteCount: Int { buffer.count - (start ?? buffer.count) }
 
     /// Appends `bytes` and returns every value completed by them.
-    public mutating func append<Bytes: Sequence>(_ bytes: Bytes) -> [[UInt8]] where Bytes.Element == UInt8 {
+    package mutating func append<Bytes: Sequence>(_ bytes: Bytes) -> [[UInt8]] where Bytes.Element == UInt8 {
         buffer.append(contentsOf: bytes)
         var values: [[UInt8]] = []
         var i = scanIndex
@@ -94,7 +94,7 @@ public struct JSONStreamSplitter: Sendable {
     }
 
     /// Returns a trailing bare value (a stream that ended without whitespace after it), if any.
-    public mutating func finish() -> [UInt8]? {
+    package mutating func finish() -> [UInt8]? {
         defer { reset(); buffer = []; scanIndex = 0 }
         guard let s = start, s < buffer.count else { return nil }
         return Self.trimmed(buffer[s...])

@@ -2,42 +2,42 @@ import Foundation
 import Yams
 
 /// A kubeconfig file (`apiVersion: v1`, `kind: Config`): clusters, users and contexts by name.
-public struct KubeConfig: Sendable, Equatable {
+package struct KubeConfig: Sendable, Equatable {
     /// A `clusters[].cluster` entry.
-    public struct Cluster: Sendable, Equatable {
-        public var server: String?
-        public var certificateAuthority: String?
-        public var certificateAuthorityData: String?
-        public var insecureSkipTLSVerify: Bool?
-        public var tlsServerName: String?
-        public var proxyURL: String?
+    package struct Cluster: Sendable, Equatable {
+        package var server: String?
+        package var certificateAuthority: String?
+        package var certificateAuthorityData: String?
+        package var insecureSkipTLSVerify: Bool?
+        package var tlsServerName: String?
+        package var proxyURL: String?
     }
 
     /// A `users[].user` entry (`hasExec`/`hasAuthProvider` mark credential plugins, which are refused).
-    public struct User: Sendable, Equatable {
-        public var token: String?
-        public var tokenFile: String?
-        public var clientCertificate: String?
-        public var clientCertificateData: String?
-        public var clientKey: String?
-        public var clientKeyData: String?
-        public var username: String?
-        public var password: String?
-        public var hasExec = false
-        public var hasAuthProvider = false
+    package struct User: Sendable, Equatable {
+        package var token: String?
+        package var tokenFile: String?
+        package var clientCertificate: String?
+        package var clientCertificateData: String?
+        package var clientKey: String?
+        package var clientKeyData: String?
+        package var username: String?
+        package var password: String?
+        package var hasExec = false
+        package var hasAuthProvider = false
     }
 
     /// A `contexts[].context` entry.
-    public struct Context: Sendable, Equatable {
-        public var cluster: String
-        public var user: String?
-        public var namespace: String?
+    package struct Context: Sendable, Equatable {
+        package var cluster: String
+        package var user: String?
+        package var namespace: String?
     }
 
     /// Contexts by name.
-    public var contexts: [String: Context]
+    package var contexts: [String: Context]
     /// `current-context`.
-    public var currentContext: String?
+    package var currentContext: String?
 
     /// An entry with the directory of the file it came from (relative paths are resolved against it).
     struct Located<Value: Sendable & Equatable>: Sendable, Equatable {
@@ -48,12 +48,12 @@ public struct KubeConfig: Sendable, Equatable {
     var _users: [String: Located<User>] = [:]
 
     /// An empty kubeconfig.
-    public init() {
+    package init() {
         contexts = [:]
     }
 
     /// Parses one kubeconfig document. `directory` resolves relative file references.
-    public static func parse(_ text: String, directory: String, source: String) throws(KubeClientError) -> KubeConfig {
+    package static func parse(_ text: String, directory: String, source: String) throws(KubeClientError) -> KubeConfig {
         let file: KubeConfigFile
         do {
             file = try YAMLDecoder().decode(KubeConfigFile.self, from: text)
@@ -89,7 +89,7 @@ public struct KubeConfig: Sendable, Equatable {
 
     /// Merges `other` under `self` as kubectl merges `$KUBECONFIG` files: the first file to define a
     /// name (or the current context) wins.
-    public func merging(_ other: KubeConfig) -> KubeConfig {
+    package func merging(_ other: KubeConfig) -> KubeConfig {
         var merged = self
         merged._clusters.merge(other._clusters) { first, _ in first }
         merged._users.merge(other._users) { first, _ in first }
@@ -99,7 +99,7 @@ public struct KubeConfig: Sendable, Equatable {
     }
 
     /// Resolves `context` (or the current context) to a ``ClientConfiguration``, reading the files it names.
-    public func clientConfiguration(context requested: String?, source: String) throws(KubeClientError) -> ClientConfiguration {
+    package func clientConfiguration(context requested: String?, source: String) throws(KubeClientError) -> ClientConfiguration {
         guard let contextName = requested ?? currentContext else {
             throw KubeClientError(.contextNotFound, "\(source): no current-context is set and no --context was given")
         }

@@ -2,15 +2,15 @@ import Foundation
 
 /// Kubernetes timestamps: `metav1.Time` (RFC 3339, seconds) and `metav1.MicroTime` (RFC 3339 with six
 /// fractional digits), always in UTC.
-public enum KubeTime {
+package enum KubeTime {
     /// Now as a `MicroTime` string, e.g. `2025-01-02T03:04:05.123456Z`.
-    public static func microNow() -> String { micro(Date()) }
+    package static func microNow() -> String { micro(Date()) }
 
     /// Now as a `Time` string, e.g. `2025-01-02T03:04:05Z`.
-    public static func now() -> String { seconds(Date()) }
+    package static func now() -> String { seconds(Date()) }
 
     /// `date` as a `MicroTime` string.
-    public static func micro(_ date: Date) -> String {
+    package static func micro(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         var whole = Int64(interval.rounded(.down))
         var micros = Int64(((interval - Double(whole)) * 1_000_000).rounded())
@@ -22,7 +22,7 @@ public enum KubeTime {
     }
 
     /// `date` as a `Time` string (whole seconds).
-    public static func seconds(_ date: Date) -> String {
+    package static func seconds(_ date: Date) -> String {
         format(Int64(date.timeIntervalSince1970.rounded(.down))) + "Z"
     }
 

@@ -10,32 +10,32 @@ import Synchronization
 /// ``SchedulerFramework/ClusterClient`` against a real API server, plus the Lease calls leader election
 /// needs. Lists page through collections; watches stream chunked JSON and resume where the caller says;
 /// objects that cannot be decoded are logged and skipped.
-public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
+package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// Tunables, with client-go's values by default.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Items per list page (`limit`).
-        public var pageSize = 500
+        package var pageSize = 500
         /// Each watch asks the server to end it after a random time in this range (`timeoutSeconds`), as
         /// client-go's reflector does, so connections are refreshed.
-        public var watchTimeoutSeconds: ClosedRange<Int> = 300...599
+        package var watchTimeoutSeconds: ClosedRange<Int> = 300...599
         /// A watch on which nothing arrives (no event, no bookmark, no byte) for this long is presumed dead
         /// and ended, so the informer re-watches from its last resource version. The API server sends
         /// bookmarks about once a minute to watches that allow them.
-        public var watchIdleTimeout: Duration = .seconds(90)
+        package var watchIdleTimeout: Duration = .seconds(90)
         /// How long a binding whose outcome is unknown (connection lost, timeout, 5xx) waits for the pod watch
         /// to show whether it was applied, before it is reported as failed.
-        public var bindResolutionTimeout: Duration = .seconds(10)
+        package var bindResolutionTimeout: Duration = .seconds(10)
         /// `reportingInstance` of Events is `<reportingController>-<this>` (upstream: the hostname).
-        public var eventReportingHost = ProcessInfo.processInfo.hostName
+        package var eventReportingHost = ProcessInfo.processInfo.hostName
         /// Events waiting to be sent beyond this are dropped (client-go's `maxQueuedEvents`).
-        public var maxQueuedEvents = 1000
-        public init() {}
+        package var maxQueuedEvents = 1000
+        package init() {}
     }
 
     /// The HTTP layer (rate limiter, authentication, TLS).
-    public let rest: RESTClient
+    package let rest: RESTClient
     /// The tunables this client was made with.
-    public let options: Options
+    package let options: Options
     private let logger: Logger
     private let events: EventRecorder
     private let podConditions = PodConditionCache()
@@ -43,7 +43,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     private let assignments = RecentAssignments()
 
     /// A client over `rest`; Events are sent by a background worker started here.
-    public init(rest: RESTClient, logger: Logger, options: Options = Options()) {
+    package init(rest: RESTClient, logger: Logger, options: Options = Options()) {
         self.rest = rest
         self.options = options
         self.logger = logger
@@ -51,17 +51,17 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     }
 
     /// Objects skipped so far because they could not be decoded.
-    public var skippedObjectCount: Int { skippedCount.load(ordering: .relaxed) }
+    package var skippedObjectCount: Int { skippedCount.load(ordering: .relaxed) }
 
     /// Stops the event worker without waiting and closes connections in the background, for synchronous code
     /// that gives the client up (such as a failed setup).
-    public func shutdownInBackground() {
+    package func shutdownInBackground() {
         events.stopNow()
         rest.shutdownInBackground()
     }
 
     /// Sends the Events still queued (waiting at most `timeout`), stops the event worker and closes connections.
-    public func shutdown(flushTimeout: Duration = .seconds(5)) async {
+    package func shutdown(flushTimeout: Duration = .seconds(5)) async {
         await events.shutdown(timeout: flushTimeout)
         await rest.shutdown()
     }
@@ -70,7 +70,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 
     /// Lists every object of `kind` in all namespaces, page by page (pods: only non-terminal ones).
     /// Objects that cannot be decoded are logged and left out.
-    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+    package func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
         let descriptor = ResourceDescriptor.of(kind)
         var items: [KubeObject] = []
         var continueToken: String?
@@ -106,7 +106,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 
     /// Watches `kind` from `resourceVersion` with bookmarks. The stream ends when the server ends the watch, and
     /// fails with `gone` on `410`/`Expired`, or with `unavailable` when the connection drops or stays silent.
-    public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+    package func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .unbounded)
         let task = Task { [self] in
             do {
@@ -208,7 +208,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     // MARK: Writes
 
     /// `POST /api/v1/namespaces/NS/pods/NAME/binding` (the pod UID as a precondition when given).
-    public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+    package func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
         do {
             _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
@@ -229,7 +229,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 
     /// `PATCH pods/NAME/status` with a strategic-merge patch, skipped when it would change nothing; retried on
     /// conflicts and unavailability as `retry.DefaultBackoff` does.
-    public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+    package func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
         guard let (body, condition) = podConditions.makePatch(namespace: namespace, name: name, patch: patch, now: KubeTime.now()) else {
             return  // nothing would change
         }
@@ -251,33 +251,33 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     }
 
     /// `DELETE pods/NAME` (graceful, with the UID as a precondition when given).
-    public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
+    package func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         let options = DeleteOptions(preconditions: uid.isEmpty ? nil : .init(uid: uid))
         _ = try await rest.send(.DELETE, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))", body: try Self.encode(options))
     }
 
     /// Queues an `events.k8s.io/v1` Event; it is written in the background.
-    public func recordEvent(_ event: SchedulingEvent) async {
+    package func recordEvent(_ event: SchedulingEvent) async {
         events.record(event)
     }
 
     // MARK: Leases
 
     /// `GET` a Lease.
-    public func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease {
+    package func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease {
         let response = try await rest.send(.GET, Self.leasePath(namespace, name))
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(name)")
     }
 
     /// `POST` a Lease (`conflict` when it exists).
-    public func createLease(_ lease: Lease) async throws(ClusterError) -> Lease {
+    package func createLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
         let response = try await rest.send(.POST, "/apis/coordination.k8s.io/v1/namespaces/\(Self.segment(namespace))/leases", body: try Self.encode(lease))
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
     }
 
     /// `PUT` a Lease with its `resourceVersion` as the precondition (`conflict` when stale).
-    public func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease {
+    package func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
         let response = try await rest.send(.PUT, Self.leasePath(namespace, lease.metadata.name), body: try Self.encode(lease))
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
@@ -312,7 +312,7 @@ public final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
 }
 
 /// The Lease operations leader election needs.
-public protocol LeaseStore: Sendable {
+package protocol LeaseStore: Sendable {
     func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease
     func createLease(_ lease: Lease) async throws(ClusterError) -> Lease
     /// An optimistic update: fails with `conflict` when `lease.metadata.resourceVersion` is not current.

@@ -11,32 +11,32 @@ import Synchronization
 /// `leaseDurationSeconds`, never by comparing clocks with the holder. Updates are optimistic (the Lease's
 /// `resourceVersion` is sent; a conflict is a failed attempt). On cancellation the Lease is released
 /// (holder cleared, duration 1 s) when ``Configuration/releaseOnCancel`` is set.
-public final class LeaderElector: Sendable {
-    public struct Configuration: Sendable, Equatable {
+package final class LeaderElector: Sendable {
+    package struct Configuration: Sendable, Equatable {
         /// Where the Lease is (`leaderElection.resourceNamespace`).
-        public var leaseNamespace: String
+        package var leaseNamespace: String
         /// The Lease's name (`leaderElection.resourceName`).
-        public var leaseName: String
+        package var leaseName: String
         /// This candidate's identity, e.g. `hostname_<uuid>`.
-        public var identity: String
+        package var identity: String
         /// How long a Lease holds after its last observed change.
-        public var leaseDuration: Duration = .seconds(15)
+        package var leaseDuration: Duration = .seconds(15)
         /// How long the leader keeps retrying a renewal before giving up leadership.
-        public var renewDeadline: Duration = .seconds(10)
+        package var renewDeadline: Duration = .seconds(10)
         /// The interval between attempts.
-        public var retryPeriod: Duration = .seconds(2)
+        package var retryPeriod: Duration = .seconds(2)
         /// Release the Lease when ``LeaderElector/run(onStartedLeading:)`` is cancelled (kube-scheduler sets it).
-        public var releaseOnCancel = true
+        package var releaseOnCancel = true
 
         /// A configuration with client-go's kube-scheduler timings (15 s, 10 s, 2 s).
-        public init(leaseNamespace: String, leaseName: String, identity: String) {
+        package init(leaseNamespace: String, leaseName: String, identity: String) {
             self.leaseNamespace = leaseNamespace
             self.leaseName = leaseName
             self.identity = identity
         }
 
         /// client-go's checks: `leaseDuration > renewDeadline > 1.2 × retryPeriod`, all positive.
-        public func validate() throws(LeaderElectionError) {
+        package func validate() throws(LeaderElectionError) {
             guard leaseDuration > renewDeadline else {
                 throw LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline")
             }
@@ -51,7 +51,7 @@ public final class LeaderElector: Sendable {
     }
 
     /// How ``run(onStartedLeading:)`` ended.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Cancelled (shutdown) — before or after leading; the lease was released if held.
         case cancelled
         /// Held the lease and failed to renew it within `renewDeadline`.
@@ -67,7 +67,7 @@ public final class LeaderElector: Sendable {
     }
 
     /// The timings and the Lease this elector uses.
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let store: any LeaseStore
     private let logger: Logger
     private let observed = Mutex(Observed())
@@ -76,7 +76,7 @@ public final class LeaderElector: Sendable {
     private let onNewLeader: @Sendable (String) -> Void
 
     /// - Parameter onNewLeader: called when a different holder is observed (including the first observed one).
-    public init(
+    package init(
         configuration: Configuration, store: any LeaseStore, logger: Logger,
         onNewLeader: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(LeaderElectionError) {
@@ -88,17 +88,17 @@ public final class LeaderElector: Sendable {
     }
 
     /// `namespace/name` of the Lease.
-    public var lockDescription: String { "\(configuration.leaseNamespace)/\(configuration.leaseName)" }
+    package var lockDescription: String { "\(configuration.leaseNamespace)/\(configuration.leaseName)" }
 
     /// Whether this candidate currently leads (acquired and not yet lost or released).
-    public var isLeading: Bool { leading.load(ordering: .acquiring) }
+    package var isLeading: Bool { leading.load(ordering: .acquiring) }
 
     /// The holder last observed, or nil.
-    public var observedLeader: String? { observed.withLock { $0.spec?.holderIdentity } }
+    package var observedLeader: String? { observed.withLock { $0.spec?.holderIdentity } }
 
     /// The health check of upstream's watchdog: an error message when this candidate leads but has not
     /// renewed for longer than `leaseDuration + maxTolerableExpiredLease`.
-    public func check(maxTolerableExpiredLease: Duration = .seconds(20)) -> String? {
+    package func check(maxTolerableExpiredLease: Duration = .seconds(20)) -> String? {
         guard isLeading else { return nil }
         let time = observed.withLock { $0.time }
         guard let time, ContinuousClock.now - time > configuration.leaseDuration + maxTolerableExpiredLease else { return nil }
@@ -107,7 +107,7 @@ public final class LeaderElector: Sendable {
 
     /// Acquires the lease, calls `onStartedLeading`, then renews until the lease is lost or the task is
     /// cancelled. Returns immediately with `.lost` when renewal fails, so the caller can stop work at once.
-    public func run(onStartedLeading: @escaping @Sendable () -> Void) async -> Outcome {
+    package func run(onStartedLeading: @escaping @Sendable () -> Void) async -> Outcome {
         logger.info("attempting to acquire leader lease \(lockDescription)...")
         // Acquire.
         while true {
@@ -158,7 +158,7 @@ public final class LeaderElector: Sendable {
     }
 
     /// Makes a later cancellation leave the lease to expire instead of releasing it (a crash, for tests).
-    public func abandon() { abandoned.store(true, ordering: .relaxed) }
+    package func abandon() { abandoned.store(true, ordering: .relaxed) }
 
     /// Runs ``release()`` in a task that does not inherit this one's cancellation.
     private func releaseDetached() async {
@@ -171,7 +171,7 @@ public final class LeaderElector: Sendable {
 
     /// Gives the lease up if held: holder cleared, `leaseDurationSeconds: 1`, transitions kept.
     @discardableResult
-    public func release() async -> Bool {
+    package func release() async -> Bool {
         defer { leading.store(false, ordering: .releasing) }
         let (spec, lease) = observed.withLock { ($0.spec, $0.lease) }
         guard let spec, spec.holderIdentity == configuration.identity, var lease else { return true }
@@ -348,18 +348,18 @@ public final class LeaderElector: Sendable {
 }
 
 /// A leader-election setup that cannot work.
-public struct LeaderElectionError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+package struct LeaderElectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private let raw: String
         private init(_ raw: String) { self.raw = raw }
-        public static let invalidConfiguration = Code("InvalidConfiguration")
-        public var description: String { raw }
+        package static let invalidConfiguration = Code("InvalidConfiguration")
+        package var description: String { raw }
     }
-    public var code: Code
-    public var message: String
-    public init(_ code: Code, _ message: String) {
+    package var code: Code
+    package var message: String
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
-    public var description: String { message }
+    package var description: String { message }
 }

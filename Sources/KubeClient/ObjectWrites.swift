@@ -10,7 +10,7 @@ extension KubernetesClient {
     ///
     /// - Throws: `conflict` when the object already exists (409), `notFound` when its namespace does not (404),
     ///   `invalid` for other kinds or when the server rejects the object.
-    public func create(_ object: KubeObject) async throws(ClusterError) {
+    package func create(_ object: KubeObject) async throws(ClusterError) {
         let path = try Self.collectionPath(for: object)
         let body: [UInt8]
         switch object {
@@ -33,7 +33,7 @@ extension KubernetesClient {
     /// `gracePeriodSeconds` 0 deletes a Pod at once (for pods on nodes without a kubelet).
     ///
     /// - Throws: `notFound` when the object does not exist (404), `invalid` for other kinds.
-    public func delete(_ kind: ObjectKind, namespace: String?, name: String, gracePeriodSeconds: Int64? = nil) async throws(ClusterError) {
+    package func delete(_ kind: ObjectKind, namespace: String?, name: String, gracePeriodSeconds: Int64? = nil) async throws(ClusterError) {
         let path: String
         switch kind {
         case .node: path = "/api/v1/nodes/\(Self.segment(name))"

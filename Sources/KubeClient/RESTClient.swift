@@ -11,19 +11,19 @@ import Synchronization
 /// HTTP(S) access to one API server: authentication, TLS, the client-side rate limiter, the `User-Agent`,
 /// and the mapping of failures to ``SchedulerFramework/ClusterError`` codes (404 → `notFound`, 409 →
 /// `conflict`, 410 → `gone`, 422/400 → `invalid`, 429/5xx/transport → `unavailable`).
-public final class RESTClient: Sendable {
+package final class RESTClient: Sendable {
     /// A response with a 2xx status.
-    public struct Response: Sendable {
+    package struct Response: Sendable {
         /// The HTTP status (2xx).
-        public var status: Int
+        package var status: Int
         /// The body as received.
-        public var body: [UInt8]
+        package var body: [UInt8]
     }
 
     /// The connection this client talks through.
-    public let configuration: ClientConfiguration
+    package let configuration: ClientConfiguration
     /// The client-side rate limiter every request waits on.
-    public let limiter: RateLimiter
+    package let limiter: RateLimiter
     private let http: HTTPClient
     private let streaming: HTTPClient
     private let baseURL: String
@@ -38,7 +38,7 @@ public final class RESTClient: Sendable {
 
     /// Builds the HTTP clients (one for requests with a read timeout, one for watches without).
     /// - Throws: ``KubeClientError`` with `invalidTLS` or `invalidServer`.
-    public init(configuration: ClientConfiguration, logger: Logger) throws(KubeClientError) {
+    package init(configuration: ClientConfiguration, logger: Logger) throws(KubeClientError) {
         self.configuration = configuration
         self.logger = logger
         self.limiter = RateLimiter(qps: Double(configuration.qps), burst: configuration.burst)
@@ -101,13 +101,13 @@ public final class RESTClient: Sendable {
     }
 
     /// Closes every connection. Call once, when done.
-    public func shutdown() async {
+    package func shutdown() async {
         try? await http.shutdown()
         try? await streaming.shutdown()
     }
 
     /// ``shutdown()`` started from synchronous code (for example when setup fails after the client was made).
-    public func shutdownInBackground() {
+    package func shutdownInBackground() {
         _ = http.shutdown()
         _ = streaming.shutdown()
     }
@@ -116,7 +116,7 @@ public final class RESTClient: Sendable {
 
     /// Sends one request and returns its 2xx response; anything else throws a ``ClusterError``.
     /// Retries `429 Too Many Requests` (and 5xx answers carrying `Retry-After`) a few times, as client-go does.
-    public func send(
+    package func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws(ClusterError) -> Response {
@@ -155,7 +155,7 @@ public final class RESTClient: Sendable {
     }
 
     /// Opens a streaming GET (a watch) and returns its body once the server answered 200; other answers throw.
-    public func openStream(_ path: String, query: [(String, String)], headTimeout: Duration) async throws(ClusterError) -> HTTPClientResponse.Body {
+    package func openStream(_ path: String, query: [(String, String)], headTimeout: Duration) async throws(ClusterError) -> HTTPClientResponse.Body {
         let request = makeRequest(.GET, path, query: query, body: nil, contentType: "application/json")
         await limiter.acquire()
         try checkCancellation()

@@ -3,16 +3,16 @@ import Synchronization
 /// A token bucket like client-go's `flowcontrol.NewTokenBucketRateLimiter`: up to `burst` requests at once,
 /// `qps` per second sustained. Waiters reserve a token and sleep until it is theirs, so they are served in
 /// arrival order and the long-run rate never exceeds `qps`.
-public final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private struct State {
         var tokens: Double
         var last: Duration
     }
 
     /// Sustained requests per second.
-    public let qps: Double
+    package let qps: Double
     /// Requests allowed at once.
-    public let burst: Int
+    package let burst: Int
     private let state: Mutex<State>
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
@@ -20,7 +20,7 @@ public final class RateLimiter: Sendable {
     /// - Parameters:
     ///   - qps: sustained rate; zero or negative means unlimited.
     ///   - burst: bucket size (at least 1).
-    public init(qps: Double, burst: Int) {
+    package init(qps: Double, burst: Int) {
         self.qps = qps
         self.burst = max(1, burst)
         self.origin = clock.now
@@ -28,10 +28,10 @@ public final class RateLimiter: Sendable {
     }
 
     /// Whether the limiter lets everything through.
-    public var isUnlimited: Bool { qps <= 0 }
+    package var isUnlimited: Bool { qps <= 0 }
 
     /// Waits until a request may be sent.
-    public func acquire() async {
+    package func acquire() async {
         let wait = reserve(at: clock.now - origin)
         if wait > .zero {
             try? await Task.sleep(for: wait)
@@ -40,7 +40,7 @@ public final class RateLimiter: Sendable {
 
     /// Takes a token at time `now` (since the limiter's creation) and returns how long the caller must wait
     /// before using it. Exposed for tests with a virtual clock.
-    public func reserve(at now: Duration) -> Duration {
+    package func reserve(at now: Duration) -> Duration {
         guard qps > 0 else { return .zero }
         return state.withLock { state in
             let elapsed = Self.seconds(now - state.last)

@@ -4,16 +4,16 @@ import SchedulerFramework
 
 /// Where each kind lives in the API and how it is listed: cluster-wide collection paths (all namespaces), and
 /// for pods upstream's field selector that leaves out terminated pods.
-public struct ResourceDescriptor: Sendable, Equatable {
+package struct ResourceDescriptor: Sendable, Equatable {
     /// The kind.
-    public var kind: ObjectKind
+    package var kind: ObjectKind
     /// The cluster-wide collection, e.g. `/api/v1/pods`.
-    public var path: String
+    package var path: String
     /// The field selector of lists and watches, if any.
-    public var fieldSelector: String?
+    package var fieldSelector: String?
 
     /// The descriptor of `kind`.
-    public static func of(_ kind: ObjectKind) -> ResourceDescriptor {
+    package static func of(_ kind: ObjectKind) -> ResourceDescriptor {
         switch kind {
         case .pod: ResourceDescriptor(kind: kind, path: "/api/v1/pods", fieldSelector: "status.phase!=Succeeded,status.phase!=Failed")
         case .node: ResourceDescriptor(kind: kind, path: "/api/v1/nodes")
@@ -41,14 +41,14 @@ public struct ResourceDescriptor: Sendable, Equatable {
 }
 
 /// An item the client could not decode: logged and skipped, never fatal.
-public struct SkippedObject: Sendable, Equatable, CustomStringConvertible {
+package struct SkippedObject: Sendable, Equatable, CustomStringConvertible {
     /// The kind being decoded.
-    public var kind: ObjectKind
+    package var kind: ObjectKind
     /// `namespace/name` when the metadata could be read, else `?`.
-    public var key: String
+    package var key: String
     /// Why it could not be decoded (the field path and problem).
-    public var reason: String
-    public var description: String { "\(kind.rawValue) \(key): \(reason)" }
+    package var reason: String
+    package var description: String { "\(kind.rawValue) \(key): \(reason)" }
 }
 
 /// One page of a list.

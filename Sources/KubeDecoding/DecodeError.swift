@@ -3,20 +3,20 @@
 ///
 /// Parts that are unknown are left out: a syntax error has no object or field
 /// (`cluster.yaml:3:7: YAML syntax error: …`), an unreadable file has no position.
-public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file name (or other source label) the text came from.
-    public var source: String
+    package var source: String
     /// Where the problem is, when known.
-    public var position: SourcePosition?
+    package var position: SourcePosition?
     /// The object being decoded, such as `Pod default/web` or `Node n1`.
-    public var object: String?
+    package var object: String?
     /// The field path inside the object, such as `spec.containers[0].resources.requests.cpu`.
-    public var fieldPath: String
+    package var fieldPath: String
     /// What is wrong.
-    public var problem: String
+    package var problem: String
 
     /// Creates an error.
-    public init(source: String, position: SourcePosition? = nil, object: String? = nil, fieldPath: String = "", problem: String) {
+    package init(source: String, position: SourcePosition? = nil, object: String? = nil, fieldPath: String = "", problem: String) {
         self.source = source
         self.position = position
         self.object = object
@@ -25,12 +25,12 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The line, when known.
-    public var line: Int? { position?.line }
+    package var line: Int? { position?.line }
     /// The column, when known.
-    public var column: Int? { position?.column }
+    package var column: Int? { position?.column }
 
     /// The whole message on one line.
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         parts.append(position.map { "\(source):\($0.line):\($0.column)" } ?? source)
         if let object, !object.isEmpty { parts.append(object) }
@@ -40,7 +40,7 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The message without the leading `FILE:LINE:COLUMN: `.
-    public var detail: String {
+    package var detail: String {
         var parts: [String] = []
         if let object, !object.isEmpty { parts.append(object) }
         if !fieldPath.isEmpty { parts.append(fieldPath) }

@@ -7,9 +7,9 @@ import Yams
 /// checked with Foundation's `JSONSerialization` and then read through the YAML parser, which accepts JSON and
 /// yields positions; text that is not valid JSON but is valid YAML (a flow mapping such as `{kind: Pod}`) is
 /// read as YAML.
-public enum DocumentParser {
+package enum DocumentParser {
     /// Deeper nesting than this is refused (Kubernetes objects nest a few dozen levels at most).
-    public static let maximumDepth = 512
+    package static let maximumDepth = 512
 
     /// The documents in `text`, in order. Empty documents are returned as null values.
     ///
@@ -17,7 +17,7 @@ public enum DocumentParser {
     ///   - text: The file contents.
     ///   - source: The file name used in error messages.
     /// - Throws: ``DecodeError`` for a syntax error, duplicate keys, or nesting or alias expansion beyond limits.
-    public static func documents(in text: String, source: String) throws(DecodeError) -> [PositionedValue] {
+    package static func documents(in text: String, source: String) throws(DecodeError) -> [PositionedValue] {
         var text = text
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         if let problem = nestingProblem(in: text) {
@@ -34,7 +34,7 @@ public enum DocumentParser {
     ///
     /// - Throws: ``DecodeError`` as ``documents(in:source:)`` does, and when the text holds more than one
     ///   non-empty document.
-    public static func document(in text: String, source: String) throws(DecodeError) -> PositionedValue {
+    package static func document(in text: String, source: String) throws(DecodeError) -> PositionedValue {
         let all = try documents(in: text, source: source).filter { !$0.isNull }
         guard all.count <= 1 else {
             throw DecodeError(source: source, position: all[1].position,

@@ -2,44 +2,44 @@ import Foundation
 import KubeAPI
 
 /// What a manifest file held: the objects the scheduler uses, and warnings about the rest.
-public struct ManifestLoadResult: Sendable {
+package struct ManifestLoadResult: Sendable {
     /// One decoded object and where it was written.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The decoded object.
-        public var object: KubeObject
+        package var object: KubeObject
         /// The file the object came from.
-        public var source: String
+        package var source: String
         /// Where the object's mapping starts.
-        public var position: SourcePosition?
+        package var position: SourcePosition?
 
         /// Creates an entry.
-        public init(object: KubeObject, source: String, position: SourcePosition?) {
+        package init(object: KubeObject, source: String, position: SourcePosition?) {
             self.object = object
             self.source = source
             self.position = position
         }
 
         /// `FILE:LINE:COLUMN` (or `FILE`).
-        public var location: String { position.map { "\(source):\($0)" } ?? source }
+        package var location: String { position.map { "\(source):\($0)" } ?? source }
     }
 
     /// The objects in file order (list items in list order).
-    public var entries: [Entry]
+    package var entries: [Entry]
     /// One line per skipped document, such as
     /// `cluster.yaml:12:1: skipping Deployment "web": kind not used by the scheduler`.
-    public var warnings: [String]
+    package var warnings: [String]
 
     /// Creates a result.
-    public init(entries: [Entry] = [], warnings: [String] = []) {
+    package init(entries: [Entry] = [], warnings: [String] = []) {
         self.entries = entries
         self.warnings = warnings
     }
 
     /// The objects in file order.
-    public var objects: [KubeObject] { entries.map(\.object) }
+    package var objects: [KubeObject] { entries.map(\.object) }
 
     /// Appends another result (for loading several files into one cluster).
-    public mutating func append(contentsOf other: ManifestLoadResult) {
+    package mutating func append(contentsOf other: ManifestLoadResult) {
         entries += other.entries
         warnings += other.warnings
     }
@@ -53,14 +53,14 @@ public struct ManifestLoadResult: Sendable {
 /// scheduler does not read (status details, `managedFields`, …) are ignored, as `kubectl get -o yaml` output
 /// carries many. Any problem stops the load with one ``DecodeError`` line naming the file, position, object
 /// and field.
-public enum ManifestLoader {
+package enum ManifestLoader {
     /// Loads the manifests in `contents`.
     ///
     /// - Parameters:
     ///   - contents: YAML or JSON text.
     ///   - source: The file name used in messages.
     /// - Throws: ``DecodeError`` for the first syntax or decoding problem.
-    public static func load(contents: String, source: String) throws(DecodeError) -> ManifestLoadResult {
+    package static func load(contents: String, source: String) throws(DecodeError) -> ManifestLoadResult {
         var result = ManifestLoadResult()
         for document in try DocumentParser.documents(in: contents, source: source) {
             try collect(document, inherited: nil, depth: 0, source: source, into: &result)
@@ -72,14 +72,14 @@ public enum ManifestLoader {
     ///
     /// - Throws: ``DecodeError`` naming the path when the file cannot be read or is not UTF-8 text, and as
     ///   ``load(contents:source:)`` does.
-    public static func load(path: String) throws(DecodeError) -> ManifestLoadResult {
+    package static func load(path: String) throws(DecodeError) -> ManifestLoadResult {
         try load(contents: readText(path: path), source: path)
     }
 
     /// Reads a UTF-8 text file.
     ///
     /// - Throws: ``DecodeError`` naming the path.
-    public static func readText(path: String) throws(DecodeError) -> String {
+    package static func readText(path: String) throws(DecodeError) -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

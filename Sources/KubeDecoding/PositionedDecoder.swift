@@ -8,21 +8,21 @@ import Yams
 /// `0755` is 493), and `null` leaves a non-optional field at its zero value. With ``isStrict`` set, mapping keys
 /// that the decoded type never asks for are refused as unknown fields, like upstream's strict decoding of
 /// component configuration.
-public struct PositionedDecoder: Sendable {
+package struct PositionedDecoder: Sendable {
     /// The file name used in messages.
-    public var source: String
+    package var source: String
     /// Refuse keys the decoded types do not read.
-    public var isStrict: Bool
+    package var isStrict: Bool
     /// Keys of the top-level mapping that strict decoding accepts without the type reading them
     /// (such as `apiVersion` and `kind` of plugin args).
-    public var ignoredTopLevelKeys: Set<String>
+    package var ignoredTopLevelKeys: Set<String>
     /// The object named in messages, such as `Pod default/web`.
-    public var object: String?
+    package var object: String?
     /// The path of the decoded value inside its document, prefixed to field paths in messages.
-    public var basePath: [PathComponent]
+    package var basePath: [PathComponent]
 
     /// Creates a decoder.
-    public init(source: String, isStrict: Bool = false, ignoredTopLevelKeys: Set<String> = [],
+    package init(source: String, isStrict: Bool = false, ignoredTopLevelKeys: Set<String> = [],
                 object: String? = nil, basePath: [PathComponent] = []) {
         self.source = source
         self.isStrict = isStrict
@@ -34,7 +34,7 @@ public struct PositionedDecoder: Sendable {
     /// Decodes `type` from `value`.
     ///
     /// - Throws: ``DecodeError`` naming the position and field path of the first problem.
-    public func decode<T: Decodable>(_ type: T.Type, from value: PositionedValue) throws(DecodeError) -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from value: PositionedValue) throws(DecodeError) -> T {
         let context = DecodingContext(isStrict: isStrict, ignoredTopLevelKeys: ignoredTopLevelKeys)
         let decoded: T
         do {
@@ -57,7 +57,7 @@ public struct PositionedDecoder: Sendable {
     /// Decodes `type` from a Yams node (scalars typed as ``PositionedValue`` documents).
     ///
     /// - Throws: ``DecodeError`` for a problem in the node or in decoding.
-    public func decode<T: Decodable>(_ type: T.Type, from node: Yams.Node) throws(DecodeError) -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from node: Yams.Node) throws(DecodeError) -> T {
         var converter = NodeConverter(source: source, budget: 10_000_000)
         let value = try converter.convert(node, depth: 0)
         return try decode(type, from: value)
@@ -264,7 +264,7 @@ extension ValueDecoder: SingleValueDecodingContainer {
 extension PositionedValue: Decodable {
     /// Captures the value as it is when decoded by ``PositionedDecoder`` (keeping positions); other decoders
     /// rebuild it from their containers.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         if let decoder = decoder as? ValueDecoder {
             self = decoder.value
             return

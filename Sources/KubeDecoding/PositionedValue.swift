@@ -1,23 +1,23 @@
 import KubeAPI
 
 /// A line and column in a source file, both counted from 1 (columns in Unicode scalars, as libyaml counts).
-public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The line, from 1.
-    public var line: Int
+    package var line: Int
     /// The column, from 1.
-    public var column: Int
+    package var column: Int
 
     /// Creates a position.
-    public init(line: Int, column: Int) {
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
     /// `LINE:COLUMN`.
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 
     /// Document order.
-    public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
+    package static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
         (lhs.line, lhs.column) < (rhs.line, rhs.column)
     }
 }
@@ -28,9 +28,9 @@ public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConver
 /// a plain `2` is a number, `true`/`yes`/`on` are booleans, `0755` is the octal number 493, `~` and `null` are
 /// null, and only quoted or block scalars and plain text that is none of those are strings. A `Sendable` value
 /// tree, so it can be kept (for example as a plugin's raw `args`) after the document is parsed.
-public struct PositionedValue: Sendable, CustomStringConvertible {
+package struct PositionedValue: Sendable, CustomStringConvertible {
     /// The value's content.
-    public enum Content: Sendable {
+    package enum Content: Sendable {
         case null
         case bool(Bool)
         case int(Int64)
@@ -41,16 +41,16 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
     }
 
     /// A key and value of a mapping. Keys are strings, as in JSON (`1: x` has the key `"1"`).
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The key.
-        public var key: String
+        package var key: String
         /// Where the key was written.
-        public var keyPosition: SourcePosition?
+        package var keyPosition: SourcePosition?
         /// The value.
-        public var value: PositionedValue
+        package var value: PositionedValue
 
         /// Creates an entry.
-        public init(key: String, keyPosition: SourcePosition? = nil, value: PositionedValue) {
+        package init(key: String, keyPosition: SourcePosition? = nil, value: PositionedValue) {
             self.key = key
             self.keyPosition = keyPosition
             self.value = value
@@ -58,55 +58,55 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
     }
 
     /// The typed value.
-    public var content: Content
+    package var content: Content
     /// Where the value starts, when it came from a parsed document.
-    public var position: SourcePosition?
+    package var position: SourcePosition?
     /// The scalar as written (before resolution), for messages; empty for collections.
-    public var text: String
+    package var text: String
 
     /// Creates a value; `text` defaults to the canonical spelling of a scalar.
-    public init(_ content: Content, position: SourcePosition? = nil, text: String? = nil) {
+    package init(_ content: Content, position: SourcePosition? = nil, text: String? = nil) {
         self.content = content
         self.position = position
         self.text = text ?? Self.canonicalText(content)
     }
 
     /// The entries when the value is a mapping.
-    public var entries: [Entry]? {
+    package var entries: [Entry]? {
         if case .mapping(let entries) = content { return entries }
         return nil
     }
 
     /// The elements when the value is a sequence.
-    public var elements: [PositionedValue]? {
+    package var elements: [PositionedValue]? {
         if case .sequence(let elements) = content { return elements }
         return nil
     }
 
     /// The string when the value is a string scalar.
-    public var string: String? {
+    package var string: String? {
         if case .string(let string) = content { return string }
         return nil
     }
 
     /// Whether the value is null (`~`, `null`, or nothing at all).
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = content { return true }
         return false
     }
 
     /// The value of `key` when this is a mapping that has it.
-    public subscript(key: String) -> PositionedValue? {
+    package subscript(key: String) -> PositionedValue? {
         entries?.first(where: { $0.key == key })?.value
     }
 
     /// The entry for `key` when this is a mapping that has it.
-    public func entry(_ key: String) -> Entry? {
+    package func entry(_ key: String) -> Entry? {
         entries?.first(where: { $0.key == key })
     }
 
     /// The value reached by following `path` (keys into mappings, indices into sequences).
-    public func value(at path: some Sequence<PathComponent>) -> PositionedValue? {
+    package func value(at path: some Sequence<PathComponent>) -> PositionedValue? {
         var current = self
         for component in path {
             switch component {
@@ -122,7 +122,7 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
     }
 
     /// The position of the deepest value along `path` that exists (a missing field points at its parent).
-    public func nearestPosition(along path: some Sequence<PathComponent>) -> SourcePosition? {
+    package func nearestPosition(along path: some Sequence<PathComponent>) -> SourcePosition? {
         var current = self
         var best = position
         for component in path {
@@ -141,7 +141,7 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
     }
 
     /// A short description for messages: `number 2`, `boolean true`, `string "x"`, `null`, `a mapping`, `a list`.
-    public var kindDescription: String {
+    package var kindDescription: String {
         switch content {
         case .null: "null"
         case .bool: "boolean \(text)"
@@ -153,7 +153,7 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
     }
 
     /// A compact flow-style rendering (`{a: 1, b: ["x"]}`), for messages.
-    public var description: String {
+    package var description: String {
         switch content {
         case .null: "null"
         case .bool(let value): String(value)
@@ -181,7 +181,7 @@ public struct PositionedValue: Sendable, CustomStringConvertible {
 extension PositionedValue: Equatable {
     /// Semantic equality: positions and the written form of scalars are ignored, mapping order is ignored,
     /// and `1` equals `1.0` (as upstream compares decoded objects).
-    public static func == (lhs: PositionedValue, rhs: PositionedValue) -> Bool {
+    package static func == (lhs: PositionedValue, rhs: PositionedValue) -> Bool {
         switch (lhs.content, rhs.content) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -202,14 +202,14 @@ extension PositionedValue: Equatable {
 }
 
 /// One step of a field path: a mapping key or a list index.
-public enum PathComponent: Sendable, Hashable {
+package enum PathComponent: Sendable, Hashable {
     case key(String)
     case index(Int)
 }
 
 extension Array where Element == PathComponent {
     /// The Kubernetes field-path spelling: `spec.containers[0].resources.requests.cpu`.
-    public var fieldPath: String {
+    package var fieldPath: String {
         var result = ""
         for component in self {
             switch component {
@@ -225,7 +225,7 @@ extension Array where Element == PathComponent {
 
     /// Parses a field path such as `scoringStrategy.resources[0].weight` (keys containing dots cannot be
     /// told apart from nested keys; they are split).
-    public init(parsingFieldPath path: String) {
+    package init(parsingFieldPath path: String) {
         self = []
         var key = ""
         var index: String?

@@ -7,18 +7,18 @@ import SchedulerFramework
 /// `apiVersion`/`kind` when the args give them: the kind must be `<PluginName>Args` in
 /// `kubescheduler.config.k8s.io/v1`. Failures are ``KubeDecoding/DecodeError``s naming the file, line, column
 /// and the full path, such as `profiles[0].pluginConfig[1].args.scoringStrategy.type`.
-public struct ConfigPluginArgs: PluginArgsSource, Equatable {
+package struct ConfigPluginArgs: PluginArgsSource, Equatable {
     /// The plugin the args are for.
-    public let pluginName: String
+    package let pluginName: String
     /// The args as written (null when the entry has none).
-    public let value: PositionedValue
+    package let value: PositionedValue
     /// The configuration file.
-    public let source: String
+    package let source: String
     /// The path of the args in the file, e.g. `profiles[0].pluginConfig[1].args`.
-    public let path: [PathComponent]
+    package let path: [PathComponent]
 
     /// Creates an args source.
-    public init(pluginName: String, value: PositionedValue, source: String, path: [PathComponent]) {
+    package init(pluginName: String, value: PositionedValue, source: String, path: [PathComponent]) {
         self.pluginName = pluginName
         self.value = value
         self.source = source
@@ -26,17 +26,17 @@ public struct ConfigPluginArgs: PluginArgsSource, Equatable {
     }
 
     /// The expected args kind, `<PluginName>Args`.
-    public var argsKind: String { pluginName + "Args" }
+    package var argsKind: String { pluginName + "Args" }
 
     /// Decodes the plugin's typed args; missing fields are left to the type's defaults.
     ///
     /// - Throws: ``KubeDecoding/DecodeError``.
-    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try decodeArgs(type)
     }
 
     /// ``decode(_:)`` with the error type spelled out.
-    public func decodeArgs<T: Decodable>(_ type: T.Type) throws(DecodeError) -> T {
+    package func decodeArgs<T: Decodable>(_ type: T.Type) throws(DecodeError) -> T {
         try checkTypeMeta()
         let decoder = PositionedDecoder(source: source, isStrict: true, ignoredTopLevelKeys: ["apiVersion", "kind"],
                                         basePath: path)

@@ -10,13 +10,13 @@ import SchedulerFramework
 /// Validation follows `validation.go`, plus the checks upstream makes when it builds each profile's framework
 /// (unknown plugin names, plugins listed twice, args that do not decode or validate). Every problem is
 /// reported, one line each: `config.yaml:12:7: profiles[1].schedulerName: Duplicate value: "x"`.
-public enum ConfigurationLoader {
+package enum ConfigurationLoader {
     /// The only configuration version upstream still serves.
-    public static let apiVersion = "kubescheduler.config.k8s.io/v1"
+    package static let apiVersion = "kubescheduler.config.k8s.io/v1"
     /// The configuration kind.
-    public static let kind = "KubeSchedulerConfiguration"
+    package static let kind = "KubeSchedulerConfiguration"
     /// The name a single unnamed profile gets.
-    public static let defaultSchedulerName = "default-scheduler"
+    package static let defaultSchedulerName = "default-scheduler"
 
     /// Loads the configuration file at `path`.
     ///
@@ -25,7 +25,7 @@ public enum ConfigurationLoader {
     ///   - registry: The plugins that exist; the default plugin set is upstream's restricted to them.
     /// - Returns: The defaulted, validated configuration (with ``SchedulerConfiguration/warnings``).
     /// - Throws: ``ConfigurationError`` listing every problem.
-    public static func load(path: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
+    package static func load(path: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
         try validate(path: path, registry: registry).get()
     }
 
@@ -36,12 +36,12 @@ public enum ConfigurationLoader {
     ///   - source: The file name used in messages.
     ///   - registry: The plugins that exist.
     /// - Throws: ``ConfigurationError`` listing every problem.
-    public static func load(contents: String, source: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
+    package static func load(contents: String, source: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
         try validate(contents: contents, source: source, registry: registry).get()
     }
 
     /// Checks the configuration file at `path` and reports every problem and warning (for `config validate`).
-    public static func validate(path: String, registry: PluginRegistry) -> ConfigurationReport {
+    package static func validate(path: String, registry: PluginRegistry) -> ConfigurationReport {
         let text: String
         do {
             text = try ManifestLoader.readText(path: path)
@@ -52,7 +52,7 @@ public enum ConfigurationLoader {
     }
 
     /// Checks a configuration given as text and reports every problem and warning.
-    public static func validate(contents: String, source: String, registry: PluginRegistry) -> ConfigurationReport {
+    package static func validate(contents: String, source: String, registry: PluginRegistry) -> ConfigurationReport {
         var builder = ConfigurationBuilder(source: source, registry: registry)
         let configuration = builder.build(contents: contents)
         return ConfigurationReport(
@@ -62,14 +62,14 @@ public enum ConfigurationLoader {
     }
 
     /// Upstream's default configuration (an empty file), with the registry's plugins.
-    public static func defaultConfiguration(registry: PluginRegistry) -> SchedulerConfiguration {
+    package static func defaultConfiguration(registry: PluginRegistry) -> SchedulerConfiguration {
         defaultConfiguration(availablePlugins: registry.names)
     }
 
     /// Upstream's default configuration with the default plugin set restricted to `availablePlugins`:
     /// one `default-scheduler` profile, parallelism 16, backoff 1 s to 10 s, leader election with a lease of
     /// 15 s (renew 10 s, retry 2 s), client QPS 50 and burst 100.
-    public static func defaultConfiguration(availablePlugins: some Collection<String>) -> SchedulerConfiguration {
+    package static func defaultConfiguration(availablePlugins: some Collection<String>) -> SchedulerConfiguration {
         var configuration = SchedulerConfiguration()
         configuration.profiles = [
             SchedulerConfiguration.Profile(
@@ -81,26 +81,26 @@ public enum ConfigurationLoader {
 }
 
 /// The outcome of checking a configuration: the configuration when it is valid, and all problems and warnings.
-public struct ConfigurationReport: Sendable {
+package struct ConfigurationReport: Sendable {
     /// The defaulted configuration, when there are no problems.
-    public var configuration: SchedulerConfiguration?
+    package var configuration: SchedulerConfiguration?
     /// One line per problem, prefixed with `FILE:LINE:COLUMN: ` where the position is known.
-    public var problems: [String]
+    package var problems: [String]
     /// One line per warning.
-    public var warnings: [String]
+    package var warnings: [String]
 
     /// Creates a report.
-    public init(configuration: SchedulerConfiguration?, problems: [String], warnings: [String]) {
+    package init(configuration: SchedulerConfiguration?, problems: [String], warnings: [String]) {
         self.configuration = configuration
         self.problems = problems
         self.warnings = warnings
     }
 
     /// Whether the configuration is usable.
-    public var isValid: Bool { problems.isEmpty && configuration != nil }
+    package var isValid: Bool { problems.isEmpty && configuration != nil }
 
     /// The configuration, or a ``ConfigurationError`` listing the problems.
-    public func get() throws(ConfigurationError) -> SchedulerConfiguration {
+    package func get() throws(ConfigurationError) -> SchedulerConfiguration {
         guard let configuration, problems.isEmpty else {
             throw ConfigurationError(problems: problems.isEmpty ? ["invalid configuration"] : problems)
         }

@@ -1,14 +1,14 @@
 import SchedulerFramework
 
 /// Upstream's default plugin set and its merge rules (`pkg/scheduler/apis/config/v1/default_plugins.go`).
-public enum DefaultPlugins {
+package enum DefaultPlugins {
     /// Upstream v1.35's `getDefaultPlugins()` MultiPoint list, in order, with its score weights (0 = unset).
     ///
     /// `DynamicResources` is included because the `DynamicResourceAllocation` feature gate is on by default
     /// (GA since v1.34), which inserts it right before `DefaultPreemption`. The effective default set is this
     /// list filtered to the plugins a registry has (``multiPoint(available:)``), so plugins join the defaults
     /// in upstream's position as soon as they are registered.
-    public static let upstreamMultiPoint: [PluginEntry] = [
+    package static let upstreamMultiPoint: [PluginEntry] = [
         PluginEntry(PluginName.schedulingGates),
         PluginEntry(PluginName.prioritySort),
         PluginEntry(PluginName.nodeUnschedulable),
@@ -31,25 +31,25 @@ public enum DefaultPlugins {
     ]
 
     /// Upstream's in-tree plugin names (v1.35), to tell "not implemented here yet" from "no such plugin".
-    public static let upstreamInTreePlugins: Set<String> = Set(upstreamMultiPoint.map(\.name))
+    package static let upstreamInTreePlugins: Set<String> = Set(upstreamMultiPoint.map(\.name))
 
     /// Plugins removed from `kubescheduler.config.k8s.io/v1`; naming them is an error upstream.
-    public static let removedPlugins: [String] = ["AzureDiskLimits", "CinderLimits", "EBSLimits", "GCEPDLimits"]
+    package static let removedPlugins: [String] = ["AzureDiskLimits", "CinderLimits", "EBSLimits", "GCEPDLimits"]
 
     /// The default MultiPoint list restricted to `available` plugin names, keeping upstream's order and weights.
-    public static func multiPoint(available: some Collection<String>) -> [PluginEntry] {
+    package static func multiPoint(available: some Collection<String>) -> [PluginEntry] {
         let names = Set(available)
         return upstreamMultiPoint.filter { names.contains($0.name) }
     }
 
     /// The default `plugins` block: only MultiPoint is set, as upstream.
-    public static func plugins(available: some Collection<String>) -> Plugins {
+    package static func plugins(available: some Collection<String>) -> Plugins {
         Plugins(sets: [.multiPoint: PluginSet(enabled: multiPoint(available: available))])
     }
 
     /// Merges a profile's `plugins` block into the defaults, extension point by extension point
     /// (upstream's `mergePlugins`). MultiPoint is merged but not expanded.
-    public static func merge(_ custom: Plugins?, into defaults: Plugins) -> Plugins {
+    package static func merge(_ custom: Plugins?, into defaults: Plugins) -> Plugins {
         guard let custom else { return defaults }
         var result = Plugins()
         for point in ExtensionPoint.allCases {
@@ -66,7 +66,7 @@ public enum DefaultPlugins {
     ///   weight included), keeping the default's position;
     /// - all other custom entries are appended in their order (duplicates included, which profile
     ///   validation refuses).
-    public static func mergePluginSet(_ defaults: PluginSet, _ custom: PluginSet) -> PluginSet {
+    package static func mergePluginSet(_ defaults: PluginSet, _ custom: PluginSet) -> PluginSet {
         let disabled = custom.disabled + defaults.disabled
         let disabledNames = Set(disabled)
         var customIndex: [String: Int] = [:]

@@ -1,23 +1,23 @@
 import KubeAPI
 /// A Go `time.Duration` written as text (`15s`, `1m30s`, `500ms`), as `metav1.Duration` fields take it.
-public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The duration in nanoseconds.
-    public var nanoseconds: Int64
+    package var nanoseconds: Int64
 
     /// Creates a duration from nanoseconds.
-    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    package init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
     /// Creates a duration from whole seconds.
-    public init(seconds: Int64) { self.nanoseconds = seconds * 1_000_000_000 }
+    package init(seconds: Int64) { self.nanoseconds = seconds * 1_000_000_000 }
 
     /// The duration in seconds.
-    public var seconds: Double { Double(nanoseconds) / 1e9 }
+    package var seconds: Double { Double(nanoseconds) / 1e9 }
 
     /// Shorter first.
-    public static func < (lhs: GoDuration, rhs: GoDuration) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    package static func < (lhs: GoDuration, rhs: GoDuration) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     /// Go's `Duration.String()`: `15s`, `1m30s`, `1.5s`, `500ms`, `0s`.
-    public var description: String {
+    package var description: String {
         var value = nanoseconds.magnitude
         let sign = nanoseconds < 0 ? "-" : ""
         if value == 0 { return "0s" }
@@ -52,7 +52,7 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`, optionally signed; `0` alone needs no unit.
     ///
     /// - Throws: ``GoDurationError`` with Go's message (`time: unknown unit "x" in duration "1x"`).
-    public init(parsing text: String) throws(GoDurationError) {
+    package init(parsing text: String) throws(GoDurationError) {
         let original = text
         var rest = Substring(text)
         var negative = false
@@ -128,7 +128,7 @@ public struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertibl
 
 extension GoDuration: Decodable {
     /// Decodes a duration string; numbers are refused, as `metav1.Duration` refuses them.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         do {
@@ -140,9 +140,9 @@ extension GoDuration: Decodable {
 }
 
 /// A duration string Go's `time.ParseDuration` would refuse.
-public struct GoDurationError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct GoDurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Go's message, e.g. `time: unknown unit "x" in duration "15x"`.
-    public let description: String
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 

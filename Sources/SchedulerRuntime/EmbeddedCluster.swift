@@ -5,7 +5,7 @@ import Synchronization
 /// An in-memory API server: stores objects, hands out resource versions, streams watch events, and
 /// implements binding, status patches and deletion with the API server's rules (a pod already bound
 /// cannot be bound again). It serves ``ClusterClient`` exactly as the real client will.
-public final class EmbeddedCluster: ClusterClient, Sendable {
+package final class EmbeddedCluster: ClusterClient, Sendable {
     struct Watcher {
         var id: Int
         var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
@@ -34,7 +34,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
     let volumeControllers: Bool
 
     /// - Parameter volumeControllers: run a PV controller and a provisioner, as a real cluster does.
-    public init(volumeControllers: Bool = true) {
+    package init(volumeControllers: Bool = true) {
         self.volumeControllers = volumeControllers
     }
 
@@ -42,7 +42,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
 
     /// Creates an object as the API server would: assigns a uid, resource version and creation time.
     /// - Throws: ``ClusterError/Code/conflict`` when an object with the same key exists.
-    public func create(_ object: KubeObject) throws(ClusterError) {
+    package func create(_ object: KubeObject) throws(ClusterError) {
         try state.withLock { state throws(ClusterError) in
             guard state.objects[object.kind]?[object.key] == nil else {
                 throw ClusterError(.conflict, "\(object.kind.rawValue.lowercased())s \"\(object.metadata.name)\" already exists")
@@ -56,7 +56,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
     }
 
     /// Replaces an existing object (or creates it).
-    public func update(_ object: KubeObject) {
+    package func update(_ object: KubeObject) {
         state.withLock { state in
             state.resourceVersion += 1
             let existed = state.objects[object.kind]?[object.key] != nil
@@ -68,7 +68,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
     }
 
     /// Deletes any object by kind and key (`namespace/name` or `name`).
-    public func delete(_ kind: ObjectKind, key: String) throws(ClusterError) {
+    package func delete(_ kind: ObjectKind, key: String) throws(ClusterError) {
         try state.withLock { state throws(ClusterError) in
             guard let object = state.objects[kind]?.removeValue(forKey: key) else {
                 throw ClusterError(.notFound, "\(kind.rawValue.lowercased())s \"\(key)\" not found")
@@ -79,32 +79,32 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         }
     }
 
-    public func objects(_ kind: ObjectKind) -> [KubeObject] {
+    package func objects(_ kind: ObjectKind) -> [KubeObject] {
         state.withLock { Array(($0.objects[kind] ?? [:]).values) }
     }
 
-    public func pod(namespace: String, name: String) -> Pod? {
+    package func pod(namespace: String, name: String) -> Pod? {
         state.withLock { $0.objects[.pod]?["\(namespace)/\(name)"]?.pod }
     }
 
     /// Events recorded so far, oldest first.
-    public var recordedEvents: [SchedulingEvent] { state.withLock { $0.events } }
+    package var recordedEvents: [SchedulingEvent] { state.withLock { $0.events } }
 
     /// Watch events delivered to watchers so far (a barrier for deterministic simulation).
-    public var emittedEventCount: Int { state.withLock { $0.emitted } }
+    package var emittedEventCount: Int { state.withLock { $0.emitted } }
 
-    public var resourceVersion: Int { state.withLock { $0.resourceVersion } }
+    package var resourceVersion: Int { state.withLock { $0.resourceVersion } }
 
     // MARK: ClusterClient
 
-    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+    package func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
         state.withLock { state in
             let items = (state.objects[kind] ?? [:]).values.sorted { $0.key < $1.key }
             return ObjectList(items: items, resourceVersion: String(state.resourceVersion))
         }
     }
 
-    public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+    package func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .unbounded)
         let from = Int(resourceVersion) ?? 0
         let id = state.withLock { state -> Int? in
@@ -127,7 +127,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         return stream
     }
 
-    public func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+    package func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         try state.withLock { state throws(ClusterError) in
             let key = "\(namespace)/\(name)"
             guard var pod = state.objects[.pod]?[key]?.pod else {
@@ -156,7 +156,7 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         }
     }
 
-    public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+    package func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
         try state.withLock { state throws(ClusterError) in
             let key = "\(namespace)/\(name)"
             guard var pod = state.objects[.pod]?[key]?.pod else {
@@ -187,16 +187,16 @@ public final class EmbeddedCluster: ClusterClient, Sendable {
         }
     }
 
-    public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
+    package func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         try delete(.pod, key: "\(namespace)/\(name)")
     }
 
-    public func recordEvent(_ event: SchedulingEvent) async {
+    package func recordEvent(_ event: SchedulingEvent) async {
         state.withLock { $0.events.append(event) }
     }
 
     /// Ends every watch stream.
-    public func shutdown() {
+    package func shutdown() {
         let watchers = state.withLock { state -> [Watcher] in
             defer { state.watchers = [:] }
             return state.watchers.values.flatMap { $0 }

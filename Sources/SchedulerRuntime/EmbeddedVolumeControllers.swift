@@ -56,17 +56,17 @@ extension EmbeddedCluster {
     }
 
     /// How many volumes the embedded provisioner created.
-    public var provisionedVolumeCount: Int { state.withLock { $0.volumes.provisioned } }
+    package var provisionedVolumeCount: Int { state.withLock { $0.volumes.provisioned } }
 
     // MARK: ClusterClient volume writes
 
-    public func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume {
+    package func updatePersistentVolume(_ volume: PersistentVolume) async throws(ClusterError) -> PersistentVolume {
         let stored = try replace(.persistentVolume(volume), resource: "persistentvolumes")
         guard case .persistentVolume(let pv) = stored else { throw ClusterError(.other, "unexpected object") }
         return pv
     }
 
-    public func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    package func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
         let stored = try replace(.persistentVolumeClaim(claim), resource: "persistentvolumeclaims")
         guard case .persistentVolumeClaim(let pvc) = stored else { throw ClusterError(.other, "unexpected object") }
         return pvc

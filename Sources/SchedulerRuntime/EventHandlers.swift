@@ -5,7 +5,7 @@ import Synchronization
 
 extension Scheduler {
     /// Applies one informer notification to the queue, the cache and the object store.
-    public func handle(_ event: WatchEvent) {
+    package func handle(_ event: WatchEvent) {
         guard let object = event.object else { return }
         switch (event.type, object) {
         case (.added, .pod(let pod)), (.modified, .pod(let pod)):

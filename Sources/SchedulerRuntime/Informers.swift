@@ -9,19 +9,19 @@ import Synchronization
 /// with what was seen before: objects that vanished are delivered as deletions, new ones as additions, changed
 /// ones as updates, unchanged ones not at all — so nothing is lost or applied twice. Scheduling may start once
 /// ``waitForSync()`` returns.
-public final class Informers: Sendable {
+package final class Informers: Sendable {
     /// How informers retry.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Delay before reconnecting after the first failure; doubles per consecutive failure up to
         /// `maximumBackoff`, with ±50 % jitter. A watch that ended normally reconnects after about `initialBackoff`.
-        public var initialBackoff: Duration = .milliseconds(100)
-        public var maximumBackoff: Duration = .seconds(3)
+        package var initialBackoff: Duration = .milliseconds(100)
+        package var maximumBackoff: Duration = .seconds(3)
         /// Whether ``start()`` keeps retrying a failing initial list (a real API server) instead of throwing
         /// (the embedded cluster, where a failure is a bug).
-        public var retryInitialList = false
+        package var retryInitialList = false
         /// Told about every failed list or watch (for logs); the informers recover by themselves.
-        public var onError: (@Sendable (ObjectKind, ClusterError) -> Void)?
-        public init() {}
+        package var onError: (@Sendable (ObjectKind, ClusterError) -> Void)?
+        package init() {}
     }
 
     private let client: any ClusterClient
@@ -34,7 +34,7 @@ public final class Informers: Sendable {
     /// What each kind's informer has delivered, by key, to reconcile relists.
     private let known = Mutex<[ObjectKind: [String: KubeObject]]>([:])
 
-    public init(client: any ClusterClient, scheduler: Scheduler, kinds: [ObjectKind] = ObjectKind.allCases, options: Options = Options()) {
+    package init(client: any ClusterClient, scheduler: Scheduler, kinds: [ObjectKind] = ObjectKind.allCases, options: Options = Options()) {
         self.client = client
         self.scheduler = scheduler
         self.options = options
@@ -51,16 +51,16 @@ public final class Informers: Sendable {
     }
 
     /// Watch events applied so far (with ``EmbeddedCluster/emittedEventCount`` a barrier for `simulate`).
-    public var processedEventCount: Int { processed.load(ordering: .relaxed) }
+    package var processedEventCount: Int { processed.load(ordering: .relaxed) }
 
     /// Whether the initial lists are in the cache.
-    public var hasSynced: Bool { synced.withLock { $0.count >= kinds.count } }
+    package var hasSynced: Bool { synced.withLock { $0.count >= kinds.count } }
 
     /// Lists every kind in order, applies the lists, then starts one watch task per kind.
     ///
     /// With ``Options/retryInitialList`` a failing list is retried with backoff until it succeeds; the call
     /// then throws only when the task is cancelled.
-    public func start() async throws(ClusterError) {
+    package func start() async throws(ClusterError) {
         var versions: [ObjectKind: String] = [:]
         for kind in kinds {
             let list: ObjectList
@@ -87,7 +87,7 @@ public final class Informers: Sendable {
     }
 
     /// Returns once the initial lists are in the cache.
-    public func waitForSync() async {
+    package func waitForSync() async {
         await withCheckedContinuation { continuation in
             let done = synced.withLock { state -> Bool in
                 if state.count >= kinds.count { return true }
@@ -98,7 +98,7 @@ public final class Informers: Sendable {
         }
     }
 
-    public func stop() {
+    package func stop() {
         tasks.withLock { tasks in
             tasks.forEach { $0.cancel() }
             tasks = []

@@ -3,7 +3,7 @@ import SchedulerFramework
 /// Hooks through which the scheduler reports what upstream exports as metrics
 /// (`scheduler_schedule_attempts_total`, `scheduler_framework_extension_point_duration_seconds`, …) and what
 /// `bench` measures. Called per pod and per extension point, never per node.
-public protocol SchedulerInstrumentation: Sendable {
+package protocol SchedulerInstrumentation: Sendable {
     /// An attempt ended: `result` is `scheduled`, `unschedulable` or `error`; `duration` runs from the start
     /// of the scheduling cycle to the end of binding (or to the failure).
     func attemptFinished(profile: String, result: AttemptResult, duration: Duration)
@@ -20,19 +20,19 @@ public protocol SchedulerInstrumentation: Sendable {
 }
 
 /// The `result` label of `scheduler_schedule_attempts_total`.
-public enum AttemptResult: String, Sendable, CaseIterable {
+package enum AttemptResult: String, Sendable, CaseIterable {
     case scheduled, unschedulable, error
 }
 
 extension SchedulerInstrumentation {
-    public func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {}
-    public func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {}
-    public func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {}
-    public func preemptionAttempted(profile: String, victims: Int) {}
-    public func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {}
+    package func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {}
+    package func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {}
+    package func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {}
+    package func preemptionAttempted(profile: String, victims: Int) {}
+    package func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {}
 }
 
 /// Reports nothing.
-public struct NoInstrumentation: SchedulerInstrumentation {
-    public init() {}
+package struct NoInstrumentation: SchedulerInstrumentation {
+    package init() {}
 }

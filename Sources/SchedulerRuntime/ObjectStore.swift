@@ -4,14 +4,14 @@ import Synchronization
 
 /// Non-pod, non-node cluster objects kept current by the informers; what plugins read through
 /// ``FrameworkHandle/objects``.
-public final class ObjectStore: ClusterObjectLister, Sendable {
+package final class ObjectStore: ClusterObjectLister, Sendable {
     private let objects = Mutex<[ObjectKind: [String: KubeObject]]>([:])
     /// PVs and CSIStorageCapacities indexed for VolumeBinding (StorageIndex.swift).
     private let storage = Mutex(StorageIndex())
 
-    public init() {}
+    package init() {}
 
-    public func upsert(_ object: KubeObject) {
+    package func upsert(_ object: KubeObject) {
         objects.withLock { $0[object.kind, default: [:]][object.key] = object }
         switch object {
         case .persistentVolume(let pv): storage.withLock { $0.upsert(pv) }
@@ -20,7 +20,7 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
         }
     }
 
-    public func remove(_ object: KubeObject) {
+    package func remove(_ object: KubeObject) {
         objects.withLock { _ = $0[object.kind]?.removeValue(forKey: object.key) }
         switch object.kind {
         case .persistentVolume: storage.withLock { $0.removeVolume(named: object.metadata.name) }
@@ -37,82 +37,82 @@ public final class ObjectStore: ClusterObjectLister, Sendable {
         objects.withLock { Array(($0[kind] ?? [:]).values) }
     }
 
-    public func namespace(named name: String) -> Namespace? {
+    package func namespace(named name: String) -> Namespace? {
         if case .namespace(let o)? = get(.namespace, name) { return o }
         return nil
     }
 
-    public func priorityClass(named name: String) -> PriorityClass? {
+    package func priorityClass(named name: String) -> PriorityClass? {
         if case .priorityClass(let o)? = get(.priorityClass, name) { return o }
         return nil
     }
 
-    public func priorityClasses() -> [PriorityClass] {
+    package func priorityClasses() -> [PriorityClass] {
         all(.priorityClass).compactMap { if case .priorityClass(let o) = $0 { o } else { nil } }
     }
 
-    public func persistentVolume(named name: String) -> PersistentVolume? {
+    package func persistentVolume(named name: String) -> PersistentVolume? {
         if case .persistentVolume(let o)? = get(.persistentVolume, name) { return o }
         return nil
     }
 
-    public func persistentVolumes() -> [PersistentVolume] {
+    package func persistentVolumes() -> [PersistentVolume] {
         all(.persistentVolume).compactMap { if case .persistentVolume(let o) = $0 { o } else { nil } }
     }
 
-    public func persistentVolumeClaim(namespace: String, name: String) -> PersistentVolumeClaim? {
+    package func persistentVolumeClaim(namespace: String, name: String) -> PersistentVolumeClaim? {
         if case .persistentVolumeClaim(let o)? = get(.persistentVolumeClaim, "\(namespace)/\(name)") { return o }
         return nil
     }
 
-    public func storageClass(named name: String) -> StorageClass? {
+    package func storageClass(named name: String) -> StorageClass? {
         if case .storageClass(let o)? = get(.storageClass, name) { return o }
         return nil
     }
 
-    public func csiNode(named name: String) -> CSINode? {
+    package func csiNode(named name: String) -> CSINode? {
         if case .csiNode(let o)? = get(.csiNode, name) { return o }
         return nil
     }
 
-    public func csiDriver(named name: String) -> CSIDriver? {
+    package func csiDriver(named name: String) -> CSIDriver? {
         if case .csiDriver(let o)? = get(.csiDriver, name) { return o }
         return nil
     }
 
-    public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
+    package func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         storage.withLock { $0.candidates(storageClass: storageClass, hostname: hostname) }
     }
 
-    public func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {
+    package func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {
         storage.withLock { $0.claimedVolumes(namespace: namespace, name: name) }
     }
 
-    public func firstCSIStorageCapacity(
+    package func firstCSIStorageCapacity(
         storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity? {
         storage.withLock { $0.firstCapacity(storageClass: storageClass, nodeLabels: nodeLabels, where: predicate) }
     }
 
-    public func services(namespace: String) -> [Service] {
+    package func services(namespace: String) -> [Service] {
         all(.service).compactMap { if case .service(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
     }
 
-    public func replicationControllers(namespace: String) -> [ReplicationController] {
+    package func replicationControllers(namespace: String) -> [ReplicationController] {
         all(.replicationController).compactMap {
             if case .replicationController(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
         }
     }
 
-    public func replicaSets(namespace: String) -> [ReplicaSet] {
+    package func replicaSets(namespace: String) -> [ReplicaSet] {
         all(.replicaSet).compactMap { if case .replicaSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
     }
 
-    public func statefulSets(namespace: String) -> [StatefulSet] {
+    package func statefulSets(namespace: String) -> [StatefulSet] {
         all(.statefulSet).compactMap { if case .statefulSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
     }
 
-    public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
+    package func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         all(.podDisruptionBudget).compactMap {
             if case .podDisruptionBudget(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
         }

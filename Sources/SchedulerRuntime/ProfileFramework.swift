@@ -5,40 +5,40 @@ import SchedulerFramework
 /// One profile's plugins, resolved per extension point once at startup (upstream `frameworkImpl`).
 ///
 /// Capability discovery (`as? any FilterPlugin`) happens here, never in the scheduling loop.
-public final class ProfileFramework: Sendable {
-    public struct WeightedScorePlugin: Sendable {
-        public let plugin: any ScorePlugin
-        public let normalizer: (any NormalizeScorePlugin)?
-        public let weight: Int64
+package final class ProfileFramework: Sendable {
+    package struct WeightedScorePlugin: Sendable {
+        package let plugin: any ScorePlugin
+        package let normalizer: (any NormalizeScorePlugin)?
+        package let weight: Int64
     }
 
-    public let schedulerName: String
-    public let percentageOfNodesToScore: Int?
-    public let queueSort: any QueueSortPlugin
-    public let preEnqueuePlugins: [any PreEnqueuePlugin]
-    public let preFilterPlugins: [any PreFilterPlugin]
-    public let filterPlugins: [any FilterPlugin]
-    public let postFilterPlugins: [any PostFilterPlugin]
-    public let preScorePlugins: [any PreScorePlugin]
-    public let scorePlugins: [WeightedScorePlugin]
-    public let reservePlugins: [any ReservePlugin]
-    public let permitPlugins: [any PermitPlugin]
-    public let preBindPlugins: [any PreBindPlugin]
-    public let bindPlugins: [any BindPlugin]
-    public let postBindPlugins: [any PostBindPlugin]
+    package let schedulerName: String
+    package let percentageOfNodesToScore: Int?
+    package let queueSort: any QueueSortPlugin
+    package let preEnqueuePlugins: [any PreEnqueuePlugin]
+    package let preFilterPlugins: [any PreFilterPlugin]
+    package let filterPlugins: [any FilterPlugin]
+    package let postFilterPlugins: [any PostFilterPlugin]
+    package let preScorePlugins: [any PreScorePlugin]
+    package let scorePlugins: [WeightedScorePlugin]
+    package let reservePlugins: [any ReservePlugin]
+    package let permitPlugins: [any PermitPlugin]
+    package let preBindPlugins: [any PreBindPlugin]
+    package let bindPlugins: [any BindPlugin]
+    package let postBindPlugins: [any PostBindPlugin]
     /// Plugin name → the events that may make a pod it rejected schedulable. Plugins absent from the
     /// map registered nothing and are requeued by any event.
-    public let events: [String: [ClusterEventWithHint]]
+    package let events: [String: [ClusterEventWithHint]]
     /// Every instantiated plugin by name.
-    public let plugins: [String: any Plugin]
-    public let handle: any FrameworkHandle
+    package let plugins: [String: any Plugin]
+    package let handle: any FrameworkHandle
 
     /// Where sampled per-plugin durations go.
     let instrumentation: any SchedulerInstrumentation
 
     /// Instantiates the profile's plugins through `registry` and orders them per extension point,
     /// expanding MultiPoint as upstream does.
-    public init(
+    package init(
         profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "",
         instrumentation: any SchedulerInstrumentation = NoInstrumentation()
     ) throws(ConfigurationError) {
@@ -195,13 +195,13 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Whether any Filter plugin is configured.
-    public var hasFilterPlugins: Bool { !filterPlugins.isEmpty }
-    public var hasScorePlugins: Bool { !scorePlugins.isEmpty }
+    package var hasFilterPlugins: Bool { !filterPlugins.isEmpty }
+    package var hasScorePlugins: Bool { !scorePlugins.isEmpty }
 
     // MARK: Running extension points
 
     /// PreEnqueue plugins in order; the first rejection wins, attributed to its plugin.
-    public func runPreEnqueue(_ pod: PodInfo) -> Status {
+    package func runPreEnqueue(_ pod: PodInfo) -> Status {
         for plugin in preEnqueuePlugins {
             let status = plugin.preEnqueue(pod)
             if !status.isSuccess { return status.attributed(to: plugin.name) }
@@ -211,7 +211,7 @@ public final class ProfileFramework: Sendable {
 
     /// PreFilter plugins in order (`RunPreFilterPlugins`): Skip marks the plugin's Filter skipped,
     /// UnschedulableAndUnresolvable stops at once, Unschedulable keeps going, results intersect.
-    public func runPreFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (result: PreFilterResult?, status: Status, rejectors: Set<String>, narrowing: [String]) {
+    package func runPreFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (result: PreFilterResult?, status: Status, rejectors: Set<String>, narrowing: [String]) {
         var merged: PreFilterResult?
         var narrowing: [String] = []
         var rejection: Status?
@@ -254,7 +254,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Filter plugins in order for one node, stopping at the first non-success (`RunFilterPlugins`).
-    public func runFilter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func runFilter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         let anySkipped = !state.skipFilterPlugins.isEmpty
         for index in filterPlugins.indices {
             let plugin = filterPlugins[index]
@@ -268,7 +268,7 @@ public final class ProfileFramework: Sendable {
 
     /// The Filter plugins that run this cycle, in order: those whose PreFilter returned Skip are left out.
     /// Computed once per cycle so that the per-node loop does no set lookups or string comparisons.
-    public func activeFilterPlugins(_ state: CycleState) -> ContiguousArray<any FilterPlugin> {
+    package func activeFilterPlugins(_ state: CycleState) -> ContiguousArray<any FilterPlugin> {
         if state.skipFilterPlugins.isEmpty { return ContiguousArray(filterPlugins) }
         var active = ContiguousArray<any FilterPlugin>()
         active.reserveCapacity(filterPlugins.count)
@@ -282,7 +282,7 @@ public final class ProfileFramework: Sendable {
     /// only the nodes every earlier plugin passed). On return `statuses[k]` is nil when `nodes[k]` fits, else the
     /// first failing plugin's status, attributed exactly as the per-node call returns it. `statuses` must be
     /// all nil on entry.
-    public func runFilter(
+    package func runFilter(
         state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>,
         plugins: ContiguousArray<any FilterPlugin>
     ) {
@@ -322,7 +322,7 @@ public final class ProfileFramework: Sendable {
 
     /// Filter with the pods nominated to this node of equal or higher priority added (pass 1), then
     /// without them (pass 2); the node must pass both (`RunFilterPluginsWithNominatedPods`).
-    public func runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated: [PodInfo]) -> Status {
+    package func runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated: [PodInfo]) -> Status {
         guard nominated.contains(where: { $0.uid != pod.uid && $0.priority >= pod.priority }) else {
             return runFilter(state: state, pod: pod, node: node)
         }
@@ -342,7 +342,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Every PreFilter plugin's AddPod extension, except for plugins whose Filter is skipped this cycle.
-    public func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
         for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
             let status = entry.extensions.addPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
             if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
@@ -351,7 +351,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Every PreFilter plugin's RemovePod extension, except for plugins whose Filter is skipped this cycle.
-    public func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
         for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
             let status = entry.extensions.removePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
             if !status.isSuccess { return .error("running RemovePod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
@@ -360,7 +360,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// PostFilter plugins until one succeeds or one is unresolvable (`RunPostFilterPlugins`).
-    public func runPostFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+    package func runPostFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
         var reasons: [String] = []
         var firstRejector: String?
         var result: PostFilterResult?
@@ -377,7 +377,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// PreScore plugins in order; Skip marks the plugin's Score skipped.
-    public func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         for plugin in preScorePlugins {
             let status = measured(state, plugin.name, .preScore, { plugin.preScore(state: state, pod: pod, nodes: nodes) }, code: \.code)
             if status.isSkip {
@@ -392,7 +392,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Reserve plugins in order; on failure the caller runs ``runUnreserve(state:pod:nodeName:)``.
-    public func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
+    package func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
         for plugin in reservePlugins {
             let status = measured(state, plugin.name, .reserve, { plugin.reserve(state: state, pod: pod, nodeName: nodeName) }, code: \.code)
             if status.isSuccess { continue }
@@ -403,12 +403,12 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Unreserve on every Reserve plugin, in reverse order.
-    public func runUnreserve(state: CycleState, pod: PodInfo, nodeName: String) {
+    package func runUnreserve(state: CycleState, pod: PodInfo, nodeName: String) {
         for plugin in reservePlugins.reversed() { plugin.unreserve(state: state, pod: pod, nodeName: nodeName) }
     }
 
     /// Permit plugins: a rejection or error stops; Wait collects each plugin's timeout (capped at 15 min).
-    public func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
+    package func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
         var waits: [String: Duration] = [:]
         for plugin in permitPlugins {
             let (status, timeout) = measured(state, plugin.name, .permit, { plugin.permit(state: state, pod: pod, nodeName: nodeName) }, code: { $0.0.code })
@@ -423,7 +423,7 @@ public final class ProfileFramework: Sendable {
         return (waits.isEmpty ? .success : Status(.wait), waits)
     }
 
-    public func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+    package func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in preBindPlugins {
             let status = await measured(state, plugin.name, .preBind) { await plugin.preBind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSuccess || status.isSkip { continue }
@@ -434,7 +434,7 @@ public final class ProfileFramework: Sendable {
     }
 
     /// Bind plugins in order until one does not Skip.
-    public func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+    package func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in bindPlugins {
             let status = await measured(state, plugin.name, .bind) { await plugin.bind(state: state, pod: pod, nodeName: nodeName) }
             if status.isSkip { continue }
@@ -444,7 +444,7 @@ public final class ProfileFramework: Sendable {
         return .skip
     }
 
-    public func runPostBind(state: CycleState, pod: PodInfo, nodeName: String) async {
+    package func runPostBind(state: CycleState, pod: PodInfo, nodeName: String) async {
         for plugin in postBindPlugins {
             _ = await measured(state, plugin.name, .postBind) {
                 await plugin.postBind(state: state, pod: pod, nodeName: nodeName)

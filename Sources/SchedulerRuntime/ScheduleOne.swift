@@ -7,7 +7,7 @@ import Synchronization
 extension Scheduler {
     /// One scheduling cycle for `queued` (upstream `ScheduleOne`): filter, score, assume, reserve,
     /// permit — synchronously — then the binding cycle as a separate task.
-    public func scheduleOne(_ queued: QueuedPodInfo) {
+    package func scheduleOne(_ queued: QueuedPodInfo) {
         let podInfo = queued.podInfo
         let pod = podInfo.pod
         guard let framework = profiles[pod.schedulerName] else {

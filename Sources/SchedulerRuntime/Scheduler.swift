@@ -5,7 +5,7 @@ import SchedulerFramework
 import Synchronization
 
 /// Receives the outcome of every attempt; `simulate` and tests use it to report placements.
-public protocol SchedulingObserver: Sendable {
+package protocol SchedulingObserver: Sendable {
     func podScheduled(_ pod: Pod, nodeName: String)
     func podFailed(_ pod: Pod, status: Status, message: String)
     /// `victim`, running on `nodeName`, was evicted to make room for `preemptor`.
@@ -13,19 +13,19 @@ public protocol SchedulingObserver: Sendable {
 }
 
 extension SchedulingObserver {
-    public func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
+    package func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
 }
 
 /// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),
 /// asynchronous binding cycles, and the handlers that keep the queue and cache current from cluster
 /// events. It talks to the cluster only through ``ClusterClient``.
-public final class Scheduler: Sendable {
-    public let queue: SchedulingQueue
-    public let cache: SchedulerCache
-    public let objects: ObjectStore
-    public let profiles: [String: ProfileFramework]
-    public let client: any ClusterClient
-    public let configuration: SchedulerConfiguration
+package final class Scheduler: Sendable {
+    package let queue: SchedulingQueue
+    package let cache: SchedulerCache
+    package let objects: ObjectStore
+    package let profiles: [String: ProfileFramework]
+    package let client: any ClusterClient
+    package let configuration: SchedulerConfiguration
     let observer: (any SchedulingObserver)?
     let instrumentation: any SchedulerInstrumentation
     let clock: any SchedulerClock
@@ -48,7 +48,7 @@ public final class Scheduler: Sendable {
     let changes = Atomic<Int>(0)
 
     /// Builds every profile of `configuration` from `registry`.
-    public init(
+    package init(
         configuration: SchedulerConfiguration, registry: PluginRegistry, client: any ClusterClient,
         clock: any SchedulerClock = RealClock(), seed: UInt64 = 1, observer: (any SchedulingObserver)? = nil,
         instrumentation: any SchedulerInstrumentation = NoInstrumentation()
@@ -93,7 +93,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Whether a profile serves pods with this `schedulerName`.
-    public func handles(_ pod: Pod) -> Bool { profiles[pod.schedulerName] != nil }
+    package func handles(_ pod: Pod) -> Bool { profiles[pod.schedulerName] != nil }
 
     /// Runs `body`, reporting its duration and status at `point`.
     @inline(__always)
@@ -105,12 +105,12 @@ public final class Scheduler: Sendable {
     }
 
     /// A counter of cluster changes that could make a pending pod schedulable.
-    public var changeCount: Int { changes.load(ordering: .relaxed) }
+    package var changeCount: Int { changes.load(ordering: .relaxed) }
 
     // MARK: The loop
 
     /// Schedules pods until the queue is closed (the real-cluster loop).
-    public func run() async {
+    package func run() async {
         // The backoff and unschedulable-leftover flushes run on timers (SchedulerQueueTimers.swift).
         let timers = startQueueFlushTimers()
         defer { timers.cancel() }
@@ -136,7 +136,7 @@ public final class Scheduler: Sendable {
     }
 
     /// Waits until every binding cycle and status write started so far (and any started meanwhile) has finished.
-    public func waitForInFlightWork() async {
+    package func waitForInFlightWork() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = inFlightWork.withLock { state -> Bool in
                 if state.count == 0 { return true }
@@ -148,5 +148,5 @@ public final class Scheduler: Sendable {
     }
 
     /// Permit's waiting pods, for plugins that allow or reject them.
-    public var permitWaitingPods: WaitingPods { waitingPods }
+    package var permitWaitingPods: WaitingPods { waitingPods }
 }

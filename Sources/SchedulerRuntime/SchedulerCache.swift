@@ -6,9 +6,9 @@ import Synchronization
 /// before their binding is confirmed (upstream `backend/cache`).
 ///
 /// Snapshots are incremental: each cycle copies only the node infos that changed since the last one.
-public final class SchedulerCache: Sendable {
-    public struct CacheError: Error, Sendable, CustomStringConvertible {
-        public let description: String
+package final class SchedulerCache: Sendable {
+    package struct CacheError: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
     private struct PodState {
@@ -42,13 +42,13 @@ public final class SchedulerCache: Sendable {
     /// Where snapshots' indexes record what plugins ask for.
     let indexRequests = PodIndexRequests()
 
-    public init() {
+    package init() {
         state = Mutex(State(index: PodIndex(requests: indexRequests)))
     }
 
     // MARK: Nodes
 
-    public func addOrUpdateNode(_ node: Node) {
+    package func addOrUpdateNode(_ node: Node) {
         state.withLock { state in
             let name = node.metadata.name
             let previousImages = state.nodes[name].flatMap { $0.exists ? $0.info.node : nil }.map(Self.imageNames) ?? []
@@ -76,7 +76,7 @@ public final class SchedulerCache: Sendable {
         }
     }
 
-    public func removeNode(named name: String) {
+    package func removeNode(named name: String) {
         state.withLock { state in
             guard var entry = state.nodes[name] else { return }
             if entry.exists { forgetImages(of: entry.info.node, in: &state) }
@@ -95,12 +95,12 @@ public final class SchedulerCache: Sendable {
         }
     }
 
-    public var nodeCount: Int { state.withLock { $0.tree.count } }
+    package var nodeCount: Int { state.withLock { $0.tree.count } }
 
     // MARK: Pods
 
     /// Places `pod` on `nodeName` before its binding is confirmed (Reserve time).
-    public func assumePod(_ pod: PodInfo, nodeName: String) throws(CacheError) {
+    package func assumePod(_ pod: PodInfo, nodeName: String) throws(CacheError) {
         try state.withLock { state throws(CacheError) in
             guard state.pods[pod.uid] == nil else {
                 throw CacheError(description: "pod \(pod.key)(\(pod.uid)) is in the cache, so can't be assumed")
@@ -110,19 +110,19 @@ public final class SchedulerCache: Sendable {
     }
 
     /// Undoes ``assumePod(_:nodeName:)`` after a failed Reserve, Permit or binding.
-    public func forgetPod(_ pod: PodInfo) {
+    package func forgetPod(_ pod: PodInfo) {
         state.withLock { state in
             guard let current = state.pods[pod.uid], current.assumed else { return }
             removePodLocked(uid: pod.uid, in: &state)
         }
     }
 
-    public func isAssumed(uid: String) -> Bool {
+    package func isAssumed(uid: String) -> Bool {
         state.withLock { $0.pods[uid]?.assumed ?? false }
     }
 
     /// A pod bound to a node (informer Add of an assigned pod): confirms an assumed pod, or adds it.
-    public func addPod(_ pod: Pod) {
+    package func addPod(_ pod: Pod) {
         let info = PodInfo(pod)
         state.withLock { state in
             if state.pods[info.uid] != nil { removePodLocked(uid: info.uid, in: &state) }
@@ -130,7 +130,7 @@ public final class SchedulerCache: Sendable {
         }
     }
 
-    public func updatePod(old: Pod, new: Pod) {
+    package func updatePod(old: Pod, new: Pod) {
         let info = PodInfo(new)
         state.withLock { state in
             if state.pods[info.uid] != nil { removePodLocked(uid: info.uid, in: &state) }
@@ -138,20 +138,20 @@ public final class SchedulerCache: Sendable {
         }
     }
 
-    public func removePod(_ pod: Pod) {
+    package func removePod(_ pod: Pod) {
         state.withLock { state in removePodLocked(uid: pod.uid, in: &state) }
     }
 
-    public var podCount: Int { state.withLock { $0.pods.count } }
-    public var assumedPodCount: Int { state.withLock { $0.pods.values.filter(\.assumed).count } }
+    package var podCount: Int { state.withLock { $0.pods.count } }
+    package var assumedPodCount: Int { state.withLock { $0.pods.values.filter(\.assumed).count } }
 
     /// The node a pod is on in the cache, if any.
-    public func nodeName(ofPodUID uid: String) -> String? { state.withLock { $0.pods[uid]?.nodeName } }
+    package func nodeName(ofPodUID uid: String) -> String? { state.withLock { $0.pods[uid]?.nodeName } }
 
     // MARK: Snapshot
 
     /// Brings `snapshot` up to date, copying only the nodes that changed since it was last updated.
-    public func updateSnapshot(_ snapshot: inout Snapshot) {
+    package func updateSnapshot(_ snapshot: inout Snapshot) {
         state.withLock { state in
             refreshStaleImageStates(in: &state)
             refreshIndex(in: &state)
@@ -204,7 +204,7 @@ public final class SchedulerCache: Sendable {
     }
 
     /// A fresh snapshot of the whole cache.
-    public func snapshot() -> Snapshot {
+    package func snapshot() -> Snapshot {
         var snapshot = Snapshot()
         state.withLock { $0.structureChanged = true }
         updateSnapshot(&snapshot)

@@ -10,21 +10,21 @@ import Synchronization
 /// Upstream's priority queue: an active heap ordered by the QueueSort plugin, a backoff heap ordered by
 /// backoff expiry, and a map of unschedulable pods parked until a cluster event that could help them
 /// (or a timeout). Thread-safe; the scheduling loop pops while informers add, update and move pods.
-public final class SchedulingQueue: Sendable {
+package final class SchedulingQueue: Sendable {
     /// Events each profile's plugins registered: scheduler name → plugin → events.
-    public typealias EventRegistry = [String: [String: [ClusterEventWithHint]]]
+    package typealias EventRegistry = [String: [String: [ClusterEventWithHint]]]
 
     /// Where a pod is, for tests and `simulate`.
-    public enum Location: Sendable, Equatable {
+    package enum Location: Sendable, Equatable {
         case active, backoff, unschedulable, gated, inFlight
     }
 
-    public struct Configuration: Sendable {
-        public var initialBackoff: Duration = .seconds(1)
-        public var maxBackoff: Duration = .seconds(10)
+    package struct Configuration: Sendable {
+        package var initialBackoff: Duration = .seconds(1)
+        package var maxBackoff: Duration = .seconds(10)
         /// Unschedulable pods are retried at the latest after this long (upstream 5 min).
-        public var maxInUnschedulablePods: Duration = .seconds(300)
-        public init() {}
+        package var maxInUnschedulablePods: Duration = .seconds(300)
+        package init() {}
     }
 
     private struct InFlightEvent {
@@ -67,7 +67,7 @@ public final class SchedulingQueue: Sendable {
     ///   - less: the QueueSort plugin's ordering.
     ///   - preEnqueue: runs the pod's profile's PreEnqueue plugins; a rejection's `plugin` names the gate.
     ///   - events: the events each profile's plugins registered, for requeueing.
-    public init(
+    package init(
         clock: any SchedulerClock, configuration: Configuration = Configuration(),
         less: @escaping @Sendable (QueuedPodInfo, QueuedPodInfo) -> Bool,
         preEnqueue: @escaping @Sendable (PodInfo) -> Status = { _ in .success },
@@ -90,7 +90,7 @@ public final class SchedulingQueue: Sendable {
     // MARK: Adding and removing pods
 
     /// A new unscheduled pod (informer Add).
-    public func add(_ pod: Pod) {
+    package func add(_ pod: Pod) {
         let info = QueuedPodInfo(podInfo: PodInfo(pod), timestamp: clock.now())
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !contains(info.podInfo.key, in: state) else { return [] }
@@ -101,7 +101,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// An update of an unscheduled pod (informer Update).
-    public func update(old: Pod, new: Pod) {
+    package func update(old: Pod, new: Pod) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let key = new.key
             let podInfo = PodInfo(new)
@@ -153,7 +153,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// The pod was deleted or bound by someone: forget it everywhere.
-    public func delete(_ pod: Pod) {
+    package func delete(_ pod: Pod) {
         state.withLock { state in
             let key = pod.key
             state.active.remove(key)
@@ -169,7 +169,7 @@ public final class SchedulingQueue: Sendable {
     /// Takes the highest-priority active pod. When the active queue is empty, takes the first pod of the
     /// (non-error) backoff queue instead, as upstream does since v1.33 (`SchedulerPopFromBackoffQ`), so
     /// an idle scheduler does not sit out backoff. nil when neither has a pod.
-    public func pop() -> QueuedPodInfo? {
+    package func pop() -> QueuedPodInfo? {
         state.withLock { state in
             var next = state.active.popFirst()
             while next == nil, let entry = state.backoff.popFirst() {
@@ -195,7 +195,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Waits until the active queue has a pod (or the queue is closed), then pops it.
-    public func popWaiting() async -> QueuedPodInfo? {
+    package func popWaiting() async -> QueuedPodInfo? {
         while true {
             if let info = pop() { return info }
             if state.withLock({ $0.closed }) { return nil }
@@ -211,7 +211,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Wakes every waiter; later `popWaiting` calls return nil once the active queue is empty.
-    public func close() {
+    package func close() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closed = true
             defer { state.waiters = [] }
@@ -221,10 +221,10 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// The scheduling cycle counter (incremented by every pop).
-    public var schedulingCycle: Int { state.withLock { $0.schedulingCycle } }
+    package var schedulingCycle: Int { state.withLock { $0.schedulingCycle } }
 
     /// Marks the pod's attempt finished (bound, or handed back to the queue).
-    public func done(uid: String) {
+    package func done(uid: String) {
         state.withLock { state in
             state.inFlight[uid] = nil
             pruneInFlightEvents(in: &state)
@@ -235,7 +235,7 @@ public final class SchedulingQueue: Sendable {
 
     /// Puts a pod whose attempt failed back: to the unschedulable map, or to backoff when an event
     /// received during its attempt (or a move request) may have helped, or when it failed with an error.
-    public func addUnschedulableIfNotPresent(_ failed: QueuedPodInfo, podSchedulingCycle: Int) {
+    package func addUnschedulableIfNotPresent(_ failed: QueuedPodInfo, podSchedulingCycle: Int) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var info = failed
             let uid = info.podInfo.uid
@@ -281,7 +281,7 @@ public final class SchedulingQueue: Sendable {
     /// Moves unschedulable pods that `event` may help to the active or backoff queue
     /// (`MoveAllToActiveOrBackoffQueue`).
     /// `preCheck`, when given, limits the move to the pods it accepts (upstream's `PreEnqueueCheck`).
-    public func moveAllToActiveOrBackoffQueue(
+    package func moveAllToActiveOrBackoffQueue(
         _ event: ClusterEvent, old: KubeObject? = nil, new: KubeObject? = nil,
         preCheck: ((Pod) -> Bool)? = nil
     ) {
@@ -314,12 +314,12 @@ public final class SchedulingQueue: Sendable {
 
     /// Moves a parked or backing-off pod straight to the active queue (`Activate`). A pod that is in flight
     /// instead gets a ForceActivate event aimed at it alone, so it is requeued when its attempt fails.
-    public func activate(_ pod: Pod) {
+    package func activate(_ pod: Pod) {
         activate(key: pod.key, target: pod)
     }
 
     /// ``activate(_:)`` by key; an in-flight pod is not reached (its uid is unknown).
-    public func activate(key: String) {
+    package func activate(key: String) {
         activate(key: key, target: nil)
     }
 
@@ -343,7 +343,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Moves pods whose backoff has expired to the active queue.
-    public func flushBackoffQCompleted() {
+    package func flushBackoffQCompleted() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let now = clock.now()
             var waiters: [CheckedContinuation<Void, Never>] = []
@@ -361,7 +361,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Retries pods parked longer than `maxInUnschedulablePods` (`flushUnschedulablePodsLeftover`).
-    public func flushUnschedulablePodsLeftover() {
+    package func flushUnschedulablePodsLeftover() {
         let now = clock.now()
         let stale = state.withLock { state in
             state.unschedulable.values.filter { now - $0.timestamp > configuration.maxInUnschedulablePods }.map(\.podInfo.key)
@@ -383,7 +383,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// When the earliest backoff expires, if any pod is backing off.
-    public func nextBackoffExpiry() -> Duration? {
+    package func nextBackoffExpiry() -> Duration? {
         state.withLock { state in
             [state.backoff.peek?.expiry, state.errorBackoff.peek?.expiry].compactMap { $0 }.min()
         }
@@ -392,7 +392,7 @@ public final class SchedulingQueue: Sendable {
     // MARK: Inspection
 
     /// Counts per sub-queue, as `scheduler_pending_pods{queue}`.
-    public func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
+    package func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
         state.withLock { state in
             let gated = state.unschedulable.values.filter { $0.gatingPlugin != nil }.count
             return (state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count - gated, gated)
@@ -400,7 +400,7 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// Where the pod with `key` is, or nil when the queue does not hold it.
-    public func location(of key: String) -> Location? {
+    package func location(of key: String) -> Location? {
         state.withLock { state in
             if state.active.contains(key) { return .active }
             if state.backoff.contains(key) || state.errorBackoff.contains(key) { return .backoff }
@@ -410,14 +410,14 @@ public final class SchedulingQueue: Sendable {
     }
 
     /// The queued entry for `key` wherever it is.
-    public func queuedPodInfo(for key: String) -> QueuedPodInfo? {
+    package func queuedPodInfo(for key: String) -> QueuedPodInfo? {
         state.withLock { state in
             state.active[key] ?? state.backoff[key]?.info ?? state.errorBackoff[key]?.info ?? state.unschedulable[key]
         }
     }
 
     /// Every pod the queue holds (not in flight).
-    public func allPods() -> [QueuedPodInfo] {
+    package func allPods() -> [QueuedPodInfo] {
         state.withLock { state in
             state.active.elements + state.backoff.elements.map(\.info) + state.errorBackoff.elements.map(\.info)
                 + Array(state.unschedulable.values)
@@ -427,7 +427,7 @@ public final class SchedulingQueue: Sendable {
     /// How long the pod backs off: initial × 2^(count−1), capped at the maximum, where count is the
     /// number of consecutive errors if the last attempt was an error, else the number of rejections
     /// (upstream v1.35 counts the two separately).
-    public func backoffDuration(for info: QueuedPodInfo) -> Duration {
+    package func backoffDuration(for info: QueuedPodInfo) -> Duration {
         let count = info.consecutiveErrorsCount > 0 ? info.consecutiveErrorsCount : info.unschedulableCount
         guard count > 0 else { return .zero }
         var duration = configuration.initialBackoff
@@ -449,25 +449,25 @@ public final class SchedulingQueue: Sendable {
     // MARK: Nominated pods
 
     /// Records that `pod` is nominated to run on `nodeName` (after preemption).
-    public func addNominatedPod(_ pod: PodInfo, nodeName: String) {
+    package func addNominatedPod(_ pod: PodInfo, nodeName: String) {
         state.withLock { addNominated(pod, node: nodeName, in: &$0) }
     }
 
-    public func deleteNominatedPodIfExists(uid: String) {
+    package func deleteNominatedPodIfExists(uid: String) {
         state.withLock { removeNominated(uid: uid, in: &$0) }
     }
 
     /// Pods nominated to `nodeName`.
-    public func nominatedPods(forNode nodeName: String) -> [PodInfo] {
+    package func nominatedPods(forNode nodeName: String) -> [PodInfo] {
         state.withLock { $0.nominatedByNode[nodeName] ?? [] }
     }
 
     /// Every nomination, by node (read once per cycle, not per node).
-    public func nominatedPodsByNode() -> [String: [PodInfo]] {
+    package func nominatedPodsByNode() -> [String: [PodInfo]] {
         state.withLock { $0.nominatedByNode }
     }
 
-    public func nominatedNode(ofPodUID uid: String) -> String? {
+    package func nominatedNode(ofPodUID uid: String) -> String? {
         state.withLock { $0.nominatedNodeOfPod[uid] }
     }
 

@@ -3,10 +3,10 @@ import Synchronization
 
 /// Pods held at Permit until every waiting plugin allows them, one rejects them, or a plugin's
 /// timeout expires (upstream `waitingPodsMap`).
-public final class WaitingPods: Sendable {
+package final class WaitingPods: Sendable {
     /// One waiting pod. Its ``result()`` resumes once the outcome is known.
-    public final class Waiter: Sendable {
-        public let pod: PodInfo
+    package final class Waiter: Sendable {
+        package let pod: PodInfo
         private struct State {
             var pending: Set<String>
             var outcome: Status?
@@ -21,7 +21,7 @@ public final class WaitingPods: Sendable {
         }
 
         /// Waits for the outcome: success when all plugins allowed, Unschedulable when rejected.
-        public func result() async -> Status {
+        package func result() async -> Status {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Status? in
                     if let outcome = state.outcome { return outcome }
@@ -33,7 +33,7 @@ public final class WaitingPods: Sendable {
         }
 
         /// Allows the pod on behalf of `plugin`.
-        public func allow(plugin: String) {
+        package func allow(plugin: String) {
             finish { state in
                 state.pending.remove(plugin)
                 return state.pending.isEmpty ? .success : nil
@@ -41,7 +41,7 @@ public final class WaitingPods: Sendable {
         }
 
         /// Rejects the pod.
-        public func reject(plugin: String?, message: String) {
+        package func reject(plugin: String?, message: String) {
             finish { _ in Status(.unschedulable, message, plugin: plugin) }
         }
 
@@ -70,7 +70,7 @@ public final class WaitingPods: Sendable {
 
     private let waiters = Mutex<[String: Waiter]>([:])
 
-    public init() {}
+    package init() {}
 
     func add(_ pod: PodInfo, waits: [String: Duration]) -> Waiter {
         let waiter = Waiter(pod: pod, plugins: Set(waits.keys))
@@ -82,11 +82,11 @@ public final class WaitingPods: Sendable {
     func remove(uid: String) { waiters.withLock { _ = $0.removeValue(forKey: uid) } }
 
     /// The waiting pod with `uid`, if any.
-    public func waiter(uid: String) -> Waiter? { waiters.withLock { $0[uid] } }
+    package func waiter(uid: String) -> Waiter? { waiters.withLock { $0[uid] } }
 
     /// Rejects the waiting pod with `uid`; false when no such pod waits.
     @discardableResult
-    public func reject(uid: String, message: String) -> Bool {
+    package func reject(uid: String, message: String) -> Bool {
         guard let waiter = waiter(uid: uid) else { return false }
         waiter.reject(plugin: nil, message: message)
         return true

@@ -5,9 +5,9 @@ import SchedulerFramework
 
 /// The effective configuration as `/configz` serves it: `{"componentconfig": <KubeSchedulerConfiguration>}`.
 /// Plugin sets are shown after merging with upstream's defaults; plugin args as written in the file.
-public enum Configz {
+package enum Configz {
     /// The `/configz` body for `configuration`.
-    public static func json(_ configuration: SchedulerConfiguration) -> String {
+    package static func json(_ configuration: SchedulerConfiguration) -> String {
         JSON.object([("componentconfig", componentConfig(configuration))]).render()
     }
 

@@ -8,53 +8,53 @@ import Synchronization
 /// A small HTTP/1.1 server on SwiftNIO (optionally TLS): each request is read whole and handed to an async
 /// handler; a response is either a body of known length or a stream written as chunks (watches) until the
 /// stream ends — cleanly, with the terminating chunk, or abruptly by closing the connection.
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     /// One request, with its body read.
-    public struct Request: Sendable {
+    package struct Request: Sendable {
         /// The request method.
-        public var method: HTTPMethod
+        package var method: HTTPMethod
         /// The path, percent-decoded, without the query.
-        public var path: String
+        package var path: String
         /// Query parameters (percent-decoded; the last of repeated names wins).
-        public var query: [String: String]
+        package var query: [String: String]
         /// The request headers.
-        public var headers: HTTPHeaders
+        package var headers: HTTPHeaders
         /// The request body, read whole.
-        public var body: [UInt8]
+        package var body: [UInt8]
     }
 
     /// What a streamed response sends next.
-    public enum Chunk: Sendable {
+    package enum Chunk: Sendable {
         case data([UInt8])
         /// Close the connection without ending the response (a dropped connection, for tests).
         case abort
     }
 
     /// A response.
-    public struct Response: Sendable {
+    package struct Response: Sendable {
         /// The status.
-        public var status: HTTPResponseStatus
+        package var status: HTTPResponseStatus
         /// Headers (`Content-Length` or chunked encoding is set by the server).
-        public var headers: HTTPHeaders
+        package var headers: HTTPHeaders
         /// The body.
-        public var body: Body
+        package var body: Body
 
         /// A whole body, or a stream of chunks.
-        public enum Body: Sendable {
+        package enum Body: Sendable {
             case bytes([UInt8])
             /// Chunked transfer encoding until the stream finishes.
             case stream(AsyncStream<Chunk>)
         }
 
         /// A response.
-        public init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
+        package init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
             self.status = status
             self.headers = headers
             self.body = body
         }
 
         /// A text response.
-        public static func text(_ status: HTTPResponseStatus, _ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        package static func text(_ status: HTTPResponseStatus, _ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: contentType)
             return Response(status: status, headers: headers, body: .bytes(Array(text.utf8)))
@@ -62,7 +62,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Answers one request.
-    public typealias Handler = @Sendable (Request) async -> Response
+    package typealias Handler = @Sendable (Request) async -> Response
 
     private let host: String
     private let port: Int
@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
     ///   - host: the address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
     ///   - port: the port; 0 picks a free one (see ``start()``'s result).
     ///   - tls: serve HTTPS with this context.
-    public init(host: String, port: Int, tls: NIOSSLContext? = nil, logger: Logger, handler: @escaping Handler) {
+    package init(host: String, port: Int, tls: NIOSSLContext? = nil, logger: Logger, handler: @escaping Handler) {
         self.host = host
         self.port = port
         self.tls = tls
@@ -86,7 +86,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts serving in the background; returns the bound port.
     @discardableResult
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         let tls = self.tls
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -128,7 +128,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting, closes every connection and waits for the handlers to end.
-    public func stop() async {
+    package func stop() async {
         let (channel, task, connections) = state.withLock { state in
             defer { state = (nil, nil, [:], true) }
             return (state.channel, state.task, Array(state.connections.values))

@@ -7,21 +7,21 @@ import Synchronization
 /// `I0102 15:04:05.123456   12345 file.swift:42] "Message" key="value"`.
 ///
 /// `-v` maps to swift-log levels: 0–1 → info, 2–3 → debug, 4 and above → trace.
-public struct KlogHandler: LogHandler {
+package struct KlogHandler: LogHandler {
     /// The lowest level written.
-    public var logLevel: Logger.Level
+    package var logLevel: Logger.Level
     /// Metadata added to every line.
-    public var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
     private let write: @Sendable (String) -> Void
 
     /// - Parameter write: where complete lines go (stderr by default).
-    public init(level: Logger.Level, write: @escaping @Sendable (String) -> Void = KlogHandler.standardError) {
+    package init(level: Logger.Level, write: @escaping @Sendable (String) -> Void = KlogHandler.standardError) {
         self.logLevel = level
         self.write = write
     }
 
     /// The swift-log level for klog's `-v N`.
-    public static func level(verbosity: Int) -> Logger.Level {
+    package static func level(verbosity: Int) -> Logger.Level {
         switch verbosity {
         case ..<2: .info
         case 2...3: .debug
@@ -30,20 +30,20 @@ public struct KlogHandler: LogHandler {
     }
 
     /// One metadata value.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     /// Writes one line.
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         write(Self.format(level: event.level, message: "\(event.message)", metadata: merged, file: event.file, line: event.line, date: Date()))
     }
 
     /// One formatted line (without the newline).
-    public static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, file: String, line: UInt, date: Date) -> String {
+    package static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, file: String, line: UInt, date: Date) -> String {
         let letter: String
         switch level {
         case .trace, .debug, .info, .notice: letter = "I"
@@ -81,7 +81,7 @@ public struct KlogHandler: LogHandler {
     private static let lock = Mutex(())
 
     /// Writes a line to stderr, whole.
-    public static let standardError: @Sendable (String) -> Void = { line in
+    package static let standardError: @Sendable (String) -> Void = { line in
         let bytes = Array((line + "\n").utf8)
         lock.withLock { _ in
             bytes.withUnsafeBytes { buffer in

@@ -2,9 +2,9 @@ import Synchronization
 
 /// A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text exposition
 /// format (version 0.0.4) with upstream's `[STABLE]`/`[BETA]`/`[ALPHA]` help prefixes.
-public final class MetricsRegistry: Sendable {
+package final class MetricsRegistry: Sendable {
     /// Upstream's stability levels, shown at the start of the help text.
-    public enum Stability: String, Sendable {
+    package enum Stability: String, Sendable {
         case stable = "STABLE"
         case beta = "BETA"
         case alpha = "ALPHA"
@@ -14,25 +14,25 @@ public final class MetricsRegistry: Sendable {
     private let collectors = Mutex<[@Sendable () -> Void]>([])
 
     /// An empty registry.
-    public init() {}
+    package init() {}
 
     /// Registers a counter; `help` gets the stability prefix.
-    public func counter(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Counter {
+    package func counter(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Counter {
         register(Counter(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels))
     }
 
     /// Registers a gauge.
-    public func gauge(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Gauge {
+    package func gauge(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Gauge {
         register(Gauge(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels))
     }
 
     /// Registers a histogram with fixed upper bounds `buckets` (ascending; `+Inf` is implied).
-    public func histogram(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = [], buckets: [Double]) -> Histogram {
+    package func histogram(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = [], buckets: [Double]) -> Histogram {
         register(Histogram(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels, buckets: buckets))
     }
 
     /// Runs `collect` before every render (gauges sampled at scrape time, such as queue lengths).
-    public func onCollect(_ collect: @escaping @Sendable () -> Void) {
+    package func onCollect(_ collect: @escaping @Sendable () -> Void) {
         collectors.withLock { $0.append(collect) }
     }
 
@@ -42,7 +42,7 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// The exposition text.
-    public func render() -> String {
+    package func render() -> String {
         collectors.withLock { $0 }.forEach { $0() }
         var out = ""
         for family in families.withLock({ $0 }).sorted(by: { $0.name < $1.name }) {
@@ -52,7 +52,7 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// `exp(start, factor, count)` buckets, as Prometheus' `ExponentialBuckets`.
-    public static func exponentialBuckets(start: Double, factor: Double, count: Int) -> [Double] {
+    package static func exponentialBuckets(start: Double, factor: Double, count: Int) -> [Double] {
         var buckets: [Double] = []
         var value = start
         for _ in 0..<count {
@@ -98,7 +98,7 @@ protocol MetricFamily: Sendable {
 }
 
 /// A monotonically increasing value per label set.
-public final class Counter: MetricFamily, Sendable {
+package final class Counter: MetricFamily, Sendable {
     let name: String
     let help: String
     let labelNames: [String]
@@ -111,12 +111,12 @@ public final class Counter: MetricFamily, Sendable {
     }
 
     /// Adds `amount` to the series of `labels` (values in the order of the label names).
-    public func increment(_ labels: [String] = [], by amount: Double = 1) {
+    package func increment(_ labels: [String] = [], by amount: Double = 1) {
         values.withLock { $0[labels, default: 0] += amount }
     }
 
     /// The current value of `labels`.
-    public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
+    package func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
 
     func render(into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
@@ -127,7 +127,7 @@ public final class Counter: MetricFamily, Sendable {
 }
 
 /// A value that goes up and down per label set.
-public final class Gauge: MetricFamily, Sendable {
+package final class Gauge: MetricFamily, Sendable {
     let name: String
     let help: String
     let labelNames: [String]
@@ -140,12 +140,12 @@ public final class Gauge: MetricFamily, Sendable {
     }
 
     /// Sets the series of `labels` to `value`.
-    public func set(_ labels: [String] = [], _ value: Double) {
+    package func set(_ labels: [String] = [], _ value: Double) {
         values.withLock { $0[labels] = value }
     }
 
     /// The current value of `labels`.
-    public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
+    package func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
 
     func render(into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
@@ -156,7 +156,7 @@ public final class Gauge: MetricFamily, Sendable {
 }
 
 /// Observations counted into fixed buckets per label set (`_bucket`, `_sum`, `_count`).
-public final class Histogram: MetricFamily, Sendable {
+package final class Histogram: MetricFamily, Sendable {
     struct Series {
         var counts: [UInt64]
         var sum: Double = 0
@@ -177,7 +177,7 @@ public final class Histogram: MetricFamily, Sendable {
     }
 
     /// Counts one observation of `value` in the series of `labels`.
-    public func observe(_ labels: [String] = [], _ value: Double) {
+    package func observe(_ labels: [String] = [], _ value: Double) {
         let index = buckets.firstIndex { value <= $0 } ?? buckets.count
         series.withLock { all in
             var s = all[labels] ?? Series(counts: Array(repeating: 0, count: buckets.count + 1))
@@ -189,7 +189,7 @@ public final class Histogram: MetricFamily, Sendable {
     }
 
     /// Observations so far for `labels`.
-    public func count(_ labels: [String] = []) -> UInt64 { series.withLock { $0[labels]?.count ?? 0 } }
+    package func count(_ labels: [String] = []) -> UInt64 { series.withLock { $0[labels]?.count ?? 0 } }
 
     func render(into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"

@@ -3,22 +3,22 @@ import SchedulerRuntime
 
 /// Upstream kube-scheduler's metrics (`pkg/scheduler/metrics`), fed by the runtime's
 /// ``SchedulerRuntime/SchedulerInstrumentation`` hooks and by gauges sampled at scrape time.
-public final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
-    public let registry: MetricsRegistry
+package final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
+    package let registry: MetricsRegistry
 
-    public let scheduleAttempts: Counter
-    public let schedulingAttemptDuration: Histogram
-    public let podSchedulingSLIDuration: Histogram
-    public let podSchedulingAttempts: Histogram
-    public let pendingPods: Gauge
-    public let extensionPointDuration: Histogram
-    public let pluginExecutionDuration: Histogram
-    public let preemptionAttempts: Counter
-    public let preemptionVictims: Histogram
-    public let cacheSize: Gauge
-    public let leaderElectionMasterStatus: Gauge
+    package let scheduleAttempts: Counter
+    package let schedulingAttemptDuration: Histogram
+    package let podSchedulingSLIDuration: Histogram
+    package let podSchedulingAttempts: Histogram
+    package let pendingPods: Gauge
+    package let extensionPointDuration: Histogram
+    package let pluginExecutionDuration: Histogram
+    package let preemptionAttempts: Counter
+    package let preemptionVictims: Histogram
+    package let cacheSize: Gauge
+    package let leaderElectionMasterStatus: Gauge
 
-    public init(registry: MetricsRegistry = MetricsRegistry()) {
+    package init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
         let exp = MetricsRegistry.exponentialBuckets
         scheduleAttempts = registry.counter(
@@ -63,7 +63,7 @@ public final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
     }
 
     /// Samples the queue and cache of `scheduler` at every scrape.
-    public func observe(_ scheduler: Scheduler) {
+    package func observe(_ scheduler: Scheduler) {
         registry.onCollect { [pendingPods, cacheSize] in
             let counts = scheduler.queue.pendingCounts()
             pendingPods.set(["active"], Double(counts.active))
@@ -78,28 +78,28 @@ public final class SchedulerMetrics: SchedulerInstrumentation, Sendable {
 
     // MARK: SchedulerInstrumentation
 
-    public func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {
+    package func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {
         scheduleAttempts.increment([result.rawValue, profile])
         schedulingAttemptDuration.observe([result.rawValue, profile], Self.seconds(duration))
     }
 
-    public func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {
+    package func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {
         extensionPointDuration.observe([point.displayName, status.description, profile], Self.seconds(duration))
     }
 
-    public func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {
+    package func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {
         let label = attempts >= 15 ? "15+" : String(max(attempts, 1))
         podSchedulingSLIDuration.observe([label], Self.seconds(sinceFirstAttempt))
         podSchedulingAttempts.observe([], Double(attempts))
     }
 
-    public func preemptionAttempted(profile: String, victims: Int) {
+    package func preemptionAttempted(profile: String, victims: Int) {
         preemptionAttempts.increment()
         preemptionVictims.observe([], Double(victims))
     }
 
     /// One plugin's run at one extension point (`scheduler_plugin_execution_duration_seconds`).
-    public func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {
+    package func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {
         pluginExecutionDuration.observe([plugin, extensionPoint.displayName, status.description], Self.seconds(duration))
     }
 

@@ -9,44 +9,44 @@ import SchedulerRuntime
 import Synchronization
 
 /// This build's version, as in the `User-Agent` and `--version`.
-public enum BuildInfo {
-    public static let version = "0.1.0"
+package enum BuildInfo {
+    package static let version = "0.1.0"
 
     /// A leader-election identity like upstream's: `<hostname>_<random UUID>`.
-    public static func makeIdentity(hostname: String = ProcessInfo.processInfo.hostName) -> String {
+    package static func makeIdentity(hostname: String = ProcessInfo.processInfo.hostName) -> String {
         "\(hostname)_\(UUID().uuidString.lowercased())"
     }
 
     /// `swift-kube-scheduler/VERSION (IDENTITY)`.
-    public static func userAgent(identity: String) -> String {
+    package static func userAgent(identity: String) -> String {
         "swift-kube-scheduler/\(version) (\(identity))"
     }
 }
 
 /// What `run` needs besides the plugin registry.
-public struct RunOptions: Sendable {
-    public var configuration: SchedulerConfiguration
+package struct RunOptions: Sendable {
+    package var configuration: SchedulerConfiguration
     /// The API server connection; `userAgent`, `qps` and `burst` are filled in by ``SchedulerRunner``.
-    public var client: ClientConfiguration
+    package var client: ClientConfiguration
     /// `--leader-elect` (else `leaderElection.leaderElect`).
-    public var leaderElect: Bool
+    package var leaderElect: Bool
     /// This instance's leader-election identity (also in the `User-Agent`).
-    public var identity: String
+    package var identity: String
     /// The port of the endpoints (`--port`); nil serves nothing (`--port 0`), 0 here picks a free port.
-    public var port: Int? = 10259
+    package var port: Int? = 10259
     /// `--bind-address`.
-    public var bindAddress = "0.0.0.0"
+    package var bindAddress = "0.0.0.0"
     /// `--tls-cert-file` and `--tls-private-key-file`: HTTPS when both are set.
-    public var tlsCertificateFile: String?
-    public var tlsPrivateKeyFile: String?
-    public var informers: Informers.Options
-    public var clientOptions = KubernetesClient.Options()
+    package var tlsCertificateFile: String?
+    package var tlsPrivateKeyFile: String?
+    package var informers: Informers.Options
+    package var clientOptions = KubernetesClient.Options()
     /// How long a graceful shutdown waits for in-flight binding cycles and queued Events.
-    public var shutdownGracePeriod: Duration = .seconds(30)
+    package var shutdownGracePeriod: Duration = .seconds(30)
     /// Leader election timings in place of the configuration's (tests use short ones).
-    public var leaseDurations: (lease: Duration, renew: Duration, retry: Duration)?
+    package var leaseDurations: (lease: Duration, renew: Duration, retry: Duration)?
 
-    public init(configuration: SchedulerConfiguration, client: ClientConfiguration, identity: String) {
+    package init(configuration: SchedulerConfiguration, client: ClientConfiguration, identity: String) {
         self.configuration = configuration
         self.client = client
         self.identity = identity
@@ -67,15 +67,15 @@ public struct RunOptions: Sendable {
 /// scheduling at once and ends ``run()`` with ``ExitReason/leadershipLost`` (exit code 1). ``shutdown()``
 /// stops taking pods, waits for in-flight binding cycles, releases the lease and ends with
 /// ``ExitReason/shutdown`` (exit code 0).
-public final class SchedulerRunner: Sendable {
+package final class SchedulerRunner: Sendable {
     /// Why ``run()`` returned.
-    public enum ExitReason: Sendable, Equatable {
+    package enum ExitReason: Sendable, Equatable {
         case shutdown
         case leadershipLost
         case failed(String)
 
         /// The process exit code upstream uses.
-        public var exitCode: Int32 {
+        package var exitCode: Int32 {
             switch self {
             case .shutdown: 0
             case .leadershipLost, .failed: 1
@@ -88,12 +88,12 @@ public final class SchedulerRunner: Sendable {
         case failed(String)
     }
 
-    public let options: RunOptions
-    public let client: KubernetesClient
-    public let scheduler: Scheduler
-    public let informers: Informers
-    public let metrics: SchedulerMetrics
-    public let elector: LeaderElector?
+    package let options: RunOptions
+    package let client: KubernetesClient
+    package let scheduler: Scheduler
+    package let informers: Informers
+    package let metrics: SchedulerMetrics
+    package let elector: LeaderElector?
     private let logger: Logger
     private let stops: AsyncStream<Stop>
     private let stopContinuation: AsyncStream<Stop>.Continuation
@@ -104,7 +104,7 @@ public final class SchedulerRunner: Sendable {
     private let server = Mutex<HTTPServer?>(nil)
 
     /// Builds the client, the scheduler (every profile) and the leader elector.
-    public init(options: RunOptions, registry: PluginRegistry, logger: Logger) throws {
+    package init(options: RunOptions, registry: PluginRegistry, logger: Logger) throws {
         self.options = options
         self.logger = logger
         var clientConfiguration = options.client
@@ -167,25 +167,25 @@ public final class SchedulerRunner: Sendable {
     }
 
     /// The port the endpoints listen on, once ``run()`` bound it (nil when serving is off).
-    public var boundPort: Int? { port.withLock { $0 } }
+    package var boundPort: Int? { port.withLock { $0 } }
 
     /// Whether this instance schedules (always true without leader election once started).
-    public var isLeading: Bool { elector?.isLeading ?? (tasks.withLock { $0.scheduling } != nil) }
+    package var isLeading: Bool { elector?.isLeading ?? (tasks.withLock { $0.scheduling } != nil) }
 
     /// Whether `/readyz` passes: caches synced and not shutting down.
-    public var isReady: Bool { informers.hasSynced && !stopping.load(ordering: .relaxed) }
+    package var isReady: Bool { informers.hasSynced && !stopping.load(ordering: .relaxed) }
 
     /// Asks ``run()`` to stop gracefully (SIGTERM/SIGINT). Idempotent.
-    public func shutdown() { stopContinuation.yield(.graceful) }
+    package func shutdown() { stopContinuation.yield(.graceful) }
 
     /// Stops at once without releasing the lease or waiting for bindings — a crash, for tests.
-    public func abort() {
+    package func abort() {
         abandonLease.store(true, ordering: .relaxed)
         stopContinuation.yield(.abort)
     }
 
     /// Runs until shut down, aborted, or the lease is lost.
-    public func run() async -> ExitReason {
+    package func run() async -> ExitReason {
         if let port = options.port {
             do {
                 try await startServer(port: port)

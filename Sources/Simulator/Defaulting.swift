@@ -1,17 +1,17 @@
 import KubeAPI
 
 /// What the API server's defaulting and admission would do to objects created from manifests.
-public enum APIServerDefaults {
+package enum APIServerDefaults {
     /// An object the API server would refuse, with its message.
-    public struct Rejection: Sendable, Equatable {
-        public var pod: Pod
-        public var message: String
+    package struct Rejection: Sendable, Equatable {
+        package var pod: Pod
+        package var message: String
     }
 
     /// Fills namespace and schedulerName, and resolves priority from priorityClassName or the
     /// globalDefault PriorityClass (`Priority` admission). Pods naming an unknown class are rejected
     /// as the admission plugin rejects them.
-    public static func apply(to objects: [KubeObject]) -> (objects: [KubeObject], rejected: [Rejection]) {
+    package static func apply(to objects: [KubeObject]) -> (objects: [KubeObject], rejected: [Rejection]) {
         let classes = objects.compactMap { object -> PriorityClass? in
             if case .priorityClass(let pc) = object { return pc }
             return nil

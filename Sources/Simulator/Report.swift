@@ -1,9 +1,9 @@
 import KubeAPI
 /// Renders a ``SimulationResult`` as upstream-style text or as the documented JSON object.
-public enum SimulationReport {
+package enum SimulationReport {
     /// `{"pods":[{"namespace":…,"name":…,"node":…|null,"status":…[,"message":…]}],"preempted":[…]}`
     /// with keys in that order.
-    public static func json(_ result: SimulationResult) -> String {
+    package static func json(_ result: SimulationResult) -> String {
         var out = "{\"pods\":["
         for (index, pod) in result.pods.enumerated() {
             if index > 0 { out += "," }
@@ -24,7 +24,7 @@ public enum SimulationReport {
     }
 
     /// An aligned table: NAMESPACE, NAME, NODE, STATUS, MESSAGE; then who evicted whom.
-    public static func text(_ result: SimulationResult) -> String {
+    package static func text(_ result: SimulationResult) -> String {
         let header = ["NAMESPACE", "NAME", "NODE", "STATUS", "MESSAGE"]
         let rows = result.pods.map { [$0.namespace, $0.name, $0.node ?? "<none>", $0.status.rawValue, $0.message ?? ""] }
         var out = table([header] + rows)

@@ -5,8 +5,8 @@ import SchedulerRuntime
 import Synchronization
 
 /// Where one pod ended up.
-public struct PodOutcome: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable {
+package struct PodOutcome: Sendable, Equatable, Codable {
+    package enum Status: String, Sendable, Codable {
         case scheduled = "Scheduled"
         case unschedulable = "Unschedulable"
         /// No profile serves the pod's schedulerName.
@@ -18,15 +18,15 @@ public struct PodOutcome: Sendable, Equatable, Codable {
         /// The API server would not have admitted the pod.
         case rejected = "Rejected"
     }
-    public var namespace: String
-    public var name: String
-    public var node: String?
-    public var status: Status
-    public var message: String?
+    package var namespace: String
+    package var name: String
+    package var node: String?
+    package var status: Status
+    package var message: String?
     /// The pod's claims and the volumes they ended up bound to (nil when the pod uses no claims).
-    public var volumes: [VolumeOutcome]?
+    package var volumes: [VolumeOutcome]?
 
-    public init(namespace: String, name: String, node: String?, status: Status, message: String?, volumes: [VolumeOutcome]? = nil) {
+    package init(namespace: String, name: String, node: String?, status: Status, message: String?, volumes: [VolumeOutcome]? = nil) {
         self.namespace = namespace
         self.name = name
         self.node = node
@@ -37,14 +37,14 @@ public struct PodOutcome: Sendable, Equatable, Codable {
 }
 
 /// A pod evicted to make room for another.
-public struct PreemptedPod: Sendable, Equatable, Codable {
-    public var namespace: String
-    public var name: String
-    public var node: String
+package struct PreemptedPod: Sendable, Equatable, Codable {
+    package var namespace: String
+    package var name: String
+    package var node: String
     /// `namespace/name` of the pod it made room for.
-    public var preemptor: String?
+    package var preemptor: String?
 
-    public init(namespace: String, name: String, node: String, preemptor: String?) {
+    package init(namespace: String, name: String, node: String, preemptor: String?) {
         self.namespace = namespace
         self.name = name
         self.node = node
@@ -53,19 +53,19 @@ public struct PreemptedPod: Sendable, Equatable, Codable {
 }
 
 /// The outcome of a simulation, in the order pods were given.
-public struct SimulationResult: Sendable, Equatable {
-    public var pods: [PodOutcome]
-    public var preempted: [PreemptedPod]
+package struct SimulationResult: Sendable, Equatable {
+    package var pods: [PodOutcome]
+    package var preempted: [PreemptedPod]
     /// Events the scheduler recorded (Scheduled, FailedScheduling, …).
-    public var events: [SchedulingEvent]
+    package var events: [SchedulingEvent]
 }
 
 /// Runs the scheduler on an embedded cluster until no pending pod can make progress.
 ///
 /// Deterministic for a given seed: one pod at a time, each binding finished and every resulting
 /// watch event applied before the next pod is popped; backoff runs on a simulated clock.
-public enum Simulation {
-    public static func run(
+package enum Simulation {
+    package static func run(
         configuration: SchedulerConfiguration, registry: PluginRegistry, objects: [KubeObject], seed: UInt64 = 1
     ) async throws(ConfigurationError) -> SimulationResult {
         let (admitted, rejected) = APIServerDefaults.apply(to: objects)

@@ -2,15 +2,15 @@ import KubeAPI
 import SchedulerRuntime
 
 /// One claim of a pod after the simulation: the volume it is bound to and whether the provisioner made it.
-public struct VolumeOutcome: Sendable, Equatable, Codable {
+package struct VolumeOutcome: Sendable, Equatable, Codable {
     /// The claim's name (in the pod's namespace).
-    public var claim: String
+    package var claim: String
     /// The bound PV, nil while unbound.
-    public var volume: String?
+    package var volume: String?
     /// Whether the embedded provisioner created the PV (rather than a PV from the manifests).
-    public var provisioned: Bool
+    package var provisioned: Bool
 
-    public init(claim: String, volume: String?, provisioned: Bool) {
+    package init(claim: String, volume: String?, provisioned: Bool) {
         self.claim = claim
         self.volume = volume
         self.provisioned = provisioned

@@ -2,23 +2,23 @@ import SchedulerFramework
 
 /// Binds a pod by posting a Binding to the API server (`pods/<name>/binding`). Upstream's
 /// `defaultbinder.DefaultBinder`.
-public final class DefaultBinder: BindPlugin {
+package final class DefaultBinder: BindPlugin {
     /// The registry and configuration name.
-    public static let name = PluginName.defaultBinder
+    package static let name = PluginName.defaultBinder
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     private let handle: any FrameworkHandle
 
     /// Creates the plugin; it binds through `handle.client`.
-    public init(handle: any FrameworkHandle) {
+    package init(handle: any FrameworkHandle) {
         self.handle = handle
     }
 }
 
 extension DefaultBinder {
     /// Binds `pod` to `nodeName`; a cluster error becomes an Error status carrying its message.
-    public func bind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+    package func bind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         do {
             try await handle.client.bind(namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: nodeName)
         } catch {

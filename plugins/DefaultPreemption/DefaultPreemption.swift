@@ -7,17 +7,17 @@ import Synchronization
 /// Upstream's DefaultPreemption (PostFilter): when a pod fits nowhere, find the node where evicting the
 /// fewest and least important lower-priority pods makes it fit, evict them asynchronously, and nominate
 /// the node for the pod.
-public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, EnqueueExtensions {
-    public static let name = PluginName.defaultPreemption
-    public var name: String { Self.name }
+package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, EnqueueExtensions {
+    package static let name = PluginName.defaultPreemption
+    package var name: String { Self.name }
 
-    public static let reasonNoVictims = "No preemption victims found for incoming pod"
-    public static let reasonNotHelpful = "Preemption is not helpful for scheduling"
-    public static let reasonPreemptionPolicyNever = "not eligible due to preemptionPolicy=Never."
-    public static let reasonTerminatingOnNominatedNode = "not eligible due to a terminating pod on the nominated node."
-    public static let reasonWaitingForPreemption = "waiting for the preemption for this pod to be finished"
+    package static let reasonNoVictims = "No preemption victims found for incoming pod"
+    package static let reasonNotHelpful = "Preemption is not helpful for scheduling"
+    package static let reasonPreemptionPolicyNever = "not eligible due to preemptionPolicy=Never."
+    package static let reasonTerminatingOnNominatedNode = "not eligible due to a terminating pod on the nominated node."
+    package static let reasonWaitingForPreemption = "waiting for the preemption for this pod to be finished"
 
-    public let args: DefaultPreemptionArgs
+    package let args: DefaultPreemptionArgs
     private let handle: any FrameworkHandle
     /// Preemptors whose victims are still being evicted (upstream `preempting`), each with the uid of its
     /// last victim once that one's eviction has started (upstream `lastVictimsPendingPreemption`).
@@ -25,7 +25,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
     /// Random start offset of the candidate scan; seeded so runs are reproducible.
     private let offsetGenerator = Mutex(SeededGenerator(seed: 0x5EED))
 
-    public init(args: DefaultPreemptionArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: DefaultPreemptionArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.handle = handle
@@ -34,7 +34,7 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
     // MARK: PreEnqueue
 
     /// Holds a preemptor back while its victims are being evicted (asynchronous preemption).
-    public func preEnqueue(_ pod: PodInfo) -> Status {
+    package func preEnqueue(_ pod: PodInfo) -> Status {
         isRunningPreemption(pod.uid) ? Status(.unschedulableAndUnresolvable, Self.reasonWaitingForPreemption) : .success
     }
 
@@ -48,14 +48,14 @@ public final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enqueu
         return !victim.isTerminating
     }
 
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         // The plugins that rejected the pod decide when it is retried; this one never does.
         [ClusterEventWithHint(ClusterEvent(resource: .assignedPod, action: .delete), hint: { _, _, _ in .skip })]
     }
 
     // MARK: PostFilter
 
-    public func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+    package func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
         let (result, status) = preempt(state: state, pod: pod, snapshot: snapshot, nodeStatuses: nodeStatuses)
         guard !status.reasons.isEmpty else { return (result, status) }
         return (result, Status(status.code, "preemption: " + status.message, plugin: status.plugin))

@@ -1,29 +1,29 @@
 import SchedulerFramework
 
 /// `DefaultPreemptionArgs`: how many nodes a preemption dry run must shortlist.
-public struct DefaultPreemptionArgs: PluginArgs, Equatable {
+package struct DefaultPreemptionArgs: PluginArgs, Equatable {
     /// Percentage of nodes to dry-run, at least ``minCandidateNodesAbsolute``. Default 10.
-    public var minCandidateNodesPercentage: Int32
+    package var minCandidateNodesPercentage: Int32
     /// Minimum number of candidate nodes. Default 100.
-    public var minCandidateNodesAbsolute: Int32
+    package var minCandidateNodesAbsolute: Int32
 
-    public init(minCandidateNodesPercentage: Int32 = 10, minCandidateNodesAbsolute: Int32 = 100) {
+    package init(minCandidateNodesPercentage: Int32 = 10, minCandidateNodesAbsolute: Int32 = 100) {
         self.minCandidateNodesPercentage = minCandidateNodesPercentage
         self.minCandidateNodesAbsolute = minCandidateNodesAbsolute
     }
 
-    public static var defaults: DefaultPreemptionArgs { DefaultPreemptionArgs() }
+    package static var defaults: DefaultPreemptionArgs { DefaultPreemptionArgs() }
 
     enum CodingKeys: String, CodingKey { case minCandidateNodesPercentage, minCandidateNodesAbsolute }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         minCandidateNodesPercentage = try c.decodeIfPresent(Int32.self, forKey: .minCandidateNodesPercentage) ?? 10
         minCandidateNodesAbsolute = try c.decodeIfPresent(Int32.self, forKey: .minCandidateNodesAbsolute) ?? 100
     }
 
     /// Upstream's `ValidateDefaultPreemptionArgs`.
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         if minCandidateNodesPercentage < 0 || minCandidateNodesPercentage > 100 {
             throw PluginArgsError(field: "minCandidateNodesPercentage",
                                   "Invalid value: \(minCandidateNodesPercentage): not in valid range [0, 100]")

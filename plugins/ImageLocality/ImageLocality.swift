@@ -10,23 +10,23 @@ import SchedulerFramework
 ///
 /// Upstream reads the cluster's node count from the snapshot inside Score; here PreScore records it (and the
 /// normalized image names) in the cycle state, which changes nothing observable.
-public final class ImageLocality: PreScorePlugin, ScorePlugin {
+package final class ImageLocality: PreScorePlugin, ScorePlugin {
     /// The registry and configuration name.
-    public static let name = PluginName.imageLocality
+    package static let name = PluginName.imageLocality
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// One mebibyte.
-    public static let mb: Int64 = 1024 * 1024
+    package static let mb: Int64 = 1024 * 1024
     /// Sums below this score 0.
-    public static let minThreshold: Int64 = 23 * mb
+    package static let minThreshold: Int64 = 23 * mb
     /// Per container: sums at or above `maxContainerThreshold × containers` score 100.
-    public static let maxContainerThreshold: Int64 = 1000 * mb
+    package static let maxContainerThreshold: Int64 = 1000 * mb
 
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + ImageLocality.name)
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     /// The pod's normalized image names (init containers first) and the cluster's node count.
     final class PreScoreState: StateData {
@@ -41,7 +41,7 @@ public final class ImageLocality: PreScorePlugin, ScorePlugin {
 
     /// The image reference as the container runtime reports it: `:latest` is appended when the name has
     /// no tag (the last `:` does not come after the last `/`). Digests are left alone.
-    public static func normalizedImageName(_ name: String) -> String {
+    package static func normalizedImageName(_ name: String) -> String {
         let lastColon = name.lastIndex(of: ":")
         let lastSlash = name.lastIndex(of: "/")
         switch (lastColon, lastSlash) {
@@ -58,7 +58,7 @@ public final class ImageLocality: PreScorePlugin, ScorePlugin {
     }
 
     /// Upstream's `calculatePriority`: the clamped sum scaled to `0...100` with integer division.
-    public static func calculatePriority(sumScores: Int64, numContainers: Int) -> Int64 {
+    package static func calculatePriority(sumScores: Int64, numContainers: Int) -> Int64 {
         let maxThreshold = maxContainerThreshold &* Int64(numContainers)
         var sum = sumScores
         if sum < minThreshold {
@@ -94,13 +94,13 @@ public final class ImageLocality: PreScorePlugin, ScorePlugin {
 
 extension ImageLocality {
     /// Records the pod's normalized image names and the number of nodes in the cluster.
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         state.write(PreScoreState(images: Self.images(of: pod.pod), totalNodes: nodes.snapshot.count), for: Self.preScoreKey)
         return .success
     }
 
     /// The image-locality score of the node, already in `0...100`.
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard let prepared = state.read(Self.preScoreKey) else {
             return (0, .error("reading \"\(Self.preScoreKey.name)\" from cycleState: not found"))
         }
@@ -110,7 +110,7 @@ extension ImageLocality {
 
     /// Batch Score: the prepared images are read once per batch, and a node without any image state (the
     /// common case when node status lists no images) costs one emptiness check.
-    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
         guard let prepared = state.read(Self.preScoreKey) else {
             return .error("reading \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }

@@ -8,27 +8,27 @@ import SchedulerFramework
 /// PreFilter counts, per topology pair (`key=value`), the existing pods matching the incoming pod's terms and the
 /// existing pods whose anti-affinity matches the incoming pod, so Filter only looks up the node's pairs. PreScore
 /// likewise sums the preferred weights per topology pair, and Score adds up the node's pairs.
-public final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
+package final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
     EnqueueExtensions
 {
     /// The registry and configuration name.
-    public static let name = PluginName.interPodAffinity
+    package static let name = PluginName.interPodAffinity
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The node lacks a topology key of the pod's required affinity, or no matching pod is in its domain
     /// (UnschedulableAndUnresolvable).
-    public static let reasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules"
+    package static let reasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules"
     /// A pod matching the incoming pod's required anti-affinity is in the node's domain (Unschedulable).
-    public static let reasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules"
+    package static let reasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules"
     /// The incoming pod matches the required anti-affinity of a pod in the node's domain (Unschedulable).
-    public static let reasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
+    package static let reasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + InterPodAffinity.name)
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + InterPodAffinity.name)
 
     /// The validated arguments this instance was built with.
-    public let args: InterPodAffinityArgs
+    package let args: InterPodAffinityArgs
     let objects: any ClusterObjectLister
     let termsCache = AffinityTermsCache()
     /// Existing pods grouped by their required anti-affinity terms, in the snapshot's pod index.
@@ -37,7 +37,7 @@ public final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, Filte
     let scoringTermsGrouping: ScoringTermsGrouping
 
     /// Builds the plugin; throws when `args` do not validate.
-    public init(args: InterPodAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: InterPodAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.objects = handle.objects
@@ -46,7 +46,7 @@ public final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, Filte
     }
 
     /// This plugin keeps its PreFilter counts current when pods are added or removed in what-if evaluations.
-    public var preFilterExtensions: (any PreFilterExtensions)? { self }
+    package var preFilterExtensions: (any PreFilterExtensions)? { self }
 }
 
 // MARK: - PreFilter / Filter
@@ -139,7 +139,7 @@ extension InterPodAffinity {
     /// Counts existing pods per topology pair for the incoming pod's required terms and for existing pods'
     /// required anti-affinity; Skip when there is nothing to enforce. A term that does not parse rejects the pod
     /// (UnschedulableAndUnresolvable `parsing pod: …`).
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let own = CompiledAffinityTerms(pod.pod)
         if let error = own.parseError {
             return (nil, Status(.unschedulableAndUnresolvable, "parsing pod: \(error)"))
@@ -236,7 +236,7 @@ extension InterPodAffinity {
 
     /// Affinity (UnschedulableAndUnresolvable), then the pod's anti-affinity, then existing pods' anti-affinity
     /// (both Unschedulable). Work per node is a few lookups per term.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -254,7 +254,7 @@ extension InterPodAffinity {
     }
 
     /// Counts `podToAdd` as if it ran on `nodeInfo`'s node.
-    public func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -263,7 +263,7 @@ extension InterPodAffinity {
     }
 
     /// Stops counting `podToRemove` on `nodeInfo`'s node.
-    public func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -288,7 +288,7 @@ extension InterPodAffinity {
     /// (+hardPodAffinityWeight), preferred affinity (+weight) and preferred anti-affinity (−weight) terms the
     /// incoming pod matches. All pods are visited when the incoming pod has preferred terms, otherwise only pods
     /// with affinity. Skip when nothing contributes.
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         let affinity = pod.pod.spec.affinity
         let hasPreferredAffinity = !(affinity?.podAffinity?.preferred.isEmpty ?? true)
         let hasPreferredAntiAffinity = !(affinity?.podAntiAffinity?.preferred.isEmpty ?? true)
@@ -361,7 +361,7 @@ extension InterPodAffinity {
     }
 
     /// The sum of the node's pairs in the PreScore map (negative when anti-affinity dominates).
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard let prepared = state.read(Self.preScoreKey) else {
             return (0, .error("failed to read \"\(Self.preScoreKey.name)\" from cycleState: not found"))
         }
@@ -374,7 +374,7 @@ extension InterPodAffinity {
     }
 
     /// Min-max scaling to `0...100`: `int64(100 × (s − min) / (max − min))`, all 0 when every score is equal.
-    public func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
+    package func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
         guard state.read(Self.preScoreKey) != nil else {
             return .error("failed to read \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }
@@ -400,7 +400,7 @@ extension InterPodAffinity {
 
 extension InterPodAffinity {
     /// Scheduled pods added, relabelled or deleted; nodes added, relabelled or re-tainted.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: [.add, .updatePodLabel, .delete], label: "PodAdd|UpdatePodLabel|Delete"),

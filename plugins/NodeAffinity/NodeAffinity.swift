@@ -6,30 +6,30 @@ import SchedulerFramework
 /// `nodeaffinity.NodeAffinity` (v1.35).
 ///
 /// Inside this module `NodeAffinity` is the plugin; the API type is `KubeAPI.NodeAffinity`.
-public final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
+package final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeAffinity
+    package static let name = PluginName.nodeAffinity
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// Rejection reasons (all UnschedulableAndUnresolvable).
-    public static let reasonPod = "node(s) didn't match Pod's node affinity/selector"
+    package static let reasonPod = "node(s) didn't match Pod's node affinity/selector"
     /// The profile's `addedAffinity` does not match the node.
-    public static let reasonEnforced = "node(s) didn't match scheduler-enforced node affinity"
+    package static let reasonEnforced = "node(s) didn't match scheduler-enforced node affinity"
     /// PreFilter: the required terms name no node in common.
-    public static let reasonConflict = "pod affinity terms conflict"
+    package static let reasonConflict = "pod affinity terms conflict"
 
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + NodeAffinity.name)
 
     /// The validated arguments this instance was built with.
-    public let args: NodeAffinityArgs
+    package let args: NodeAffinityArgs
     /// `addedAffinity.required…`, compiled; nil when the profile adds none.
     private let addedRequired: CompiledNodeSelector?
     /// `addedAffinity.preferred…`, compiled; nil when the profile adds none.
     private let addedPreferred: [WeightedTerm]?
 
     /// Builds the plugin; throws when `args` do not validate.
-    public init(args: NodeAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: NodeAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         addedRequired = args.addedAffinity?.requiredDuringSchedulingIgnoredDuringExecution.map(CompiledNodeSelector.init)
@@ -71,7 +71,7 @@ public final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, 
 extension NodeAffinity {
     /// Skips Filter when nothing constrains the pod; narrows the cycle to the nodes named by
     /// `matchFields metadata.name In` when every required term names some.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let spec = pod.pod.spec
         let required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
         if required == nil && addedRequired == nil && spec.nodeSelector == nil { return (nil, .skip) }
@@ -95,7 +95,7 @@ extension NodeAffinity {
     }
 
     /// The profile's added affinity first, then the pod's nodeSelector and required affinity.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if let addedRequired, !addedRequired.matches(node.node) {
             return Status(.unschedulableAndUnresolvable, Self.reasonEnforced)
         }
@@ -106,7 +106,7 @@ extension NodeAffinity {
     }
 
     /// Batch Filter: the pod's compiled affinity is read once per batch.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
         let required = pod.requiredNodeAffinity
         for k in 0..<nodes.count where statuses[k] == nil {
             // Labels and name only: passing the whole node object would copy it per node.
@@ -126,7 +126,7 @@ extension NodeAffinity {
 extension NodeAffinity {
     /// Compiles the pod's preferred terms once; Skip when neither the pod nor the profile has any.
     /// An unparsable preferred term is an Error, as upstream.
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         let preferred = pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution
         if preferred == nil && addedPreferred == nil { return .skip }
         if let preferred {
@@ -141,7 +141,7 @@ extension NodeAffinity {
     }
 
     /// The sum of the weights of the matching preferred terms, the pod's and the profile's.
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         let labels = node.node.metadata.labels ?? [:]
         var count: Int64 = 0
         if let addedPreferred { count &+= Self.sum(addedPreferred, labels: labels, name: node.name) }
@@ -155,7 +155,7 @@ extension NodeAffinity {
     }
 
     /// Default normalization: `score × 100 / max`, all zero when the maximum is zero.
-    public func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
+    package func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
         let maxCount = scores.max() ?? 0
         guard maxCount > 0 else { return .success }
         for i in scores.indices {
@@ -169,7 +169,7 @@ extension NodeAffinity {
 
 extension NodeAffinity {
     /// A node added, or relabelled so that it now matches where it did not before.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         let addedRequired = addedRequired
         return [
             ClusterEventWithHint(

@@ -2,27 +2,27 @@ import KubeAPI
 import SchedulerFramework
 
 /// `NodeAffinityArgs` (kubescheduler.config.k8s.io/v1): node affinity the profile adds to every pod.
-public struct NodeAffinityArgs: PluginArgs, Equatable {
+package struct NodeAffinityArgs: PluginArgs, Equatable {
     /// Required terms every node must match, and preferred terms added to every pod's score.
-    public var addedAffinity: KubeAPI.NodeAffinity?
+    package var addedAffinity: KubeAPI.NodeAffinity?
 
     /// Args adding `addedAffinity` to every pod of the profile.
-    public init(addedAffinity: KubeAPI.NodeAffinity? = nil) {
+    package init(addedAffinity: KubeAPI.NodeAffinity? = nil) {
         self.addedAffinity = addedAffinity
     }
 
     /// No added affinity.
-    public static var defaults: NodeAffinityArgs { NodeAffinityArgs() }
+    package static var defaults: NodeAffinityArgs { NodeAffinityArgs() }
 
     enum CodingKeys: String, CodingKey { case addedAffinity }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         addedAffinity = try c.decodeIfPresent(KubeAPI.NodeAffinity.self, forKey: .addedAffinity)
     }
 
     /// Upstream's `ValidateNodeAffinityArgs`: every non-empty required and preferred term must parse.
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         guard let affinity = addedAffinity else { return }
         if let required = affinity.requiredDuringSchedulingIgnoredDuringExecution {
             let path = "addedAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"

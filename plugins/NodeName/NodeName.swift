@@ -2,20 +2,20 @@ import KubeAPI
 import SchedulerFramework
 
 /// Rejects every node but the one named in `spec.nodeName`, when set. Upstream's `nodename.NodeName`.
-public final class NodeName: FilterPlugin, EnqueueExtensions {
+package final class NodeName: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeName
+    package static let name = PluginName.nodeName
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The rejection reason (UnschedulableAndUnresolvable).
-    public static let reasonNodeNameMismatch = "node(s) didn't match the requested node name"
+    package static let reasonNodeNameMismatch = "node(s) didn't match the requested node name"
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     /// Whether `pod` may run on the node named `nodeName` (upstream's `Fits`).
-    public static func fits(_ pod: Pod, nodeName: String) -> Bool {
+    package static func fits(_ pod: Pod, nodeName: String) -> Bool {
         let wanted = pod.spec.nodeName ?? ""
         return wanted.isEmpty || wanted == nodeName
     }
@@ -23,12 +23,12 @@ public final class NodeName: FilterPlugin, EnqueueExtensions {
 
 extension NodeName {
     /// UnschedulableAndUnresolvable on every node but the requested one.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         Self.fits(pod.pod, nodeName: node.name) ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
     }
 
     /// Batch Filter: nothing to do for the usual pod without `spec.nodeName`.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
         let wanted = pod.pod.spec.nodeName ?? ""
         guard !wanted.isEmpty else { return }
         for k in 0..<nodes.count where statuses[k] == nil && nodes[k].name != wanted {
@@ -39,7 +39,7 @@ extension NodeName {
 
 extension NodeName {
     /// Only a newly added node with the requested name can help.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .node, action: .add, label: "NodeAdd"),

@@ -7,19 +7,19 @@ import SchedulerFramework
 /// init containers, with an empty hostIP meaning `0.0.0.0` and an empty protocol meaning `TCP`
 /// (``PodInfo/hostPorts``). A wanted `0.0.0.0` port conflicts with the same protocol and port on any IP of
 /// the node; a wanted specific IP conflicts with the same IP or with `0.0.0.0`.
-public final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+package final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodePorts
+    package static let name = PluginName.nodePorts
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The rejection reason (Unschedulable: evicting the pod holding the port may help).
-    public static let reasonPortsTaken = "node(s) didn't have free ports for the requested pod ports"
+    package static let reasonPortsTaken = "node(s) didn't have free ports for the requested pod ports"
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + NodePorts.name)
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     /// The host ports the pod wants, prepared once per cycle. Not changed by added or removed pods.
     final class PreFilterState: StateData {
@@ -29,7 +29,7 @@ public final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     }
 
     /// Whether none of `wanted` conflicts with the ports in use (upstream `fitsPorts`).
-    public static func fits(_ wanted: [HostPort], usedPorts: HostPortInfo) -> Bool {
+    package static func fits(_ wanted: [HostPort], usedPorts: HostPortInfo) -> Bool {
         if usedPorts.isEmpty { return true }
         for port in wanted where usedPorts.conflicts(with: port) { return false }
         return true
@@ -40,14 +40,14 @@ public final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
 
 extension NodePorts {
     /// Skip when the pod asks for no host port; otherwise keeps the ports for Filter.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         if pod.hostPorts.isEmpty { return (nil, .skip) }
         state.write(PreFilterState(ports: pod.hostPorts), for: Self.preFilterKey)
         return (nil, .success)
     }
 
     /// Unschedulable when a wanted port is in use on the node.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -59,7 +59,7 @@ extension NodePorts {
 
 extension NodePorts {
     /// A scheduled (or nominated) pod holding one of the wanted ports is deleted, or a node is added.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .delete, label: "PodDelete"),

@@ -6,21 +6,21 @@ import SchedulerFramework
 /// fractions should stay close to each other.
 ///
 /// Decoding applies upstream's defaulting: an empty list becomes cpu and memory, a weight of 0 becomes 1.
-public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
+package struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
     /// The resources to balance; weights must be 1.
-    public var resources: [ResourceSpec]
+    package var resources: [ResourceSpec]
 
     /// Args with the given resources, taken as given (no defaulting).
-    public init(resources: [ResourceSpec] = ResourceSpec.defaultResources) {
+    package init(resources: [ResourceSpec] = ResourceSpec.defaultResources) {
         self.resources = resources
     }
 
     /// cpu and memory, weight 1 each.
-    public static var defaults: NodeResourcesBalancedAllocationArgs { NodeResourcesBalancedAllocationArgs() }
+    package static var defaults: NodeResourcesBalancedAllocationArgs { NodeResourcesBalancedAllocationArgs() }
 
     enum CodingKeys: String, CodingKey { case resources }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var resources = try c.decodeIfPresent([ResourceSpec].self, forKey: .resources) ?? []
         if resources.isEmpty { resources = ResourceSpec.defaultResources }
@@ -29,7 +29,7 @@ public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
     }
 
     /// Upstream's `ValidateNodeResourcesBalancedAllocationArgs`: no duplicate names, every weight 1.
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         var seen: Set<String> = []
         for (i, resource) in resources.enumerated() {
             if !seen.insert(resource.name).inserted {
@@ -44,20 +44,20 @@ public struct NodeResourcesBalancedAllocationArgs: PluginArgs, Equatable {
 
 /// Favors nodes whose resource usage fractions, with the pod added, are close to each other (lowest
 /// standard deviation). Upstream's `noderesources.BalancedAllocation` (v1.35).
-public final class NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin {
+package final class NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeResourcesBalancedAllocation
+    package static let name = PluginName.nodeResourcesBalancedAllocation
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + NodeResourcesBalancedAllocation.name)
 
     /// The validated arguments this instance was built with.
-    public let args: NodeResourcesBalancedAllocationArgs
+    package let args: NodeResourcesBalancedAllocationArgs
     private let scorer: ResourceAllocationScorer
 
     /// Builds the plugin; throws when `args` do not validate.
-    public init(args: NodeResourcesBalancedAllocationArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: NodeResourcesBalancedAllocationArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         // Real requests: the 100m/200Mi defaults would make best-effort pods look balanced.
@@ -74,7 +74,7 @@ public final class NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin 
 extension NodeResourcesBalancedAllocation {
     /// Skip for pods requesting none of the resources, so best-effort pods do not pile onto one node
     /// (kubernetes/kubernetes#129138).
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         let podRequests = scorer.podRequests(pod)
         if ResourceAllocationScorer.isBestEffort(podRequests) { return .skip }
         state.write(PreScoreState(podRequests: podRequests), for: Self.preScoreKey)
@@ -84,7 +84,7 @@ extension NodeResourcesBalancedAllocation {
 
 extension NodeResourcesBalancedAllocation {
     /// `int64((1 - std) × 100)` over the usage fractions (capped at 1) of the resources the node has.
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard !scorer.resources.isEmpty else { return (0, .error("resources not found")) }
         let podRequests: [Int64]
         if let prepared = state.read(Self.preScoreKey) {
@@ -97,7 +97,7 @@ extension NodeResourcesBalancedAllocation {
     }
 
     /// Batch Score: the pod's requests are read once per batch.
-    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
         guard !scorer.resources.isEmpty else { return .error("resources not found") }
         let podRequests: [Int64]
         if let prepared = state.read(Self.preScoreKey) {

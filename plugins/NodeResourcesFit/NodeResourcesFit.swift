@@ -4,36 +4,36 @@ import SchedulerFramework
 
 /// Rejects nodes without room for the pod's requests and scores nodes by LeastAllocated, MostAllocated
 /// or RequestedToCapacityRatio. Upstream's `noderesources.Fit` (v1.35).
-public final class NodeResourcesFit: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+package final class NodeResourcesFit: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeResourcesFit
+    package static let name = PluginName.nodeResourcesFit
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// Rejection reasons. Scalar resources use ``insufficientReason(_:)``.
-    public static let reasonTooManyPods = "Too many pods"
+    package static let reasonTooManyPods = "Too many pods"
     /// The pod's cpu request exceeds what is left on the node.
-    public static let reasonInsufficientCPU = "Insufficient cpu"
+    package static let reasonInsufficientCPU = "Insufficient cpu"
     /// The pod's memory request exceeds what is left on the node.
-    public static let reasonInsufficientMemory = "Insufficient memory"
+    package static let reasonInsufficientMemory = "Insufficient memory"
     /// The pod's ephemeral-storage request exceeds what is left on the node.
-    public static let reasonInsufficientEphemeralStorage = "Insufficient ephemeral-storage"
+    package static let reasonInsufficientEphemeralStorage = "Insufficient ephemeral-storage"
 
     /// `Insufficient <resource>`.
-    public static func insufficientReason(_ resource: String) -> String { "Insufficient " + resource }
+    package static func insufficientReason(_ resource: String) -> String { "Insufficient " + resource }
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + NodeResourcesFit.name)
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + NodeResourcesFit.name)
 
     /// The validated arguments this instance was built with.
-    public let args: NodeResourcesFitArgs
+    package let args: NodeResourcesFitArgs
     private let ignoredResources: Set<String>
     private let ignoredResourceGroups: Set<String>
     private let scorer: ResourceAllocationScorer
     private let strategy: Strategy
 
     /// Builds the plugin; throws when `args` do not validate.
-    public init(args: NodeResourcesFitArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: NodeResourcesFitArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         ignoredResources = Set(args.ignoredResources)
@@ -149,7 +149,7 @@ extension NodeResourcesFit {
     }
 
     /// Stores the pod's effective request (PodInfo.request) for Filter.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         state.write(
             PreFilterState(request: pod.request, ignoredResources: ignoredResources, ignoredResourceGroups: ignoredResourceGroups),
             for: Self.preFilterKey)
@@ -157,7 +157,7 @@ extension NodeResourcesFit {
     }
 
     /// Too many pods, then cpu, memory, ephemeral-storage and scalar resources; every failure is listed.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -165,7 +165,7 @@ extension NodeResourcesFit {
     }
 
     /// Batch Filter: the prepared request is read once; nodes are checked in place.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
         guard let prepared = state.read(Self.preFilterKey) else {
             for k in 0..<nodes.count where statuses[k] == nil {
                 statuses[k] = .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
@@ -178,7 +178,7 @@ extension NodeResourcesFit {
     }
 
     /// The reasons `pod` does not fit `node` with no resources ignored (upstream's `Fits`), empty when it fits.
-    public static func insufficientResources(_ pod: Pod, node: NodeInfo) -> [String] {
+    package static func insufficientResources(_ pod: Pod, node: NodeInfo) -> [String] {
         let state = PreFilterState(request: PodRequests.compute(pod), ignoredResources: [], ignoredResourceGroups: [])
         return state.check(node)?.reasons ?? []
     }
@@ -195,20 +195,20 @@ extension NodeResourcesFit {
     }
 
     /// Stores the pod's request per configured resource (100m/200Mi defaults for cpu and memory).
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         state.write(PreScoreState(podRequests: scorer.podRequests(pod)), for: Self.preScoreKey)
         return .success
     }
 
     /// The configured strategy's score for the node.
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard !scorer.resources.isEmpty else { return (0, .error("resources not found")) }
         let podRequests = state.read(Self.preScoreKey)?.podRequests ?? scorer.podRequests(pod)
         return (score(podRequests: podRequests, node: node), .success)
     }
 
     /// Batch Score: the pod's requests are read once per batch.
-    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
         guard !scorer.resources.isEmpty else { return .error("resources not found") }
         let podRequests = state.read(Self.preScoreKey)?.podRequests ?? scorer.podRequests(pod)
         for k in 0..<nodes.count {
@@ -274,7 +274,7 @@ extension NodeResourcesFit {
 
 extension NodeResourcesFit {
     /// Scheduled pods going away or shrinking, and nodes added or gaining allocatable.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: [.delete, .updatePodScaleDown], label: "PodDelete|UpdatePodScaleDown"),

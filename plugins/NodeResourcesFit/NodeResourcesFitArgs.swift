@@ -9,35 +9,35 @@ import SchedulerFramework
 /// cpu and memory, an empty resource list becomes cpu and memory, and a weight of 0 becomes 1. The
 /// memberwise initializer takes the values as given (upstream's internal form), so ``validate()`` sees
 /// them unchanged.
-public struct NodeResourcesFitArgs: PluginArgs, Equatable {
+package struct NodeResourcesFitArgs: PluginArgs, Equatable {
     /// Extended resources (`domain/name`) the Filter does not check.
-    public var ignoredResources: [String]
+    package var ignoredResources: [String]
     /// Extended-resource domains (the part before `/`) whose resources the Filter does not check.
-    public var ignoredResourceGroups: [String]
+    package var ignoredResourceGroups: [String]
     /// How Score ranks feasible nodes.
-    public var scoringStrategy: ScoringStrategy
+    package var scoringStrategy: ScoringStrategy
 
     /// Args with the given values, taken as given (no defaulting).
-    public init(ignoredResources: [String] = [], ignoredResourceGroups: [String] = [], scoringStrategy: ScoringStrategy = .default) {
+    package init(ignoredResources: [String] = [], ignoredResourceGroups: [String] = [], scoringStrategy: ScoringStrategy = .default) {
         self.ignoredResources = ignoredResources
         self.ignoredResourceGroups = ignoredResourceGroups
         self.scoringStrategy = scoringStrategy
     }
 
     /// LeastAllocated over cpu and memory, nothing ignored.
-    public static var defaults: NodeResourcesFitArgs { NodeResourcesFitArgs() }
+    package static var defaults: NodeResourcesFitArgs { NodeResourcesFitArgs() }
 
     /// How nodes are scored.
-    public struct ScoringStrategy: Codable, Sendable, Equatable {
+    package struct ScoringStrategy: Codable, Sendable, Equatable {
         /// The strategy.
-        public var type: ScoringStrategyType
+        package var type: ScoringStrategyType
         /// The resources scored and their weights (1...100).
-        public var resources: [ResourceSpec]
+        package var resources: [ResourceSpec]
         /// Required for, and only allowed with, ``ScoringStrategyType/requestedToCapacityRatio``.
-        public var requestedToCapacityRatio: RequestedToCapacityRatioParam?
+        package var requestedToCapacityRatio: RequestedToCapacityRatioParam?
 
         /// A strategy with the given values, taken as given (no defaulting).
-        public init(type: ScoringStrategyType, resources: [ResourceSpec] = ResourceSpec.defaultResources,
+        package init(type: ScoringStrategyType, resources: [ResourceSpec] = ResourceSpec.defaultResources,
                     requestedToCapacityRatio: RequestedToCapacityRatioParam? = nil) {
             self.type = type
             self.resources = resources
@@ -45,11 +45,11 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
         }
 
         /// LeastAllocated over cpu and memory, weight 1 each.
-        public static let `default` = ScoringStrategy(type: .leastAllocated)
+        package static let `default` = ScoringStrategy(type: .leastAllocated)
 
         enum CodingKeys: String, CodingKey { case type, resources, requestedToCapacityRatio }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             // The type is not defaulted when a strategy is given: an absent type fails validation.
             type = try c.decodeIfPresent(ScoringStrategyType.self, forKey: .type) ?? ScoringStrategyType(rawValue: "")
@@ -62,57 +62,57 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
     }
 
     /// `LeastAllocated`, `MostAllocated` or `RequestedToCapacityRatio`; any other text fails validation.
-    public struct ScoringStrategyType: RawRepresentable, Codable, Sendable, Hashable {
+    package struct ScoringStrategyType: RawRepresentable, Codable, Sendable, Hashable {
         /// The type as written in the configuration.
-        public var rawValue: String
+        package var rawValue: String
         /// Wraps any text; unsupported text fails ``NodeResourcesFitArgs/validate()``.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(from decoder: any Decoder) throws {
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             try c.encode(rawValue)
         }
 
         /// Favors nodes with more free capacity.
-        public static let leastAllocated = ScoringStrategyType(rawValue: "LeastAllocated")
+        package static let leastAllocated = ScoringStrategyType(rawValue: "LeastAllocated")
         /// Favors nodes with less free capacity (bin packing).
-        public static let mostAllocated = ScoringStrategyType(rawValue: "MostAllocated")
+        package static let mostAllocated = ScoringStrategyType(rawValue: "MostAllocated")
         /// Scores utilization through a configurable broken-linear shape.
-        public static let requestedToCapacityRatio = ScoringStrategyType(rawValue: "RequestedToCapacityRatio")
+        package static let requestedToCapacityRatio = ScoringStrategyType(rawValue: "RequestedToCapacityRatio")
         /// The supported types, sorted as upstream lists them in its error.
-        public static let supported: [ScoringStrategyType] = [.leastAllocated, .mostAllocated, .requestedToCapacityRatio]
+        package static let supported: [ScoringStrategyType] = [.leastAllocated, .mostAllocated, .requestedToCapacityRatio]
     }
 
     /// The RequestedToCapacityRatio function: utilization (0...100) → score (0...10), linear between points.
-    public struct RequestedToCapacityRatioParam: Codable, Sendable, Equatable {
+    package struct RequestedToCapacityRatioParam: Codable, Sendable, Equatable {
         /// The function's points, utilization strictly increasing.
-        public var shape: [UtilizationShapePoint]
+        package var shape: [UtilizationShapePoint]
         /// A function through `shape`.
-        public init(shape: [UtilizationShapePoint]) { self.shape = shape }
+        package init(shape: [UtilizationShapePoint]) { self.shape = shape }
 
         enum CodingKeys: String, CodingKey { case shape }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             shape = try c.decodeIfPresent([UtilizationShapePoint].self, forKey: .shape) ?? []
         }
     }
 
     /// One point of the RequestedToCapacityRatio shape.
-    public struct UtilizationShapePoint: Codable, Sendable, Equatable {
+    package struct UtilizationShapePoint: Codable, Sendable, Equatable {
         /// Utilization in percent, 0...100.
-        public var utilization: Int32
+        package var utilization: Int32
         /// Score at that utilization, 0...10 (scaled ×10 when scoring).
-        public var score: Int32
+        package var score: Int32
         /// A point of the shape.
-        public init(utilization: Int32, score: Int32) {
+        package init(utilization: Int32, score: Int32) {
             self.utilization = utilization
             self.score = score
         }
 
         enum CodingKeys: String, CodingKey { case utilization, score }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             utilization = try c.decodeIfPresent(Int32.self, forKey: .utilization) ?? 0
             score = try c.decodeIfPresent(Int32.self, forKey: .score) ?? 0
@@ -121,7 +121,7 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
 
     enum CodingKeys: String, CodingKey { case ignoredResources, ignoredResourceGroups, scoringStrategy }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         ignoredResources = try c.decodeIfPresent([String].self, forKey: .ignoredResources) ?? []
         ignoredResourceGroups = try c.decodeIfPresent([String].self, forKey: .ignoredResourceGroups) ?? []
@@ -129,7 +129,7 @@ public struct NodeResourcesFitArgs: PluginArgs, Equatable {
     }
 
     /// Upstream's `ValidateNodeResourcesFitArgs`; throws the first problem found.
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         for (i, group) in ignoredResourceGroups.enumerated() where group.contains("/") {
             throw PluginArgsError(field: "ignoredResourceGroups[\(i)]", "Invalid value: \(goQuoted(group)): resource group name can't contain '/'")
         }

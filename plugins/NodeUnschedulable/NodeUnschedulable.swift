@@ -3,20 +3,20 @@ import SchedulerFramework
 
 /// Rejects nodes marked `spec.unschedulable` unless the pod tolerates the
 /// `node.kubernetes.io/unschedulable:NoSchedule` taint. Upstream's `nodeunschedulable.NodeUnschedulable`.
-public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
+package final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeUnschedulable
+    package static let name = PluginName.nodeUnschedulable
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The rejection reason (UnschedulableAndUnresolvable).
-    public static let reasonUnschedulable = "node(s) were unschedulable"
+    package static let reasonUnschedulable = "node(s) were unschedulable"
 
     /// The taint a pod must tolerate to land on an unschedulable node.
-    public static let unschedulableTaint = Taint(key: "node.kubernetes.io/unschedulable", effect: Taint.noSchedule)
+    package static let unschedulableTaint = Taint(key: "node.kubernetes.io/unschedulable", effect: Taint.noSchedule)
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     static func toleratesUnschedulable(_ tolerations: [Toleration]?) -> Bool {
         for toleration in tolerations ?? [] where toleration.tolerates(unschedulableTaint) { return true }
@@ -26,14 +26,14 @@ public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
 
 extension NodeUnschedulable {
     /// UnschedulableAndUnresolvable on a cordoned node the pod does not tolerate.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard node.node.spec.unschedulable == true else { return .success }
         if Self.toleratesUnschedulable(pod.pod.spec.tolerations) { return .success }
         return Status(.unschedulableAndUnresolvable, Self.reasonUnschedulable)
     }
 
     /// Batch Filter: one flag read per node.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
         var tolerates: Bool?
         for k in 0..<nodes.count where statuses[k] == nil && nodes[k].node.spec.unschedulable == true {
             if tolerates == nil { tolerates = Self.toleratesUnschedulable(pod.pod.spec.tolerations) }
@@ -44,7 +44,7 @@ extension NodeUnschedulable {
 
 extension NodeUnschedulable {
     /// A node that becomes (or is added) schedulable, or the pod gaining the toleration.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .node, action: [.add, .updateNodeTaint], label: "NodeAdd|UpdateNodeTaint"),

@@ -17,14 +17,14 @@ import SchedulerFramework
 ///
 /// Not modelled: upstream also counts the node's VolumeAttachment objects (this project has no such kind; the
 /// embedded cluster has no attach/detach controller, so there would be none).
-public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.nodeVolumeLimits
+    package static let name = PluginName.nodeVolumeLimits
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// A driver's attach limit would be exceeded.
-    public static let reasonMaxVolumeCountExceeded = "node(s) exceed max volume count"
+    package static let reasonMaxVolumeCountExceeded = "node(s) exceed max volume count"
 
     static let migratedPluginsAnnotation = "storage.alpha.kubernetes.io/migrated-plugins"
 
@@ -35,7 +35,7 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
     let randomVolumeIDPrefix: String
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {
+    package init(handle: any FrameworkHandle) {
         self.objects = handle.objects
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
@@ -104,7 +104,7 @@ public final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExten
 
 extension NodeVolumeLimits {
     /// Skip unless the pod has a claim, a generic ephemeral volume or a migratable inline volume.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let volumes = pod.pod.spec.volumes ?? []
         guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil })
         else { return (nil, .skip) }
@@ -112,7 +112,7 @@ extension NodeVolumeLimits {
         return (nil, .success)
     }
 
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let prepared = state.read(Self.preFilterKey)
         let csiNode = objects.csiNode(named: node.name)
@@ -341,7 +341,7 @@ extension NodeVolumeLimits {
 extension NodeVolumeLimits {
     /// A CSINode is added or raises a limit, a placed pod with volumes is deleted, or a claim the pod names is
     /// created (queueing hints on, as upstream's default).
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(ClusterEvent(resource: .csiNode, action: .add, label: "CSINodeAdd")),
             ClusterEventWithHint(

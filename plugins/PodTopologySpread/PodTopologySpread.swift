@@ -16,33 +16,33 @@ import Darwin
 ///
 /// PreFilter counts matching pods per domain once (domain value → count), so Filter is a lookup per constraint;
 /// PreScore does the same for the soft constraints.
-public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
+package final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
     EnqueueExtensions
 {
     /// The registry and configuration name.
-    public static let name = PluginName.podTopologySpread
+    package static let name = PluginName.podTopologySpread
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The node's domain would be too far above the global minimum (Unschedulable).
-    public static let reasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints"
+    package static let reasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints"
     /// The node lacks a constraint's topology key (UnschedulableAndUnresolvable).
-    public static let reasonNodeLabelNotMatch = reasonConstraintsNotMatch + " (missing required label)"
+    package static let reasonNodeLabelNotMatch = reasonConstraintsNotMatch + " (missing required label)"
 
     /// `whenUnsatisfiable` values.
-    public static let doNotSchedule = "DoNotSchedule"
+    package static let doNotSchedule = "DoNotSchedule"
     /// Soft constraint: only scoring.
-    public static let scheduleAnyway = "ScheduleAnyway"
+    package static let scheduleAnyway = "ScheduleAnyway"
     /// `nodeAffinityPolicy` / `nodeTaintsPolicy` values.
-    public static let honor = "Honor"
+    package static let honor = "Honor"
     /// Node inclusion policy: the node's affinity match or taints are not taken into account.
-    public static let ignore = "Ignore"
+    package static let ignore = "Ignore"
 
     static let hostnameKey = "kubernetes.io/hostname"
     static let zoneKey = "topology.kubernetes.io/zone"
 
     /// Upstream's `systemDefaultConstraints`: hostname maxSkew 3 and zone maxSkew 5, both ScheduleAnyway.
-    public static let systemDefaultConstraints = [
+    package static let systemDefaultConstraints = [
         TopologySpreadConstraint(maxSkew: 3, topologyKey: hostnameKey, whenUnsatisfiable: scheduleAnyway),
         TopologySpreadConstraint(maxSkew: 5, topologyKey: zoneKey, whenUnsatisfiable: scheduleAnyway),
     ]
@@ -51,7 +51,7 @@ public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, Filt
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + PodTopologySpread.name)
 
     /// The validated arguments this instance was built with.
-    public let args: PodTopologySpreadArgs
+    package let args: PodTopologySpreadArgs
     /// The constraints for pods without their own: the system defaults or the listed ones.
     let defaultConstraints: [TopologySpreadConstraint]
     /// The defaults are the system ones (then nodes missing a key are still scored).
@@ -61,7 +61,7 @@ public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, Filt
     let parallelism: Int
 
     /// Builds the plugin; throws when `args` do not validate.
-    public init(args: PodTopologySpreadArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package init(args: PodTopologySpreadArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.objects = handle.objects
@@ -76,7 +76,7 @@ public final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, Filt
     }
 
     /// This plugin keeps its PreFilter counts current when pods are added or removed in what-if evaluations.
-    public var preFilterExtensions: (any PreFilterExtensions)? { self }
+    package var preFilterExtensions: (any PreFilterExtensions)? { self }
 }
 
 // MARK: - Constraints
@@ -295,7 +295,7 @@ extension PodTopologySpread {
 
     /// Counts matching pods per domain over every eligible node (all topology keys present, inclusion policies
     /// met); Skip when the pod has no hard constraint.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let constraints: [SpreadConstraint]
         do {
             constraints = try self.constraints(for: pod.pod, action: Self.doNotSchedule)
@@ -317,7 +317,7 @@ extension PodTopologySpread {
 
     /// Per hard constraint: the node must carry the key (else UnschedulableAndUnresolvable), and
     /// `count(domain) + selfMatch − globalMin ≤ maxSkew` (else Unschedulable).
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -336,7 +336,7 @@ extension PodTopologySpread {
     }
 
     /// Counts `podToAdd` in its node's domains.
-    public func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -345,7 +345,7 @@ extension PodTopologySpread {
     }
 
     /// Stops counting `podToRemove` in its node's domains.
-    public func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -390,7 +390,7 @@ extension PodTopologySpread {
 
     /// Collects the domains of the feasible nodes, then counts matching pods per domain over all nodes; Skip
     /// without soft constraints.
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         let snapshot = nodes.snapshot
         if snapshot.count == 0 { return .skip }
         let hasOwnConstraints = !(pod.pod.spec.topologySpreadConstraints ?? []).isEmpty
@@ -419,7 +419,7 @@ extension PodTopologySpread {
 
     /// `round(Σ count(domain) × weight + (maxSkew − 1))` over the constraints whose key the node has; 0 for
     /// ignored nodes. Hostname domains are counted from the node's own pods (or the index's count for the node).
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard let prepared = state.read(Self.preScoreKey) else {
             return (0, .error("error reading \"\(Self.preScoreKey.name)\" from cycleState: not found"))
         }
@@ -444,7 +444,7 @@ extension PodTopologySpread {
 
     /// Fewer matching pods is better: `100 × (max + min − s) / max` over non-ignored nodes (all 100 when the
     /// maximum is 0); ignored nodes get 0.
-    public func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
+    package func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
         guard let prepared = state.read(Self.preScoreKey) else {
             return .error("error reading \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }
@@ -476,7 +476,7 @@ extension PodTopologySpread {
 
 extension PodTopologySpread {
     /// Pods added, relabelled, given new tolerations or deleted; nodes added, deleted, relabelled or re-tainted.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: [.add, .updatePodLabel, .updatePodToleration, .delete],

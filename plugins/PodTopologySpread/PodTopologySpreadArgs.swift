@@ -5,49 +5,49 @@ import SchedulerFramework
 ///
 /// Decoding applies upstream's v1 defaulting: a missing (or empty) `defaultingType` is `System`. Fields missing
 /// from a constraint take Go's zero values (so a missing `maxSkew` is 0 and fails validation, as upstream).
-public struct PodTopologySpreadArgs: PluginArgs, Equatable {
+package struct PodTopologySpreadArgs: PluginArgs, Equatable {
     /// Constraints for pods without `topologySpreadConstraints`; only with `defaultingType: List`, and without
     /// `labelSelector` (the selector is deduced from the Services, ReplicationControllers, ReplicaSets and
     /// StatefulSets selecting the pod).
-    public var defaultConstraints: [TopologySpreadConstraint]
+    package var defaultConstraints: [TopologySpreadConstraint]
     /// Where the default constraints come from.
-    public var defaultingType: DefaultingType
+    package var defaultingType: DefaultingType
 
     /// `System` or `List`; any other text fails validation.
-    public struct DefaultingType: RawRepresentable, Codable, Sendable, Hashable {
+    package struct DefaultingType: RawRepresentable, Codable, Sendable, Hashable {
         /// The type as written in the configuration.
-        public var rawValue: String
+        package var rawValue: String
         /// Wraps any text; unsupported text fails ``PodTopologySpreadArgs/validate()``.
-        public init(rawValue: String) { self.rawValue = rawValue }
+        package init(rawValue: String) { self.rawValue = rawValue }
         /// Decodes the type from a plain string.
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
         /// Encodes the type as a plain string.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             try c.encode(rawValue)
         }
 
         /// Upstream's built-in defaults: hostname maxSkew 3 and zone maxSkew 5, both ScheduleAnyway.
-        public static let system = DefaultingType(rawValue: "System")
+        package static let system = DefaultingType(rawValue: "System")
         /// The `defaultConstraints` of these args.
-        public static let list = DefaultingType(rawValue: "List")
+        package static let list = DefaultingType(rawValue: "List")
     }
 
     /// Args with the given values, taken as given (no defaulting).
-    public init(defaultConstraints: [TopologySpreadConstraint] = [], defaultingType: DefaultingType = .system) {
+    package init(defaultConstraints: [TopologySpreadConstraint] = [], defaultingType: DefaultingType = .system) {
         self.defaultConstraints = defaultConstraints
         self.defaultingType = defaultingType
     }
 
     /// `defaultingType: System`, no listed constraints.
-    public static var defaults: PodTopologySpreadArgs { PodTopologySpreadArgs() }
+    package static var defaults: PodTopologySpreadArgs { PodTopologySpreadArgs() }
 
     enum CodingKeys: String, CodingKey { case defaultConstraints, defaultingType }
 
     /// Decodes the args with upstream's v1 defaulting (an empty `defaultingType` is `System`).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         defaultConstraints = try c.decodeIfPresent([DecodedConstraint].self, forKey: .defaultConstraints)?.map(\.constraint) ?? []
         let type = try c.decodeIfPresent(DefaultingType.self, forKey: .defaultingType)
@@ -77,7 +77,7 @@ public struct PodTopologySpreadArgs: PluginArgs, Equatable {
     }
 
     /// Upstream's `ValidatePodTopologySpreadArgs`, in its order; throws the first problem found.
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         if defaultingType != .system && defaultingType != .list {
             throw PluginArgsError(field: "defaultingType",
                                   "Unsupported value: \(Self.quoted(defaultingType.rawValue)): supported values: \"System\", \"List\"")

@@ -3,27 +3,27 @@ import SchedulerFramework
 
 /// Keeps pods with a non-empty `spec.schedulingGates` out of the active queue. Upstream's
 /// `schedulinggates.SchedulingGates`.
-public final class SchedulingGates: PreEnqueuePlugin, EnqueueExtensions {
+package final class SchedulingGates: PreEnqueuePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.schedulingGates
+    package static let name = PluginName.schedulingGates
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// Prefix of the rejection reason; the gate names follow as Go prints a string slice (`[a b]`).
-    public static let reasonPrefix = "waiting for scheduling gates: "
+    package static let reasonPrefix = "waiting for scheduling gates: "
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     /// The reason upstream reports for `gates`: `waiting for scheduling gates: [g1 g2]`.
-    public static func reason(gates: [String]) -> String {
+    package static func reason(gates: [String]) -> String {
         reasonPrefix + "[" + gates.joined(separator: " ") + "]"
     }
 }
 
 extension SchedulingGates {
     /// UnschedulableAndUnresolvable while the pod still has scheduling gates.
-    public func preEnqueue(_ pod: PodInfo) -> Status {
+    package func preEnqueue(_ pod: PodInfo) -> Status {
         guard let gates = pod.pod.spec.schedulingGates, !gates.isEmpty else { return .success }
         return Status(.unschedulableAndUnresolvable, Self.reason(gates: gates.map(\.name)))
     }
@@ -31,7 +31,7 @@ extension SchedulingGates {
 
 extension SchedulingGates {
     /// Only the removal of the pod's own last gate can let it in.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .updatePodSchedulingGatesEliminated, label: "PodUpdatePodSchedulingGatesEliminated"),

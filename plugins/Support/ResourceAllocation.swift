@@ -5,28 +5,28 @@ import SchedulerFramework
 /// `NodeResourcesFitArgs.scoringStrategy.resources` and `NodeResourcesBalancedAllocationArgs.resources`.
 ///
 /// Decoding leaves a missing `weight` at 0; the args types then apply upstream's defaulting (0 → 1).
-public struct ResourceSpec: Codable, Sendable, Hashable {
+package struct ResourceSpec: Codable, Sendable, Hashable {
     /// A resource name, e.g. `cpu` or `nvidia.com/gpu`.
-    public var name: String
+    package var name: String
     /// The resource's weight in the weighted average.
-    public var weight: Int64
+    package var weight: Int64
 
     /// A resource spec; `weight` defaults to 1.
-    public init(name: String, weight: Int64 = 1) {
+    package init(name: String, weight: Int64 = 1) {
         self.name = name
         self.weight = weight
     }
 
     enum CodingKeys: String, CodingKey { case name, weight }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
         weight = try c.decodeIfPresent(Int64.self, forKey: .weight) ?? 0
     }
 
     /// Upstream's default scoring resources: cpu and memory, weight 1 each.
-    public static let defaultResources = [ResourceSpec(name: ResourceName.cpu), ResourceSpec(name: ResourceName.memory)]
+    package static let defaultResources = [ResourceSpec(name: ResourceName.cpu), ResourceSpec(name: ResourceName.memory)]
 }
 
 /// The node-side arithmetic shared by NodeResourcesFit scoring and NodeResourcesBalancedAllocation

@@ -3,23 +3,23 @@ import SchedulerFramework
 
 /// Rejects nodes with a NoSchedule/NoExecute taint the pod does not tolerate, and prefers nodes with fewer
 /// untolerated PreferNoSchedule taints. Upstream's `tainttoleration.TaintToleration` (v1.35).
-public final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
+package final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.taintToleration
+    package static let name = PluginName.taintToleration
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// The rejection reason since v1.35 (the taint itself is no longer printed).
-    public static let reasonUntoleratedTaint = "node(s) had untolerated taint(s)"
+    package static let reasonUntoleratedTaint = "node(s) had untolerated taint(s)"
 
     /// Where PreScore leaves the pod's PreferNoSchedule tolerations for Score.
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + TaintToleration.name)
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {}
+    package init(handle: any FrameworkHandle) {}
 
     /// The first NoSchedule or NoExecute taint, in node order, that no toleration tolerates.
-    public static func firstUntoleratedTaint(_ taints: [Taint], tolerations: [Toleration]) -> Taint? {
+    package static func firstUntoleratedTaint(_ taints: [Taint], tolerations: [Toleration]) -> Taint? {
         for taint in taints where taint.effect == Taint.noSchedule || taint.effect == Taint.noExecute {
             if !tolerates(tolerations, taint) { return taint }
         }
@@ -54,14 +54,14 @@ public final class TaintToleration: FilterPlugin, PreScorePlugin, NormalizeScore
 
 extension TaintToleration {
     /// UnschedulableAndUnresolvable when a NoSchedule/NoExecute taint is not tolerated.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let taints = node.node.spec.taints, !taints.isEmpty else { return .success }
         if Self.firstUntoleratedTaint(taints, tolerations: pod.pod.spec.tolerations ?? []) == nil { return .success }
         return Status(.unschedulableAndUnresolvable, Self.reasonUntoleratedTaint)
     }
 
     /// Batch Filter: the pod's tolerations are read once; untainted nodes cost one check.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
         let tolerations = pod.pod.spec.tolerations ?? []
         for k in 0..<nodes.count where statuses[k] == nil {
             guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else { continue }
@@ -74,7 +74,7 @@ extension TaintToleration {
 
 extension TaintToleration {
     /// Keeps the tolerations that matter for PreferNoSchedule taints (effect empty or PreferNoSchedule).
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         state.write(PreScoreState(tolerations: Self.preferNoScheduleTolerations(pod.pod)), for: Self.preScoreKey)
         return .success
     }
@@ -82,14 +82,14 @@ extension TaintToleration {
 
 extension TaintToleration {
     /// The number of untolerated PreferNoSchedule taints (lower is better; NormalizeScore reverses it).
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
         guard let taints = node.node.spec.taints, !taints.isEmpty else { return (0, .success) }
         let tolerations = state.read(Self.preScoreKey)?.tolerations ?? Self.preferNoScheduleTolerations(pod.pod)
         return (Self.countIntolerablePreferNoSchedule(taints, tolerations: tolerations), .success)
     }
 
     /// Batch Score: the PreferNoSchedule tolerations are read once per batch.
-    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
         var tolerations: [Toleration]?
         for k in 0..<nodes.count {
             guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else {
@@ -105,7 +105,7 @@ extension TaintToleration {
     }
 
     /// Reversed default normalization: no taint scores 100, the most-tainted node scores 0.
-    public func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
+    package func normalizeScores(state: CycleState, pod: PodInfo, nodes: NodeList, scores: inout [Int64]) -> Status {
         let maxCount = scores.max() ?? 0
         guard maxCount > 0 else {
             for i in scores.indices { scores[i] = NodeScoreRange.max }
@@ -120,7 +120,7 @@ extension TaintToleration {
 
 extension TaintToleration {
     /// A node losing an untolerated taint (or added without one), or the pod's own tolerations changing.
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .node, action: [.add, .updateNodeTaint], label: "NodeAdd|UpdateNodeTaint"),

@@ -7,23 +7,23 @@ import Synchronization
 /// (with the class's topology and the CSI driver's storage capacity), Reserve assumes the choice, PreBind
 /// writes it to the API server and waits for the PV controller. Upstream's `volumebinding.VolumeBinding`
 /// (v1.35, StorageCapacityScoring off: Score contributes nothing).
-public final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, ReservePlugin, PreBindPlugin,
+package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, ReservePlugin, PreBindPlugin,
     EnqueueExtensions
 {
-    public static let name = PluginName.volumeBinding
-    public var name: String { Self.name }
+    package static let name = PluginName.volumeBinding
+    package var name: String { Self.name }
 
     /// Filter reasons (all UnschedulableAndUnresolvable), in the order upstream reports them.
-    public static let reasonNodeConflict = "node(s) didn't match PersistentVolume's node affinity"
-    public static let reasonBindConflict = "node(s) didn't find available persistent volumes to bind"
-    public static let reasonNotEnoughSpace = "node(s) did not have enough free storage"
-    public static let reasonPVNotExist = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
+    package static let reasonNodeConflict = "node(s) didn't match PersistentVolume's node affinity"
+    package static let reasonBindConflict = "node(s) didn't find available persistent volumes to bind"
+    package static let reasonNotEnoughSpace = "node(s) did not have enough free storage"
+    package static let reasonPVNotExist = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
     /// PreFilter: a claim of an Immediate class (or naming its volume) is not bound yet.
-    public static let reasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims"
+    package static let reasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims"
 
     static let stateKey = StateKey<CycleData>(VolumeBinding.name)
 
-    public let args: VolumeBindingArgs
+    package let args: VolumeBindingArgs
     private let objects: any ClusterObjectLister
     private let client: any ClusterClient
     private let handle: any FrameworkHandle
@@ -34,12 +34,12 @@ public final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin,
     /// every second; the first check comes sooner here so an embedded cluster binds without a pause).
     let initialPollInterval: Duration
 
-    public convenience init(args: VolumeBindingArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
+    package convenience init(args: VolumeBindingArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try self.init(args: args, handle: handle, initialPollInterval: .milliseconds(5))
     }
 
     /// - Parameter initialPollInterval: the first pause of PreBind's wait (tests shorten it).
-    public init(args: VolumeBindingArgs, handle: any FrameworkHandle, initialPollInterval: Duration) throws(PluginArgsError) {
+    package init(args: VolumeBindingArgs, handle: any FrameworkHandle, initialPollInterval: Duration) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.handle = handle
@@ -50,7 +50,7 @@ public final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin,
     }
 
     /// A PV as the plugin sees it: the copy Reserve assumed while the informers still hold `informer`'s version.
-    public func assumedVolume(_ informer: PersistentVolume) -> PersistentVolume { assumeCache.view.volume(informer) }
+    package func assumedVolume(_ informer: PersistentVolume) -> PersistentVolume { assumeCache.view.volume(informer) }
 
     /// The plugin's per-cycle data (upstream's `stateData`).
     final class CycleData: StateData, @unchecked Sendable {
@@ -75,7 +75,7 @@ public final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin,
 // MARK: - PreFilter / Filter
 
 extension VolumeBinding {
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let volumes = pod.pod.spec.volumes ?? []
         guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil }) else { return (nil, .skip) }
         let view = assumeCache.view
@@ -185,7 +185,7 @@ extension VolumeBinding {
         return (claim.metadata.ownerReferences ?? []).contains { $0.controller == true && $0.uid == uid }
     }
 
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         guard let data = state.read(Self.stateKey) else { return .error("reading \"\(Self.name)\" from cycleState: not found") }
         let matcher = VolumeMatcher(objects: objects, view: data.view)
         var unused = PodVolumes()
@@ -204,9 +204,9 @@ extension VolumeBinding {
 
 extension VolumeBinding {
     /// Without the StorageCapacityScoring feature (its v1.35 default) upstream builds no scorer and skips.
-    public func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status { .skip }
+    package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status { .skip }
 
-    public func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) { (0, .success) }
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) { (0, .success) }
 }
 
 // MARK: - Reserve / Unreserve
@@ -214,7 +214,7 @@ extension VolumeBinding {
 extension VolumeBinding {
     /// Chooses the node's bindings again (the same rules as Filter, against the latest volumes) and assumes
     /// them: PVs get the claim reference, claims to provision the selected node.
-    public func reserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
+    package func reserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
         guard let data = state.read(Self.stateKey) else {
             return .success  // the pod has no claims (PreFilter skipped)
         }
@@ -258,7 +258,7 @@ extension VolumeBinding {
     }
 
     /// Reverts the assumptions Reserve made.
-    public func unreserve(state: CycleState, pod: PodInfo, nodeName: String) {
+    package func unreserve(state: CycleState, pod: PodInfo, nodeName: String) {
         guard let data = state.read(Self.stateKey), let podVolumes = data.podVolumes else { return }
         revert(podVolumes)
     }
@@ -299,7 +299,7 @@ extension VolumeBinding {
     /// Writes the assumed bindings (PVs first, then claims to provision) and waits until the PV controller
     /// has bound every claim, up to `bindTimeoutSeconds`. Any failure fails the binding cycle; the
     /// framework's Unreserve then reverts the assumptions and the pod is retried.
-    public func preBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
+    package func preBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         guard let data = state.read(Self.stateKey) else { return .success }
         if data.allBound || data.claims.delayed.isEmpty { return .success }
         guard let podVolumes = data.podVolumes else { return .error("no pod volumes found for node \"\(nodeName)\"") }
@@ -402,7 +402,7 @@ extension VolumeBinding {
 // MARK: - Events
 
 extension VolumeBinding {
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(ClusterEvent(resource: .storageClass, action: [.add, .update], label: "StorageClassAdd|Update"),
                                  hint: Self.storageClassHint),

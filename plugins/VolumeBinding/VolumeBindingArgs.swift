@@ -1,45 +1,45 @@
 import SchedulerFramework
 
 /// `VolumeBindingArgs` (kubescheduler.config.k8s.io/v1).
-public struct VolumeBindingArgs: PluginArgs, Equatable {
+package struct VolumeBindingArgs: PluginArgs, Equatable {
     /// One point of the capacity-score function: utilization (0–100) → score (0–10).
-    public struct UtilizationShapePoint: Codable, Sendable, Equatable {
-        public var utilization: Int32
-        public var score: Int32
-        public init(utilization: Int32, score: Int32) {
+    package struct UtilizationShapePoint: Codable, Sendable, Equatable {
+        package var utilization: Int32
+        package var score: Int32
+        package init(utilization: Int32, score: Int32) {
             self.utilization = utilization
             self.score = score
         }
     }
 
     /// How long PreBind waits for the PV controller to bind every claim. Default 600.
-    public var bindTimeoutSeconds: Int64
+    package var bindTimeoutSeconds: Int64
     /// The capacity-score function; only with the StorageCapacityScoring feature (off by default in v1.35),
     /// so upstream rejects it otherwise.
-    public var shape: [UtilizationShapePoint]?
+    package var shape: [UtilizationShapePoint]?
 
-    public init(bindTimeoutSeconds: Int64 = 600, shape: [UtilizationShapePoint]? = nil) {
+    package init(bindTimeoutSeconds: Int64 = 600, shape: [UtilizationShapePoint]? = nil) {
         self.bindTimeoutSeconds = bindTimeoutSeconds
         self.shape = shape
     }
 
-    public static var defaults: VolumeBindingArgs { VolumeBindingArgs() }
+    package static var defaults: VolumeBindingArgs { VolumeBindingArgs() }
 
     enum CodingKeys: String, CodingKey { case bindTimeoutSeconds, shape }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         bindTimeoutSeconds = try c.decodeIfPresent(Int64.self, forKey: .bindTimeoutSeconds) ?? 600
         shape = try c.decodeIfPresent([UtilizationShapePoint].self, forKey: .shape)
     }
 
     /// Upstream's `ValidateVolumeBindingArgsWithOptions` with StorageCapacityScoring off (its v1.35 default).
-    public func validate() throws(PluginArgsError) {
+    package func validate() throws(PluginArgsError) {
         try validate(storageCapacityScoring: false)
     }
 
     /// The validation with the feature gate given.
-    public func validate(storageCapacityScoring: Bool) throws(PluginArgsError) {
+    package func validate(storageCapacityScoring: Bool) throws(PluginArgsError) {
         if bindTimeoutSeconds < 0 {
             throw PluginArgsError(field: "bindTimeoutSeconds",
                                   "Invalid value: \(bindTimeoutSeconds): invalid BindTimeoutSeconds, should not be a negative value")

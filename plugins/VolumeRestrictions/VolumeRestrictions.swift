@@ -11,16 +11,16 @@ import SchedulerFramework
 /// - **ReadWriteOncePod claims** (cluster-wide): PreFilter counts how many scheduled pods use one of the pod's
 ///   RWOP claims; any ⇒ Unschedulable on every node (preempting the holder can help). AddPod/RemovePod keep the
 ///   count right in preemption's what-if runs.
-public final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, FilterPlugin, EnqueueExtensions {
+package final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.volumeRestrictions
+    package static let name = PluginName.volumeRestrictions
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// A disk the pod mounts is in use on the node.
-    public static let reasonDiskConflict = "node(s) had no available disk"
+    package static let reasonDiskConflict = "node(s) had no available disk"
     /// A ReadWriteOncePod claim of the pod is in use by another pod.
-    public static let reasonReadWriteOncePodConflict =
+    package static let reasonReadWriteOncePodConflict =
         "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + VolumeRestrictions.name)
@@ -28,7 +28,7 @@ public final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, Fil
     private let objects: any ClusterObjectLister
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {
+    package init(handle: any FrameworkHandle) {
         self.objects = handle.objects
     }
 
@@ -58,7 +58,7 @@ public final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, Fil
         }
     }
 
-    public var preFilterExtensions: (any PreFilterExtensions)? { self }
+    package var preFilterExtensions: (any PreFilterExtensions)? { self }
 }
 
 // MARK: - PreFilter / Filter
@@ -67,7 +67,7 @@ extension VolumeRestrictions {
     /// Finds the pod's ReadWriteOncePod claims and counts those already used by scheduled pods. A missing claim
     /// is UnschedulableAndUnresolvable (`persistentvolumeclaim "NAME" not found`); Skip when the pod has no
     /// inline disk to check and no conflicting claim.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let volumes = pod.pod.spec.volumes ?? []
         let needsDiskCheck = volumes.contains(where: Self.needsConflictCheck)
 
@@ -92,7 +92,7 @@ extension VolumeRestrictions {
     }
 
     /// Inline disk conflicts first, then the ReadWriteOncePod count.
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if !Self.satisfiesVolumeConflicts(pod.pod, node: node) {
             return Status(.unschedulable, Self.reasonDiskConflict)
         }
@@ -170,11 +170,11 @@ extension VolumeRestrictions {
 // MARK: - PreFilter extensions (preemption)
 
 extension VolumeRestrictions {
-    public func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
         update(state, with: podToAdd.pod, by: 1)
     }
 
-    public func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
         update(state, with: podToRemove.pod, by: -1)
     }
 
@@ -192,7 +192,7 @@ extension VolumeRestrictions {
 extension VolumeRestrictions {
     /// A pod using one of the wanted disks or claims is deleted, a node is added, or a claim the pod names is
     /// created (queueing hints on, as upstream's default).
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .delete, label: "PodDelete"),

@@ -10,14 +10,14 @@ import SchedulerFramework
 /// skipped (VolumeBinding places them). Filter: a node without any of the four labels passes; otherwise each
 /// PV label needs the node's value under the same key (or, for a beta key, under its GA key) in the PV's set,
 /// else UnschedulableAndUnresolvable `node(s) had no available volume zone`.
-public final class VolumeZone: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+package final class VolumeZone: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
-    public static let name = PluginName.volumeZone
+    package static let name = PluginName.volumeZone
     /// The registry name, the same as the type's static `name`.
-    public var name: String { Self.name }
+    package var name: String { Self.name }
 
     /// A PV's zone or region does not match the node's.
-    public static let reasonConflict = "node(s) had no available volume zone"
+    package static let reasonConflict = "node(s) had no available volume zone"
 
     static let betaZone = "failure-domain.beta.kubernetes.io/zone"
     static let betaRegion = "failure-domain.beta.kubernetes.io/region"
@@ -31,7 +31,7 @@ public final class VolumeZone: PreFilterPlugin, FilterPlugin, EnqueueExtensions 
     private let objects: any ClusterObjectLister
 
     /// Creates the plugin; it takes no arguments.
-    public init(handle: any FrameworkHandle) {
+    package init(handle: any FrameworkHandle) {
         self.objects = handle.objects
     }
 
@@ -54,7 +54,7 @@ public final class VolumeZone: PreFilterPlugin, FilterPlugin, EnqueueExtensions 
 
 extension VolumeZone {
     /// Collects the PV topologies; Skip when there are none.
-    public func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+    package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let (topologies, status) = pvTopologies(of: pod.pod)
         guard status.isSuccess else { return (nil, status) }
         if topologies.isEmpty { return (nil, .skip) }
@@ -62,7 +62,7 @@ extension VolumeZone {
         return (nil, .success)
     }
 
-    public func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
+    package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let topologies: [PVTopology]
         if let prepared = state.read(Self.preFilterKey) {
@@ -160,7 +160,7 @@ extension VolumeZone {
 extension VolumeZone {
     /// A WaitForFirstConsumer class is added, a node is added or relabelled, a claim the pod names is added or
     /// updated, or a PV is added or its topology labels change (queueing hints on, as upstream's default).
-    public func eventsToRegister() -> [ClusterEventWithHint] {
+    package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .storageClass, action: .add, label: "StorageClassAdd"),
