@@ -84,7 +84,9 @@ let package = Package(
         // `simulate`: load manifests, run the scheduler on the embedded cluster, report.
         .target(
             name: "Simulator",
-            dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]
+            dependencies: [
+                "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
+            ]
         ),
         // `bench`: upstream scheduler_perf workloads (same file format), load generation and measurement.
         .target(
@@ -143,7 +145,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins", "PluginSupport"]
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "InTreePlugins",
+                "PluginSupport",
+            ]
                 + inTreePlugins.map { .target(name: "\($0)Plugin") }
         ),
         .testTarget(
@@ -152,11 +157,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerRuntimeTests",
-            dependencies: ["SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "KubeAPI", "InTreePlugins", "PluginSupport"]
+            dependencies: [
+                "SchedulerRuntime", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "KubeAPI",
+                "InTreePlugins", "PluginSupport",
+            ]
         ),
         .testTarget(
             name: "BenchTests",
-            dependencies: ["Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins"]
+            dependencies: [
+                "Bench", "KubeAPI", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
+            ]
         ),
         .target(
             name: "KubeTestSupport",
@@ -181,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "SchedulerServerTests",
             dependencies: [
-                "SchedulerServer", "KubeTestSupport", "KubeClient", "SchedulerRuntime", "SchedulerFramework", "SchedulerConfig",
+                "SchedulerServer", "KubeTestSupport", "KubeClient", "SchedulerRuntime", "SchedulerFramework",
+                "SchedulerConfig",
                 "KubeAPI", "InTreePlugins", "SchedulerTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -192,13 +203,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework", "InTreePlugins"]
+            dependencies: [
+                "Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework",
+                "InTreePlugins",
+            ]
         ),
         // Runs the built executable (simulate, run, bench --kubeconfig) as a user would.
         .testTarget(
             name: "CommandLineTests",
             dependencies: [
-                "swift-kube-scheduler", "KubeTestSupport", "KubeClient", "SchedulerServer", "SchedulerConfig", "SchedulerFramework",
+                "swift-kube-scheduler", "KubeTestSupport", "KubeClient", "SchedulerServer", "SchedulerConfig",
+                "SchedulerFramework",
                 "KubeAPI", "InTreePlugins", .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

@@ -32,8 +32,12 @@ package struct BenchCluster: Sendable {
 
     /// A cluster reached through `client` and fed through `creator`; `inventory` defaults to listing.
     package init(
-        mode: String, client: any ClusterClient, creator: any ObjectCreator, cleanup: @escaping @Sendable () async -> Void,
-        shutdown: @escaping @Sendable () -> Void, inventory: (@Sendable (ObjectKind) async -> [KubeObject])? = nil
+        mode: String,
+        client: any ClusterClient,
+        creator: any ObjectCreator,
+        cleanup: @escaping @Sendable () async -> Void,
+        shutdown: @escaping @Sendable () -> Void,
+        inventory: (@Sendable (ObjectKind) async -> [KubeObject])? = nil
     ) {
         self.mode = mode
         self.client = client
@@ -47,8 +51,13 @@ package struct BenchCluster: Sendable {
     package static func embedded() -> BenchCluster {
         let cluster = EmbeddedCluster()
         return BenchCluster(
-            mode: "embedded", client: cluster, creator: EmbeddedObjectCreator(cluster: cluster),
-            cleanup: {}, shutdown: { cluster.shutdown() }, inventory: { cluster.objects($0) })
+            mode: "embedded",
+            client: cluster,
+            creator: EmbeddedObjectCreator(cluster: cluster),
+            cleanup: {},
+            shutdown: { cluster.shutdown() },
+            inventory: { cluster.objects($0) }
+        )
     }
 }
 
@@ -80,7 +89,9 @@ package enum APIDefaulting {
             if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = "PreemptLowerPriority" }
             return .pod(pod)
         case .node(var node):
-            if node.status.allocatable == nil, let capacity = node.status.capacity { node.status.allocatable = capacity }
+            if node.status.allocatable == nil, let capacity = node.status.capacity {
+                node.status.allocatable = capacity
+            }
             return .node(node)
         default:
             return object

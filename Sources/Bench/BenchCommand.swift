@@ -35,7 +35,8 @@ package struct BenchArguments: Sendable {
     /// Builds the cluster for ``kubeconfig``, once per profile, given the kubeconfig path and the profile's
     /// `schedulerName` (the caller wires in the Kubernetes API client, typically with
     /// ``BenchCluster/shared(client:creator:schedulerName:ownership:onCleanupError:close:)``).
-    package var kubeconfigCluster: (@Sendable (_ kubeconfig: String, _ schedulerName: String) async throws(BenchError) -> BenchCluster)?
+    package var kubeconfigCluster:
+        (@Sendable (_ kubeconfig: String, _ schedulerName: String) async throws(BenchError) -> BenchCluster)?
     /// No progress output.
     package var quiet = false
     /// Seconds without progress (and nothing active) after which waiting for pods gives up.
@@ -70,8 +71,11 @@ package enum BenchCommand {
             lines.append(testCase.name)
             let defaultName = testCase.defaultWorkload?.name
             for workload in testCase.workloads {
-                let params = workload.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                var line = "  \(workload.name == defaultName ? "*" : " ") \(workload.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(params)"
+                let params = workload.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " "
+                )
+                var line =
+                    "  \(workload.name == defaultName ? "*" : " ") \(workload.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(params)"
                 if let threshold = workload.threshold { line += "  threshold=\(BenchOutput.trim(threshold))" }
                 lines.append(line)
             }
@@ -92,22 +96,30 @@ package enum BenchCommand {
         let testCase: TestCase
         if let name = arguments.workload {
             guard let found = testCases.first(where: { $0.name == name }) else {
-                throw BenchError("unknown workload \"\(name)\" (known: \(testCases.map(\.name).joined(separator: ", ")))")
+                throw BenchError(
+                    "unknown workload \"\(name)\" (known: \(testCases.map(\.name).joined(separator: ", ")))"
+                )
             }
             testCase = found
         } else if arguments.workloadFile != nil {
             guard testCases.count == 1, let only = testCases.first else {
-                throw BenchError("\(arguments.workloadFile ?? ""): \(testCases.count) test cases; choose one with --workload (\(testCases.map(\.name).joined(separator: ", ")))")
+                throw BenchError(
+                    "\(arguments.workloadFile ?? ""): \(testCases.count) test cases; choose one with --workload (\(testCases.map(\.name).joined(separator: ", ")))"
+                )
             }
             testCase = only
         } else {
-            guard let basic = testCases.first(where: { $0.name == "SchedulingBasic" }) else { throw BenchError("built-in SchedulingBasic not found") }
+            guard let basic = testCases.first(where: { $0.name == "SchedulingBasic" }) else {
+                throw BenchError("built-in SchedulingBasic not found")
+            }
             testCase = basic
         }
         let workload: Workload
         if let name = arguments.variant {
             guard let found = testCase.workload(named: name) else {
-                throw BenchError("\(testCase.name): unknown variant \"\(name)\" (known: \(testCase.workloads.map(\.name).joined(separator: ", ")))")
+                throw BenchError(
+                    "\(testCase.name): unknown variant \"\(name)\" (known: \(testCase.workloads.map(\.name).joined(separator: ", ")))"
+                )
             }
             workload = found
         } else {
@@ -115,12 +127,16 @@ package enum BenchCommand {
             workload = found
         }
         var overrides: [String: ParamValue] = [:]
-        for (flag, param, value) in [("--nodes", "initNodes", arguments.nodes), ("--init-pods", "initPods", arguments.initPods),
-                                     ("--measured-pods", "measurePods", arguments.measuredPods)] {
+        for (flag, param, value) in [
+            ("--nodes", "initNodes", arguments.nodes), ("--init-pods", "initPods", arguments.initPods),
+            ("--measured-pods", "measurePods", arguments.measuredPods),
+        ] {
             guard let value else { continue }
             guard value >= 0 else { throw BenchError("\(flag) must not be negative") }
             guard workload.params[param] != nil else {
-                throw BenchError("\(flag): \(testCase.name)/\(workload.name) has no \(param) parameter (it has: \(workload.params.keys.sorted().joined(separator: ", ")))")
+                throw BenchError(
+                    "\(flag): \(testCase.name)/\(workload.name) has no \(param) parameter (it has: \(workload.params.keys.sorted().joined(separator: ", ")))"
+                )
             }
             overrides[param] = .int(value)
         }
@@ -129,7 +145,11 @@ package enum BenchCommand {
 
     /// Loads the configurations to run: each `--compare` file, else `--config`, else the test case's
     /// `schedulerConfigPath`, else upstream's default profile.
-    package static func configurations(_ arguments: BenchArguments, testCase: TestCase, registry: PluginRegistry) throws(BenchError) -> [SchedulerConfiguration] {
+    package static func configurations(
+        _ arguments: BenchArguments,
+        testCase: TestCase,
+        registry: PluginRegistry
+    ) throws(BenchError) -> [SchedulerConfiguration] {
         var paths = arguments.compare
         if paths.isEmpty, let config = arguments.config ?? testCase.schedulerConfigPath { paths = [config] }
         if paths.isEmpty {
@@ -150,7 +170,9 @@ package enum BenchCommand {
 
     /// Runs the bench as `arguments` say.
     package static func run(_ arguments: BenchArguments) async throws(BenchError) -> Outcome {
-        if arguments.list { return Outcome(output: try listing(workloadFile: arguments.workloadFile), results: [], status: 0) }
+        if arguments.list {
+            return Outcome(output: try listing(workloadFile: arguments.workloadFile), results: [], status: 0)
+        }
         if arguments.kubeconfig != nil && arguments.kubeconfigCluster == nil {
             throw BenchError("--kubeconfig: no Kubernetes API client is available to this bench")
         }
@@ -158,7 +180,9 @@ package enum BenchCommand {
             throw BenchError("--sample-interval must be a positive number of seconds")
         }
         if arguments.compare.count == 1 { throw BenchError("--compare needs two or more configuration files") }
-        if !arguments.compare.isEmpty && arguments.config != nil { throw BenchError("use either --config or --compare, not both") }
+        if !arguments.compare.isEmpty && arguments.config != nil {
+            throw BenchError("use either --config or --compare, not both")
+        }
         let registry = makeInTreeRegistry()
         let workload = try resolveWorkload(arguments)
         let configurations = try configurations(arguments, testCase: workload.testCase, registry: registry)
@@ -169,8 +193,11 @@ package enum BenchCommand {
             settings.seed = arguments.seed
             settings.stallTimeout = arguments.stallTimeout
             if !arguments.quiet {
-                let profile = configurations.count > 1 ? " [\((configuration.source as NSString).lastPathComponent)]" : ""
-                settings.progress = TerminalProgress(label: "\(workload.testCase.name)/\(workload.workload.name)\(profile)")
+                let profile =
+                    configurations.count > 1 ? " [\((configuration.source as NSString).lastPathComponent)]" : ""
+                settings.progress = TerminalProgress(
+                    label: "\(workload.testCase.name)/\(workload.workload.name)\(profile)"
+                )
             }
             ProcessMemory.resetPeak()
             let cluster: BenchCluster
@@ -179,8 +206,13 @@ package enum BenchCommand {
             } else {
                 cluster = .embedded()
             }
-            let runner = WorkloadRunner(workload: workload, configuration: configuration, registry: registry,
-                                        cluster: cluster, settings: settings)
+            let runner = WorkloadRunner(
+                workload: workload,
+                configuration: configuration,
+                registry: registry,
+                cluster: cluster,
+                settings: settings
+            )
             do {
                 results.append(try await runner.run())
             } catch {
@@ -196,8 +228,10 @@ package enum BenchCommand {
                 throw BenchError("--report \(report): \(error.localizedDescription)")
             }
         }
-        let output = arguments.json
-            ? (results.count == 1 ? BenchOutput.json(results[0]) : "[" + results.map(BenchOutput.json).joined(separator: ",") + "]")
+        let output =
+            arguments.json
+            ? (results.count == 1
+                ? BenchOutput.json(results[0]) : "[" + results.map(BenchOutput.json).joined(separator: ",") + "]")
             : BenchOutput.text(results)
         let failed = results.contains { $0.passed == false }
         return Outcome(output: output, results: results, status: failed ? 1 : 0)

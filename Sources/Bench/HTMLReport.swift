@@ -12,11 +12,17 @@ package enum HTMLReport {
         body += "<pre>\(escape(BenchOutput.text(results)))</pre>\n"
         for (index, result) in results.enumerated() {
             let color = palette[index % palette.count]
-            if results.count > 1 { body += "<h2>\(escape(result.profile)) <span class=\"sub\">\(escape(result.profileSource))</span></h2>\n" }
+            if results.count > 1 {
+                body +=
+                    "<h2>\(escape(result.profile)) <span class=\"sub\">\(escape(result.profileSource))</span></h2>\n"
+            }
             body += "<div class=\"charts\">\n"
-            body += "<figure>\(throughputChart(result, color: color))<figcaption>Throughput over time (pods/s)</figcaption></figure>\n"
-            body += "<figure>\(latencyChart(result, color: color))<figcaption>Scheduling-attempt latency</figcaption></figure>\n"
-            body += "<figure>\(extensionPointChart(result, color: color))<figcaption>Time per extension point (share of measured attempts)</figcaption></figure>\n"
+            body +=
+                "<figure>\(throughputChart(result, color: color))<figcaption>Throughput over time (pods/s)</figcaption></figure>\n"
+            body +=
+                "<figure>\(latencyChart(result, color: color))<figcaption>Scheduling-attempt latency</figcaption></figure>\n"
+            body +=
+                "<figure>\(extensionPointChart(result, color: color))<figcaption>Time per extension point (share of measured attempts)</figcaption></figure>\n"
             body += "</div>\n"
         }
         return """
@@ -57,8 +63,12 @@ package enum HTMLReport {
         var caption = "samples every \(BenchOutput.trim(result.sampleInterval)) s"
         if points.count < 5, result.durationSeconds > 0 {
             let step = result.durationSeconds / 20
-            points = ThroughputSampler.samples(scheduledAt: result.scheduledTimes, end: result.durationSeconds, interval: step)
-                .map { ($0.time, $0.podsPerSecond) }
+            points = ThroughputSampler.samples(
+                scheduledAt: result.scheduledTimes,
+                end: result.durationSeconds,
+                interval: step
+            )
+            .map { ($0.time, $0.podsPerSecond) }
             caption = "\(BenchOutput.trim(step)) s steps"
         }
         guard !points.isEmpty else { return empty("no samples") }
@@ -72,15 +82,20 @@ package enum HTMLReport {
         svg += axisY(maxY: maxY, y: y)
         for i in 0...4 {
             let value = maxX * Double(i) / 4
-            svg += "<text x=\"\(fmt(x(value)))\" y=\"\(fmt(height - margin.bottom + 14))\" text-anchor=\"middle\">\(format(value))</text>"
+            svg +=
+                "<text x=\"\(fmt(x(value)))\" y=\"\(fmt(height - margin.bottom + 14))\" text-anchor=\"middle\">\(format(value))</text>"
         }
         let path = points.map { "\(fmt(x($0.0))),\(fmt(y($0.1)))" }.joined(separator: " ")
         svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>"
-        for point in points { svg += "<circle cx=\"\(fmt(x(point.0)))\" cy=\"\(fmt(y(point.1)))\" r=\"2.5\" fill=\"\(color)\"/>" }
+        for point in points {
+            svg += "<circle cx=\"\(fmt(x(point.0)))\" cy=\"\(fmt(y(point.1)))\" r=\"2.5\" fill=\"\(color)\"/>"
+        }
         if result.throughput.overall > 0 && result.throughput.overall < maxY {
             let lineY = y(result.throughput.overall)
-            svg += "<line x1=\"\(fmt(margin.left))\" x2=\"\(fmt(width - margin.right))\" y1=\"\(fmt(lineY))\" y2=\"\(fmt(lineY))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
-            svg += "<text x=\"\(fmt(width - margin.right - 4))\" y=\"\(fmt(lineY - 4))\" text-anchor=\"end\">overall \(format(result.throughput.overall))</text>"
+            svg +=
+                "<line x1=\"\(fmt(margin.left))\" x2=\"\(fmt(width - margin.right))\" y1=\"\(fmt(lineY))\" y2=\"\(fmt(lineY))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+            svg +=
+                "<text x=\"\(fmt(width - margin.right - 4))\" y=\"\(fmt(lineY - 4))\" text-anchor=\"end\">overall \(format(result.throughput.overall))</text>"
         }
         return svg + "</svg>"
     }
@@ -100,9 +115,11 @@ package enum HTMLReport {
         for (i, bucket) in buckets.enumerated() {
             let left = margin.left + Double(i) * barWidth
             let top = y(Double(bucket.count))
-            svg += "<rect x=\"\(fmt(left + 1))\" y=\"\(fmt(top))\" width=\"\(fmt(max(barWidth - 2, 1)))\" height=\"\(fmt(margin.top + plotHeight - top))\" fill=\"\(color)\"><title>≤ \(duration(bucket.upperBoundSeconds)): \(bucket.count)</title></rect>"
+            svg +=
+                "<rect x=\"\(fmt(left + 1))\" y=\"\(fmt(top))\" width=\"\(fmt(max(barWidth - 2, 1)))\" height=\"\(fmt(margin.top + plotHeight - top))\" fill=\"\(color)\"><title>≤ \(duration(bucket.upperBoundSeconds)): \(bucket.count)</title></rect>"
             if i % labelEvery == 0 {
-                svg += "<text x=\"\(fmt(left + barWidth / 2))\" y=\"\(fmt(height - margin.bottom + 14))\" text-anchor=\"middle\">\(duration(bucket.upperBoundSeconds))</text>"
+                svg +=
+                    "<text x=\"\(fmt(left + barWidth / 2))\" y=\"\(fmt(height - margin.bottom + 14))\" text-anchor=\"middle\">\(duration(bucket.upperBoundSeconds))</text>"
             }
         }
         return svg + "</svg>"
@@ -116,22 +133,30 @@ package enum HTMLReport {
         let rowHeight = (height - margin.top - 8) / Double(max(points.count, 1))
         let left = 70.0
         let plotWidth = width - left - 60
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">"
         for (i, point) in points.enumerated() {
             let share = point.seconds / total
             let top = margin.top + Double(i) * rowHeight
-            svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(top + rowHeight * 0.65))\" text-anchor=\"end\">\(escape(point.name))</text>"
-            svg += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top + 2))\" width=\"\(fmt(max(share * plotWidth, 1)))\" height=\"\(fmt(max(rowHeight - 4, 1)))\" fill=\"\(color)\"><title>\(escape(point.name)): \(String(format: "%.4f", point.seconds)) s</title></rect>"
-            svg += "<text x=\"\(fmt(left + share * plotWidth + 4))\" y=\"\(fmt(top + rowHeight * 0.65))\">\(String(format: "%.1f%%", share * 100))</text>"
+            svg +=
+                "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(top + rowHeight * 0.65))\" text-anchor=\"end\">\(escape(point.name))</text>"
+            svg +=
+                "<rect x=\"\(fmt(left))\" y=\"\(fmt(top + 2))\" width=\"\(fmt(max(share * plotWidth, 1)))\" height=\"\(fmt(max(rowHeight - 4, 1)))\" fill=\"\(color)\"><title>\(escape(point.name)): \(String(format: "%.4f", point.seconds)) s</title></rect>"
+            svg +=
+                "<text x=\"\(fmt(left + share * plotWidth + 4))\" y=\"\(fmt(top + rowHeight * 0.65))\">\(String(format: "%.1f%%", share * 100))</text>"
         }
         return svg + "</svg>"
     }
 
     static func frame(xLabel: String) -> String {
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">"
-        svg += "<line x1=\"\(fmt(margin.left))\" y1=\"\(fmt(margin.top))\" x2=\"\(fmt(margin.left))\" y2=\"\(fmt(height - margin.bottom))\" stroke=\"#444\"/>"
-        svg += "<line x1=\"\(fmt(margin.left))\" y1=\"\(fmt(height - margin.bottom))\" x2=\"\(fmt(width - margin.right))\" y2=\"\(fmt(height - margin.bottom))\" stroke=\"#444\"/>"
-        svg += "<text x=\"\(fmt((margin.left + width - margin.right) / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">"
+        svg +=
+            "<line x1=\"\(fmt(margin.left))\" y1=\"\(fmt(margin.top))\" x2=\"\(fmt(margin.left))\" y2=\"\(fmt(height - margin.bottom))\" stroke=\"#444\"/>"
+        svg +=
+            "<line x1=\"\(fmt(margin.left))\" y1=\"\(fmt(height - margin.bottom))\" x2=\"\(fmt(width - margin.right))\" y2=\"\(fmt(height - margin.bottom))\" stroke=\"#444\"/>"
+        svg +=
+            "<text x=\"\(fmt((margin.left + width - margin.right) / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
         return svg
     }
 
@@ -139,8 +164,10 @@ package enum HTMLReport {
         var svg = ""
         for i in 0...4 {
             let value = maxY * Double(i) / 4
-            svg += "<line x1=\"\(fmt(margin.left - 3))\" x2=\"\(fmt(width - margin.right))\" y1=\"\(fmt(y(value)))\" y2=\"\(fmt(y(value)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(fmt(margin.left - 6))\" y=\"\(fmt(y(value) + 4))\" text-anchor=\"end\">\(format(value))</text>"
+            svg +=
+                "<line x1=\"\(fmt(margin.left - 3))\" x2=\"\(fmt(width - margin.right))\" y1=\"\(fmt(y(value)))\" y2=\"\(fmt(y(value)))\" stroke=\"#eee\"/>"
+            svg +=
+                "<text x=\"\(fmt(margin.left - 6))\" y=\"\(fmt(y(value) + 4))\" text-anchor=\"end\">\(format(value))</text>"
         }
         return svg
     }

@@ -22,22 +22,54 @@ package enum BenchOutput {
             ("durationSeconds", number(result.durationSeconds, places: 6)),
         ]
         let t = result.throughput
-        fields.append(("throughput", object([
-            ("overall", number(t.overall, places: 2)), ("average", number(t.average, places: 2)), ("p50", number(t.p50, places: 2)),
-            ("p90", number(t.p90, places: 2)), ("p95", number(t.p95, places: 2)), ("p99", number(t.p99, places: 2)),
-        ])))
+        fields.append(
+            (
+                "throughput",
+                object([
+                    ("overall", number(t.overall, places: 2)), ("average", number(t.average, places: 2)),
+                    ("p50", number(t.p50, places: 2)),
+                    ("p90", number(t.p90, places: 2)), ("p95", number(t.p95, places: 2)),
+                    ("p99", number(t.p99, places: 2)),
+                ])
+            )
+        )
         let l = result.attemptLatency
-        fields.append(("attemptLatencySeconds", object([
-            ("p50", number(l.p50, places: 6)), ("p90", number(l.p90, places: 6)), ("p99", number(l.p99, places: 6)),
-            ("max", number(l.max, places: 6)),
-        ])))
-        fields.append(("extensionPoints", object(result.extensionPoints.map { ($0.name, number($0.seconds, places: 6)) })))
+        fields.append(
+            (
+                "attemptLatencySeconds",
+                object([
+                    ("p50", number(l.p50, places: 6)), ("p90", number(l.p90, places: 6)),
+                    ("p99", number(l.p99, places: 6)),
+                    ("max", number(l.max, places: 6)),
+                ])
+            )
+        )
+        fields.append(
+            ("extensionPoints", object(result.extensionPoints.map { ($0.name, number($0.seconds, places: 6)) }))
+        )
         let p = result.placement
-        fields.append(("placement", object([
-            ("nodesUsed", String(p.nodesUsed)),
-            ("cpuAllocation", object([("mean", number(p.cpuAllocation.mean, places: 6)), ("stddev", number(p.cpuAllocation.stddev, places: 6))])),
-            ("memoryAllocation", object([("mean", number(p.memoryAllocation.mean, places: 6)), ("stddev", number(p.memoryAllocation.stddev, places: 6))])),
-        ])))
+        fields.append(
+            (
+                "placement",
+                object([
+                    ("nodesUsed", String(p.nodesUsed)),
+                    (
+                        "cpuAllocation",
+                        object([
+                            ("mean", number(p.cpuAllocation.mean, places: 6)),
+                            ("stddev", number(p.cpuAllocation.stddev, places: 6)),
+                        ])
+                    ),
+                    (
+                        "memoryAllocation",
+                        object([
+                            ("mean", number(p.memoryAllocation.mean, places: 6)),
+                            ("stddev", number(p.memoryAllocation.stddev, places: 6)),
+                        ])
+                    ),
+                ])
+            )
+        )
         fields.append(("peakRSSBytes", String(result.peakRSSBytes)))
         fields.append(("seed", String(result.seed)))
         fields.append(("threshold", result.threshold.map { number($0, places: 2) } ?? "null"))
@@ -71,7 +103,9 @@ package enum BenchOutput {
         lines.append("")
         var rows: [(String, [String])] = []
         func row(_ label: String, _ value: (BenchResult) -> String) { rows.append((label, results.map(value))) }
-        row("profile") { results.count > 1 ? "\($0.profile) (\(($0.profileSource as NSString).lastPathComponent))" : $0.profile }
+        row("profile") {
+            results.count > 1 ? "\($0.profile) (\(($0.profileSource as NSString).lastPathComponent))" : $0.profile
+        }
         row("nodes") { String($0.nodes) }
         row("init pods") { String($0.initPods) }
         row("measured pods") { String($0.measuredPods) }
@@ -79,12 +113,21 @@ package enum BenchOutput {
         row("unschedulable") { String($0.unschedulable) }
         row("duration") { seconds($0.durationSeconds) }
         row("throughput overall") { rate($0.throughput.overall) }
-        row("throughput average") { $0.throughput.sampleCount > 0 ? rate($0.throughput.average) + "  (\($0.throughput.sampleCount) × \(trim($0.sampleInterval)) s)" : "n/a (no samples)" }
+        row("throughput average") {
+            $0.throughput.sampleCount > 0
+                ? rate($0.throughput.average) + "  (\($0.throughput.sampleCount) × \(trim($0.sampleInterval)) s)"
+                : "n/a (no samples)"
+        }
         row("throughput p50/p90/p99") { t in
-            t.throughput.sampleCount > 0 ? [t.throughput.p50, t.throughput.p90, t.throughput.p99].map { String(format: "%.0f", $0) }.joined(separator: " / ") : "n/a"
+            t.throughput.sampleCount > 0
+                ? [t.throughput.p50, t.throughput.p90, t.throughput.p99].map { String(format: "%.0f", $0) }.joined(
+                    separator: " / "
+                ) : "n/a"
         }
         row("attempt latency p50/p90/p99") { r in
-            [r.attemptLatency.p50, r.attemptLatency.p90, r.attemptLatency.p99].map(milliseconds).joined(separator: " / ")
+            [r.attemptLatency.p50, r.attemptLatency.p90, r.attemptLatency.p99].map(milliseconds).joined(
+                separator: " / "
+            )
         }
         row("attempt latency max") { milliseconds($0.attemptLatency.max) }
         row("extension points") { r in
@@ -109,7 +152,9 @@ package enum BenchOutput {
         for (label, values) in rows {
             var line = label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             for (i, value) in values.enumerated() {
-                line += "   " + (i == values.count - 1 ? value : value.padding(toLength: widths[i], withPad: " ", startingAt: 0))
+                line +=
+                    "   "
+                    + (i == values.count - 1 ? value : value.padding(toLength: widths[i], withPad: " ", startingAt: 0))
             }
             lines.append(line)
         }

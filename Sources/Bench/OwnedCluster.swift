@@ -66,16 +66,22 @@ package final class OwningObjectCreator: ObjectCreator {
             switch object.kind {
             case .namespace: state.namespaces.append(object.metadata.name)
             case .node: state.nodes.append(object.metadata.name)
-            case .persistentVolume, .storageClass, .csiNode, .csiDriver: state.storage.append((object.kind, object.metadata.name))
+            case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+                state.storage.append((object.kind, object.metadata.name))
             default: break
             }
             return true
         }
-        guard accepted else { throw ClusterError(.unavailable, "the bench is cleaning up; not creating \(object.kind.rawValue) \(object.key)") }
+        guard accepted else {
+            throw ClusterError(
+                .unavailable,
+                "the bench is cleaning up; not creating \(object.kind.rawValue) \(object.key)"
+            )
+        }
         defer { state.withLock { $0.inFlight -= 1 } }
         do {
             try await inner.create(object)
-        } catch where error.code == .conflict {
+        } catch  where error.code == .conflict {
             // Not ours: never delete an object another run or user owns.
             state.withLock { state in
                 switch object.kind {
@@ -120,7 +126,7 @@ package final class OwningObjectCreator: ObjectCreator {
         func remove(_ kind: ObjectKind, _ key: String) async {
             do {
                 try await inner.delete(kind, key: key)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 // Already gone.
             } catch {
                 errors.append("deleting \(kind.rawValue) \(key): \(error.message)")
@@ -204,7 +210,9 @@ package struct RunScopedClient: ClusterClient {
                 for try await event in upstream {
                     if let object = event.object, !scope.includes(object) {
                         // Keep the position moving without showing the object.
-                        continuation.yield(WatchEvent(type: .bookmark, object: nil, resourceVersion: event.resourceVersion))
+                        continuation.yield(
+                            WatchEvent(type: .bookmark, object: nil, resourceVersion: event.resourceVersion)
+                        )
                         continue
                     }
                     continuation.yield(event)
@@ -234,7 +242,9 @@ package struct RunScopedClient: ClusterClient {
         try await inner.updatePersistentVolume(volume)
     }
 
-    package func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    package func updatePersistentVolumeClaim(
+        _ claim: PersistentVolumeClaim
+    ) async throws(ClusterError) -> PersistentVolumeClaim {
         try await inner.updatePersistentVolumeClaim(claim)
     }
 
@@ -249,14 +259,20 @@ extension BenchCluster {
     /// labels, pods `schedulerName`; the scheduler sees only the run's nodes and pods; ``cleanup`` deletes what
     /// the run created and then calls `close`. The mode is `kubeconfig`.
     package static func shared(
-        client: any ClusterClient, creator: any ObjectCreator, schedulerName: String, ownership: BenchOwnership = BenchOwnership(),
-        onCleanupError: @escaping @Sendable (String) -> Void = { _ in }, close: @escaping @Sendable () async -> Void = {}
+        client: any ClusterClient,
+        creator: any ObjectCreator,
+        schedulerName: String,
+        ownership: BenchOwnership = BenchOwnership(),
+        onCleanupError: @escaping @Sendable (String) -> Void = { _ in },
+        close: @escaping @Sendable () async -> Void = {}
     ) -> (cluster: BenchCluster, owner: OwningObjectCreator) {
         let owner = OwningObjectCreator(inner: creator, ownership: ownership, schedulerName: schedulerName)
         let scoped = RunScopedClient(inner: client, ownership: ownership)
         let closed = Mutex(false)
         var cluster = BenchCluster(
-            mode: "kubeconfig", client: scoped, creator: owner,
+            mode: "kubeconfig",
+            client: scoped,
+            creator: owner,
             cleanup: {
                 let errors = await owner.cleanup(listingWith: client)
                 errors.forEach(onCleanupError)
@@ -266,7 +282,8 @@ extension BenchCluster {
                 }
                 if first { await close() }
             },
-            shutdown: {})
+            shutdown: {}
+        )
         cluster.namespacePrefix = ownership.namespacePrefix
         return (cluster, owner)
     }

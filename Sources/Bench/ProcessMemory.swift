@@ -2,8 +2,8 @@ import Foundation
 import Histogram
 import KubeAPI
 import KubeDecoding
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Synchronization

@@ -32,7 +32,14 @@ package final class TerminalProgress: ProgressSink {
             let width = 30
             let filled = total > 0 ? min(width, width * scheduled / total) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-            let line = String(format: "\r  [%@] %d/%d pods  %.0f pods/s  ETA %.1f s   ", bar, scheduled, total, rate, max(remaining, 0))
+            let line = String(
+                format: "\r  [%@] %d/%d pods  %.0f pods/s  ETA %.1f s   ",
+                bar,
+                scheduled,
+                total,
+                rate,
+                max(remaining, 0)
+            )
             state.withLock { $0.barShown = true }
             write(line, clearingBar: false)
         } else {
@@ -43,7 +50,10 @@ package final class TerminalProgress: ProgressSink {
                 return true
             }
             if due {
-                write(String(format: "%@: measured %d/%d pods scheduled, %.0f pods/s\n", label, scheduled, total, rate), clearingBar: false)
+                write(
+                    String(format: "%@: measured %d/%d pods scheduled, %.0f pods/s\n", label, scheduled, total, rate),
+                    clearingBar: false
+                )
             }
         }
     }

@@ -21,7 +21,11 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
         /// Monotonic nanoseconds at which each measured pod was scheduled.
         var scheduledAt: [UInt64] = []
         /// Attempt latency in microseconds.
-        var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        var latency = Histogram<UInt64>(
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: 3_600_000_000,
+            numberOfSignificantValueDigits: .three
+        )
         var attempts: [AttemptResult: Int] = [:]
         /// Nanoseconds per extension point, in `ExtensionPoint.allCases` order (filled by `stopMeasuring`).
         var extensionPoints: [UInt64] = Array(repeating: 0, count: ExtensionPoint.allCases.count)
@@ -79,7 +83,9 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
     }
 
     func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {
-        guard measuring.load(ordering: .relaxed), let index = ExtensionPoint.allCases.firstIndex(of: point) else { return }
+        guard measuring.load(ordering: .relaxed), let index = ExtensionPoint.allCases.firstIndex(of: point) else {
+            return
+        }
         totals.add(index, UInt64(clamping: BenchClock.nanoseconds(duration)))
     }
 

@@ -21,7 +21,9 @@ package enum Requirements {
             } else {
                 template = nil
             }
-            if let object = try? template?.instantiate(index: 0, count: 1, params: [:]).object, case .pod(let pod) = object {
+            if let object = try? template?.instantiate(index: 0, count: 1, params: [:]).object,
+                case .pod(let pod) = object
+            {
                 pods.append(pod)
             }
         }
@@ -36,7 +38,8 @@ package enum Requirements {
             case .churn(let op):
                 for path in op.templatePaths {
                     if let object = try? templates.template(path).instantiate(index: 0, count: 1, params: [:]).object,
-                       case .pod(let pod) = object {
+                        case .pod(let pod) = object
+                    {
                         pods.append(pod)
                     }
                 }
@@ -74,13 +77,19 @@ package enum Requirements {
     /// Notes on what the run could not honour: plugins the workload needs that the registry lacks, and the
     /// feature gates the test case or workload names (this scheduler has no feature gates: it always behaves as
     /// upstream v1.35 does with its defaults).
-    static func notes(for workload: ResolvedWorkload, templates: TemplateCache, registry: PluginRegistry,
-                      configuration: SchedulerConfiguration) throws(BenchError) -> [String] {
+    static func notes(
+        for workload: ResolvedWorkload,
+        templates: TemplateCache,
+        registry: PluginRegistry,
+        configuration: SchedulerConfiguration
+    ) throws(BenchError) -> [String] {
         var notes: [String] = []
         let missing = needs(for: workload, templates: templates).filter { !registry.contains($0.plugin) }
         if !missing.isEmpty {
             let list = missing.map { "\($0.plugin) (\($0.reason))" }.joined(separator: ", ")
-            notes.append("missing plugins: \(list) — not implemented yet, so pods were scheduled without those rules; compare with upstream's figures with care")
+            notes.append(
+                "missing plugins: \(list) — not implemented yet, so pods were scheduled without those rules; compare with upstream's figures with care"
+            )
         }
         if let gates = featureGateNote(workload) { notes.append(gates) }
         return notes
@@ -88,7 +97,9 @@ package enum Requirements {
 
     /// One note listing the feature gates the workload sets, which have no effect here; nil when it sets none.
     static func featureGateNote(_ workload: ResolvedWorkload) -> String? {
-        let gates = workload.testCase.featureGates.merging(workload.workload.featureGates) { _, workloadValue in workloadValue }
+        let gates = workload.testCase.featureGates.merging(workload.workload.featureGates) { _, workloadValue in
+            workloadValue
+        }
         guard !gates.isEmpty else { return nil }
         let list = gates.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
         return "feature gates have no effect here (it always runs upstream v1.35's defaults): \(list)"

@@ -60,14 +60,22 @@ package enum ThroughputSampler {
     /// the samples (not total/elapsed) and nearest-rank percentiles (`sorted[ceil(n·p/100) − 1]`).
     package static func summary(_ samples: [Sample]) -> ThroughputSummary {
         let values = samples.map(\.podsPerSecond).sorted()
-        guard !values.isEmpty else { return ThroughputSummary(sampleCount: 0, average: 0, p50: 0, p90: 0, p95: 0, p99: 0) }
+        guard !values.isEmpty else {
+            return ThroughputSummary(sampleCount: 0, average: 0, p50: 0, p90: 0, p95: 0, p99: 0)
+        }
         let sum = values.reduce(0, +)
         func percentile(_ p: Int) -> Double {
             let rank = (values.count * p + 99) / 100
             return values[max(rank, 1) - 1]
         }
-        return ThroughputSummary(sampleCount: values.count, average: sum / Double(values.count),
-                                 p50: percentile(50), p90: percentile(90), p95: percentile(95), p99: percentile(99))
+        return ThroughputSummary(
+            sampleCount: values.count,
+            average: sum / Double(values.count),
+            p50: percentile(50),
+            p90: percentile(90),
+            p95: percentile(95),
+            p99: percentile(99)
+        )
     }
 }
 

@@ -66,7 +66,9 @@ package struct ObjectTemplate: Sendable {
             if action.hasSuffix("-") { action = action.dropLast() }
             let trimmed = action.trimmingCharacters(in: .whitespaces)
             guard trimmed.hasPrefix("."), let value = env[String(trimmed.dropFirst())] else {
-                throw BenchError("\(source): unsupported template action {{\(action)}} (only {{.Name}} references to Index, Count and templateParams are supported)")
+                throw BenchError(
+                    "\(source): unsupported template action {{\(action)}} (only {{.Name}} references to Index, Count and templateParams are supported)"
+                )
             }
             result += value.description
             rest = rest[close.upperBound...]
@@ -90,7 +92,9 @@ package struct ObjectTemplate: Sendable {
             object = try decodePersistentVolume(document, source: source)
         } else {
             // Templates may leave the name to the bench (PVCs get `pvc-N`); give the decoder one.
-            let contents = name == nil && generateName == nil ? try Self.text(of: Self.withName(document, "template"), source: source) : text
+            let contents =
+                name == nil && generateName == nil
+                ? try Self.text(of: Self.withName(document, "template"), source: source) : text
             let loaded: ManifestLoadResult
             do {
                 loaded = try ManifestLoader.load(contents: contents, source: source)
@@ -98,7 +102,9 @@ package struct ObjectTemplate: Sendable {
                 throw BenchError(error.description)
             }
             if let warning = loaded.warnings.first {
-                throw BenchError("\(warning.replacingOccurrences(of: "skipping", with: "cannot create")) in the embedded cluster")
+                throw BenchError(
+                    "\(warning.replacingOccurrences(of: "skipping", with: "cannot create")) in the embedded cluster"
+                )
             }
             guard loaded.entries.count == 1, let first = loaded.objects.first else {
                 throw BenchError("\(source): expected exactly one object, found \(loaded.entries.count)")
@@ -115,16 +121,26 @@ package struct ObjectTemplate: Sendable {
             value = withName(value, "pv")
         }
         if let csi = document["spec"]?["csi"], csi["volumeHandle"] == nil, var spec = value["spec"]?.entries,
-           let csiIndex = spec.firstIndex(where: { $0.key == "csi" }), var csiEntries = csi.entries {
+            let csiIndex = spec.firstIndex(where: { $0.key == "csi" }), var csiEntries = csi.entries
+        {
             csiEntries.append(.init(key: "volumeHandle", value: PositionedValue(.string("placeholder"))))
             spec[csiIndex].value = PositionedValue(.mapping(csiEntries), position: csi.position)
-            value = replacing(value, key: "spec", with: PositionedValue(.mapping(spec), position: document["spec"]?.position))
+            value = replacing(
+                value,
+                key: "spec",
+                with: PositionedValue(.mapping(spec), position: document["spec"]?.position)
+            )
         }
         if value["apiVersion"] == nil {
             value = replacing(value, key: "apiVersion", with: PositionedValue(.string("v1")))
         }
         do {
-            return .persistentVolume(try PositionedDecoder(source: source, object: "PersistentVolume").decode(PersistentVolume.self, from: value))
+            return .persistentVolume(
+                try PositionedDecoder(source: source, object: "PersistentVolume").decode(
+                    PersistentVolume.self,
+                    from: value
+                )
+            )
         } catch {
             throw BenchError(error.description)
         }
@@ -133,7 +149,11 @@ package struct ObjectTemplate: Sendable {
     static func withName(_ document: PositionedValue, _ name: String) -> PositionedValue {
         var metadata = document["metadata"]?.entries ?? []
         metadata.append(.init(key: "name", value: PositionedValue(.string(name))))
-        return replacing(document, key: "metadata", with: PositionedValue(.mapping(metadata), position: document["metadata"]?.position))
+        return replacing(
+            document,
+            key: "metadata",
+            with: PositionedValue(.mapping(metadata), position: document["metadata"]?.position)
+        )
     }
 
     static func replacing(_ document: PositionedValue, key: String, with value: PositionedValue) -> PositionedValue {
@@ -156,7 +176,8 @@ package struct ObjectTemplate: Sendable {
             case .float(let number): return number.isFinite ? String(number) : "null"
             case .string(let text): return jsonString(text)
             case .sequence(let elements): return "[" + elements.map(json).joined(separator: ",") + "]"
-            case .mapping(let entries): return "{" + entries.map { jsonString($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
+            case .mapping(let entries):
+                return "{" + entries.map { jsonString($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
             }
         }
         return json(value)

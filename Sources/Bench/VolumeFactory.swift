@@ -2,8 +2,8 @@ import Foundation
 import Histogram
 import KubeAPI
 import KubeDecoding
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Synchronization
@@ -28,14 +28,31 @@ struct VolumeFactory: Sendable {
         self.pv = pv
         self.pvc = pvc
         let decoder = PositionedDecoder(source: "<bench>")
-        claimRef = try? decoder.decode(ObjectReference.self, from: PositionedValue(.mapping([
-            .init(key: "kind", value: PositionedValue(.string("PersistentVolumeClaim"))),
-            .init(key: "apiVersion", value: PositionedValue(.string("v1"))),
-        ])))
-        boundVolume = try? decoder.decode(PersistentVolumeStatus.self, from: PositionedValue(.mapping([
-            .init(key: "phase", value: PositionedValue(.string("Bound")))])))
-        boundClaim = try? decoder.decode(PersistentVolumeClaimStatus.self, from: PositionedValue(.mapping([
-            .init(key: "phase", value: PositionedValue(.string("Bound")))])))
+        claimRef = try? decoder.decode(
+            ObjectReference.self,
+            from: PositionedValue(
+                .mapping([
+                    .init(key: "kind", value: PositionedValue(.string("PersistentVolumeClaim"))),
+                    .init(key: "apiVersion", value: PositionedValue(.string("v1"))),
+                ])
+            )
+        )
+        boundVolume = try? decoder.decode(
+            PersistentVolumeStatus.self,
+            from: PositionedValue(
+                .mapping([
+                    .init(key: "phase", value: PositionedValue(.string("Bound")))
+                ])
+            )
+        )
+        boundClaim = try? decoder.decode(
+            PersistentVolumeClaimStatus.self,
+            from: PositionedValue(
+                .mapping([
+                    .init(key: "phase", value: PositionedValue(.string("Bound")))
+                ])
+            )
+        )
     }
 
     /// Creates volume `index` and its claim in `namespace`; returns the claim's name.

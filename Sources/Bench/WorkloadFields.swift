@@ -20,17 +20,28 @@ struct Fields {
 
     func checkKnown(_ known: Set<String>) throws(BenchError) {
         guard let entries = value.entries else {
-            throw BenchError(source: source, position: value.position, "\(what): expected a mapping, got \(value.kindDescription)")
+            throw BenchError(
+                source: source,
+                position: value.position,
+                "\(what): expected a mapping, got \(value.kindDescription)"
+            )
         }
         for entry in entries where !known.contains(entry.key) {
-            throw BenchError(source: source, position: entry.keyPosition ?? entry.value.position,
-                             "\(what): unknown field \"\(entry.key)\"")
+            throw BenchError(
+                source: source,
+                position: entry.keyPosition ?? entry.value.position,
+                "\(what): unknown field \"\(entry.key)\""
+            )
         }
     }
 
     func requiredString(_ field: String) throws(BenchError) -> String {
         guard let text = try optionalString(field), !text.isEmpty else {
-            throw BenchError(source: source, position: value[field]?.position ?? value.position, "\(what): \(field) is required")
+            throw BenchError(
+                source: source,
+                position: value[field]?.position ?? value.position,
+                "\(what): \(field) is required"
+            )
         }
         return text
     }
@@ -52,17 +63,25 @@ struct Fields {
 
     func bool(_ field: String) throws(BenchError) -> Bool {
         guard let field_ = value[field], !field_.isNull else { return false }
-        guard case .bool(let flag) = field_.content else { throw fail(field, "expected a boolean, got \(field_.kindDescription)") }
+        guard case .bool(let flag) = field_.content else {
+            throw fail(field, "expected a boolean, got \(field_.kindDescription)")
+        }
         return flag
     }
 
     func stringList(_ field: String) throws(BenchError) -> [String] {
         guard let field_ = value[field], !field_.isNull else { return [] }
-        guard let elements = field_.elements else { throw fail(field, "expected a list of strings, got \(field_.kindDescription)") }
+        guard let elements = field_.elements else {
+            throw fail(field, "expected a list of strings, got \(field_.kindDescription)")
+        }
         var result: [String] = []
         for element in elements {
             guard let text = element.string else {
-                throw BenchError(source: source, position: element.position, "\(what): \(field): expected a string, got \(element.kindDescription)")
+                throw BenchError(
+                    source: source,
+                    position: element.position,
+                    "\(what): \(field): expected a string, got \(element.kindDescription)"
+                )
             }
             result.append(text)
         }
@@ -71,15 +90,20 @@ struct Fields {
 
     func stringMap(_ field: String) throws(BenchError) -> [String: String] {
         guard let field_ = value[field], !field_.isNull else { return [:] }
-        guard let entries = field_.entries else { throw fail(field, "expected a mapping, got \(field_.kindDescription)") }
+        guard let entries = field_.entries else {
+            throw fail(field, "expected a mapping, got \(field_.kindDescription)")
+        }
         var result: [String: String] = [:]
         for entry in entries {
             switch entry.value.content {
             case .string(let text): result[entry.key] = text
             case .int, .float, .bool: result[entry.key] = entry.value.text
             default:
-                throw BenchError(source: source, position: entry.value.position,
-                                 "\(what): \(field).\(entry.key): expected a string, got \(entry.value.kindDescription)")
+                throw BenchError(
+                    source: source,
+                    position: entry.value.position,
+                    "\(what): \(field).\(entry.key): expected a string, got \(entry.value.kindDescription)"
+                )
             }
         }
         return result
@@ -87,12 +111,17 @@ struct Fields {
 
     func boolMap(_ field: String) throws(BenchError) -> [String: Bool] {
         guard let field_ = value[field], !field_.isNull else { return [:] }
-        guard let entries = field_.entries else { throw fail(field, "expected a mapping, got \(field_.kindDescription)") }
+        guard let entries = field_.entries else {
+            throw fail(field, "expected a mapping, got \(field_.kindDescription)")
+        }
         var result: [String: Bool] = [:]
         for entry in entries {
             guard case .bool(let flag) = entry.value.content else {
-                throw BenchError(source: source, position: entry.value.position,
-                                 "\(what): \(field).\(entry.key): expected a boolean, got \(entry.value.kindDescription)")
+                throw BenchError(
+                    source: source,
+                    position: entry.value.position,
+                    "\(what): \(field).\(entry.key): expected a boolean, got \(entry.value.kindDescription)"
+                )
             }
             result[entry.key] = flag
         }

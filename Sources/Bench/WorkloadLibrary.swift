@@ -13,8 +13,10 @@ package enum WorkloadLibrary {
 
     /// The order `bench --list` shows test cases in (the issue's order).
     static let listOrder = [
-        "SchedulingBasic", "SchedulingDaemonset", "SchedulingNodeAffinity", "SchedulingPodAntiAffinity", "SchedulingPodAffinity",
-        "SchedulingPreferredPodAffinity", "SchedulingPreferredPodAntiAffinity", "TopologySpreading", "PreferredTopologySpreading",
+        "SchedulingBasic", "SchedulingDaemonset", "SchedulingNodeAffinity", "SchedulingPodAntiAffinity",
+        "SchedulingPodAffinity",
+        "SchedulingPreferredPodAffinity", "SchedulingPreferredPodAntiAffinity", "TopologySpreading",
+        "PreferredTopologySpreading",
         "MixedSchedulingBasePod", "SchedulingCSIPVs", "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn",
         "DeploymentPods",
     ]
@@ -24,15 +26,20 @@ package enum WorkloadLibrary {
     package static func directory() throws(BenchError) -> String {
         let fileManager = FileManager.default
         var candidates: [String] = []
-        if let environment = ProcessInfo.processInfo.environment["SWIFT_KUBE_SCHEDULER_WORKLOADS"], !environment.isEmpty {
+        if let environment = ProcessInfo.processInfo.environment["SWIFT_KUBE_SCHEDULER_WORKLOADS"], !environment.isEmpty
+        {
             candidates.append(environment)
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         candidates.append(executable.appendingPathComponent("swift-kube-scheduler_Bench.resources/Workloads").path)
-        for candidate in candidates where fileManager.fileExists(atPath: (candidate as NSString).appendingPathComponent(files[0])) {
+        for candidate in candidates
+        where fileManager.fileExists(atPath: (candidate as NSString).appendingPathComponent(files[0])) {
             return candidate
         }
-        throw BenchError("built-in workloads not found (looked in \(candidates.joined(separator: ", "))); set SWIFT_KUBE_SCHEDULER_WORKLOADS to the Workloads directory")
+        throw BenchError(
+            "built-in workloads not found (looked in \(candidates.joined(separator: ", "))); set SWIFT_KUBE_SCHEDULER_WORKLOADS to the Workloads directory"
+        )
     }
 
     /// Every built-in test case, in `--list` order.
@@ -42,6 +49,10 @@ package enum WorkloadLibrary {
         for file in files {
             all += try WorkloadFileParser.parse(path: (root as NSString).appendingPathComponent(file))
         }
-        return all.sorted { (listOrder.firstIndex(of: $0.name) ?? Int.max, $0.name) < (listOrder.firstIndex(of: $1.name) ?? Int.max, $1.name) }
+        return all.sorted {
+            (listOrder.firstIndex(of: $0.name) ?? Int.max, $0.name) < (
+                listOrder.firstIndex(of: $1.name) ?? Int.max, $1.name
+            )
+        }
     }
 }

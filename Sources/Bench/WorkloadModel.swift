@@ -169,7 +169,10 @@ package enum Operation: Sendable {
 
     /// `barrier`: wait until the pods of the namespaces (all when empty) are scheduled or attempted.
     package struct Barrier: Sendable {
-        package enum Stage: String, Sendable { case scheduled = "Scheduled", attempted = "Attempted" }
+        package enum Stage: String, Sendable {
+            case scheduled = "Scheduled"
+            case attempted = "Attempted"
+        }
         package var namespaces: [String]
         package var labelSelector: [String: String]
         package var stage: Stage
@@ -217,7 +220,8 @@ package struct ResolvedWorkload: Sendable {
         operations.reduce(0) { total, op in
             switch op {
             case .createPods(let pods) where !pods.collectMetrics: total + pods.count
-            case .createPodSets(let sets) where !sets.createPods.collectMetrics: total + sets.count * sets.createPods.count
+            case .createPodSets(let sets) where !sets.createPods.collectMetrics:
+                total + sets.count * sets.createPods.count
             default: total
             }
         }
@@ -228,7 +232,8 @@ package struct ResolvedWorkload: Sendable {
         operations.reduce(0) { total, op in
             switch op {
             case .createPods(let pods) where pods.collectMetrics: total + pods.count
-            case .createPodSets(let sets) where sets.createPods.collectMetrics: total + sets.count * sets.createPods.count
+            case .createPodSets(let sets) where sets.createPods.collectMetrics:
+                total + sets.count * sets.createPods.count
             default: total
             }
         }

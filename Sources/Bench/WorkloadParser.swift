@@ -25,14 +25,17 @@ package struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
 package enum WorkloadFileParser {
     /// The opcodes this bench runs.
     package static let supportedOpcodes = [
-        "barrier", "churn", "createAny", "createNamespaces", "createNodes", "createPodSets", "createPods", "deletePods", "sleep",
+        "barrier", "churn", "createAny", "createNamespaces", "createNodes", "createPodSets", "createPods", "deletePods",
+        "sleep",
     ]
 
     static let testCaseFields: Set<String> = [
         "name", "featureGates", "metricsCollectorConfig", "workloadTemplate", "workloads", "schedulerConfigPath",
         "defaultPodTemplatePath", "labels", "defaultThresholdMetricSelector",
     ]
-    static let workloadFields: Set<String> = ["name", "params", "labels", "threshold", "thresholdMetricSelector", "featureGates"]
+    static let workloadFields: Set<String> = [
+        "name", "params", "labels", "threshold", "thresholdMetricSelector", "featureGates",
+    ]
     static let createPodsFields: Set<String> = [
         "opcode", "count", "countParam", "countMultiplierParam", "collectMetrics", "namespace", "podTemplatePath",
         "skipWaitToCompletion", "persistentVolumeTemplatePath", "persistentVolumeClaimTemplatePath", "templateParams",
@@ -75,8 +78,11 @@ package enum WorkloadFileParser {
             throw BenchError(error.description)
         }
         guard let elements = document.elements else {
-            throw BenchError(source: source, position: document.position,
-                             "expected a list of test cases, got \(document.kindDescription)")
+            throw BenchError(
+                source: source,
+                position: document.position,
+                "expected a list of test cases, got \(document.kindDescription)"
+            )
         }
         let directory = (source as NSString).deletingLastPathComponent
         var result: [TestCase] = []
@@ -84,7 +90,11 @@ package enum WorkloadFileParser {
         for element in elements {
             let testCase = try parseTestCase(element, source: source, directory: directory)
             guard names.insert(testCase.name).inserted else {
-                throw BenchError(source: source, position: element["name"]?.position, "duplicate test case name \"\(testCase.name)\"")
+                throw BenchError(
+                    source: source,
+                    position: element["name"]?.position,
+                    "duplicate test case name \"\(testCase.name)\""
+                )
             }
             result.append(testCase)
         }
@@ -93,13 +103,20 @@ package enum WorkloadFileParser {
 
     // MARK: Test cases and workloads
 
-    static func parseTestCase(_ value: PositionedValue, source: String, directory: String) throws(BenchError) -> TestCase {
+    static func parseTestCase(
+        _ value: PositionedValue,
+        source: String,
+        directory: String
+    ) throws(BenchError) -> TestCase {
         let fields = Fields(value, source: source, what: "test case")
         try fields.checkKnown(testCaseFields)
         let name = try fields.requiredString("name")
         guard let templateValue = value["workloadTemplate"], let opValues = templateValue.elements else {
-            throw BenchError(source: source, position: value["workloadTemplate"]?.position ?? value.position,
-                             "test case \"\(name)\": workloadTemplate must be a list of operations")
+            throw BenchError(
+                source: source,
+                position: value["workloadTemplate"]?.position ?? value.position,
+                "test case \"\(name)\": workloadTemplate must be a list of operations"
+            )
         }
         var template: [OperationTemplate] = []
         for opValue in opValues {
@@ -110,17 +127,29 @@ package enum WorkloadFileParser {
         for workloadValue in value["workloads"]?.elements ?? [] {
             let workload = try parseWorkload(workloadValue, source: source)
             guard workloadNames.insert(workload.name).inserted else {
-                throw BenchError(source: source, position: workloadValue["name"]?.position,
-                                 "test case \"\(name)\": workload name \"\(workload.name)\" is not unique")
+                throw BenchError(
+                    source: source,
+                    position: workloadValue["name"]?.position,
+                    "test case \"\(name)\": workload name \"\(workload.name)\" is not unique"
+                )
             }
             workloads.append(workload)
         }
         return TestCase(
-            name: name, source: source, position: value.position, workloadTemplate: template, workloads: workloads,
-            defaultPodTemplatePath: try fields.optionalString("defaultPodTemplatePath").map { resolvePath($0, directory: directory) },
-            schedulerConfigPath: try fields.optionalString("schedulerConfigPath").map { resolvePath($0, directory: directory) },
+            name: name,
+            source: source,
+            position: value.position,
+            workloadTemplate: template,
+            workloads: workloads,
+            defaultPodTemplatePath: try fields.optionalString("defaultPodTemplatePath").map {
+                resolvePath($0, directory: directory)
+            },
+            schedulerConfigPath: try fields.optionalString("schedulerConfigPath").map {
+                resolvePath($0, directory: directory)
+            },
             featureGates: try fields.boolMap("featureGates"),
-            labels: try fields.stringList("labels"))
+            labels: try fields.stringList("labels")
+        )
     }
 
     static func parseWorkload(_ value: PositionedValue, source: String) throws(BenchError) -> Workload {
@@ -130,7 +159,11 @@ package enum WorkloadFileParser {
         var params: [String: ParamValue] = [:]
         if let paramsValue = value["params"], !paramsValue.isNull {
             guard let entries = paramsValue.entries else {
-                throw BenchError(source: source, position: paramsValue.position, "workload \"\(name)\": params must be a mapping")
+                throw BenchError(
+                    source: source,
+                    position: paramsValue.position,
+                    "workload \"\(name)\": params must be a mapping"
+                )
             }
             for entry in entries {
                 switch entry.value.content {
@@ -139,8 +172,11 @@ package enum WorkloadFileParser {
                 case .string(let text): params[entry.key] = .string(text)
                 case .bool(let flag): params[entry.key] = .bool(flag)
                 default:
-                    throw BenchError(source: source, position: entry.value.position,
-                                     "workload \"\(name)\": params.\(entry.key): expected a number, string or boolean, got \(entry.value.kindDescription)")
+                    throw BenchError(
+                        source: source,
+                        position: entry.value.position,
+                        "workload \"\(name)\": params.\(entry.key): expected a number, string or boolean, got \(entry.value.kindDescription)"
+                    )
                 }
             }
         }
@@ -154,39 +190,66 @@ package enum WorkloadFileParser {
                 // Per-topic thresholds: this bench has one topic, the default one.
                 threshold = nil
             default:
-                throw BenchError(source: source, position: thresholdValue.position,
-                                 "workload \"\(name)\": threshold: expected a number, got \(thresholdValue.kindDescription)")
+                throw BenchError(
+                    source: source,
+                    position: thresholdValue.position,
+                    "workload \"\(name)\": threshold: expected a number, got \(thresholdValue.kindDescription)"
+                )
             }
             if let value = threshold, value < 0 {
-                throw BenchError(source: source, position: thresholdValue.position,
-                                 "workload \"\(name)\": invalid threshold \(value); should be non-negative")
+                throw BenchError(
+                    source: source,
+                    position: thresholdValue.position,
+                    "workload \"\(name)\": invalid threshold \(value); should be non-negative"
+                )
             }
             if threshold == 0 { threshold = nil }
         }
-        return Workload(name: name, position: value.position, params: params, labels: try fields.stringList("labels"),
-                        threshold: threshold, featureGates: try fields.boolMap("featureGates"))
+        return Workload(
+            name: name,
+            position: value.position,
+            params: params,
+            labels: try fields.stringList("labels"),
+            threshold: threshold,
+            featureGates: try fields.boolMap("featureGates")
+        )
     }
 
-    static func parseOperationTemplate(_ value: PositionedValue, source: String) throws(BenchError) -> OperationTemplate {
+    static func parseOperationTemplate(_ value: PositionedValue, source: String) throws(BenchError) -> OperationTemplate
+    {
         guard value.entries != nil else {
-            throw BenchError(source: source, position: value.position, "expected an operation (a mapping with opcode), got \(value.kindDescription)")
+            throw BenchError(
+                source: source,
+                position: value.position,
+                "expected an operation (a mapping with opcode), got \(value.kindDescription)"
+            )
         }
         guard let opcodeValue = value["opcode"] else {
             throw BenchError(source: source, position: value.position, "operation without opcode")
         }
         guard let opcode = opcodeValue.string else {
-            throw BenchError(source: source, position: opcodeValue.position, "opcode: expected a string, got \(opcodeValue.kindDescription)")
+            throw BenchError(
+                source: source,
+                position: opcodeValue.position,
+                "opcode: expected a string, got \(opcodeValue.kindDescription)"
+            )
         }
         guard let known = opFields[opcode] else {
-            throw BenchError(source: source, position: opcodeValue.position,
-                             "unsupported opcode \"\(opcode)\" (supported: \(supportedOpcodes.joined(separator: ", ")))")
+            throw BenchError(
+                source: source,
+                position: opcodeValue.position,
+                "unsupported opcode \"\(opcode)\" (supported: \(supportedOpcodes.joined(separator: ", ")))"
+            )
         }
         try Fields(value, source: source, what: opcode).checkKnown(known)
         if opcode == "createPodSets", let inner = value["createPodsOp"] {
             let innerOp = try parseOperationTemplate(inner, source: source)
             guard innerOp.opcode == "createPods" else {
-                throw BenchError(source: source, position: inner["opcode"]?.position ?? inner.position,
-                                 "createPodSets: createPodsOp must have opcode createPods, got \"\(innerOp.opcode)\"")
+                throw BenchError(
+                    source: source,
+                    position: inner["opcode"]?.position ?? inner.position,
+                    "createPodSets: createPodsOp must have opcode createPods, got \"\(innerOp.opcode)\""
+                )
             }
         }
         return OperationTemplate(opcode: opcode, value: value, position: value.position)
@@ -204,7 +267,9 @@ package enum WorkloadFileParser {
     ///
     /// - Throws: ``BenchError`` for an undefined parameter or an invalid value, with its position.
     package static func resolve(
-        _ testCase: TestCase, workload: Workload, overrides: [String: ParamValue] = [:]
+        _ testCase: TestCase,
+        workload: Workload,
+        overrides: [String: ParamValue] = [:]
     ) throws(BenchError) -> ResolvedWorkload {
         var workload = workload
         for (name, value) in overrides { workload.params[name] = value }
@@ -217,8 +282,11 @@ package enum WorkloadFileParser {
         var measured = 0
         for operation in operations where operation.collectsMetrics { measured += 1 }
         if measured > 1 {
-            throw BenchError(source: testCase.source, position: testCase.position,
-                             "test case \"\(testCase.name)\": more than one operation collects metrics; only one measured createPods is supported")
+            throw BenchError(
+                source: testCase.source,
+                position: testCase.position,
+                "test case \"\(testCase.name)\": more than one operation collects metrics; only one measured createPods is supported"
+            )
         }
         return ResolvedWorkload(testCase: testCase, workload: workload, operations: operations)
     }

@@ -22,13 +22,21 @@ struct ResolveContext {
     func intParam(_ reference: String, field: String, fields: Fields) throws(BenchError) -> Int {
         let value = try param(reference, field: field, fields: fields)
         guard let number = value.intValue else {
-            throw fields.fail(field, "parameter \(reference.dropFirst()) has the wrong type (expected a number, got \"\(value)\")")
+            throw fields.fail(
+                field,
+                "parameter \(reference.dropFirst()) has the wrong type (expected a number, got \"\(value)\")"
+            )
         }
         return number
     }
 
     /// `count` or `countParam` (the parameter wins, as upstream), non-negative.
-    func count(_ fields: Fields, countField: String = "count", paramField: String = "countParam", defaultValue: Int? = nil) throws(BenchError) -> Int {
+    func count(
+        _ fields: Fields,
+        countField: String = "count",
+        paramField: String = "countParam",
+        defaultValue: Int? = nil
+    ) throws(BenchError) -> Int {
         var count: Int
         if let reference = try fields.optionalString(paramField) {
             count = try intParam(reference, field: paramField, fields: fields)
@@ -37,7 +45,11 @@ struct ResolveContext {
         } else if let defaultValue {
             count = defaultValue
         } else {
-            throw BenchError(source: source, position: fields.value.position, "\(fields.what): one of \(countField) or \(paramField) is required")
+            throw BenchError(
+                source: source,
+                position: fields.value.position,
+                "\(fields.what): one of \(countField) or \(paramField) is required"
+            )
         }
         guard count >= 0 else { throw fields.fail(paramField, "invalid count \(count); should be non-negative") }
         return count
@@ -49,7 +61,9 @@ struct ResolveContext {
 
     func templateParams(_ fields: Fields) throws(BenchError) -> [String: ParamValue] {
         guard let value = fields.value["templateParams"], !value.isNull else { return [:] }
-        guard let entries = value.entries else { throw fields.fail("templateParams", "expected a mapping, got \(value.kindDescription)") }
+        guard let entries = value.entries else {
+            throw fields.fail("templateParams", "expected a mapping, got \(value.kindDescription)")
+        }
         var result: [String: ParamValue] = [:]
         for entry in entries {
             switch entry.value.content {
@@ -60,8 +74,11 @@ struct ResolveContext {
             case .float(let number): result[entry.key] = .double(number)
             case .bool(let flag): result[entry.key] = .bool(flag)
             default:
-                throw BenchError(source: source, position: entry.value.position,
-                                 "\(fields.what): templateParams.\(entry.key): expected a scalar, got \(entry.value.kindDescription)")
+                throw BenchError(
+                    source: source,
+                    position: entry.value.position,
+                    "\(fields.what): templateParams.\(entry.key): expected a scalar, got \(entry.value.kindDescription)"
+                )
             }
         }
         return result
@@ -73,21 +90,36 @@ struct ResolveContext {
         case "createNodes":
             return .createNodes(try createNodes(fields))
         case "createNamespaces":
-            return .createNamespaces(Operation.CreateNamespaces(
-                prefix: try fields.requiredString("prefix"), count: try count(fields),
-                namespaceTemplatePath: try path(fields, "namespaceTemplatePath")))
+            return .createNamespaces(
+                Operation.CreateNamespaces(
+                    prefix: try fields.requiredString("prefix"),
+                    count: try count(fields),
+                    namespaceTemplatePath: try path(fields, "namespaceTemplatePath")
+                )
+            )
         case "createPods":
             return .createPods(try createPods(fields))
         case "createPodSets":
             guard let inner = template.value["createPodsOp"] else { throw fields.fail("createPodsOp", "is required") }
-            return .createPodSets(Operation.CreatePodSets(
-                count: try count(fields), namespacePrefix: try fields.requiredString("namespacePrefix"),
-                createPods: try createPods(Fields(inner, source: source, what: "createPods"))))
+            return .createPodSets(
+                Operation.CreatePodSets(
+                    count: try count(fields),
+                    namespacePrefix: try fields.requiredString("namespacePrefix"),
+                    createPods: try createPods(Fields(inner, source: source, what: "createPods"))
+                )
+            )
         case "createAny":
-            guard let templatePath = try path(fields, "templatePath") else { throw fields.fail("templatePath", "TemplatePath must be set") }
-            return .createAny(Operation.CreateAny(
-                templatePath: templatePath, namespace: try fields.optionalString("namespace"),
-                count: try count(fields, defaultValue: 1), templateParams: try templateParams(fields)))
+            guard let templatePath = try path(fields, "templatePath") else {
+                throw fields.fail("templatePath", "TemplatePath must be set")
+            }
+            return .createAny(
+                Operation.CreateAny(
+                    templatePath: templatePath,
+                    namespace: try fields.optionalString("namespace"),
+                    count: try count(fields, defaultValue: 1),
+                    templateParams: try templateParams(fields)
+                )
+            )
         case "churn":
             return .churn(try churn(fields))
         case "barrier":
@@ -95,14 +127,22 @@ struct ResolveContext {
             guard let stage = Operation.Barrier.Stage(rawValue: stageText.isEmpty ? "Scheduled" : stageText) else {
                 throw fields.fail("stageRequirement", "invalid StageRequirement \(stageText) (Scheduled or Attempted)")
             }
-            return .barrier(Operation.Barrier(namespaces: try fields.stringList("namespaces"),
-                                              labelSelector: try fields.stringMap("labelSelector"), stage: stage))
+            return .barrier(
+                Operation.Barrier(
+                    namespaces: try fields.stringList("namespaces"),
+                    labelSelector: try fields.stringMap("labelSelector"),
+                    stage: stage
+                )
+            )
         case "sleep":
             var text = try fields.optionalString("duration")
             if let reference = try fields.optionalString("durationParam") {
                 let value = try param(reference, field: "durationParam", fields: fields)
                 guard case .string(let duration) = value else {
-                    throw fields.fail("durationParam", "parameter \(reference.dropFirst()) has the wrong type (expected a duration string)")
+                    throw fields.fail(
+                        "durationParam",
+                        "parameter \(reference.dropFirst()) has the wrong type (expected a duration string)"
+                    )
                 }
                 text = duration
             }
@@ -114,15 +154,27 @@ struct ResolveContext {
                 throw fields.fail("duration", "\(error)")
             }
         case "deletePods":
-            guard let namespace = try fields.optionalString("namespace") else { throw fields.fail("namespace", "is required") }
+            guard let namespace = try fields.optionalString("namespace") else {
+                throw fields.fail("namespace", "is required")
+            }
             let rate = try fields.optionalInt("deletePodsPerSecond") ?? 0
-            guard rate >= 0 else { throw fields.fail("deletePodsPerSecond", "invalid DeletePodsPerSecond=\(rate); should be non-negative") }
-            return .deletePods(Operation.DeletePods(
-                namespace: namespace, labelSelector: try fields.stringMap("labelSelector"),
-                skipWaitToCompletion: try fields.bool("skipWaitToCompletion"), deletePodsPerSecond: rate))
+            guard rate >= 0 else {
+                throw fields.fail("deletePodsPerSecond", "invalid DeletePodsPerSecond=\(rate); should be non-negative")
+            }
+            return .deletePods(
+                Operation.DeletePods(
+                    namespace: namespace,
+                    labelSelector: try fields.stringMap("labelSelector"),
+                    skipWaitToCompletion: try fields.bool("skipWaitToCompletion"),
+                    deletePodsPerSecond: rate
+                )
+            )
         default:
-            throw BenchError(source: source, position: template.value["opcode"]?.position,
-                             "unsupported opcode \"\(template.opcode)\" (supported: \(WorkloadFileParser.supportedOpcodes.joined(separator: ", ")))")
+            throw BenchError(
+                source: source,
+                position: template.value["opcode"]?.position,
+                "unsupported opcode \"\(template.opcode)\" (supported: \(WorkloadFileParser.supportedOpcodes.joined(separator: ", ")))"
+            )
         }
     }
 
@@ -155,16 +207,27 @@ struct ResolveContext {
                 }
             }
             allocatable = Operation.AllocatableStrategy(
-                nodeAllocatable: try inner.stringMap("nodeAllocatable"), csiNodeAllocatable: csi,
-                migratedPlugins: try inner.stringList("migratedPlugins"))
+                nodeAllocatable: try inner.stringMap("nodeAllocatable"),
+                csiNodeAllocatable: csi,
+                migratedPlugins: try inner.stringList("migratedPlugins")
+            )
         }
         let strategies = [label != nil, unique != nil, allocatable != nil].filter { $0 }.count
         guard strategies <= 1 else {
-            throw BenchError(source: source, position: value.position, "createNodes: at most one node prepare strategy can be set")
+            throw BenchError(
+                source: source,
+                position: value.position,
+                "createNodes: at most one node prepare strategy can be set"
+            )
         }
         return Operation.CreateNodes(
-            count: try count(fields), nodeTemplatePath: try path(fields, "nodeTemplatePath"), labelStrategy: label,
-            uniqueLabelKey: unique, allocatableStrategy: allocatable, templateParams: try templateParams(fields))
+            count: try count(fields),
+            nodeTemplatePath: try path(fields, "nodeTemplatePath"),
+            labelStrategy: label,
+            uniqueLabelKey: unique,
+            allocatableStrategy: allocatable,
+            templateParams: try templateParams(fields)
+        )
     }
 
     func createPods(_ fields: Fields) throws(BenchError) -> Operation.CreatePods {
@@ -175,7 +238,10 @@ struct ResolveContext {
         var steady = try fields.bool("steadyState")
         if let reference = try fields.optionalString("steadyStateParam") {
             guard case .bool(let flag) = try param(reference, field: "steadyStateParam", fields: fields) else {
-                throw fields.fail("steadyStateParam", "parameter \(reference.dropFirst()) has the wrong type (expected a boolean)")
+                throw fields.fail(
+                    "steadyStateParam",
+                    "parameter \(reference.dropFirst()) has the wrong type (expected a boolean)"
+                )
             }
             steady = flag
         }
@@ -183,18 +249,28 @@ struct ResolveContext {
             throw fields.fail("steadyState", "steady-state pod creation is not supported by this bench")
         }
         let op = Operation.CreatePods(
-            count: count, collectMetrics: try fields.bool("collectMetrics"), namespace: try fields.optionalString("namespace"),
-            podTemplatePath: try path(fields, "podTemplatePath"), skipWaitToCompletion: try fields.bool("skipWaitToCompletion"),
+            count: count,
+            collectMetrics: try fields.bool("collectMetrics"),
+            namespace: try fields.optionalString("namespace"),
+            podTemplatePath: try path(fields, "podTemplatePath"),
+            skipWaitToCompletion: try fields.bool("skipWaitToCompletion"),
             persistentVolumeTemplatePath: try path(fields, "persistentVolumeTemplatePath"),
             persistentVolumeClaimTemplatePath: try path(fields, "persistentVolumeClaimTemplatePath"),
-            templateParams: try templateParams(fields))
+            templateParams: try templateParams(fields)
+        )
         if op.collectMetrics && op.skipWaitToCompletion {
-            throw BenchError(source: source, position: fields.value.position,
-                             "createPods: collectMetrics and skipWaitToCompletion cannot be true at the same time")
+            throw BenchError(
+                source: source,
+                position: fields.value.position,
+                "createPods: collectMetrics and skipWaitToCompletion cannot be true at the same time"
+            )
         }
         if (op.persistentVolumeTemplatePath == nil) != (op.persistentVolumeClaimTemplatePath == nil) {
-            throw BenchError(source: source, position: fields.value.position,
-                             "createPods: persistentVolumeTemplatePath and persistentVolumeClaimTemplatePath must be set together")
+            throw BenchError(
+                source: source,
+                position: fields.value.position,
+                "createPods: persistentVolumeTemplatePath and persistentVolumeClaimTemplatePath must be set together"
+            )
         }
         return op
     }
@@ -208,11 +284,20 @@ struct ResolveContext {
         guard number >= 0 else { throw fields.fail("number", "number (\(number)) cannot be negative") }
         if mode == .recreate && number == 0 { throw fields.fail("number", "number cannot be 0 when mode is recreate") }
         var paths: [String] = []
-        for path in try fields.stringList("templatePaths") { paths.append(WorkloadFileParser.resolvePath(path, directory: directory)) }
-        guard !paths.isEmpty else { throw fields.fail("templatePaths", "at least one template spec file needs to be specified") }
+        for path in try fields.stringList("templatePaths") {
+            paths.append(WorkloadFileParser.resolvePath(path, directory: directory))
+        }
+        guard !paths.isEmpty else {
+            throw fields.fail("templatePaths", "at least one template spec file needs to be specified")
+        }
         let interval = try fields.optionalInt("intervalMilliseconds") ?? 500
         guard interval > 0 else { throw fields.fail("intervalMilliseconds", "must be positive") }
-        return Operation.Churn(mode: mode, number: number, intervalMilliseconds: interval,
-                               namespace: try fields.optionalString("namespace"), templatePaths: paths)
+        return Operation.Churn(
+            mode: mode,
+            number: number,
+            intervalMilliseconds: interval,
+            namespace: try fields.optionalString("namespace"),
+            templatePaths: paths
+        )
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Histogram
 import KubeAPI
 import KubeDecoding
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Synchronization
@@ -15,26 +15,38 @@ extension WorkloadRunner {
         case .createNodes(let op):
             try await createNodes(op, index: index, scheduler: scheduler)
         case .createNamespaces(let op):
-            for i in 0..<op.count { try await ensureNamespace(owned("\(op.prefix)-\(i)"), templatePath: op.namespaceTemplatePath) }
+            for i in 0..<op.count {
+                try await ensureNamespace(owned("\(op.prefix)-\(i)"), templatePath: op.namespaceTemplatePath)
+            }
         case .createPods(let op):
             try await createPods(op, namespace: owned(op.namespace ?? "namespace-\(index)"), scheduler: scheduler)
         case .createPodSets(let op):
             for i in 0..<op.count {
-                try await createPods(op.createPods, namespace: owned("\(op.namespacePrefix)-\(i)"), scheduler: scheduler)
+                try await createPods(
+                    op.createPods,
+                    namespace: owned("\(op.namespacePrefix)-\(i)"),
+                    scheduler: scheduler
+                )
             }
         case .createAny(let op):
             try await createAny(op)
         case .churn(let op):
             try await startChurn(op, namespace: owned(op.namespace ?? "namespace-\(index)"))
         case .barrier(let op):
-            guard op.labelSelector.isEmpty else { throw BenchError("barrier: labelSelector is not supported by this bench") }
-            let namespaces: Set<String> = op.namespaces.isEmpty
+            guard op.labelSelector.isEmpty else {
+                throw BenchError("barrier: labelSelector is not supported by this bench")
+            }
+            let namespaces: Set<String> =
+                op.namespaces.isEmpty
                 ? state.withLock { Set($0.createdPods.keys) } : Set(op.namespaces.map(owned))
             let expected = state.withLock { state in namespaces.reduce(0) { $0 + (state.createdPods[$1] ?? 0) } }
             settings.progress?.phase("barrier: waiting for \(expected) pods to be \(op.stage.rawValue.lowercased())")
             _ = await waitFor(scheduler: scheduler) { [recorder] in
-                op.stage == .scheduled ? recorder.scheduledCount(in: namespaces) : recorder.attemptedCount(in: namespaces)
-            } until: { $0 >= expected }
+                op.stage == .scheduled
+                    ? recorder.scheduledCount(in: namespaces) : recorder.attemptedCount(in: namespaces)
+            } until: {
+                $0 >= expected
+            }
         case .sleep(let op):
             settings.progress?.phase("sleeping \(op.duration)")
             try? await Task.sleep(for: op.duration)
@@ -79,7 +91,13 @@ extension WorkloadRunner {
         guard isNew else { return }
         var namespace: Namespace
         if let templatePath {
-            guard case .namespace(let decoded) = try templates.template(templatePath).instantiate(index: 0, count: 1, params: [:]).object else {
+            guard
+                case .namespace(let decoded) = try templates.template(templatePath).instantiate(
+                    index: 0,
+                    count: 1,
+                    params: [:]
+                ).object
+            else {
                 throw BenchError("\(templatePath): namespaceTemplatePath: expected a Namespace")
             }
             namespace = decoded
@@ -107,9 +125,13 @@ extension WorkloadRunner {
         for i in 0..<op.count {
             let instance = try template.instantiate(index: i, count: op.count, params: op.templateParams)
             guard case .node(var node) = instance.object else {
-                throw BenchError("\(template.path): nodeTemplatePath: expected a Node, got \(instance.object.kind.rawValue)")
+                throw BenchError(
+                    "\(template.path): nodeTemplatePath: expected a Node, got \(instance.object.kind.rawValue)"
+                )
             }
-            let name = instance.name ?? nextName(instance.generateName ?? (op.nodeTemplatePath == nil ? "node-\(index)-" : "node-"))
+            let name =
+                instance.name
+                ?? nextName(instance.generateName ?? (op.nodeTemplatePath == nil ? "node-\(index)-" : "node-"))
             node.metadata.name = name
             var labels = node.metadata.labels ?? [:]
             labels["kubernetes.io/hostname"] = name
@@ -125,17 +147,22 @@ extension WorkloadRunner {
                 var allocatable = node.status.allocatable ?? [:]
                 for (resource, text) in strategy.nodeAllocatable {
                     guard let quantity = Quantity(parsing: text) else {
-                        throw BenchError("nodeAllocatableStrategy: nodeAllocatable.\(resource): invalid quantity \"\(text)\"")
+                        throw BenchError(
+                            "nodeAllocatableStrategy: nodeAllocatable.\(resource): invalid quantity \"\(text)\""
+                        )
                     }
                     allocatable[resource] = quantity
                 }
                 node.status.allocatable = allocatable
                 if !strategy.migratedPlugins.isEmpty {
                     var annotations = node.metadata.annotations ?? [:]
-                    annotations["storage.alpha.kubernetes.io/migrated-plugins"] = strategy.migratedPlugins.sorted().joined(separator: ",")
+                    annotations["storage.alpha.kubernetes.io/migrated-plugins"] = strategy.migratedPlugins.sorted()
+                        .joined(separator: ",")
                     node.metadata.annotations = annotations
                 }
-                if !strategy.csiNodeAllocatable.isEmpty, var csiNode = csiTemplate, let driverTemplate = csiNode.spec.drivers?.first {
+                if !strategy.csiNodeAllocatable.isEmpty, var csiNode = csiTemplate,
+                    let driverTemplate = csiNode.spec.drivers?.first
+                {
                     csiNode.metadata.name = name
                     csiNode.spec.drivers = strategy.csiNodeAllocatable.sorted { $0.key < $1.key }.map { driver, count in
                         var entry = driverTemplate
@@ -155,7 +182,11 @@ extension WorkloadRunner {
             return state.createdNodes
         }
         // Pods created before the scheduler sees the nodes would only measure informer lag.
-        _ = await waitFor(scheduler: scheduler, stall: max(settings.stallTimeout, 30)) { scheduler.cache.nodeCount } until: { $0 >= expected }
+        _ = await waitFor(scheduler: scheduler, stall: max(settings.stallTimeout, 30)) {
+            scheduler.cache.nodeCount
+        } until: {
+            $0 >= expected
+        }
     }
 
     func podTemplate(_ path: String?) throws(BenchError) -> ObjectTemplate {
@@ -168,21 +199,29 @@ extension WorkloadRunner {
         let template = try podTemplate(op.podTemplatePath)
         var volumes: VolumeFactory?
         if let path = op.persistentVolumeTemplatePath {
-            volumes = try VolumeFactory(pvTemplate: templates.template(path),
-                                        pvcTemplate: templates.template(op.persistentVolumeClaimTemplatePath ?? path))
+            volumes = try VolumeFactory(
+                pvTemplate: templates.template(path),
+                pvcTemplate: templates.template(op.persistentVolumeClaimTemplatePath ?? path)
+            )
         }
         settings.progress?.phase("creating \(op.count) pods in \(namespace)\(op.collectMetrics ? " (measured)" : "")")
         if op.collectMetrics { recorder.startMeasuring(namespaces: [namespace]) }
         for i in 0..<op.count {
             let instance = try template.instantiate(index: i, count: op.count, params: op.templateParams)
             guard case .pod(var pod) = instance.object else {
-                throw BenchError("\(template.path): podTemplatePath: expected a Pod, got \(instance.object.kind.rawValue)")
+                throw BenchError(
+                    "\(template.path): podTemplatePath: expected a Pod, got \(instance.object.kind.rawValue)"
+                )
             }
-            pod.metadata.name = op.count == 1 && instance.name != nil ? (instance.name ?? "") : nextName(instance.generateName ?? instance.name ?? "pod-")
+            pod.metadata.name =
+                op.count == 1 && instance.name != nil
+                ? (instance.name ?? "") : nextName(instance.generateName ?? instance.name ?? "pod-")
             pod.metadata.namespace = namespace
             if let volumes {
                 let claim = try await volumes.create(index: nextIndex("volume"), namespace: namespace, creator: self)
-                pod.spec.volumes = [Volume(name: "vol", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: claim))]
+                pod.spec.volumes = [
+                    Volume(name: "vol", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: claim))
+                ]
             }
             try await create(.pod(pod))
             // Let informers and binding tasks run while a large batch is created (the API server would
@@ -199,13 +238,20 @@ extension WorkloadRunner {
             let start = recorder.measuringStart
             progressTask = Task.detached { [recorder] in
                 while !Task.isCancelled {
-                    progress.measured(scheduled: recorder.measuredScheduled, total: op.count,
-                                      elapsed: Double(BenchClock.now() &- start) / 1e9)
+                    progress.measured(
+                        scheduled: recorder.measuredScheduled,
+                        total: op.count,
+                        elapsed: Double(BenchClock.now() &- start) / 1e9
+                    )
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
         }
-        _ = await waitFor(scheduler: scheduler) { [recorder] in recorder.scheduledCount(in: [namespace]) } until: { $0 >= expected }
+        _ = await waitFor(scheduler: scheduler) { [recorder] in
+            recorder.scheduledCount(in: [namespace])
+        } until: {
+            $0 >= expected
+        }
         progressTask?.cancel()
         await progressTask?.value
         if op.collectMetrics {
@@ -213,8 +259,11 @@ extension WorkloadRunner {
             let measurement = recorder.stopMeasuring()
             // The last line states the result's figures: pods bound, over the time to the last binding.
             let lastBound = measurement.scheduledAt.max() ?? end
-            settings.progress?.measured(scheduled: measurement.scheduledAt.count, total: op.count,
-                                        elapsed: Double(lastBound &- measurement.start) / 1e9)
+            settings.progress?.measured(
+                scheduled: measurement.scheduledAt.count,
+                total: op.count,
+                elapsed: Double(lastBound &- measurement.start) / 1e9
+            )
             settings.progress?.measuredDone()
             state.withLock { $0.measured = MeasuredPhase(measurement: measurement, created: op.count, endNanos: end) }
         }
@@ -239,11 +288,16 @@ extension WorkloadRunner {
             let instance = try template.instantiate(index: i, count: op.count, params: op.templateParams)
             var object = instance.object
             let name = instance.name ?? nextName(instance.generateName ?? "object-")
-            let namespace = object.kind.isNamespaced ? (opNamespace ?? owned(object.metadata.namespace ?? "default")) : nil
-            if let namespace, opNamespace == nil, !cluster.namespacePrefix.isEmpty { try await ensureNamespace(namespace) }
+            let namespace =
+                object.kind.isNamespaced ? (opNamespace ?? owned(object.metadata.namespace ?? "default")) : nil
+            if let namespace, opNamespace == nil, !cluster.namespacePrefix.isEmpty {
+                try await ensureNamespace(namespace)
+            }
             object = Self.renamed(object, name: name, namespace: namespace)
             if op.namespace != nil && !object.kind.isNamespaced {
-                throw BenchError("\(op.templatePath): namespace \"\(op.namespace ?? "")\" set, but \(object.kind.rawValue) is cluster-scoped")
+                throw BenchError(
+                    "\(op.templatePath): namespace \"\(op.namespace ?? "")\" set, but \(object.kind.rawValue) is cluster-scoped"
+                )
             }
             try await create(object)
         }
@@ -255,7 +309,10 @@ extension WorkloadRunner {
         for path in op.templatePaths { loaded.append(try templates.template(path)) }
         let templates = loaded
         let task = Task { [self] in
-            var names: [[String?]] = Array(repeating: Array(repeating: nil, count: max(op.number, 1)), count: templates.count)
+            var names: [[String?]] = Array(
+                repeating: Array(repeating: nil, count: max(op.number, 1)),
+                count: templates.count
+            )
             var count = 0
             do throws(BenchError) {
                 while !Task.isCancelled {
@@ -288,7 +345,11 @@ extension WorkloadRunner {
     func churnCreate(_ template: ObjectTemplate, namespace: String) async throws(BenchError) -> String {
         let instance = try template.instantiate(index: 0, count: 1, params: [:])
         let name = nextName(instance.generateName ?? instance.name ?? "churn-")
-        var object = Self.renamed(instance.object, name: name, namespace: instance.object.kind.isNamespaced ? namespace : nil)
+        var object = Self.renamed(
+            instance.object,
+            name: name,
+            namespace: instance.object.kind.isNamespaced ? namespace : nil
+        )
         if case .node(var node) = object {
             var labels = node.metadata.labels ?? [:]
             labels["kubernetes.io/hostname"] = name
@@ -304,7 +365,7 @@ extension WorkloadRunner {
         guard parts.count == 2, let kind = ObjectKind(rawValue: parts[0]) else { return }
         do {
             try await cluster.creator.delete(kind, key: parts[1])
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             // Already gone.
         } catch {
             throw BenchError("deleting \(kind.rawValue) \(parts[1]): \(error.message)")
@@ -327,7 +388,7 @@ extension WorkloadRunner {
             if Task.isCancelled { return }
             do {
                 try await cluster.creator.delete(.pod, key: pod.key)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 continue
             } catch {
                 throw BenchError("deleting pod \(pod.key): \(error.message)")
@@ -344,21 +405,51 @@ extension WorkloadRunner {
             return m
         }
         switch object {
-        case .pod(var o): o.metadata = meta(o.metadata); return .pod(o)
-        case .node(var o): o.metadata = meta(o.metadata); return .node(o)
-        case .priorityClass(var o): o.metadata = meta(o.metadata); return .priorityClass(o)
-        case .namespace(var o): o.metadata = meta(o.metadata); return .namespace(o)
-        case .persistentVolume(var o): o.metadata = meta(o.metadata); return .persistentVolume(o)
-        case .persistentVolumeClaim(var o): o.metadata = meta(o.metadata); return .persistentVolumeClaim(o)
-        case .storageClass(var o): o.metadata = meta(o.metadata); return .storageClass(o)
-        case .csiNode(var o): o.metadata = meta(o.metadata); return .csiNode(o)
-        case .csiDriver(var o): o.metadata = meta(o.metadata); return .csiDriver(o)
-        case .csiStorageCapacity(var o): o.metadata = meta(o.metadata); return .csiStorageCapacity(o)
-        case .podDisruptionBudget(var o): o.metadata = meta(o.metadata); return .podDisruptionBudget(o)
-        case .service(var o): o.metadata = meta(o.metadata); return .service(o)
-        case .replicationController(var o): o.metadata = meta(o.metadata); return .replicationController(o)
-        case .replicaSet(var o): o.metadata = meta(o.metadata); return .replicaSet(o)
-        case .statefulSet(var o): o.metadata = meta(o.metadata); return .statefulSet(o)
+        case .pod(var o):
+            o.metadata = meta(o.metadata)
+            return .pod(o)
+        case .node(var o):
+            o.metadata = meta(o.metadata)
+            return .node(o)
+        case .priorityClass(var o):
+            o.metadata = meta(o.metadata)
+            return .priorityClass(o)
+        case .namespace(var o):
+            o.metadata = meta(o.metadata)
+            return .namespace(o)
+        case .persistentVolume(var o):
+            o.metadata = meta(o.metadata)
+            return .persistentVolume(o)
+        case .persistentVolumeClaim(var o):
+            o.metadata = meta(o.metadata)
+            return .persistentVolumeClaim(o)
+        case .storageClass(var o):
+            o.metadata = meta(o.metadata)
+            return .storageClass(o)
+        case .csiNode(var o):
+            o.metadata = meta(o.metadata)
+            return .csiNode(o)
+        case .csiDriver(var o):
+            o.metadata = meta(o.metadata)
+            return .csiDriver(o)
+        case .csiStorageCapacity(var o):
+            o.metadata = meta(o.metadata)
+            return .csiStorageCapacity(o)
+        case .podDisruptionBudget(var o):
+            o.metadata = meta(o.metadata)
+            return .podDisruptionBudget(o)
+        case .service(var o):
+            o.metadata = meta(o.metadata)
+            return .service(o)
+        case .replicationController(var o):
+            o.metadata = meta(o.metadata)
+            return .replicationController(o)
+        case .replicaSet(var o):
+            o.metadata = meta(o.metadata)
+            return .replicaSet(o)
+        case .statefulSet(var o):
+            o.metadata = meta(o.metadata)
+            return .statefulSet(o)
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Histogram
 import KubeAPI
 import KubeDecoding
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Synchronization
@@ -26,7 +26,9 @@ extension WorkloadRunner {
         for pod in pods where !pod.nodeName.isEmpty && !pod.isTerminal {
             let request = PodRequests.compute(pod)
             let current = requested[pod.nodeName] ?? (0, 0, 0)
-            requested[pod.nodeName] = (current.cpu + request.milliCPU, current.memory + request.memory, current.count + 1)
+            requested[pod.nodeName] = (
+                current.cpu + request.milliCPU, current.memory + request.memory, current.count + 1
+            )
         }
         var cpu: [Double] = []
         var memory: [Double] = []
@@ -41,8 +43,12 @@ extension WorkloadRunner {
             if allocatable.milliCPU > 0 { cpu.append(Double(onNode.cpu) / Double(allocatable.milliCPU)) }
             if allocatable.memory > 0 { memory.append(Double(onNode.memory) / Double(allocatable.memory)) }
         }
-        return BenchResult.Placement(nodesUsed: used, nodesTotal: total, cpuAllocation: MeanAndDeviation(cpu),
-                                     memoryAllocation: MeanAndDeviation(memory))
+        return BenchResult.Placement(
+            nodesUsed: used,
+            nodesTotal: total,
+            cpuAllocation: MeanAndDeviation(cpu),
+            memoryAllocation: MeanAndDeviation(memory)
+        )
     }
 
     func result(placement: BenchResult.Placement, notes: [String]) -> BenchResult {
@@ -61,18 +67,31 @@ extension WorkloadRunner {
         if measured == nil {
             notes.append("no createPods operation collects metrics: nothing was measured")
         } else if summary.sampleCount == 0 {
-            notes.append(String(format: "the measured phase lasted %.3f s, too short for a throughput sample every %g s: average and percentiles are 0; use --sample-interval %g", end, settings.sampleInterval, Self.suggestedInterval(end)))
+            notes.append(
+                String(
+                    format:
+                        "the measured phase lasted %.3f s, too short for a throughput sample every %g s: average and percentiles are 0; use --sample-interval %g",
+                    end,
+                    settings.sampleInterval,
+                    Self.suggestedInterval(end)
+                )
+            )
         } else if summary.sampleCount < 5 {
-            notes.append("only \(summary.sampleCount) throughput sample(s) at \(settings.sampleInterval) s; --sample-interval \(Self.suggestedInterval(end)) gives about 20")
+            notes.append(
+                "only \(summary.sampleCount) throughput sample(s) at \(settings.sampleInterval) s; --sample-interval \(Self.suggestedInterval(end)) gives about 20"
+            )
         }
         if created > scheduled {
-            notes.append("\(created - scheduled) of \(created) measured pods were still unscheduled when progress stopped")
+            notes.append(
+                "\(created - scheduled) of \(created) measured pods were still unscheduled when progress stopped"
+            )
         }
         let latency = measurement.latency
         let toSeconds = { (micros: UInt64) in Double(micros) / 1e6 }
         var buckets: [(upperBoundSeconds: Double, count: UInt64)] = []
         if latency.totalCount > 0 {
-            for bucket in latency.logarithmicBucketValues(valueUnitsInFirstBucket: 10, logBase: 2) where bucket.countAddedInThisIterationStep > 0 || !buckets.isEmpty {
+            for bucket in latency.logarithmicBucketValues(valueUnitsInFirstBucket: 10, logBase: 2)
+            where bucket.countAddedInThisIterationStep > 0 || !buckets.isEmpty {
                 buckets.append((toSeconds(bucket.value), bucket.countAddedInThisIterationStep))
             }
             while let last = buckets.last, last.count == 0 { buckets.removeLast() }
@@ -87,27 +106,48 @@ extension WorkloadRunner {
             passed = reference >= threshold
         }
         return BenchResult(
-            workload: workload.testCase.name, variant: workload.workload.name, mode: cluster.mode,
+            workload: workload.testCase.name,
+            variant: workload.workload.name,
+            mode: cluster.mode,
             profile: configuration.profiles.first?.schedulerName ?? "default-scheduler",
             profileSource: configuration.source,
-            nodes: workload.nodeCount, initPods: workload.initPodCount, measuredPods: workload.measuredPodCount,
-            scheduled: scheduled, unschedulable: max(created - scheduled, 0), durationSeconds: duration,
-            throughput: BenchResult.Throughput(overall: overall, average: summary.average, p50: summary.p50, p90: summary.p90,
-                                               p95: summary.p95, p99: summary.p99, sampleCount: summary.sampleCount),
-            samples: samples, scheduledTimes: times, sampleInterval: settings.sampleInterval,
+            nodes: workload.nodeCount,
+            initPods: workload.initPodCount,
+            measuredPods: workload.measuredPodCount,
+            scheduled: scheduled,
+            unschedulable: max(created - scheduled, 0),
+            durationSeconds: duration,
+            throughput: BenchResult.Throughput(
+                overall: overall,
+                average: summary.average,
+                p50: summary.p50,
+                p90: summary.p90,
+                p95: summary.p95,
+                p99: summary.p99,
+                sampleCount: summary.sampleCount
+            ),
+            samples: samples,
+            scheduledTimes: times,
+            sampleInterval: settings.sampleInterval,
             attemptLatency: BenchResult.Latency(
                 p50: latency.totalCount > 0 ? toSeconds(latency.valueAtPercentile(50)) : 0,
                 p90: latency.totalCount > 0 ? toSeconds(latency.valueAtPercentile(90)) : 0,
                 p99: latency.totalCount > 0 ? toSeconds(latency.valueAtPercentile(99)) : 0,
                 max: latency.totalCount > 0 ? toSeconds(latency.max) : 0,
-                count: Int(latency.totalCount)),
+                count: Int(latency.totalCount)
+            ),
             latencyBuckets: buckets,
             attempts: Dictionary(uniqueKeysWithValues: measurement.attempts.map { ($0.key.rawValue, $0.value) }),
             extensionPoints: ExtensionPoint.allCases.enumerated().compactMap { index, point in
                 let nanos = measurement.extensionPoints[index]
                 return nanos > 0 ? (point.displayName, Double(nanos) / 1e9) : nil
             },
-            placement: placement, peakRSSBytes: ProcessMemory.peakResidentBytes(), seed: settings.seed,
-            threshold: threshold, passed: passed, notes: notes)
+            placement: placement,
+            peakRSSBytes: ProcessMemory.peakResidentBytes(),
+            seed: settings.seed,
+            threshold: threshold,
+            passed: passed,
+            notes: notes
+        )
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Histogram
 import KubeAPI
 import KubeDecoding
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Synchronization
@@ -40,8 +40,13 @@ package final class WorkloadRunner: Sendable {
     let state: Mutex<State>
 
     /// Prepares a run; nothing happens until ``run()``.
-    package init(workload: ResolvedWorkload, configuration: SchedulerConfiguration, registry: PluginRegistry,
-                cluster: BenchCluster, settings: RunSettings) {
+    package init(
+        workload: ResolvedWorkload,
+        configuration: SchedulerConfiguration,
+        registry: PluginRegistry,
+        cluster: BenchCluster,
+        settings: RunSettings
+    ) {
         self.workload = workload
         self.configuration = configuration
         self.registry = registry
@@ -55,11 +60,23 @@ package final class WorkloadRunner: Sendable {
     /// - Throws: ``BenchError`` when the scheduler cannot be built, a template is invalid, or the cluster
     ///   refuses an object.
     package func run() async throws(BenchError) -> BenchResult {
-        let notes = try Requirements.notes(for: workload, templates: templates, registry: registry, configuration: configuration)
+        let notes = try Requirements.notes(
+            for: workload,
+            templates: templates,
+            registry: registry,
+            configuration: configuration
+        )
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(configuration: configuration, registry: registry, client: cluster.client, clock: RealClock(),
-                                      seed: settings.seed, observer: recorder, instrumentation: recorder)
+            scheduler = try Scheduler(
+                configuration: configuration,
+                registry: registry,
+                client: cluster.client,
+                clock: RealClock(),
+                seed: settings.seed,
+                observer: recorder,
+                instrumentation: recorder
+            )
         } catch {
             throw BenchError("\(error)")
         }
@@ -109,11 +126,13 @@ package final class WorkloadRunner: Sendable {
         return result(placement: placement, notes: notes)
     }
 
-
     /// Polls `value` until `done` holds. Gives up (returning false) when the value has not changed for the stall
     /// timeout while the scheduler has nothing in its active queue.
     func waitFor(
-        scheduler: Scheduler, stall: Double? = nil, _ value: () -> Int, until done: (Int) -> Bool
+        scheduler: Scheduler,
+        stall: Double? = nil,
+        _ value: () -> Int,
+        until done: (Int) -> Bool
     ) async -> Bool {
         let stallNanos = UInt64((stall ?? settings.stallTimeout) * 1e9)
         var last = value()

@@ -3,7 +3,11 @@ public struct Affinity: Codable, Sendable, Hashable {
     public var podAffinity: PodAffinity?
     public var podAntiAffinity: PodAntiAffinity?
 
-    public init(nodeAffinity: NodeAffinity? = nil, podAffinity: PodAffinity? = nil, podAntiAffinity: PodAntiAffinity? = nil) {
+    public init(
+        nodeAffinity: NodeAffinity? = nil,
+        podAffinity: PodAffinity? = nil,
+        podAntiAffinity: PodAntiAffinity? = nil
+    ) {
         self.nodeAffinity = nodeAffinity
         self.podAffinity = podAffinity
         self.podAntiAffinity = podAntiAffinity
@@ -85,8 +89,12 @@ public struct PodAffinityTerm: Codable, Sendable, Hashable {
     public var mismatchLabelKeys: [String]?
 
     public init(
-        labelSelector: LabelSelector? = nil, namespaces: [String]? = nil, topologyKey: String,
-        namespaceSelector: LabelSelector? = nil, matchLabelKeys: [String]? = nil, mismatchLabelKeys: [String]? = nil
+        labelSelector: LabelSelector? = nil,
+        namespaces: [String]? = nil,
+        topologyKey: String,
+        namespaceSelector: LabelSelector? = nil,
+        matchLabelKeys: [String]? = nil,
+        mismatchLabelKeys: [String]? = nil
     ) {
         self.labelSelector = labelSelector
         self.namespaces = namespaces

@@ -41,6 +41,7 @@ extension Pod {
     public var hasContainerResourceStatus: Bool {
         guard let status else { return false }
         let reports: (ContainerStatus) -> Bool = { $0.allocatedResources != nil || $0.resources?.requests != nil }
-        return status.containerStatuses?.contains(where: reports) == true || status.initContainerStatuses?.contains(where: reports) == true
+        return status.containerStatuses?.contains(where: reports) == true
+            || status.initContainerStatuses?.contains(where: reports) == true
     }
 }

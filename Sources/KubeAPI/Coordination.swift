@@ -26,8 +26,11 @@ public struct LeaseSpec: Codable, Sendable, Hashable {
     public var preferredHolder: String?
 
     public init(
-        holderIdentity: String? = nil, leaseDurationSeconds: Int32? = nil, acquireTime: String? = nil,
-        renewTime: String? = nil, leaseTransitions: Int32? = nil
+        holderIdentity: String? = nil,
+        leaseDurationSeconds: Int32? = nil,
+        acquireTime: String? = nil,
+        renewTime: String? = nil,
+        leaseTransitions: Int32? = nil
     ) {
         self.holderIdentity = holderIdentity
         self.leaseDurationSeconds = leaseDurationSeconds

@@ -93,7 +93,9 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
 
     public var isNamespaced: Bool {
         switch self {
-        case .pod, .persistentVolumeClaim, .csiStorageCapacity, .podDisruptionBudget, .service, .replicationController, .replicaSet, .statefulSet: true
+        case .pod, .persistentVolumeClaim, .csiStorageCapacity, .podDisruptionBudget, .service, .replicationController,
+            .replicaSet, .statefulSet:
+            true
         default: false
         }
     }

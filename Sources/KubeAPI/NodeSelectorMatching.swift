@@ -41,7 +41,13 @@ public struct CompiledNodeSelectorTerm: Sendable, Hashable {
         var valid = true
         for expression in expressions {
             do {
-                labels.append(try LabelRequirement(key: expression.key, operator: expression.operator, values: expression.values ?? []))
+                labels.append(
+                    try LabelRequirement(
+                        key: expression.key,
+                        operator: expression.operator,
+                        values: expression.values ?? []
+                    )
+                )
             } catch {
                 valid = false
             }
@@ -49,7 +55,8 @@ public struct CompiledNodeSelectorTerm: Sendable, Hashable {
         var names: [NameRequirement] = []
         for field in fields {
             let values = field.values ?? []
-            guard field.key == "metadata.name", values.count == 1, field.operator == "In" || field.operator == "NotIn" else {
+            guard field.key == "metadata.name", values.count == 1, field.operator == "In" || field.operator == "NotIn"
+            else {
                 valid = false
                 continue
             }
@@ -64,7 +71,8 @@ public struct CompiledNodeSelectorTerm: Sendable, Hashable {
         guard isValid else { return false }
         for index in labelRequirements.indices where !labelRequirements[index].matches(labels) { return false }
         if !name.isEmpty {
-            for index in nameRequirements.indices where (nameRequirements[index].name == name) != nameRequirements[index].mustEqual {
+            for index in nameRequirements.indices
+            where (nameRequirements[index].name == name) != nameRequirements[index].mustEqual {
                 return false
             }
         }

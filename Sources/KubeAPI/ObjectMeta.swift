@@ -38,9 +38,14 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var ownerReferences: [OwnerReference]?
 
     public init(
-        name: String, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
-        labels: [String: String]? = nil, annotations: [String: String]? = nil,
-        creationTimestamp: String? = nil, deletionTimestamp: String? = nil,
+        name: String,
+        namespace: String? = nil,
+        uid: String? = nil,
+        resourceVersion: String? = nil,
+        labels: [String: String]? = nil,
+        annotations: [String: String]? = nil,
+        creationTimestamp: String? = nil,
+        deletionTimestamp: String? = nil,
         ownerReferences: [OwnerReference]? = nil
     ) {
         self.name = name

@@ -39,7 +39,14 @@ public struct ObjectReference: Codable, Sendable, Hashable {
     public var apiVersion: String?
     public var resourceVersion: String?
 
-    public init(kind: String? = nil, namespace: String?, name: String?, uid: String? = nil, apiVersion: String? = nil, resourceVersion: String? = nil) {
+    public init(
+        kind: String? = nil,
+        namespace: String?,
+        name: String?,
+        uid: String? = nil,
+        apiVersion: String? = nil,
+        resourceVersion: String? = nil
+    ) {
         self.kind = kind
         self.namespace = namespace
         self.name = name
@@ -78,9 +85,15 @@ public struct PersistentVolumeSpec: Codable, Sendable, Hashable {
     public var local: LocalVolumeSource?
 
     public init(
-        capacity: ResourceList? = nil, accessModes: [String]? = nil, claimRef: ObjectReference? = nil,
-        storageClassName: String? = nil, nodeAffinity: VolumeNodeAffinity? = nil, volumeMode: String? = nil,
-        persistentVolumeReclaimPolicy: String? = nil, csi: CSIPersistentVolumeSource? = nil, local: LocalVolumeSource? = nil
+        capacity: ResourceList? = nil,
+        accessModes: [String]? = nil,
+        claimRef: ObjectReference? = nil,
+        storageClassName: String? = nil,
+        nodeAffinity: VolumeNodeAffinity? = nil,
+        volumeMode: String? = nil,
+        persistentVolumeReclaimPolicy: String? = nil,
+        csi: CSIPersistentVolumeSource? = nil,
+        local: LocalVolumeSource? = nil
     ) {
         self.capacity = capacity
         self.accessModes = accessModes
@@ -135,8 +148,12 @@ public struct PersistentVolumeClaimSpec: Codable, Sendable, Hashable {
     public var volumeAttributesClassName: String?
 
     public init(
-        accessModes: [String]? = nil, resources: VolumeResourceRequirements? = nil, storageClassName: String? = nil,
-        volumeName: String? = nil, volumeMode: String? = nil, selector: LabelSelector? = nil
+        accessModes: [String]? = nil,
+        resources: VolumeResourceRequirements? = nil,
+        storageClassName: String? = nil,
+        volumeName: String? = nil,
+        volumeMode: String? = nil,
+        selector: LabelSelector? = nil
     ) {
         self.accessModes = accessModes
         self.resources = resources
@@ -182,7 +199,9 @@ public struct StorageClass: Codable, Sendable, Hashable {
 
 public struct TopologySelectorTerm: Codable, Sendable, Hashable {
     public var matchLabelExpressions: [TopologySelectorLabelRequirement]?
-    public init(matchLabelExpressions: [TopologySelectorLabelRequirement]?) { self.matchLabelExpressions = matchLabelExpressions }
+    public init(matchLabelExpressions: [TopologySelectorLabelRequirement]?) {
+        self.matchLabelExpressions = matchLabelExpressions
+    }
 }
 
 public struct TopologySelectorLabelRequirement: Codable, Sendable, Hashable {

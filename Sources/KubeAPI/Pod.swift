@@ -59,11 +59,20 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var hostNetwork: Bool?
 
     public init(
-        containers: [Container] = [], initContainers: [Container]? = nil, overhead: ResourceList? = nil,
-        nodeSelector: [String: String]? = nil, affinity: Affinity? = nil, tolerations: [Toleration]? = nil,
-        topologySpreadConstraints: [TopologySpreadConstraint]? = nil, volumes: [Volume]? = nil,
-        priority: Int32? = nil, priorityClassName: String? = nil, preemptionPolicy: String? = nil,
-        schedulerName: String? = nil, schedulingGates: [PodSchedulingGate]? = nil, nodeName: String? = nil
+        containers: [Container] = [],
+        initContainers: [Container]? = nil,
+        overhead: ResourceList? = nil,
+        nodeSelector: [String: String]? = nil,
+        affinity: Affinity? = nil,
+        tolerations: [Toleration]? = nil,
+        topologySpreadConstraints: [TopologySpreadConstraint]? = nil,
+        volumes: [Volume]? = nil,
+        priority: Int32? = nil,
+        priorityClassName: String? = nil,
+        preemptionPolicy: String? = nil,
+        schedulerName: String? = nil,
+        schedulingGates: [PodSchedulingGate]? = nil,
+        nodeName: String? = nil
     ) {
         self.containers = containers
         self.initContainers = initContainers
@@ -96,7 +105,10 @@ public struct PodSpec: Codable, Sendable, Hashable {
         nodeSelector = try c.decodeIfPresent([String: String].self, forKey: .nodeSelector)
         affinity = try c.decodeIfPresent(Affinity.self, forKey: .affinity)
         tolerations = try c.decodeIfPresent([Toleration].self, forKey: .tolerations)
-        topologySpreadConstraints = try c.decodeIfPresent([TopologySpreadConstraint].self, forKey: .topologySpreadConstraints)
+        topologySpreadConstraints = try c.decodeIfPresent(
+            [TopologySpreadConstraint].self,
+            forKey: .topologySpreadConstraints
+        )
         volumes = try c.decodeIfPresent([Volume].self, forKey: .volumes)
         priority = try c.decodeIfPresent(Int32.self, forKey: .priority)
         priorityClassName = try c.decodeIfPresent(String.self, forKey: .priorityClassName)
@@ -122,8 +134,11 @@ public struct Container: Codable, Sendable, Hashable {
     public var restartPolicy: String?
 
     public init(
-        name: String, image: String? = nil, resources: ResourceRequirements? = nil,
-        ports: [ContainerPort]? = nil, restartPolicy: String? = nil
+        name: String,
+        image: String? = nil,
+        resources: ResourceRequirements? = nil,
+        ports: [ContainerPort]? = nil,
+        restartPolicy: String? = nil
     ) {
         self.name = name
         self.image = image
@@ -169,7 +184,12 @@ public struct PodStatus: Codable, Sendable, Hashable {
     public var containerStatuses: [ContainerStatus]?
     public var initContainerStatuses: [ContainerStatus]?
 
-    public init(phase: String? = nil, conditions: [PodCondition]? = nil, nominatedNodeName: String? = nil, startTime: String? = nil) {
+    public init(
+        phase: String? = nil,
+        conditions: [PodCondition]? = nil,
+        nominatedNodeName: String? = nil,
+        startTime: String? = nil
+    ) {
         self.phase = phase
         self.conditions = conditions
         self.nominatedNodeName = nominatedNodeName
@@ -185,7 +205,13 @@ public struct PodCondition: Codable, Sendable, Hashable {
     public var lastTransitionTime: String?
     public var observedGeneration: Int64?
 
-    public init(type: String, status: String, reason: String? = nil, message: String? = nil, lastTransitionTime: String? = nil) {
+    public init(
+        type: String,
+        status: String,
+        reason: String? = nil,
+        message: String? = nil,
+        lastTransitionTime: String? = nil
+    ) {
         self.type = type
         self.status = status
         self.reason = reason
@@ -201,7 +227,13 @@ public struct Toleration: Codable, Sendable, Hashable {
     public var effect: String?
     public var tolerationSeconds: Int64?
 
-    public init(key: String? = nil, operator: String? = nil, value: String? = nil, effect: String? = nil, tolerationSeconds: Int64? = nil) {
+    public init(
+        key: String? = nil,
+        operator: String? = nil,
+        value: String? = nil,
+        effect: String? = nil,
+        tolerationSeconds: Int64? = nil
+    ) {
         self.key = key
         self.operator = `operator`
         self.value = value
@@ -232,8 +264,13 @@ public struct TopologySpreadConstraint: Codable, Sendable, Hashable {
     public var matchLabelKeys: [String]?
 
     public init(
-        maxSkew: Int32, topologyKey: String, whenUnsatisfiable: String, labelSelector: LabelSelector? = nil,
-        minDomains: Int32? = nil, nodeAffinityPolicy: String? = nil, nodeTaintsPolicy: String? = nil,
+        maxSkew: Int32,
+        topologyKey: String,
+        whenUnsatisfiable: String,
+        labelSelector: LabelSelector? = nil,
+        minDomains: Int32? = nil,
+        nodeAffinityPolicy: String? = nil,
+        nodeTaintsPolicy: String? = nil,
         matchLabelKeys: [String]? = nil
     ) {
         self.maxSkew = maxSkew

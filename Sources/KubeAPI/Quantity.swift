@@ -20,7 +20,8 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
     /// Creates a quantity from a whole number of units.
     public init(_ value: Int64) {
         self.value = value
-        self.milliValue = value.multipliedReportingOverflow(by: 1000).overflow
+        self.milliValue =
+            value.multipliedReportingOverflow(by: 1000).overflow
             ? (value < 0 ? Int64.min : Int64.max) : value * 1000
         self.text = String(value)
         self.nanoValue = Int128(value) * Quantity.nanosPerUnit
@@ -102,7 +103,10 @@ extension Quantity: Codable {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a quantity")
         }
         guard let quantity = Quantity(parsing: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: QuantityError(text: text).description)
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: QuantityError(text: text).description
+            )
         }
         self = quantity
     }
@@ -173,14 +177,17 @@ enum QuantityParser {
             let chars = Array(suffix.utf8)
             guard chars.count >= 2, chars[0] == UInt8(ascii: "e") || chars[0] == UInt8(ascii: "E") else { return nil }
             let rest = String(decoding: chars.dropFirst(), as: UTF8.self)
-            guard rest.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || ($0 >= 48 && $0 <= 57) }),
+            guard
+                rest.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || ($0 >= 48 && $0 <= 57) }),
                 let exponent = Int(rest), abs(exponent) < 1000
             else { return nil }
             exp10 += exponent
         }
-        return (scaled(mantissa, exp10: exp10, exp2: exp2, negative: negative),
-                scaled(mantissa, exp10: exp10 + 3, exp2: exp2, negative: negative),
-                scaledNanos(mantissa, exp10: exp10 + 9, exp2: exp2, negative: negative))
+        return (
+            scaled(mantissa, exp10: exp10, exp2: exp2, negative: negative),
+            scaled(mantissa, exp10: exp10 + 3, exp2: exp2, negative: negative),
+            scaledNanos(mantissa, exp10: exp10 + 9, exp2: exp2, negative: negative)
+        )
     }
 
     /// `mantissa × 10^exp10 × 2^exp2` in billionths, rounded away from zero, saturated at

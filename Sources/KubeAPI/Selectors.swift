@@ -122,9 +122,17 @@ public struct Selector: Sendable, Hashable {
         for expression in selector.matchExpressions ?? [] {
             // Gt/Lt exist only in node selectors, not in metav1 label selectors.
             guard expression.operator != "Gt", expression.operator != "Lt" else {
-                throw SelectorError("\(expression.key): \"\(expression.operator)\" is not a valid label selector operator")
+                throw SelectorError(
+                    "\(expression.key): \"\(expression.operator)\" is not a valid label selector operator"
+                )
             }
-            requirements.append(try LabelRequirement(key: expression.key, operator: expression.operator, values: expression.values ?? []))
+            requirements.append(
+                try LabelRequirement(
+                    key: expression.key,
+                    operator: expression.operator,
+                    values: expression.values ?? []
+                )
+            )
         }
         self.init(requirements: requirements)
     }

@@ -44,8 +44,12 @@ public struct CSIStorageCapacity: Codable, Sendable, Hashable {
     public var maximumVolumeSize: Quantity?
 
     public init(
-        name: String, namespace: String = "default", storageClassName: String, nodeTopology: LabelSelector?,
-        capacity: Quantity?, maximumVolumeSize: Quantity? = nil
+        name: String,
+        namespace: String = "default",
+        storageClassName: String,
+        nodeTopology: LabelSelector?,
+        capacity: Quantity?,
+        maximumVolumeSize: Quantity? = nil
     ) {
         self.apiVersion = "storage.k8s.io/v1"
         self.kind = "CSIStorageCapacity"
@@ -98,17 +102,27 @@ public enum VolumeAnnotations {
 
 extension PersistentVolume {
     public init(
-        name: String, capacity: String, storageClassName: String = "", accessModes: [String] = ["ReadWriteOnce"],
-        volumeMode: String? = nil, labels: [String: String]? = nil, nodeAffinity: NodeSelector? = nil,
-        claimRef: ObjectReference? = nil, phase: String? = "Available"
+        name: String,
+        capacity: String,
+        storageClassName: String = "",
+        accessModes: [String] = ["ReadWriteOnce"],
+        volumeMode: String? = nil,
+        labels: [String: String]? = nil,
+        nodeAffinity: NodeSelector? = nil,
+        claimRef: ObjectReference? = nil,
+        phase: String? = "Available"
     ) {
         self.apiVersion = "v1"
         self.kind = "PersistentVolume"
         self.metadata = ObjectMeta(name: name, labels: labels)
         self.spec = PersistentVolumeSpec(
-            capacity: ["storage": Quantity(parsing: capacity) ?? Quantity(0)], accessModes: accessModes, claimRef: claimRef,
-            storageClassName: storageClassName, nodeAffinity: nodeAffinity.map { VolumeNodeAffinity(required: $0) },
-            volumeMode: volumeMode)
+            capacity: ["storage": Quantity(parsing: capacity) ?? Quantity(0)],
+            accessModes: accessModes,
+            claimRef: claimRef,
+            storageClassName: storageClassName,
+            nodeAffinity: nodeAffinity.map { VolumeNodeAffinity(required: $0) },
+            volumeMode: volumeMode
+        )
         self.status = phase.map { PersistentVolumeStatus(phase: $0) }
     }
 
@@ -123,21 +137,26 @@ extension PersistentVolume {
     /// Whether `claimRef` names this claim (namespace and name, and uid when the reference has one).
     public func isBound(to claim: PersistentVolumeClaim) -> Bool {
         guard let ref = spec.claimRef else { return false }
-        guard ref.name == claim.metadata.name, (ref.namespace ?? "") == (claim.metadata.namespace ?? "default") else { return false }
+        guard ref.name == claim.metadata.name, (ref.namespace ?? "") == (claim.metadata.namespace ?? "default") else {
+            return false
+        }
         let uid = ref.uid ?? ""
         return uid.isEmpty || uid == (claim.metadata.uid ?? "")
     }
 }
 
-
-
-
-
 extension PersistentVolumeClaim {
     public init(
-        namespace: String = "default", name: String, storageClassName: String?, request: String,
-        accessModes: [String] = ["ReadWriteOnce"], volumeMode: String? = nil, volumeName: String? = nil,
-        selector: LabelSelector? = nil, annotations: [String: String]? = nil, phase: String? = "Pending"
+        namespace: String = "default",
+        name: String,
+        storageClassName: String?,
+        request: String,
+        accessModes: [String] = ["ReadWriteOnce"],
+        volumeMode: String? = nil,
+        volumeName: String? = nil,
+        selector: LabelSelector? = nil,
+        annotations: [String: String]? = nil,
+        phase: String? = "Pending"
     ) {
         self.apiVersion = "v1"
         self.kind = "PersistentVolumeClaim"
@@ -145,7 +164,11 @@ extension PersistentVolumeClaim {
         self.spec = PersistentVolumeClaimSpec(
             accessModes: accessModes,
             resources: VolumeResourceRequirements(requests: ["storage": Quantity(parsing: request) ?? Quantity(0)]),
-            storageClassName: storageClassName, volumeName: volumeName, volumeMode: volumeMode, selector: selector)
+            storageClassName: storageClassName,
+            volumeName: volumeName,
+            volumeMode: volumeMode,
+            selector: selector
+        )
         self.status = phase.map { PersistentVolumeClaimStatus(phase: $0) }
     }
 
@@ -167,12 +190,11 @@ extension PersistentVolumeClaim {
     }
 }
 
-
-
-
 extension StorageClass {
     public init(
-        name: String, provisioner: String, volumeBindingMode: String? = VolumeAnnotations.waitForFirstConsumer,
+        name: String,
+        provisioner: String,
+        volumeBindingMode: String? = VolumeAnnotations.waitForFirstConsumer,
         allowedTopologies: [TopologySelectorTerm]? = nil
     ) {
         self.apiVersion = "storage.k8s.io/v1"
@@ -204,8 +226,6 @@ extension StorageClass {
     }
 }
 
-
-
 extension Volume {
     /// The PVC this volume uses: its claim name, or `<pod>-<volume>` for a generic ephemeral volume
     /// (`ephemeral.VolumeClaimName`); nil for other volume types.
@@ -223,9 +243,11 @@ extension PersistentVolume {
         guard let terms = spec.nodeAffinity?.required?.nodeSelectorTerms, !terms.isEmpty else { return nil }
         var hosts = Set<String>()
         for term in terms {
-            guard let requirement = term.matchExpressions?.first(where: {
-                $0.key == VolumeAnnotations.hostnameLabel && $0.operator == "In"
-            }) else { return nil }
+            guard
+                let requirement = term.matchExpressions?.first(where: {
+                    $0.key == VolumeAnnotations.hostnameLabel && $0.operator == "In"
+                })
+            else { return nil }
             hosts.formUnion(requirement.values ?? [])
         }
         return hosts
@@ -237,7 +259,8 @@ extension CSIStorageCapacity {
     /// capacities are indexed; nil for any other topology.
     public var indexLabel: (key: String, value: String)? {
         guard let topology = nodeTopology, (topology.matchExpressions ?? []).isEmpty,
-              let labels = topology.matchLabels, labels.count == 1, let entry = labels.first else { return nil }
+            let labels = topology.matchLabels, labels.count == 1, let entry = labels.first
+        else { return nil }
         return (entry.key, entry.value)
     }
 }

@@ -14,9 +14,9 @@ public enum RFC3339 {
             return value
         }
         guard bytes.count >= 20, let year = number(0..<4), bytes[4] == 45, let month = number(5..<7), bytes[7] == 45,
-              let day = number(8..<10), bytes[10] == 84 || bytes[10] == 116 || bytes[10] == 32,
-              let hour = number(11..<13), bytes[13] == 58, let minute = number(14..<16), bytes[16] == 58,
-              let second = number(17..<19), (1...12).contains(month), (1...31).contains(day)
+            let day = number(8..<10), bytes[10] == 84 || bytes[10] == 116 || bytes[10] == 32,
+            let hour = number(11..<13), bytes[13] == 58, let minute = number(14..<16), bytes[16] == 58,
+            let second = number(17..<19), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -34,7 +34,8 @@ public enum RFC3339 {
         if bytes[index] == 90 || bytes[index] == 122 {
             index += 1
         } else if bytes[index] == 43 || bytes[index] == 45, let hours = number(index + 1..<index + 3),
-                  index + 3 < bytes.count, bytes[index + 3] == 58, let minutes = number(index + 4..<index + 6) {
+            index + 3 < bytes.count, bytes[index + 3] == 58, let minutes = number(index + 4..<index + 6)
+        {
             offset = (hours * 3600 + minutes * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6
         } else {

@@ -117,7 +117,13 @@ public struct EventsV1Event: Codable, Sendable, Hashable {
         public var uid: String?
         public var apiVersion: String?
         public var resourceVersion: String?
-        public init(kind: String? = nil, namespace: String? = nil, name: String? = nil, uid: String? = nil, apiVersion: String? = nil) {
+        public init(
+            kind: String? = nil,
+            namespace: String? = nil,
+            name: String? = nil,
+            uid: String? = nil,
+            apiVersion: String? = nil
+        ) {
             self.kind = kind
             self.namespace = namespace
             self.name = name
@@ -127,8 +133,15 @@ public struct EventsV1Event: Codable, Sendable, Hashable {
     }
 
     public init(
-        metadata: ObjectMeta, eventTime: String, reportingController: String, reportingInstance: String,
-        action: String, reason: String, regarding: Reference, note: String, type: String
+        metadata: ObjectMeta,
+        eventTime: String,
+        reportingController: String,
+        reportingInstance: String,
+        action: String,
+        reason: String,
+        regarding: Reference,
+        note: String,
+        type: String
     ) {
         self.apiVersion = "events.k8s.io/v1"
         self.kind = "Event"

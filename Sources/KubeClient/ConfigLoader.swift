@@ -15,7 +15,8 @@ package enum ClientConfigLoader {
     ///   - environment: the process environment (injectable for tests).
     ///   - serviceAccountDirectory: where the in-cluster token, CA and namespace live.
     package static func load(
-        kubeconfig: String?, context: String? = nil,
+        kubeconfig: String?,
+        context: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         serviceAccountDirectory: String = serviceAccountDirectory
     ) throws(KubeClientError) -> ClientConfiguration {
@@ -28,14 +29,17 @@ package enum ClientConfigLoader {
             if !existing.isEmpty { return try loadFiles(existing, context: context) }
         }
         if let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
-           let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty {
+            let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
+        {
             return try inCluster(host: host, port: port, directory: serviceAccountDirectory)
         }
         if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") {
             return try loadFiles([home + "/.kube/config"], context: context)
         }
-        throw KubeClientError(.noConfiguration,
-            "no kubeconfig: pass --kubeconfig, set clientConnection.kubeconfig or $KUBECONFIG, or run in a cluster")
+        throw KubeClientError(
+            .noConfiguration,
+            "no kubeconfig: pass --kubeconfig, set clientConnection.kubeconfig or $KUBECONFIG, or run in a cluster"
+        )
     }
 
     /// Reads and merges kubeconfig files (the first to define a name wins), then resolves the context.
@@ -57,7 +61,11 @@ package enum ClientConfigLoader {
     }
 
     /// The in-cluster configuration: `https://HOST:PORT`, the service account's token file and CA.
-    package static func inCluster(host: String, port: String, directory: String) throws(KubeClientError) -> ClientConfiguration {
+    package static func inCluster(
+        host: String,
+        port: String,
+        directory: String
+    ) throws(KubeClientError) -> ClientConfiguration {
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         var configuration = ClientConfiguration(server: "https://\(hostPart):\(port)")
         configuration.source = "in-cluster"
@@ -67,7 +75,9 @@ package enum ClientConfigLoader {
         }
         configuration.bearerTokenFile = tokenFile
         configuration.certificateAuthorityPEM = try KubeConfig.readFile(directory + "/ca.crt", what: "in-cluster: CA")
-        if let data = FileManager.default.contents(atPath: directory + "/namespace"), let namespace = String(data: data, encoding: .utf8) {
+        if let data = FileManager.default.contents(atPath: directory + "/namespace"),
+            let namespace = String(data: data, encoding: .utf8)
+        {
             configuration.namespace = namespace.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return configuration

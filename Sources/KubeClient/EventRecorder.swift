@@ -35,7 +35,9 @@ final class EventRecorder: Sendable {
         self.rest = rest
         self.logger = logger
         self.host = host
-        let (stream, continuation) = AsyncStream<SchedulingEvent>.makeStream(bufferingPolicy: .bufferingOldest(capacity))
+        let (stream, continuation) = AsyncStream<SchedulingEvent>.makeStream(
+            bufferingPolicy: .bufferingOldest(capacity)
+        )
         self.continuation = continuation
         worker.withLock { $0 = Task { [self] in await self.drain(stream) } }
         ticker.withLock { $0 = Task { [self] in await self.tick() } }
@@ -45,7 +47,10 @@ final class EventRecorder: Sendable {
         pending.add(1, ordering: .relaxed)
         if case .dropped = continuation.yield(event) {
             pending.subtract(1, ordering: .relaxed)
-            logger.warning("Event queue full; dropping event", metadata: ["reason": "\(event.reason)", "pod": "\(event.namespace)/\(event.podName)"])
+            logger.warning(
+                "Event queue full; dropping event",
+                metadata: ["reason": "\(event.reason)", "pod": "\(event.namespace)/\(event.podName)"]
+            )
         }
     }
 
@@ -96,11 +101,21 @@ final class EventRecorder: Sendable {
 
     private func write(_ event: SchedulingEvent) async {
         let now = ContinuousClock.now
-        let key = Key(type: event.type, reason: event.reason, action: event.action, controller: event.reportingController,
-                      namespace: event.namespace, name: event.podName)
+        let key = Key(
+            type: event.type,
+            reason: event.reason,
+            action: event.action,
+            controller: event.reportingController,
+            namespace: event.namespace,
+            name: event.podName
+        )
         let instance = String((event.reportingController + "-" + host).prefix(128))
         // Decide under the lock: a new event, the first repeat (patch), or a later repeat (counted only).
-        enum Plan { case create(EventsV1Event), patchSeries(EventsV1Event), none }
+        enum Plan {
+            case create(EventsV1Event)
+            case patchSeries(EventsV1Event)
+            case none
+        }
         for finished in expireSeries(now: now) { await patchSeries(finished) }
         let plan = cache.withLock { cache -> Plan in
             if var cached = cache[key] {
@@ -120,10 +135,15 @@ final class EventRecorder: Sendable {
             let stamp = String(UInt64(Date().timeIntervalSince1970 * 1e9), radix: 16)
             let created = EventsV1Event(
                 metadata: ObjectMeta(name: "\(event.podName).\(stamp)", namespace: event.namespace),
-                eventTime: micro, reportingController: event.reportingController, reportingInstance: instance,
-                action: event.action, reason: event.reason,
+                eventTime: micro,
+                reportingController: event.reportingController,
+                reportingInstance: instance,
+                action: event.action,
+                reason: event.reason,
                 regarding: .init(kind: "Pod", namespace: event.namespace, name: event.podName, apiVersion: "v1"),
-                note: event.note, type: event.type)
+                note: event.note,
+                type: event.type
+            )
             cache[key] = Cached(event: created, created: now, lastObserved: now)
             return .create(created)
         }
@@ -138,21 +158,28 @@ final class EventRecorder: Sendable {
     }
 
     private func patchSeries(_ repeated: EventsV1Event) async {
-        guard let series = repeated.series, let body = try? KubernetesClient.encode(SeriesPatch(series: series)) else { return }
+        guard let series = repeated.series, let body = try? KubernetesClient.encode(SeriesPatch(series: series)) else {
+            return
+        }
         let namespace = KubernetesClient.segment(repeated.metadata.namespace ?? "default")
-        let path = "/apis/events.k8s.io/v1/namespaces/\(namespace)/events/\(KubernetesClient.segment(repeated.metadata.name))"
+        let path =
+            "/apis/events.k8s.io/v1/namespaces/\(namespace)/events/\(KubernetesClient.segment(repeated.metadata.name))"
         do {
             _ = try await rest.send(.PATCH, path, body: body, contentType: "application/strategic-merge-patch+json")
         } catch let error where error.code == .notFound {
             await create(repeated)
         } catch {
-            logger.error("Unable to write event series", metadata: ["event": "\(repeated.metadata.name)", "err": "\(error)"])
+            logger.error(
+                "Unable to write event series",
+                metadata: ["event": "\(repeated.metadata.name)", "err": "\(error)"]
+            )
         }
     }
 
     private func create(_ event: EventsV1Event) async {
         guard let body = try? KubernetesClient.encode(event) else { return }
-        let path = "/apis/events.k8s.io/v1/namespaces/\(KubernetesClient.segment(event.metadata.namespace ?? "default"))/events"
+        let path =
+            "/apis/events.k8s.io/v1/namespaces/\(KubernetesClient.segment(event.metadata.namespace ?? "default"))/events"
         // Transport failures are retried a few times; a rejection is not (client-go's recordEvent).
         for attempt in 1...3 {
             do {
@@ -161,9 +188,13 @@ final class EventRecorder: Sendable {
             } catch let error where error.code == .unavailable && attempt < 3 && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             } catch {
-                logger.error("Server rejected event; not retrying it", metadata: [
-                    "reason": "\(event.reason ?? "")", "pod": "\(event.regarding.namespace ?? "")/\(event.regarding.name ?? "")", "err": "\(error)",
-                ])
+                logger.error(
+                    "Server rejected event; not retrying it",
+                    metadata: [
+                        "reason": "\(event.reason ?? "")",
+                        "pod": "\(event.regarding.namespace ?? "")/\(event.regarding.name ?? "")", "err": "\(error)",
+                    ]
+                )
                 return
             }
         }

@@ -95,7 +95,11 @@ package struct JSONStreamSplitter: Sendable {
 
     /// Returns a trailing bare value (a stream that ended without whitespace after it), if any.
     package mutating func finish() -> [UInt8]? {
-        defer { reset(); buffer = []; scanIndex = 0 }
+        defer {
+            reset()
+            buffer = []
+            scanIndex = 0
+        }
         guard let s = start, s < buffer.count else { return nil }
         return Self.trimmed(buffer[s...])
     }

@@ -62,26 +62,55 @@ package struct KubeConfig: Sendable, Equatable {
         }
         var config = KubeConfig()
         for entry in file.clusters ?? [] {
-            guard let name = entry.name else { throw KubeClientError(.invalidKubeconfig, "\(source): clusters: an entry has no name") }
+            guard let name = entry.name else {
+                throw KubeClientError(.invalidKubeconfig, "\(source): clusters: an entry has no name")
+            }
             let c = entry.cluster
-            config._clusters[name] = Located(value: Cluster(
-                server: c?.server, certificateAuthority: c?.certificateAuthority, certificateAuthorityData: c?.certificateAuthorityData,
-                insecureSkipTLSVerify: c?.insecureSkipTLSVerify, tlsServerName: c?.tlsServerName, proxyURL: c?.proxyURL), directory: directory)
+            config._clusters[name] = Located(
+                value: Cluster(
+                    server: c?.server,
+                    certificateAuthority: c?.certificateAuthority,
+                    certificateAuthorityData: c?.certificateAuthorityData,
+                    insecureSkipTLSVerify: c?.insecureSkipTLSVerify,
+                    tlsServerName: c?.tlsServerName,
+                    proxyURL: c?.proxyURL
+                ),
+                directory: directory
+            )
         }
         for entry in file.users ?? [] {
-            guard let name = entry.name else { throw KubeClientError(.invalidKubeconfig, "\(source): users: an entry has no name") }
+            guard let name = entry.name else {
+                throw KubeClientError(.invalidKubeconfig, "\(source): users: an entry has no name")
+            }
             let u = entry.user
-            config._users[name] = Located(value: User(
-                token: u?.token, tokenFile: u?.tokenFile, clientCertificate: u?.clientCertificate,
-                clientCertificateData: u?.clientCertificateData, clientKey: u?.clientKey, clientKeyData: u?.clientKeyData,
-                username: u?.username, password: u?.password, hasExec: u?.exec != nil, hasAuthProvider: u?.authProvider != nil), directory: directory)
+            config._users[name] = Located(
+                value: User(
+                    token: u?.token,
+                    tokenFile: u?.tokenFile,
+                    clientCertificate: u?.clientCertificate,
+                    clientCertificateData: u?.clientCertificateData,
+                    clientKey: u?.clientKey,
+                    clientKeyData: u?.clientKeyData,
+                    username: u?.username,
+                    password: u?.password,
+                    hasExec: u?.exec != nil,
+                    hasAuthProvider: u?.authProvider != nil
+                ),
+                directory: directory
+            )
         }
         for entry in file.contexts ?? [] {
-            guard let name = entry.name else { throw KubeClientError(.invalidKubeconfig, "\(source): contexts: an entry has no name") }
+            guard let name = entry.name else {
+                throw KubeClientError(.invalidKubeconfig, "\(source): contexts: an entry has no name")
+            }
             guard let cluster = entry.context?.cluster else {
                 throw KubeClientError(.invalidKubeconfig, "\(source): contexts[\(name)]: no cluster")
             }
-            config.contexts[name] = Context(cluster: cluster, user: entry.context?.user, namespace: entry.context?.namespace)
+            config.contexts[name] = Context(
+                cluster: cluster,
+                user: entry.context?.user,
+                namespace: entry.context?.namespace
+            )
         }
         if let current = file.currentContext, !current.isEmpty { config.currentContext = current }
         return config
@@ -99,7 +128,10 @@ package struct KubeConfig: Sendable, Equatable {
     }
 
     /// Resolves `context` (or the current context) to a ``ClientConfiguration``, reading the files it names.
-    package func clientConfiguration(context requested: String?, source: String) throws(KubeClientError) -> ClientConfiguration {
+    package func clientConfiguration(
+        context requested: String?,
+        source: String
+    ) throws(KubeClientError) -> ClientConfiguration {
         guard let contextName = requested ?? currentContext else {
             throw KubeClientError(.contextNotFound, "\(source): no current-context is set and no --context was given")
         }
@@ -107,7 +139,10 @@ package struct KubeConfig: Sendable, Equatable {
             throw KubeClientError(.contextNotFound, "\(source): context \"\(contextName)\" does not exist")
         }
         guard let located = _clusters[context.cluster] else {
-            throw KubeClientError(.contextNotFound, "\(source): context \"\(contextName)\": cluster \"\(context.cluster)\" does not exist")
+            throw KubeClientError(
+                .contextNotFound,
+                "\(source): context \"\(contextName)\": cluster \"\(context.cluster)\" does not exist"
+            )
         }
         let cluster = located.value
         guard let server = cluster.server, !server.isEmpty else {
@@ -123,30 +158,59 @@ package struct KubeConfig: Sendable, Equatable {
         configuration.tlsServerName = cluster.tlsServerName.flatMap { $0.isEmpty ? nil : $0 }
         let where_ = "\(source): cluster \"\(context.cluster)\""
         if let data = cluster.certificateAuthorityData, !data.isEmpty {
-            configuration.certificateAuthorityPEM = try Self.base64(data, field: "certificate-authority-data", at: where_)
+            configuration.certificateAuthorityPEM = try Self.base64(
+                data,
+                field: "certificate-authority-data",
+                at: where_
+            )
         } else if let path = cluster.certificateAuthority, !path.isEmpty {
-            configuration.certificateAuthorityPEM = try Self.readFile(Self.resolve(path, in: located.directory), what: "\(where_): certificate-authority")
+            configuration.certificateAuthorityPEM = try Self.readFile(
+                Self.resolve(path, in: located.directory),
+                what: "\(where_): certificate-authority"
+            )
         }
         if let userName = context.user, !userName.isEmpty {
             guard let locatedUser = _users[userName] else {
-                throw KubeClientError(.contextNotFound, "\(source): context \"\(contextName)\": user \"\(userName)\" does not exist")
+                throw KubeClientError(
+                    .contextNotFound,
+                    "\(source): context \"\(contextName)\": user \"\(userName)\" does not exist"
+                )
             }
             let user = locatedUser.value
             let at = "\(source): user \"\(userName)\""
-            if user.hasExec { throw KubeClientError(.unsupported, "\(at): exec credential plugins are not supported; use a token or a client certificate") }
-            if user.hasAuthProvider { throw KubeClientError(.unsupported, "\(at): auth-provider is not supported; use a token or a client certificate") }
+            if user.hasExec {
+                throw KubeClientError(
+                    .unsupported,
+                    "\(at): exec credential plugins are not supported; use a token or a client certificate"
+                )
+            }
+            if user.hasAuthProvider {
+                throw KubeClientError(
+                    .unsupported,
+                    "\(at): auth-provider is not supported; use a token or a client certificate"
+                )
+            }
             if let data = user.clientCertificateData, !data.isEmpty {
                 configuration.clientCertificatePEM = try Self.base64(data, field: "client-certificate-data", at: at)
             } else if let path = user.clientCertificate, !path.isEmpty {
-                configuration.clientCertificatePEM = try Self.readFile(Self.resolve(path, in: locatedUser.directory), what: "\(at): client-certificate")
+                configuration.clientCertificatePEM = try Self.readFile(
+                    Self.resolve(path, in: locatedUser.directory),
+                    what: "\(at): client-certificate"
+                )
             }
             if let data = user.clientKeyData, !data.isEmpty {
                 configuration.clientKeyPEM = try Self.base64(data, field: "client-key-data", at: at)
             } else if let path = user.clientKey, !path.isEmpty {
-                configuration.clientKeyPEM = try Self.readFile(Self.resolve(path, in: locatedUser.directory), what: "\(at): client-key")
+                configuration.clientKeyPEM = try Self.readFile(
+                    Self.resolve(path, in: locatedUser.directory),
+                    what: "\(at): client-key"
+                )
             }
             if (configuration.clientCertificatePEM == nil) != (configuration.clientKeyPEM == nil) {
-                throw KubeClientError(.invalidKubeconfig, "\(at): a client certificate needs both client-certificate and client-key")
+                throw KubeClientError(
+                    .invalidKubeconfig,
+                    "\(at): a client certificate needs both client-certificate and client-key"
+                )
             }
             if let token = user.token, !token.isEmpty {
                 configuration.bearerToken = token
@@ -169,7 +233,8 @@ package struct KubeConfig: Sendable, Equatable {
         var text = server.trimmingCharacters(in: .whitespaces)
         if !text.contains("://") { text = "https://" + text }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let host = url.host, !host.isEmpty else {
+            let host = url.host, !host.isEmpty
+        else {
             throw KubeClientError(.invalidServer, "\(source): server \"\(server)\" is not an http(s) URL")
         }
         while text.hasSuffix("/") { text.removeLast() }
@@ -178,7 +243,9 @@ package struct KubeConfig: Sendable, Equatable {
 
     static func resolve(_ path: String, in directory: String) -> String {
         if path.hasPrefix("/") || directory.isEmpty { return path }
-        if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { return home + path.dropFirst() }
+        if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+            return home + path.dropFirst()
+        }
         return directory + "/" + path
     }
 

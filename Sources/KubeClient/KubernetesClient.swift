@@ -47,7 +47,12 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         self.rest = rest
         self.options = options
         self.logger = logger
-        self.events = EventRecorder(rest: rest, logger: logger, host: options.eventReportingHost, capacity: options.maxQueuedEvents)
+        self.events = EventRecorder(
+            rest: rest,
+            logger: logger,
+            host: options.eventReportingHost,
+            capacity: options.maxQueuedEvents
+        )
     }
 
     /// Objects skipped so far because they could not be decoded.
@@ -86,7 +91,10 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                 response = try await rest.send(.GET, descriptor.path, query: query)
             } catch let error where error.code == .gone && continueToken != nil && !restarted {
                 // The continue token expired: start over with one unpaged list (client-go's fallback).
-                logger.info("List continue token expired; relisting without paging", metadata: ["kind": "\(kind.rawValue)"])
+                logger.info(
+                    "List continue token expired; relisting without paging",
+                    metadata: ["kind": "\(kind.rawValue)"]
+                )
                 items = []
                 continueToken = nil
                 restarted = true
@@ -121,7 +129,9 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     }
 
     private func runWatch(
-        _ kind: ObjectKind, resourceVersion: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+        _ kind: ObjectKind,
+        resourceVersion: String,
+        continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws {
         let descriptor = ResourceDescriptor.of(kind)
         let timeout = Int.random(in: options.watchTimeoutSeconds)
@@ -155,7 +165,9 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                 while true {
                     try await Task.sleep(for: tick)
                     let idle = lastByte.idle
-                    if idle > idleLimit { throw ClusterError(.unavailable, "\(kind.rawValue) watch: no data for \(idle)") }
+                    if idle > idleLimit {
+                        throw ClusterError(.unavailable, "\(kind.rawValue) watch: no data for \(idle)")
+                    }
                 }
             }
             try await group.next()
@@ -164,7 +176,11 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     }
 
     /// Decodes one watch frame and passes it on; false when the frame ended the watch (an ERROR event).
-    private func deliver(_ kind: ObjectKind, _ bytes: [UInt8], to continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) -> Bool {
+    private func deliver(
+        _ kind: ObjectKind,
+        _ bytes: [UInt8],
+        to continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    ) -> Bool {
         guard !bytes.isEmpty else {
             report([SkippedObject(kind: kind, key: "?", reason: "watch event larger than the limit")])
             return true
@@ -173,7 +189,9 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         case .event(let event):
             if kind == .pod, let pod = event.object?.pod {
                 podConditions.observe(pod, deleted: event.type == .deleted)
-                if !pod.nodeName.isEmpty, event.type != .deleted { assignments.record(key: pod.key, uid: pod.uid, node: pod.nodeName) }
+                if !pod.nodeName.isEmpty, event.type != .deleted {
+                    assignments.record(key: pod.key, uid: pod.uid, node: pod.nodeName)
+                }
             }
             continuation.yield(event)
         case .skipped(let skipped, let resourceVersion):
@@ -186,8 +204,13 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
             // client-go's watch decoder ends the watch on a frame it cannot parse; the informer re-watches
             // from the last good resource version, so events after the bad frame are delivered again.
             skippedCount.add(1, ordering: .relaxed)
-            logger.error("Watch stream ended by a malformed frame; re-watching", metadata: ["kind": "\(kind.rawValue)", "frame": "\(preview)"])
-            continuation.finish(throwing: ClusterError(.unavailable, "\(kind.rawValue) watch: malformed frame: \(preview)"))
+            logger.error(
+                "Watch stream ended by a malformed frame; re-watching",
+                metadata: ["kind": "\(kind.rawValue)", "frame": "\(preview)"]
+            )
+            continuation.finish(
+                throwing: ClusterError(.unavailable, "\(kind.rawValue) watch: malformed frame: \(preview)")
+            )
             return false
         case .failure(let error):
             continuation.finish(throwing: error)
@@ -200,10 +223,12 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
         guard !skipped.isEmpty else { return }
         skippedCount.add(skipped.count, ordering: .relaxed)
         for item in skipped {
-            logger.error("Skipping an object that cannot be decoded", metadata: ["kind": "\(item.kind.rawValue)", "object": "\(item.key)", "err": "\(item.reason)"])
+            logger.error(
+                "Skipping an object that cannot be decoded",
+                metadata: ["kind": "\(item.kind.rawValue)", "object": "\(item.key)", "err": "\(item.reason)"]
+            )
         }
     }
-
 
     // MARK: Writes
 
@@ -211,16 +236,28 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     package func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
         let body = try Self.encode(Binding(namespace: namespace, name: name, uid: uid, nodeName: nodeName))
         do {
-            _ = try await rest.send(.POST, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding", body: body)
-        } catch where error.code == .unavailable {
+            _ = try await rest.send(
+                .POST,
+                "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/binding",
+                body: body
+            )
+        } catch  where error.code == .unavailable {
             // The request may have been applied (a reset connection, a timeout, a 5xx from a write that reached
             // etcd). Retrying could bind twice; the pod watch tells what happened.
             let key = "\(namespace)/\(name)"
-            guard let node = await assignments.wait(key: key, uid: uid, timeout: options.bindResolutionTimeout) else { throw error }
-            guard node == nodeName else {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(node)\"")
+            guard let node = await assignments.wait(key: key, uid: uid, timeout: options.bindResolutionTimeout) else {
+                throw error
             }
-            logger.info("Binding outcome resolved from the watch", metadata: ["pod": "\(key)", "node": "\(nodeName)", "err": "\(error.message)"])
+            guard node == nodeName else {
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(node)\""
+                )
+            }
+            logger.info(
+                "Binding outcome resolved from the watch",
+                metadata: ["pod": "\(key)", "node": "\(nodeName)", "err": "\(error.message)"]
+            )
             return
         }
         // The scheduler logs the binding once ("Successfully bound pod to node"); this is request-level detail.
@@ -230,7 +267,14 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// `PATCH pods/NAME/status` with a strategic-merge patch, skipped when it would change nothing; retried on
     /// conflicts and unavailability as `retry.DefaultBackoff` does.
     package func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
-        guard let (body, condition) = podConditions.makePatch(namespace: namespace, name: name, patch: patch, now: KubeTime.now()) else {
+        guard
+            let (body, condition) = podConditions.makePatch(
+                namespace: namespace,
+                name: name,
+                patch: patch,
+                now: KubeTime.now()
+            )
+        else {
             return  // nothing would change
         }
         let path = "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))/status"
@@ -242,7 +286,9 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
                 _ = try await rest.send(.PATCH, path, body: body, contentType: "application/strategic-merge-patch+json")
                 podConditions.applied(namespace: namespace, name: name, patch: patch, condition: condition)
                 return
-            } catch let error where attempt < 4 && (error.code == .conflict || error.code == .unavailable) && !Task.isCancelled {
+            } catch let error
+                where attempt < 4 && (error.code == .conflict || error.code == .unavailable) && !Task.isCancelled
+            {
                 attempt += 1
                 try? await Task.sleep(for: delay)
                 delay = delay * 5
@@ -253,7 +299,11 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// `DELETE pods/NAME` (graceful, with the UID as a precondition when given).
     package func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
         let options = DeleteOptions(preconditions: uid.isEmpty ? nil : .init(uid: uid))
-        _ = try await rest.send(.DELETE, "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))", body: try Self.encode(options))
+        _ = try await rest.send(
+            .DELETE,
+            "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))",
+            body: try Self.encode(options)
+        )
     }
 
     /// Queues an `events.k8s.io/v1` Event; it is written in the background.
@@ -272,14 +322,22 @@ package final class KubernetesClient: ClusterClient, LeaseStore, Sendable {
     /// `POST` a Lease (`conflict` when it exists).
     package func createLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
-        let response = try await rest.send(.POST, "/apis/coordination.k8s.io/v1/namespaces/\(Self.segment(namespace))/leases", body: try Self.encode(lease))
+        let response = try await rest.send(
+            .POST,
+            "/apis/coordination.k8s.io/v1/namespaces/\(Self.segment(namespace))/leases",
+            body: try Self.encode(lease)
+        )
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
     }
 
     /// `PUT` a Lease with its `resourceVersion` as the precondition (`conflict` when stale).
     package func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease {
         let namespace = lease.metadata.namespace ?? "default"
-        let response = try await rest.send(.PUT, Self.leasePath(namespace, lease.metadata.name), body: try Self.encode(lease))
+        let response = try await rest.send(
+            .PUT,
+            Self.leasePath(namespace, lease.metadata.name),
+            body: try Self.encode(lease)
+        )
         return try Self.decode(Lease.self, response.body, what: "Lease \(namespace)/\(lease.metadata.name)")
     }
 

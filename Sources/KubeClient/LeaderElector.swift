@@ -41,10 +41,16 @@ package final class LeaderElector: Sendable {
                 throw LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline")
             }
             guard renewDeadline > retryPeriod * 1.2 else {
-                throw LeaderElectionError(.invalidConfiguration, "renewDeadline must be greater than retryPeriod*JitterFactor")
+                throw LeaderElectionError(
+                    .invalidConfiguration,
+                    "renewDeadline must be greater than retryPeriod*JitterFactor"
+                )
             }
             guard leaseDuration > .zero, renewDeadline > .zero, retryPeriod > .zero else {
-                throw LeaderElectionError(.invalidConfiguration, "leaseDuration, renewDeadline and retryPeriod must be greater than zero")
+                throw LeaderElectionError(
+                    .invalidConfiguration,
+                    "leaseDuration, renewDeadline and retryPeriod must be greater than zero"
+                )
             }
             guard !identity.isEmpty else { throw LeaderElectionError(.invalidConfiguration, "Lock identity is empty") }
         }
@@ -77,7 +83,9 @@ package final class LeaderElector: Sendable {
 
     /// - Parameter onNewLeader: called when a different holder is observed (including the first observed one).
     package init(
-        configuration: Configuration, store: any LeaseStore, logger: Logger,
+        configuration: Configuration,
+        store: any LeaseStore,
+        logger: Logger,
         onNewLeader: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(LeaderElectionError) {
         try configuration.validate()
@@ -101,7 +109,9 @@ package final class LeaderElector: Sendable {
     package func check(maxTolerableExpiredLease: Duration = .seconds(20)) -> String? {
         guard isLeading else { return nil }
         let time = observed.withLock { $0.time }
-        guard let time, ContinuousClock.now - time > configuration.leaseDuration + maxTolerableExpiredLease else { return nil }
+        guard let time, ContinuousClock.now - time > configuration.leaseDuration + maxTolerableExpiredLease else {
+            return nil
+        }
         return "failed election to renew leadership on lease \(configuration.leaseName)"
     }
 
@@ -176,8 +186,13 @@ package final class LeaderElector: Sendable {
         let (spec, lease) = observed.withLock { ($0.spec, $0.lease) }
         guard let spec, spec.holderIdentity == configuration.identity, var lease else { return true }
         let now = KubeTime.microNow()
-        var released = LeaseSpec(holderIdentity: nil, leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
-                                 leaseTransitions: spec.leaseTransitions)
+        var released = LeaseSpec(
+            holderIdentity: nil,
+            leaseDurationSeconds: 1,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: spec.leaseTransitions
+        )
         released.strategy = lease.spec?.strategy
         released.preferredHolder = lease.spec?.preferredHolder
         lease.spec = released
@@ -198,8 +213,13 @@ package final class LeaderElector: Sendable {
     func tryAcquireOrRenew(deadline: ContinuousClock.Instant?) async -> Bool {
         let now = KubeTime.microNow()
         let durationSeconds = Int32(configuration.leaseDuration.components.seconds)
-        var desired = LeaseSpec(holderIdentity: configuration.identity, leaseDurationSeconds: durationSeconds,
-                                acquireTime: now, renewTime: now, leaseTransitions: 0)
+        var desired = LeaseSpec(
+            holderIdentity: configuration.identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0
+        )
 
         // 1. Fast path: the leader updates optimistically from what it last wrote.
         let (isLeader, valid, last) = observed.withLock { state in
@@ -209,7 +229,10 @@ package final class LeaderElector: Sendable {
             desired.acquireTime = lease.spec?.acquireTime
             desired.leaseTransitions = lease.spec?.leaseTransitions ?? 0
             lease.spec = Self.merge(desired, into: lease.spec)
-            if let updated = await call(deadline, { [lease] () async throws(ClusterError) -> Lease in try await self.store.updateLease(lease) }) {
+            if let updated = await call(
+                deadline,
+                { [lease] () async throws(ClusterError) -> Lease in try await self.store.updateLease(lease) }
+            ) {
                 setObserved(updated)
                 return true
             }
@@ -218,14 +241,26 @@ package final class LeaderElector: Sendable {
 
         // 2. Get or create.
         let current: Lease
-        switch await callResult(deadline, { () async throws(ClusterError) -> Lease in
-            try await self.store.getLease(namespace: self.configuration.leaseNamespace, name: self.configuration.leaseName)
-        }) {
+        switch await callResult(
+            deadline,
+            { () async throws(ClusterError) -> Lease in
+                try await self.store.getLease(
+                    namespace: self.configuration.leaseNamespace,
+                    name: self.configuration.leaseName
+                )
+            }
+        ) {
         case .success(let lease):
             current = lease
         case .failure(let error) where error.code == .notFound:
-            let lease = Lease(metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.leaseNamespace), spec: desired)
-            switch await callResult(deadline, { () async throws(ClusterError) -> Lease in try await self.store.createLease(lease) }) {
+            let lease = Lease(
+                metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.leaseNamespace),
+                spec: desired
+            )
+            switch await callResult(
+                deadline,
+                { () async throws(ClusterError) -> Lease in try await self.store.createLease(lease) }
+            ) {
             case .success(let created):
                 setObserved(created)
                 return true
@@ -264,7 +299,10 @@ package final class LeaderElector: Sendable {
         }
         var updated = current
         updated.spec = Self.merge(desired, into: current.spec)
-        switch await callResult(deadline, { [updated] () async throws(ClusterError) -> Lease in try await self.store.updateLease(updated) }) {
+        switch await callResult(
+            deadline,
+            { [updated] () async throws(ClusterError) -> Lease in try await self.store.updateLease(updated) }
+        ) {
         case .success(let written):
             setObserved(written)
             return true
@@ -316,13 +354,17 @@ package final class LeaderElector: Sendable {
 
     // MARK: Calls bounded by the renew deadline
 
-    private func call<T: Sendable>(_ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws(ClusterError) -> T) async -> T? {
+    private func call<T: Sendable>(
+        _ deadline: ContinuousClock.Instant?,
+        _ body: @escaping @Sendable () async throws(ClusterError) -> T
+    ) async -> T? {
         if case .success(let value) = await callResult(deadline, body) { return value }
         return nil
     }
 
     private func callResult<T: Sendable>(
-        _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws(ClusterError) -> T
+        _ deadline: ContinuousClock.Instant?,
+        _ body: @escaping @Sendable () async throws(ClusterError) -> T
     ) async -> Result<T, ClusterError> {
         guard let deadline else {
             do throws(ClusterError) { return .success(try await body()) } catch { return .failure(error) }

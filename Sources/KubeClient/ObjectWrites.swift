@@ -33,25 +33,38 @@ extension KubernetesClient {
     /// `gracePeriodSeconds` 0 deletes a Pod at once (for pods on nodes without a kubelet).
     ///
     /// - Throws: `notFound` when the object does not exist (404), `invalid` for other kinds.
-    package func delete(_ kind: ObjectKind, namespace: String?, name: String, gracePeriodSeconds: Int64? = nil) async throws(ClusterError) {
+    package func delete(
+        _ kind: ObjectKind,
+        namespace: String?,
+        name: String,
+        gracePeriodSeconds: Int64? = nil
+    ) async throws(ClusterError) {
         let path: String
         switch kind {
         case .node: path = "/api/v1/nodes/\(Self.segment(name))"
         case .namespace: path = "/api/v1/namespaces/\(Self.segment(name))"
         case .pod:
-            guard let namespace, !namespace.isEmpty else { throw ClusterError(.invalid, "deleting pod \(name): no namespace") }
+            guard let namespace, !namespace.isEmpty else {
+                throw ClusterError(.invalid, "deleting pod \(name): no namespace")
+            }
             path = "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))"
         case .persistentVolume, .storageClass, .csiNode, .csiDriver:
             path = "\(ResourceDescriptor.of(kind).path)/\(Self.segment(name))"
         case .persistentVolumeClaim, .csiStorageCapacity:
-            guard let namespace, !namespace.isEmpty else { throw ClusterError(.invalid, "deleting \(kind.rawValue) \(name): no namespace") }
+            guard let namespace, !namespace.isEmpty else {
+                throw ClusterError(.invalid, "deleting \(kind.rawValue) \(name): no namespace")
+            }
             let collection = kind == .persistentVolumeClaim ? "/api/v1" : "/apis/storage.k8s.io/v1"
             let resource = kind == .persistentVolumeClaim ? "persistentvolumeclaims" : "csistoragecapacities"
             path = "\(collection)/namespaces/\(Self.segment(namespace))/\(resource)/\(Self.segment(name))"
         default:
             throw ClusterError(.invalid, "deleting \(kind.rawValue) objects is not supported")
         }
-        _ = try await rest.send(.DELETE, path, body: try Self.encode(DeleteOptions(preconditions: nil, gracePeriodSeconds: gracePeriodSeconds)))
+        _ = try await rest.send(
+            .DELETE,
+            path,
+            body: try Self.encode(DeleteOptions(preconditions: nil, gracePeriodSeconds: gracePeriodSeconds))
+        )
     }
 
     static func collectionPath(for object: KubeObject) throws(ClusterError) -> String {

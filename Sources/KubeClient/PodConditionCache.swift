@@ -44,7 +44,12 @@ final class PodConditionCache: Sendable {
 
     /// The strategic-merge patch body for `patch` and the condition as it will be stored, or nil when the patch
     /// would change nothing.
-    func makePatch(namespace: String, name: String, patch: PodStatusPatch, now: String) -> (body: [UInt8], condition: PodCondition?)? {
+    func makePatch(
+        namespace: String,
+        name: String,
+        patch: PodStatusPatch,
+        now: String
+    ) -> (body: [UInt8], condition: PodCondition?)? {
         let known = entries.withLock { $0["\(namespace)/\(name)"] }
         var condition = patch.condition
         var conditionChanged = false
@@ -55,8 +60,10 @@ final class PodConditionCache: Sendable {
                 } else if new.lastTransitionTime == nil {
                     new.lastTransitionTime = now
                 }
-                conditionChanged = !(old.status == new.status && old.reason == new.reason && old.message == new.message
-                    && old.lastTransitionTime == new.lastTransitionTime && old.observedGeneration == new.observedGeneration)
+                conditionChanged =
+                    !(old.status == new.status && old.reason == new.reason && old.message == new.message
+                    && old.lastTransitionTime == new.lastTransitionTime
+                    && old.observedGeneration == new.observedGeneration)
             } else {
                 if new.lastTransitionTime == nil { new.lastTransitionTime = now }
                 conditionChanged = true
@@ -72,7 +79,9 @@ final class PodConditionCache: Sendable {
             if known == nil || !(known?.nominatedNodeName ?? "").isEmpty { nominated = .null }
         }
         guard conditionChanged || nominated != .absent else { return nil }
-        let body = StatusPatchBody(status: .init(conditions: conditionChanged ? condition.map { [$0] } : nil, nominatedNodeName: nominated))
+        let body = StatusPatchBody(
+            status: .init(conditions: conditionChanged ? condition.map { [$0] } : nil, nominatedNodeName: nominated)
+        )
         guard let bytes = try? KubernetesClient.encode(body) else { return nil }
         return (bytes, condition)
     }
@@ -96,7 +105,8 @@ final class PodConditionCache: Sendable {
 /// `{"status":{"conditions":[…],"nominatedNodeName":…}}`, with an explicit `null` to clear the node.
 struct StatusPatchBody: Encodable {
     enum Nominated: Equatable {
-        case absent, null, set(String)
+        case absent, null
+        case set(String)
     }
     struct Status: Encodable {
         var conditions: [PodCondition]?

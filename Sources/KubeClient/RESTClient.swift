@@ -42,7 +42,11 @@ package final class RESTClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.limiter = RateLimiter(qps: Double(configuration.qps), burst: configuration.burst)
-        self.tokens = TokenSource(token: configuration.bearerToken, file: configuration.bearerTokenFile, refresh: configuration.bearerTokenFileRefresh)
+        self.tokens = TokenSource(
+            token: configuration.bearerToken,
+            file: configuration.bearerTokenFile,
+            refresh: configuration.bearerTokenFileRefresh
+        )
         if let user = configuration.username {
             let pair = Array("\(user):\(configuration.password ?? "")".utf8)
             self.basicAuthorization = "Basic " + Data(pair).base64EncodedString()
@@ -50,7 +54,8 @@ package final class RESTClient: Sendable {
             self.basicAuthorization = nil
         }
 
-        guard let url = URL(string: configuration.server), let scheme = url.scheme?.lowercased(), let host = url.host else {
+        guard let url = URL(string: configuration.server), let scheme = url.scheme?.lowercased(), let host = url.host
+        else {
             throw KubeClientError(.invalidServer, "server \"\(configuration.server)\" is not a URL")
         }
         var dnsOverride: [String: String] = [:]
@@ -85,19 +90,33 @@ package final class RESTClient: Sendable {
         var pool = HTTPClient.Configuration.ConnectionPool()
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         var requestConfiguration = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: .seconds(60)), connectionPool: pool)
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: .seconds(60)),
+            connectionPool: pool
+        )
         requestConfiguration.dnsOverride = dnsOverride
         var streamConfiguration = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil), connectionPool: pool)
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil),
+            connectionPool: pool
+        )
         streamConfiguration.dnsOverride = dnsOverride
         // The HTTP client's own connection chatter (debug) is for high verbosity only: below trace it is quiet.
         var httpLogger = logger
         if httpLogger.logLevel > .trace { httpLogger.logLevel = max(httpLogger.logLevel, .info) }
         self.httpLogger = httpLogger
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: requestConfiguration, backgroundActivityLogger: httpLogger)
-        self.streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: streamConfiguration, backgroundActivityLogger: httpLogger)
+        self.http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: requestConfiguration,
+            backgroundActivityLogger: httpLogger
+        )
+        self.streaming = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: streamConfiguration,
+            backgroundActivityLogger: httpLogger
+        )
     }
 
     /// Closes every connection. Call once, when done.
@@ -117,7 +136,10 @@ package final class RESTClient: Sendable {
     /// Sends one request and returns its 2xx response; anything else throws a ``ClusterError``.
     /// Retries `429 Too Many Requests` (and 5xx answers carrying `Retry-After`) a few times, as client-go does.
     package func send(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        body: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws(ClusterError) -> Response {
         var attempt = 0
@@ -130,7 +152,11 @@ package final class RESTClient: Sendable {
             let bytes: [UInt8]
             let retryAfter: Int?
             do {
-                let response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: httpLogger)
+                let response = try await http.execute(
+                    request,
+                    timeout: Self.timeAmount(configuration.requestTimeout),
+                    logger: httpLogger
+                )
                 status = Int(response.status.code)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
                 var buffer = try await response.body.collect(upTo: Self.maximumBodySize)
@@ -138,15 +164,21 @@ package final class RESTClient: Sendable {
             } catch {
                 throw Self.transportError(error, method: method, path: path)
             }
-            logger.trace("API request", metadata: [
-                "verb": "\(method.rawValue)", "path": "\(path)", "status": "\(status)",
-                "latency": "\(ContinuousClock.now - start)",
-            ])
+            logger.trace(
+                "API request",
+                metadata: [
+                    "verb": "\(method.rawValue)", "path": "\(path)", "status": "\(status)",
+                    "latency": "\(ContinuousClock.now - start)",
+                ]
+            )
             if (200..<300).contains(status) { return Response(status: status, body: bytes) }
             if attempt < 5, status == 429 || (status >= 500 && retryAfter != nil) {
                 attempt += 1
                 let seconds = min(max(retryAfter ?? 1, 1), 10)
-                logger.debug("API server asked to retry", metadata: ["path": "\(path)", "status": "\(status)", "retryAfter": "\(seconds)"])
+                logger.debug(
+                    "API server asked to retry",
+                    metadata: ["path": "\(path)", "status": "\(status)", "retryAfter": "\(seconds)"]
+                )
                 try? await Task.sleep(for: .seconds(seconds))
                 continue
             }
@@ -155,7 +187,11 @@ package final class RESTClient: Sendable {
     }
 
     /// Opens a streaming GET (a watch) and returns its body once the server answered 200; other answers throw.
-    package func openStream(_ path: String, query: [(String, String)], headTimeout: Duration) async throws(ClusterError) -> HTTPClientResponse.Body {
+    package func openStream(
+        _ path: String,
+        query: [(String, String)],
+        headTimeout: Duration
+    ) async throws(ClusterError) -> HTTPClientResponse.Body {
         let request = makeRequest(.GET, path, query: query, body: nil, contentType: "application/json")
         await limiter.acquire()
         try checkCancellation()
@@ -178,7 +214,13 @@ package final class RESTClient: Sendable {
         if Task.isCancelled { throw ClusterError(.unavailable, "request cancelled") }
     }
 
-    private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: [UInt8]?, contentType: String) -> HTTPClientRequest {
+    private func makeRequest(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)],
+        body: [UInt8]?,
+        contentType: String
+    ) -> HTTPClientRequest {
         var url = baseURL + path
         if !query.isEmpty {
             url += "?" + query.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(separator: "&")
@@ -239,8 +281,9 @@ package final class RESTClient: Sendable {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)

@@ -15,7 +15,12 @@ package struct ResourceDescriptor: Sendable, Equatable {
     /// The descriptor of `kind`.
     package static func of(_ kind: ObjectKind) -> ResourceDescriptor {
         switch kind {
-        case .pod: ResourceDescriptor(kind: kind, path: "/api/v1/pods", fieldSelector: "status.phase!=Succeeded,status.phase!=Failed")
+        case .pod:
+            ResourceDescriptor(
+                kind: kind,
+                path: "/api/v1/pods",
+                fieldSelector: "status.phase!=Succeeded,status.phase!=Failed"
+            )
         case .node: ResourceDescriptor(kind: kind, path: "/api/v1/nodes")
         case .namespace: ResourceDescriptor(kind: kind, path: "/api/v1/namespaces")
         case .persistentVolume: ResourceDescriptor(kind: kind, path: "/api/v1/persistentvolumes")
@@ -90,7 +95,10 @@ enum ResourceDecoding {
             if (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) == nil {
                 return .malformed(preview: preview)
             }
-            return .skipped(SkippedObject(kind: kind, key: "?", reason: "malformed watch event (\(describe(error))): \(preview)"), resourceVersion: nil)
+            return .skipped(
+                SkippedObject(kind: kind, key: "?", reason: "malformed watch event (\(describe(error))): \(preview)"),
+                resourceVersion: nil
+            )
         }
     }
 
@@ -108,14 +116,16 @@ enum ResourceDecoding {
         case .priorityClass: try visitor.visit(PriorityClass.self, wrap: KubeObject.priorityClass)
         case .namespace: try visitor.visit(Namespace.self, wrap: KubeObject.namespace)
         case .persistentVolume: try visitor.visit(PersistentVolume.self, wrap: KubeObject.persistentVolume)
-        case .persistentVolumeClaim: try visitor.visit(PersistentVolumeClaim.self, wrap: KubeObject.persistentVolumeClaim)
+        case .persistentVolumeClaim:
+            try visitor.visit(PersistentVolumeClaim.self, wrap: KubeObject.persistentVolumeClaim)
         case .storageClass: try visitor.visit(StorageClass.self, wrap: KubeObject.storageClass)
         case .csiNode: try visitor.visit(CSINode.self, wrap: KubeObject.csiNode)
         case .csiDriver: try visitor.visit(CSIDriver.self, wrap: KubeObject.csiDriver)
         case .csiStorageCapacity: try visitor.visit(CSIStorageCapacity.self, wrap: KubeObject.csiStorageCapacity)
         case .podDisruptionBudget: try visitor.visit(PodDisruptionBudget.self, wrap: KubeObject.podDisruptionBudget)
         case .service: try visitor.visit(Service.self, wrap: KubeObject.service)
-        case .replicationController: try visitor.visit(ReplicationController.self, wrap: KubeObject.replicationController)
+        case .replicationController:
+            try visitor.visit(ReplicationController.self, wrap: KubeObject.replicationController)
         case .replicaSet: try visitor.visit(ReplicaSet.self, wrap: KubeObject.replicaSet)
         case .statefulSet: try visitor.visit(StatefulSet.self, wrap: KubeObject.statefulSet)
         }
@@ -133,12 +143,18 @@ enum ResourceDecoding {
                 if let value = item.value {
                     items.append(wrap(value))
                 } else {
-                    skipped.append(SkippedObject(kind: kind, key: item.meta?.key ?? "?", reason: item.error ?? "undecodable"))
+                    skipped.append(
+                        SkippedObject(kind: kind, key: item.meta?.key ?? "?", reason: item.error ?? "undecodable")
+                    )
                 }
             }
             let token = list.metadata?.continueToken
-            return DecodedList(items: items, resourceVersion: list.metadata?.resourceVersion ?? "",
-                               continueToken: (token?.isEmpty ?? true) ? nil : token, skipped: skipped)
+            return DecodedList(
+                items: items,
+                resourceVersion: list.metadata?.resourceVersion ?? "",
+                continueToken: (token?.isEmpty ?? true) ? nil : token,
+                skipped: skipped
+            )
         }
     }
 
@@ -153,19 +169,36 @@ enum ResourceDecoding {
                 let code = RESTClient.code(forStatus: status?.code ?? 500, reason: status?.reason)
                 return .failure(ClusterError(code, status?.message ?? "watch error"))
             case "BOOKMARK":
-                return .event(WatchEvent(type: .bookmark, object: nil, resourceVersion: frame.meta?.metadata?.resourceVersion ?? ""))
+                return .event(
+                    WatchEvent(
+                        type: .bookmark,
+                        object: nil,
+                        resourceVersion: frame.meta?.metadata?.resourceVersion ?? ""
+                    )
+                )
             case "ADDED", "MODIFIED", "DELETED":
-                let type: WatchEvent.EventType = frame.type == "ADDED" ? .added : frame.type == "MODIFIED" ? .modified : .deleted
+                let type: WatchEvent.EventType =
+                    frame.type == "ADDED" ? .added : frame.type == "MODIFIED" ? .modified : .deleted
                 guard let value = frame.object?.value else {
                     let meta = frame.object?.meta
-                    return .skipped(SkippedObject(kind: kind, key: meta?.key ?? "?", reason: frame.object?.error ?? "no object"),
-                                    resourceVersion: meta?.metadata?.resourceVersion)
+                    return .skipped(
+                        SkippedObject(kind: kind, key: meta?.key ?? "?", reason: frame.object?.error ?? "no object"),
+                        resourceVersion: meta?.metadata?.resourceVersion
+                    )
                 }
                 let object = wrap(value)
-                return .event(WatchEvent(type: type, object: object, resourceVersion: object.metadata.resourceVersion ?? ""))
+                return .event(
+                    WatchEvent(type: type, object: object, resourceVersion: object.metadata.resourceVersion ?? "")
+                )
             default:
-                return .skipped(SkippedObject(kind: kind, key: frame.meta?.key ?? "?", reason: "unknown watch event type \"\(frame.type)\""),
-                                resourceVersion: nil)
+                return .skipped(
+                    SkippedObject(
+                        kind: kind,
+                        key: frame.meta?.key ?? "?",
+                        reason: "unknown watch event type \"\(frame.type)\""
+                    ),
+                    resourceVersion: nil
+                )
             }
         }
     }
@@ -237,7 +270,11 @@ enum ResourceDecoding {
         func path(_ keys: [any CodingKey]) -> String {
             var text = ""
             for key in keys {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
             }
             return text.isEmpty ? "<root>" : text
         }

@@ -14,9 +14,12 @@ extension KubernetesClient {
 
     /// `PUT /api/v1/namespaces/NS/persistentvolumeclaims/NAME`: VolumeBinding's
     /// `volume.kubernetes.io/selected-node` for a claim to provision.
-    package func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    package func updatePersistentVolumeClaim(
+        _ claim: PersistentVolumeClaim
+    ) async throws(ClusterError) -> PersistentVolumeClaim {
         let namespace = claim.metadata.namespace ?? "default"
-        let path = "/api/v1/namespaces/\(Self.segment(namespace))/persistentvolumeclaims/\(Self.segment(claim.metadata.name))"
+        let path =
+            "/api/v1/namespaces/\(Self.segment(namespace))/persistentvolumeclaims/\(Self.segment(claim.metadata.name))"
         let response = try await rest.send(.PUT, path, body: try Self.encode(claim))
         return try Self.decode(PersistentVolumeClaim.self, response.body, what: "persistentvolumeclaim \(claim.key)")
     }

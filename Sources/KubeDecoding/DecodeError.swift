@@ -16,7 +16,13 @@ package struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible 
     package var problem: String
 
     /// Creates an error.
-    package init(source: String, position: SourcePosition? = nil, object: String? = nil, fieldPath: String = "", problem: String) {
+    package init(
+        source: String,
+        position: SourcePosition? = nil,
+        object: String? = nil,
+        fieldPath: String = "",
+        problem: String
+    ) {
         self.source = source
         self.position = position
         self.object = object

@@ -72,7 +72,8 @@ final class VisitedMapping {
         // `leaseDurationSeconds` for `leaseDuration`: one name extends the other.
         return accessed.sorted().first { known in
             let knownLowered = known.lowercased()
-            return knownLowered.count >= 4 && (lowered.hasPrefix(knownLowered) || knownLowered.hasPrefix(lowered) && lowered.count >= 4)
+            return knownLowered.count >= 4
+                && (lowered.hasPrefix(knownLowered) || knownLowered.hasPrefix(lowered) && lowered.count >= 4)
         }
     }
 
@@ -82,7 +83,11 @@ final class VisitedMapping {
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                current[j] = Swift.min(
+                    previous[j] + 1,
+                    current[j - 1] + 1,
+                    previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                )
             }
             previous = current
         }

@@ -37,8 +37,11 @@ package enum DocumentParser {
     package static func document(in text: String, source: String) throws(DecodeError) -> PositionedValue {
         let all = try documents(in: text, source: source).filter { !$0.isNull }
         guard all.count <= 1 else {
-            throw DecodeError(source: source, position: all[1].position,
-                              problem: "expected a single document, found \(all.count)")
+            throw DecodeError(
+                source: source,
+                position: all[1].position,
+                problem: "expected a single document, found \(all.count)"
+            )
         }
         return all.first ?? PositionedValue(.null)
     }
@@ -69,8 +72,11 @@ package enum DocumentParser {
             return "\(problem) (\(context.text) at \(context.mark.line):\(context.mark.column))"
         }
         func syntax(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> DecodeError {
-            DecodeError(source: source, position: SourcePosition(line: mark.line, column: mark.column),
-                        problem: "YAML syntax error: " + message(context, problem))
+            DecodeError(
+                source: source,
+                position: SourcePosition(line: mark.line, column: mark.column),
+                problem: "YAML syntax error: " + message(context, problem)
+            )
         }
         switch error {
         case .scanner(let context, let problem, let mark, _):
@@ -84,9 +90,11 @@ package enum DocumentParser {
             return DecodeError(source: source, position: where_, problem: "cannot read YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { quoted($0) }.joined(separator: ", ")
-            return DecodeError(source: source,
-                               position: SourcePosition(line: context.mark.line, column: context.mark.column),
-                               problem: "mapping key \(keys) already defined")
+            return DecodeError(
+                source: source,
+                position: SourcePosition(line: context.mark.line, column: context.mark.column),
+                problem: "mapping key \(keys) already defined"
+            )
         default:
             return DecodeError(source: source, problem: "YAML error: \(error)")
         }
@@ -103,7 +111,8 @@ package enum DocumentParser {
             // Not JSON; it may still be YAML written in flow style (`{kind: Pod, …}`). Text whose first key or
             // element is a double-quoted string is taken to be meant as JSON and gets the JSON error.
             if !looksLikeJSON(text), let documents = try? parseYAML(text, source: source) { return documents }
-            let description = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            let description =
+                (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? error.localizedDescription
             try jsonFailure(description, text: text, source: source)
         }
@@ -130,7 +139,12 @@ package enum DocumentParser {
         throw DecodeError(source: source, position: position, problem: "invalid JSON: \(description)")
     }
 
-    private static func value(fromJSON object: Any, depth: Int, budget: inout Int, source: String) throws(DecodeError) -> PositionedValue {
+    private static func value(
+        fromJSON object: Any,
+        depth: Int,
+        budget: inout Int,
+        source: String
+    ) throws(DecodeError) -> PositionedValue {
         budget -= 1
         guard depth <= maximumDepth, budget > 0 else {
             throw DecodeError(source: source, problem: "document nests deeper than \(maximumDepth) levels")
@@ -143,7 +157,12 @@ package enum DocumentParser {
         case let dictionary as [String: Any]:
             var entries: [PositionedValue.Entry] = []
             for (key, element) in dictionary.sorted(by: { $0.key < $1.key }) {
-                entries.append(.init(key: key, value: try value(fromJSON: element, depth: depth + 1, budget: &budget, source: source)))
+                entries.append(
+                    .init(
+                        key: key,
+                        value: try value(fromJSON: element, depth: depth + 1, budget: &budget, source: source)
+                    )
+                )
             }
             return PositionedValue(.mapping(entries))
         case let array as [Any]:
@@ -232,14 +251,16 @@ package enum DocumentParser {
                 previous = byte
                 continue
             }
-            let previousIsSpace = previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t")
+            let previousIsSpace =
+                previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t")
                 || previous == UInt8(ascii: "\n")
             switch byte {
             case UInt8(ascii: "#") where previousIsSpace:
                 inComment = true
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 if previousIsSpace || previous == UInt8(ascii: "[") || previous == UInt8(ascii: "{")
-                    || previous == UInt8(ascii: ",") || previous == UInt8(ascii: ":") {
+                    || previous == UInt8(ascii: ",") || previous == UInt8(ascii: ":")
+                {
                     quote = byte
                 }
                 atLineStart = false
@@ -256,7 +277,9 @@ package enum DocumentParser {
                 if atLineStart {
                     lineIndicators += 1
                     if lineIndicators > limit {
-                        return (SourcePosition(line: line, column: column), "document nests deeper than \(limit) levels")
+                        return (
+                            SourcePosition(line: line, column: column), "document nests deeper than \(limit) levels"
+                        )
                     }
                 }
             case UInt8(ascii: " "), UInt8(ascii: "\t"):
@@ -285,10 +308,18 @@ struct NodeConverter {
         budget -= 1
         let position = node.mark.map { SourcePosition(line: $0.line, column: $0.column) }
         guard budget > 0 else {
-            throw DecodeError(source: source, position: position, problem: "document expands to too many values (excessive aliasing)")
+            throw DecodeError(
+                source: source,
+                position: position,
+                problem: "document expands to too many values (excessive aliasing)"
+            )
         }
         guard depth <= DocumentParser.maximumDepth else {
-            throw DecodeError(source: source, position: position, problem: "document nests deeper than \(DocumentParser.maximumDepth) levels")
+            throw DecodeError(
+                source: source,
+                position: position,
+                problem: "document nests deeper than \(DocumentParser.maximumDepth) levels"
+            )
         }
         switch node {
         case .scalar(let scalar):
@@ -308,17 +339,25 @@ struct NodeConverter {
             var merged: [PositionedValue.Entry] = []
             for (keyNode, valueNode) in mapping {
                 let keyPosition = keyNode.mark.map { SourcePosition(line: $0.line, column: $0.column) }
-                if case .scalar(let keyScalar) = keyNode, keyScalar.string == "<<", keyScalar.style == .plain || keyScalar.style == .any,
-                    keyScalar.tag.rawValue.isEmpty || keyScalar.tag.rawValue == "tag:yaml.org,2002:merge" {
+                if case .scalar(let keyScalar) = keyNode, keyScalar.string == "<<",
+                    keyScalar.style == .plain || keyScalar.style == .any,
+                    keyScalar.tag.rawValue.isEmpty || keyScalar.tag.rawValue == "tag:yaml.org,2002:merge"
+                {
                     merged += try mergeEntries(valueNode, at: keyPosition, depth: depth + 1)
                     continue
                 }
                 let key = try keyString(keyNode, position: keyPosition)
                 if seen[key] != nil {
-                    throw DecodeError(source: source, position: keyPosition, problem: "mapping key \(quoted(key)) already defined")
+                    throw DecodeError(
+                        source: source,
+                        position: keyPosition,
+                        problem: "mapping key \(quoted(key)) already defined"
+                    )
                 }
                 seen[key] = entries.count
-                entries.append(.init(key: key, keyPosition: keyPosition, value: try convert(valueNode, depth: depth + 1)))
+                entries.append(
+                    .init(key: key, keyPosition: keyPosition, value: try convert(valueNode, depth: depth + 1))
+                )
             }
             // Merged keys never override keys written in the mapping; earlier merges win over later ones.
             for entry in merged where seen[entry.key] == nil {
@@ -329,7 +368,11 @@ struct NodeConverter {
         }
     }
 
-    private mutating func mergeEntries(_ node: Yams.Node, at position: SourcePosition?, depth: Int) throws(DecodeError) -> [PositionedValue.Entry] {
+    private mutating func mergeEntries(
+        _ node: Yams.Node,
+        at position: SourcePosition?,
+        depth: Int
+    ) throws(DecodeError) -> [PositionedValue.Entry] {
         let value = try convert(node, depth: depth)
         var result: [PositionedValue.Entry] = []
         var seen: Set<String> = []
@@ -338,7 +381,11 @@ struct NodeConverter {
         case .mapping: sources = [value]
         case .sequence(let elements) where elements.allSatisfy({ $0.entries != nil }): sources = elements
         default:
-            throw DecodeError(source: source, position: position, problem: "map merge requires map or sequence of maps as the value")
+            throw DecodeError(
+                source: source,
+                position: position,
+                problem: "map merge requires map or sequence of maps as the value"
+            )
         }
         for mapping in sources {
             for entry in mapping.entries ?? [] where !seen.contains(entry.key) {
@@ -351,7 +398,11 @@ struct NodeConverter {
 
     private func keyString(_ node: Yams.Node, position: SourcePosition?) throws(DecodeError) -> String {
         guard case .scalar(let scalar) = node else {
-            throw DecodeError(source: source, position: position, problem: "mapping keys must be strings, found a \(node.mapping != nil ? "mapping" : "list")")
+            throw DecodeError(
+                source: source,
+                position: position,
+                problem: "mapping keys must be strings, found a \(node.mapping != nil ? "mapping" : "list")"
+            )
         }
         switch Self.content(of: scalar) {
         case .string(let string): return string

@@ -115,31 +115,47 @@ package enum ManifestLoader {
         "PersistentVolume": KindHandler(apiVersion: "v1", isNamespaced: false) { decoder, value throws(DecodeError) in
             .persistentVolume(try decoder.decode(PersistentVolume.self, from: value))
         },
-        "PersistentVolumeClaim": KindHandler(apiVersion: "v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+        "PersistentVolumeClaim": KindHandler(apiVersion: "v1", isNamespaced: true) {
+            decoder,
+            value throws(DecodeError) in
             .persistentVolumeClaim(try decoder.decode(PersistentVolumeClaim.self, from: value))
         },
-        "PriorityClass": KindHandler(apiVersion: "scheduling.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+        "PriorityClass": KindHandler(apiVersion: "scheduling.k8s.io/v1", isNamespaced: false) {
+            decoder,
+            value throws(DecodeError) in
             .priorityClass(try decoder.decode(PriorityClass.self, from: value))
         },
-        "StorageClass": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+        "StorageClass": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) {
+            decoder,
+            value throws(DecodeError) in
             .storageClass(try decoder.decode(StorageClass.self, from: value))
         },
-        "CSINode": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+        "CSINode": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) {
+            decoder,
+            value throws(DecodeError) in
             .csiNode(try decoder.decode(CSINode.self, from: value))
         },
-        "CSIDriver": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) { decoder, value throws(DecodeError) in
+        "CSIDriver": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) {
+            decoder,
+            value throws(DecodeError) in
             .csiDriver(try decoder.decode(CSIDriver.self, from: value))
         },
-        "CSIStorageCapacity": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+        "CSIStorageCapacity": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: true) {
+            decoder,
+            value throws(DecodeError) in
             .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: value))
         },
-        "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+        "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) {
+            decoder,
+            value throws(DecodeError) in
             .podDisruptionBudget(try decoder.decode(PodDisruptionBudget.self, from: value))
         },
         "Service": KindHandler(apiVersion: "v1", isNamespaced: true) { decoder, value throws(DecodeError) in
             .service(try decoder.decode(Service.self, from: value))
         },
-        "ReplicationController": KindHandler(apiVersion: "v1", isNamespaced: true) { decoder, value throws(DecodeError) in
+        "ReplicationController": KindHandler(apiVersion: "v1", isNamespaced: true) {
+            decoder,
+            value throws(DecodeError) in
             .replicationController(try decoder.decode(ReplicationController.self, from: value))
         },
         "ReplicaSet": KindHandler(apiVersion: "apps/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
@@ -156,8 +172,13 @@ package enum ManifestLoader {
         var apiVersion: String?
     }
 
-    static func collect(_ value: PositionedValue, inherited: Inherited?, depth: Int, source: String,
-                        into result: inout ManifestLoadResult) throws(DecodeError) {
+    static func collect(
+        _ value: PositionedValue,
+        inherited: Inherited?,
+        depth: Int,
+        source: String,
+        into result: inout ManifestLoadResult
+    ) throws(DecodeError) {
         switch value.content {
         case .null:
             return  // An empty document.
@@ -170,8 +191,11 @@ package enum ManifestLoader {
         case .mapping:
             break
         default:
-            throw DecodeError(source: source, position: value.position,
-                              problem: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)")
+            throw DecodeError(
+                source: source,
+                position: value.position,
+                problem: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)"
+            )
         }
 
         let kindValue = value["kind"]
@@ -180,13 +204,22 @@ package enum ManifestLoader {
         case .string(let text) where !text.isEmpty: kind = text
         case nil, .null?, .string?:
             guard let inheritedKind = inherited?.kind else {
-                throw DecodeError(source: source, position: value.position, object: describe(kind: nil, value, namespaced: false),
-                                  fieldPath: "kind", problem: "Required value: kind not set")
+                throw DecodeError(
+                    source: source,
+                    position: value.position,
+                    object: describe(kind: nil, value, namespaced: false),
+                    fieldPath: "kind",
+                    problem: "Required value: kind not set"
+                )
             }
             kind = inheritedKind
         default:
-            throw DecodeError(source: source, position: kindValue?.position, fieldPath: "kind",
-                              problem: "expected a string, got \(kindValue?.kindDescription ?? "nothing")")
+            throw DecodeError(
+                source: source,
+                position: kindValue?.position,
+                fieldPath: "kind",
+                problem: "expected a string, got \(kindValue?.kindDescription ?? "nothing")"
+            )
         }
         let apiVersionValue = value["apiVersion"]
         var apiVersion: String?
@@ -194,8 +227,13 @@ package enum ManifestLoader {
         case .string(let text) where !text.isEmpty: apiVersion = text
         case nil, .null?, .string?: apiVersion = inherited?.apiVersion
         default:
-            throw DecodeError(source: source, position: apiVersionValue?.position, object: describe(kind: kind, value, namespaced: false),
-                              fieldPath: "apiVersion", problem: "expected a string, got \(apiVersionValue?.kindDescription ?? "nothing")")
+            throw DecodeError(
+                source: source,
+                position: apiVersionValue?.position,
+                object: describe(kind: kind, value, namespaced: false),
+                fieldPath: "apiVersion",
+                problem: "expected a string, got \(apiVersionValue?.kindDescription ?? "nothing")"
+            )
         }
 
         // Lists: `kind: List` items carry their own kind; `PodList` items inherit `Pod`.
@@ -214,8 +252,13 @@ package enum ManifestLoader {
                 }
                 return
             default:
-                throw DecodeError(source: source, position: items.position, object: kind, fieldPath: "items",
-                                  problem: "expected a list, got \(items.kindDescription)")
+                throw DecodeError(
+                    source: source,
+                    position: items.position,
+                    object: kind,
+                    fieldPath: "items",
+                    problem: "expected a list, got \(items.kindDescription)"
+                )
             }
         }
 
@@ -228,19 +271,34 @@ package enum ManifestLoader {
         }
         let object = describe(kind: kind, value, namespaced: handler.isNamespaced)
         guard let apiVersion else {
-            throw DecodeError(source: source, position: value.position, object: object, fieldPath: "apiVersion",
-                              problem: "Required value: apiVersion not set (expected \(quoted(handler.apiVersion)))")
+            throw DecodeError(
+                source: source,
+                position: value.position,
+                object: object,
+                fieldPath: "apiVersion",
+                problem: "Required value: apiVersion not set (expected \(quoted(handler.apiVersion)))"
+            )
         }
         guard apiVersion == handler.apiVersion else {
-            throw DecodeError(source: source, position: apiVersionValue?.position ?? value.position, object: object,
-                              fieldPath: "apiVersion",
-                              problem: "no matches for kind \(quoted(kind)) in version \(quoted(apiVersion)) (expected \(quoted(handler.apiVersion)))")
+            throw DecodeError(
+                source: source,
+                position: apiVersionValue?.position ?? value.position,
+                object: object,
+                fieldPath: "apiVersion",
+                problem:
+                    "no matches for kind \(quoted(kind)) in version \(quoted(apiVersion)) (expected \(quoted(handler.apiVersion)))"
+            )
         }
         let decoder = PositionedDecoder(source: source, object: object)
         let decoded = try handler.decode(decoder, value)
         if decoded.metadata.name.isEmpty {
-            throw DecodeError(source: source, position: value["metadata"]?.position ?? value.position, object: object,
-                              fieldPath: "metadata.name", problem: "Required value: name or generateName is required")
+            throw DecodeError(
+                source: source,
+                position: value["metadata"]?.position ?? value.position,
+                object: object,
+                fieldPath: "metadata.name",
+                problem: "Required value: name or generateName is required"
+            )
         }
         result.entries.append(.init(object: decoded, source: source, position: value.position))
     }

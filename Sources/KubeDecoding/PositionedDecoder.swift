@@ -22,8 +22,13 @@ package struct PositionedDecoder: Sendable {
     package var basePath: [PathComponent]
 
     /// Creates a decoder.
-    package init(source: String, isStrict: Bool = false, ignoredTopLevelKeys: Set<String> = [],
-                object: String? = nil, basePath: [PathComponent] = []) {
+    package init(
+        source: String,
+        isStrict: Bool = false,
+        ignoredTopLevelKeys: Set<String> = [],
+        object: String? = nil,
+        basePath: [PathComponent] = []
+    ) {
         self.source = source
         self.isStrict = isStrict
         self.ignoredTopLevelKeys = ignoredTopLevelKeys
@@ -44,12 +49,22 @@ package struct PositionedDecoder: Sendable {
         } catch let error as DecodeError {
             throw error
         } catch {
-            throw DecodeError(source: source, position: value.position, object: object,
-                              fieldPath: basePath.fieldPath, problem: String(describing: error))
+            throw DecodeError(
+                source: source,
+                position: value.position,
+                object: object,
+                fieldPath: basePath.fieldPath,
+                problem: String(describing: error)
+            )
         }
         if isStrict, let unknown = context.firstUnknownField() {
-            throw DecodeError(source: source, position: unknown.position, object: object,
-                              fieldPath: (basePath + unknown.mappingPath).fieldPath, problem: unknown.message)
+            throw DecodeError(
+                source: source,
+                position: unknown.position,
+                object: object,
+                fieldPath: (basePath + unknown.mappingPath).fieldPath,
+                problem: unknown.message
+            )
         }
         return decoded
     }
@@ -83,8 +98,13 @@ package struct PositionedDecoder: Sendable {
             message = String(describing: error)
         }
         let position = root.nearestPosition(along: positionPath)
-        return DecodeError(source: source, position: position, object: object,
-                           fieldPath: (basePath + path).fieldPath, problem: message)
+        return DecodeError(
+            source: source,
+            position: position,
+            object: object,
+            fieldPath: (basePath + path).fieldPath,
+            problem: message
+        )
     }
 }
 
@@ -135,8 +155,13 @@ struct ValueDecoder: Decoder {
         case .null:
             return KeyedDecodingContainer(KeyedContainer<Key>(entries: [], decoder: self))
         default:
-            throw DecodingError.typeMismatch([String: Any].self, .init(
-                codingPath: codingPath, debugDescription: "expected a mapping, got \(value.kindDescription)"))
+            throw DecodingError.typeMismatch(
+                [String: Any].self,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected a mapping, got \(value.kindDescription)"
+                )
+            )
         }
     }
 
@@ -147,8 +172,13 @@ struct ValueDecoder: Decoder {
         case .null:
             return UnkeyedContainer(elements: [], decoder: self)
         default:
-            throw DecodingError.typeMismatch([Any].self, .init(
-                codingPath: codingPath, debugDescription: "expected a list, got \(value.kindDescription)"))
+            throw DecodingError.typeMismatch(
+                [Any].self,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected a list, got \(value.kindDescription)"
+                )
+            )
         }
     }
 
@@ -166,7 +196,9 @@ struct ValueDecoder: Decoder {
         } catch let error as DecodingError {
             throw error
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: String(describing: error), underlyingError: error))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath, debugDescription: String(describing: error), underlyingError: error)
+            )
         }
     }
 
@@ -203,15 +235,27 @@ struct ValueDecoder: Decoder {
         switch value.content {
         case .int(let integer):
             guard let result = T(exactly: integer) else {
-                throw DecodingError.typeMismatch(type, .init(
-                    codingPath: codingPath, debugDescription: "number \(value.text) does not fit in \(T.self)"))
+                throw DecodingError.typeMismatch(
+                    type,
+                    .init(
+                        codingPath: codingPath,
+                        debugDescription: "number \(value.text) does not fit in \(T.self)"
+                    )
+                )
             }
             return result
         case .float(let double):
-            guard double.rounded(.towardZero) == double, double.isFinite else { throw mismatch("an integer", type: type) }
+            guard double.rounded(.towardZero) == double, double.isFinite else {
+                throw mismatch("an integer", type: type)
+            }
             guard let result = T(exactly: double) else {
-                throw DecodingError.typeMismatch(type, .init(
-                    codingPath: codingPath, debugDescription: "number \(value.text) does not fit in \(T.self)"))
+                throw DecodingError.typeMismatch(
+                    type,
+                    .init(
+                        codingPath: codingPath,
+                        debugDescription: "number \(value.text) does not fit in \(T.self)"
+                    )
+                )
             }
             return result
         case .null:
@@ -242,7 +286,10 @@ extension ValueDecoder: SingleValueDecodingContainer {
         let double = try unboxDouble()
         let float = Float(double)
         guard float.isFinite else {
-            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "number \(value.text) does not fit in Float"))
+            throw DecodingError.typeMismatch(
+                type,
+                .init(codingPath: codingPath, debugDescription: "number \(value.text) does not fit in Float")
+            )
         }
         return float
     }
@@ -272,7 +319,9 @@ extension PositionedValue: Decodable {
         if let container = try? decoder.container(keyedBy: NameKey.self) {
             var entries: [Entry] = []
             for key in container.allKeys {
-                entries.append(Entry(key: key.stringValue, value: try container.decode(PositionedValue.self, forKey: key)))
+                entries.append(
+                    Entry(key: key.stringValue, value: try container.decode(PositionedValue.self, forKey: key))
+                )
             }
             self.init(.mapping(entries))
             return

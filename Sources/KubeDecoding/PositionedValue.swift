@@ -193,7 +193,9 @@ extension PositionedValue: Equatable {
         case (.mapping(let a), .mapping(let b)):
             guard a.count == b.count else { return false }
             for entry in a {
-                guard let other = b.first(where: { $0.key == entry.key }), other.value == entry.value else { return false }
+                guard let other = b.first(where: { $0.key == entry.key }), other.value == entry.value else {
+                    return false
+                }
             }
             return true
         default: return false
@@ -232,7 +234,10 @@ extension Array where Element == PathComponent {
         for character in path {
             if var digits = index {
                 if character == "]" {
-                    if !key.isEmpty { append(.key(key)); key = "" }
+                    if !key.isEmpty {
+                        append(.key(key))
+                        key = ""
+                    }
                     if let value = Int(digits) { append(.index(value)) }
                     index = nil
                 } else {

@@ -70,10 +70,18 @@ enum ScalarResolver {
         if bytes.count > 1, bytes.first == "0" {
             let second = bytes[bytes.index(after: bytes.startIndex)]
             switch second {
-            case "x", "X": radix = 16; bytes = bytes.dropFirst(2)
-            case "b", "B": radix = 2; bytes = bytes.dropFirst(2)
-            case "o", "O": radix = 8; bytes = bytes.dropFirst(2)
-            default: radix = 8; bytes = bytes.dropFirst()
+            case "x", "X":
+                radix = 16
+                bytes = bytes.dropFirst(2)
+            case "b", "B":
+                radix = 2
+                bytes = bytes.dropFirst(2)
+            case "o", "O":
+                radix = 8
+                bytes = bytes.dropFirst(2)
+            default:
+                radix = 8
+                bytes = bytes.dropFirst()
             }
             guard !bytes.isEmpty else { return nil }
         }
@@ -93,7 +101,9 @@ enum ScalarResolver {
     static func isYAMLFloat(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
-        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            bytes = bytes.dropFirst()
+        }
         var integerDigits = 0
         while let byte = bytes.first, isDigit(byte) {
             integerDigits += 1
@@ -113,7 +123,9 @@ enum ScalarResolver {
         }
         if let byte = bytes.first, byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
             bytes = bytes.dropFirst()
-            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                bytes = bytes.dropFirst()
+            }
             var exponentDigits = 0
             while let byte = bytes.first, isDigit(byte) {
                 exponentDigits += 1

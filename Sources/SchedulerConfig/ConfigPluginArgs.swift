@@ -38,8 +38,12 @@ package struct ConfigPluginArgs: PluginArgsSource, Equatable {
     /// ``decode(_:)`` with the error type spelled out.
     package func decodeArgs<T: Decodable>(_ type: T.Type) throws(DecodeError) -> T {
         try checkTypeMeta()
-        let decoder = PositionedDecoder(source: source, isStrict: true, ignoredTopLevelKeys: ["apiVersion", "kind"],
-                                        basePath: path)
+        let decoder = PositionedDecoder(
+            source: source,
+            isStrict: true,
+            ignoredTopLevelKeys: ["apiVersion", "kind"],
+            basePath: path
+        )
         let input = value.isNull ? PositionedValue(.mapping([]), position: value.position) : value
         return try decoder.decode(type, from: input)
     }
@@ -53,8 +57,12 @@ package struct ConfigPluginArgs: PluginArgsSource, Equatable {
         for key in ["apiVersion", "kind"] {
             guard let field = value[key], !field.isNull else { continue }
             guard let text = field.string else {
-                throw DecodeError(source: source, position: field.position, fieldPath: (path + [.key(key)]).fieldPath,
-                                  problem: "expected a string, got \(field.kindDescription)")
+                throw DecodeError(
+                    source: source,
+                    position: field.position,
+                    fieldPath: (path + [.key(key)]).fieldPath,
+                    problem: "expected a string, got \(field.kindDescription)"
+                )
             }
             if key == "apiVersion" { apiVersion = text } else { kind = text }
         }
@@ -62,14 +70,20 @@ package struct ConfigPluginArgs: PluginArgsSource, Equatable {
         let expectedGroup = "kubescheduler.config.k8s.io"
         if kind != argsKind || group != expectedGroup {
             let got = group.isEmpty ? kind : "\(kind).\(group)"
-            throw DecodeError(source: source, position: value["kind"]?.position ?? value["apiVersion"]?.position ?? value.position,
-                              fieldPath: path.fieldPath,
-                              problem: "args for plugin \(pluginName) were not of type \(argsKind).\(expectedGroup), got \(got)")
+            throw DecodeError(
+                source: source,
+                position: value["kind"]?.position ?? value["apiVersion"]?.position ?? value.position,
+                fieldPath: path.fieldPath,
+                problem: "args for plugin \(pluginName) were not of type \(argsKind).\(expectedGroup), got \(got)"
+            )
         }
         if apiVersion != ConfigurationLoader.apiVersion {
-            throw DecodeError(source: source, position: value["apiVersion"]?.position ?? value.position,
-                              fieldPath: (path + [.key("apiVersion")]).fieldPath,
-                              problem: "no kind \"\(argsKind)\" is registered for version \"\(apiVersion)\"")
+            throw DecodeError(
+                source: source,
+                position: value["apiVersion"]?.position ?? value.position,
+                fieldPath: (path + [.key("apiVersion")]).fieldPath,
+                problem: "no kind \"\(argsKind)\" is registered for version \"\(apiVersion)\""
+            )
         }
     }
 }

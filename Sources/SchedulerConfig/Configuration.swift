@@ -42,8 +42,14 @@ package struct SchedulerConfiguration: Sendable {
         /// This profile's index in the file, for messages.
         package var index: Int
 
-        package init(schedulerName: String, percentageOfNodesToScore: Int? = nil, plugins: Plugins,
-                    pluginConfig: [String: any PluginArgsSource] = [:], pluginConfigPaths: [String: String] = [:], index: Int = 0) {
+        package init(
+            schedulerName: String,
+            percentageOfNodesToScore: Int? = nil,
+            plugins: Plugins,
+            pluginConfig: [String: any PluginArgsSource] = [:],
+            pluginConfigPaths: [String: String] = [:],
+            index: Int = 0
+        ) {
             self.schedulerName = schedulerName
             self.percentageOfNodesToScore = percentageOfNodesToScore
             self.plugins = plugins

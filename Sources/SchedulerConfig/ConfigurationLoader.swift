@@ -25,7 +25,10 @@ package enum ConfigurationLoader {
     ///   - registry: The plugins that exist; the default plugin set is upstream's restricted to them.
     /// - Returns: The defaulted, validated configuration (with ``SchedulerConfiguration/warnings``).
     /// - Throws: ``ConfigurationError`` listing every problem.
-    package static func load(path: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
+    package static func load(
+        path: String,
+        registry: PluginRegistry
+    ) throws(ConfigurationError) -> SchedulerConfiguration {
         try validate(path: path, registry: registry).get()
     }
 
@@ -36,7 +39,11 @@ package enum ConfigurationLoader {
     ///   - source: The file name used in messages.
     ///   - registry: The plugins that exist.
     /// - Throws: ``ConfigurationError`` listing every problem.
-    package static func load(contents: String, source: String, registry: PluginRegistry) throws(ConfigurationError) -> SchedulerConfiguration {
+    package static func load(
+        contents: String,
+        source: String,
+        registry: PluginRegistry
+    ) throws(ConfigurationError) -> SchedulerConfiguration {
         try validate(contents: contents, source: source, registry: registry).get()
     }
 
@@ -58,7 +65,8 @@ package enum ConfigurationLoader {
         return ConfigurationReport(
             configuration: builder.problems.isEmpty ? configuration : nil,
             problems: builder.problems.map { $0.rendered(source: source) },
-            warnings: builder.warnings)
+            warnings: builder.warnings
+        )
     }
 
     /// Upstream's default configuration (an empty file), with the registry's plugins.
@@ -74,7 +82,8 @@ package enum ConfigurationLoader {
         configuration.profiles = [
             SchedulerConfiguration.Profile(
                 schedulerName: defaultSchedulerName,
-                plugins: DefaultPlugins.plugins(available: availablePlugins))
+                plugins: DefaultPlugins.plugins(available: availablePlugins)
+            )
         ]
         return configuration
     }
@@ -182,7 +191,10 @@ struct ConfigurationBuilder {
     mutating func checkTypeMeta() -> Bool {
         guard root.entries != nil else {
             if root.isNull {
-                fail([], "Object 'Kind' is missing: the configuration is empty (expected apiVersion \(quoted(ConfigurationLoader.apiVersion)) and kind \(quoted(ConfigurationLoader.kind)))")
+                fail(
+                    [],
+                    "Object 'Kind' is missing: the configuration is empty (expected apiVersion \(quoted(ConfigurationLoader.apiVersion)) and kind \(quoted(ConfigurationLoader.kind)))"
+                )
             } else {
                 fail([], "expected a KubeSchedulerConfiguration mapping, got \(root.kindDescription)")
             }
@@ -191,7 +203,10 @@ struct ConfigurationBuilder {
         let apiVersion = root["apiVersion"]
         let kind = root["kind"]
         guard let apiVersionText = apiVersion?.string, !apiVersionText.isEmpty else {
-            fail([.key("apiVersion")], "Required value: apiVersion not set (expected \(quoted(ConfigurationLoader.apiVersion)))")
+            fail(
+                [.key("apiVersion")],
+                "Required value: apiVersion not set (expected \(quoted(ConfigurationLoader.apiVersion)))"
+            )
             return false
         }
         guard let kindText = kind?.string, !kindText.isEmpty else {
@@ -201,7 +216,8 @@ struct ConfigurationBuilder {
         if apiVersionText != ConfigurationLoader.apiVersion {
             var message = "no kind \(quoted(kindText)) is registered for version \(quoted(apiVersionText))"
             if apiVersionText.hasPrefix("kubescheduler.config.k8s.io/") {
-                message += "; only \(ConfigurationLoader.apiVersion) is supported (the v1beta versions were removed upstream)"
+                message +=
+                    "; only \(ConfigurationLoader.apiVersion) is supported (the v1beta versions were removed upstream)"
             } else {
                 message += " (expected \(quoted(ConfigurationLoader.apiVersion)))"
             }
@@ -209,7 +225,10 @@ struct ConfigurationBuilder {
             return false
         }
         if kindText != ConfigurationLoader.kind {
-            fail([.key("kind")], "no kind \(quoted(kindText)) is registered for version \(quoted(apiVersionText)) (expected \(quoted(ConfigurationLoader.kind)))")
+            fail(
+                [.key("kind")],
+                "no kind \(quoted(kindText)) is registered for version \(quoted(apiVersionText)) (expected \(quoted(ConfigurationLoader.kind)))"
+            )
             return false
         }
         return true
@@ -244,7 +263,8 @@ struct ConfigurationBuilder {
         let client = v1.clientConnection
         configuration.clientConnection.kubeconfig = client?.kubeconfig ?? ""
         configuration.clientConnection.acceptContentTypes = client?.acceptContentTypes ?? ""
-        configuration.clientConnection.contentType = nonEmpty(client?.contentType) ?? "application/vnd.kubernetes.protobuf"
+        configuration.clientConnection.contentType =
+            nonEmpty(client?.contentType) ?? "application/vnd.kubernetes.protobuf"
         configuration.clientConnection.qps = (client?.qps).flatMap { $0 == 0 ? nil : $0 } ?? 50
         configuration.clientConnection.burst = (client?.burst).flatMap { $0 == 0 ? nil : Int($0) } ?? 100
 
@@ -260,13 +280,20 @@ struct ConfigurationBuilder {
                 schedulerName: profile.schedulerName ?? "",
                 percentageOfNodesToScore: profile.percentageOfNodesToScore.map(Int.init),
                 plugins: DefaultPlugins.merge(custom, into: defaults),
-                index: index)
+                index: index
+            )
             for (entryIndex, entry) in (profile.pluginConfig ?? []).enumerated() {
                 let name = entry.name ?? ""
                 guard result.pluginConfig[name] == nil else { continue }  // A duplicate; refused by validation.
-                let path: [PathComponent] = [.key("profiles"), .index(index), .key("pluginConfig"), .index(entryIndex), .key("args")]
+                let path: [PathComponent] = [
+                    .key("profiles"), .index(index), .key("pluginConfig"), .index(entryIndex), .key("args"),
+                ]
                 result.pluginConfig[name] = ConfigPluginArgs(
-                    pluginName: name, value: entry.args ?? PositionedValue(.null), source: source, path: path)
+                    pluginName: name,
+                    value: entry.args ?? PositionedValue(.null),
+                    source: source,
+                    path: path
+                )
                 result.pluginConfigPaths[name] = path.fieldPath
             }
             configuration.profiles.append(result)
@@ -274,7 +301,10 @@ struct ConfigurationBuilder {
 
         configuration.extenders = (v1.extenders ?? []).map(Self.extender(from:))
         if !configuration.extenders.isEmpty {
-            warn([.key("extenders")], "\(configuration.extenders.count) extender(s) configured; extenders are not supported yet and are ignored")
+            warn(
+                [.key("extenders")],
+                "\(configuration.extenders.count) extender(s) configured; extenders are not supported yet and are ignored"
+            )
         }
         return configuration
     }
@@ -284,7 +314,8 @@ struct ConfigurationBuilder {
         for (point, set) in v1.sets {
             plugins[point] = PluginSet(
                 enabled: (set.enabled ?? []).map { PluginEntry($0.name ?? "", weight: $0.weight ?? 0) },
-                disabled: (set.disabled ?? []).map { $0.name ?? "" })
+                disabled: (set.disabled ?? []).map { $0.name ?? "" }
+            )
         }
         return plugins
     }

@@ -11,7 +11,11 @@ extension ConfigurationBuilder {
         }
         validateLeaderElection(configuration.leaderElection, v1.leaderElection)
         if configuration.parallelism <= 0 {
-            invalid([.key("parallelism")], String(configuration.parallelism), "should be an integer value greater than zero")
+            invalid(
+                [.key("parallelism")],
+                String(configuration.parallelism),
+                "should be an integer value greater than zero"
+            )
         }
 
         var names: [String: Int] = [:]
@@ -20,8 +24,10 @@ extension ConfigurationBuilder {
             let v1Profile = (v1.profiles ?? []).indices.contains(index) ? v1.profiles?[index] : nil
             validateProfile(profile, v1Profile, path: path)
             if let first = names[profile.schedulerName] {
-                fail(path + [.key("schedulerName")],
-                     "Duplicate value: \(quoted(profile.schedulerName)) (also the name of profiles[\(first)])")
+                fail(
+                    path + [.key("schedulerName")],
+                    "Duplicate value: \(quoted(profile.schedulerName)) (also the name of profiles[\(first)])"
+                )
             } else {
                 names[profile.schedulerName] = index
             }
@@ -30,11 +36,18 @@ extension ConfigurationBuilder {
 
         validatePercentage([.key("percentageOfNodesToScore")], configuration.percentageOfNodesToScore)
         if configuration.podInitialBackoffSeconds <= 0 {
-            invalid([.key("podInitialBackoffSeconds")], String(configuration.podInitialBackoffSeconds), "must be greater than 0")
+            invalid(
+                [.key("podInitialBackoffSeconds")],
+                String(configuration.podInitialBackoffSeconds),
+                "must be greater than 0"
+            )
         }
         if configuration.podMaxBackoffSeconds < configuration.podInitialBackoffSeconds {
-            invalid([.key("podMaxBackoffSeconds")], String(configuration.podMaxBackoffSeconds),
-                    "must be greater than or equal to PodInitialBackoffSeconds")
+            invalid(
+                [.key("podMaxBackoffSeconds")],
+                String(configuration.podMaxBackoffSeconds),
+                "must be greater than or equal to PodInitialBackoffSeconds"
+            )
         }
         validateExtenders(configuration.extenders)
     }
@@ -64,7 +77,11 @@ extension ConfigurationBuilder {
             invalid(path + [.key("leaseDuration")], renew.description, "must be greater than `RenewDeadline`")
         }
         if election.resourceLock != "leases" {
-            invalid(path + [.key("resourceLock")], quoted(election.resourceLock), "resourceLock value must be \"leases\"")
+            invalid(
+                path + [.key("resourceLock")],
+                quoted(election.resourceLock),
+                "resourceLock value must be \"leases\""
+            )
         }
     }
 
@@ -87,8 +104,11 @@ extension ConfigurationBuilder {
             for (index, entry) in custom[point].enabled.enumerated() {
                 let entryPath = pointPath + [.key("enabled"), .index(index)]
                 if DefaultPlugins.removedPlugins.contains(entry.name) {
-                    invalid(entryPath, quoted(entry.name),
-                            "was invalid in version \(quoted(ConfigurationLoader.apiVersion)) (KubeSchedulerConfiguration is version \(quoted(ConfigurationLoader.apiVersion)))")
+                    invalid(
+                        entryPath,
+                        quoted(entry.name),
+                        "was invalid in version \(quoted(ConfigurationLoader.apiVersion)) (KubeSchedulerConfiguration is version \(quoted(ConfigurationLoader.apiVersion)))"
+                    )
                 } else if !registry.contains(entry.name) {
                     let kind = point == .multiPoint ? "plugin" : "\(point.displayName)Plugin"
                     var detail = "\(kind) \(quoted(entry.name)) does not exist"
@@ -97,7 +117,10 @@ extension ConfigurationBuilder {
                     }
                     invalid(entryPath, quoted(entry.name), detail)
                 } else if seen.contains(entry.name) {
-                    fail(entryPath, "Duplicate value: \(quoted(entry.name)) (a plugin can be enabled once per extension point)")
+                    fail(
+                        entryPath,
+                        "Duplicate value: \(quoted(entry.name)) (a plugin can be enabled once per extension point)"
+                    )
                 }
                 seen.insert(entry.name)
             }
@@ -114,13 +137,18 @@ extension ConfigurationBuilder {
             }
             seenConfig.insert(name)
             if DefaultPlugins.removedPlugins.contains(name) {
-                invalid(entryPath, quoted(name),
-                        "was invalid in version \(quoted(ConfigurationLoader.apiVersion)) (KubeSchedulerConfiguration is version \(quoted(ConfigurationLoader.apiVersion)))")
+                invalid(
+                    entryPath,
+                    quoted(name),
+                    "was invalid in version \(quoted(ConfigurationLoader.apiVersion)) (KubeSchedulerConfiguration is version \(quoted(ConfigurationLoader.apiVersion)))"
+                )
                 continue
             }
             guard let registered = registry[name] else {
-                let reason = DefaultPlugins.upstreamInTreePlugins.contains(name)
-                    ? "swift-kube-scheduler does not implement plugin \(quoted(name)) yet" : "no plugin \(quoted(name)) is registered"
+                let reason =
+                    DefaultPlugins.upstreamInTreePlugins.contains(name)
+                    ? "swift-kube-scheduler does not implement plugin \(quoted(name)) yet"
+                    : "no plugin \(quoted(name)) is registered"
                 warn(entryPath, "\(reason); its args are ignored")
                 continue
             }
@@ -156,16 +184,22 @@ extension ConfigurationBuilder {
         guard let first = profiles.first else { return }
         let canon = first.plugins[.queueSort]
         if canon.enabled.count > 1 {
-            invalid([.key("profiles"), .index(0), .key("plugins"), .key("queueSort"), .key("Enabled")],
-                    String(canon.enabled.count), "only one queue sort plugin can be enabled")
+            invalid(
+                [.key("profiles"), .index(0), .key("plugins"), .key("queueSort"), .key("Enabled")],
+                String(canon.enabled.count),
+                "only one queue sort plugin can be enabled"
+            )
         }
         let queueSortName = canon.enabled.first?.name ?? ""
         let canonArgs = (first.pluginConfig[queueSortName] as? ConfigPluginArgs)?.value
         for (index, profile) in profiles.enumerated().dropFirst() {
             let current = profile.plugins[.queueSort]
             if current != canon {
-                invalid([.key("profiles"), .index(index), .key("plugins"), .key("queueSort")], Self.describe(current),
-                        "must be the same for all profiles")
+                invalid(
+                    [.key("profiles"), .index(index), .key("plugins"), .key("queueSort")],
+                    Self.describe(current),
+                    "must be the same for all profiles"
+                )
             }
             // Upstream compares the args of every entry named like profile 0's queue sort plugin.
             if let args = profile.pluginConfig[queueSortName] as? ConfigPluginArgs, canonArgs != args.value {
@@ -203,7 +237,11 @@ extension ConfigurationBuilder {
             }
         }
         if binders > 1 {
-            invalid([.key("extenders")], quoted("found \(binders) extenders implementing bind"), "only one extender can implement bind")
+            invalid(
+                [.key("extenders")],
+                quoted("found \(binders) extenders implementing bind"),
+                "only one extender can implement bind"
+            )
         }
     }
 }

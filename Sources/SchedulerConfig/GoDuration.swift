@@ -1,4 +1,5 @@
 import KubeAPI
+
 /// A Go `time.Duration` written as text (`15s`, `1m30s`, `500ms`), as `metav1.Duration` fields take it.
 package struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The duration in nanoseconds.
@@ -23,7 +24,8 @@ package struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertib
         if value == 0 { return "0s" }
         if value < 1_000_000_000 {
             // Below one second Go uses the largest unit that keeps an integer part.
-            let (unit, scale): (String, UInt64) = value < 1_000 ? ("ns", 1) : value < 1_000_000 ? ("µs", 1_000) : ("ms", 1_000_000)
+            let (unit, scale): (String, UInt64) =
+                value < 1_000 ? ("ns", 1) : value < 1_000_000 ? ("µs", 1_000) : ("ms", 1_000_000)
             return sign + Self.decimal(value, scale: scale) + unit
         }
         var result = ""
@@ -84,7 +86,9 @@ package struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertib
             }
             let unitText = rest.prefix(while: { $0 != "." && !$0.isASCIIDigit })
             rest = rest.dropFirst(unitText.count)
-            guard !unitText.isEmpty else { throw GoDurationError("time: missing unit in duration \(goQuote(original))") }
+            guard !unitText.isEmpty else {
+                throw GoDurationError("time: missing unit in duration \(goQuote(original))")
+            }
             let unit: UInt64
             switch unitText {
             case "ns": unit = 1
@@ -94,7 +98,9 @@ package struct GoDuration: Sendable, Hashable, Comparable, CustomStringConvertib
             case "m": unit = 60_000_000_000
             case "h": unit = 3_600_000_000_000
             default:
-                throw GoDurationError("time: unknown unit \(goQuote(String(unitText))) in duration \(goQuote(original))")
+                throw GoDurationError(
+                    "time: unknown unit \(goQuote(String(unitText))) in duration \(goQuote(original))"
+                )
             }
             let overflow = GoDurationError("time: invalid duration \(goQuote(original))")
             var integer: UInt64 = 0

@@ -147,7 +147,9 @@ enum Base64 {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
             case UInt8(ascii: "+"): value = 62
             case UInt8(ascii: "/"): value = 63
-            case UInt8(ascii: "="): padding += 1; continue
+            case UInt8(ascii: "="):
+                padding += 1
+                continue
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
             default: return nil
             }
@@ -158,7 +160,8 @@ enum Base64 {
         var output: [UInt8] = []
         var index = 0
         while index + 1 < values.count {
-            let a = values[index], b = values[index + 1]
+            let a = values[index]
+            let b = values[index + 1]
             output.append(a << 2 | b >> 4)
             if index + 2 < values.count { output.append((b & 0x0F) << 4 | values[index + 2] >> 2) }
             if index + 3 < values.count { output.append((values[index + 2] & 0x03) << 6 | values[index + 3]) }

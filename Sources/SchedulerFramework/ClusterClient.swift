@@ -78,7 +78,15 @@ public struct SchedulingEvent: Sendable, Equatable {
     public var note: String
     public var reportingController: String
 
-    public init(namespace: String, podName: String, type: String, reason: String, action: String, note: String, reportingController: String) {
+    public init(
+        namespace: String,
+        podName: String,
+        type: String,
+        reason: String,
+        action: String,
+        note: String,
+        reportingController: String
+    ) {
         self.namespace = namespace
         self.podName = podName
         self.type = type

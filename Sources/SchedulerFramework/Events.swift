@@ -72,17 +72,26 @@ public struct ClusterEvent: Sendable, Hashable, CustomStringConvertible {
     /// intersect.
     public func matches(registered: ClusterEvent) -> Bool {
         if registered.resource == .wildcard { return true }
-        let resourceMatches = registered.resource == resource
+        let resourceMatches =
+            registered.resource == resource
             || (registered.resource == .pod && (resource == .assignedPod || resource == .unscheduledPod))
         return resourceMatches && !registered.action.intersection(action).isEmpty
     }
 
     // Events the queue itself raises.
-    public static let unschedulableTimeout = ClusterEvent(resource: .wildcard, action: .all, label: "UnschedulableTimeout")
+    public static let unschedulableTimeout = ClusterEvent(
+        resource: .wildcard,
+        action: .all,
+        label: "UnschedulableTimeout"
+    )
     public static let forceActivate = ClusterEvent(resource: .wildcard, action: .all, label: "ForceActivate")
     public static let nodeAdd = ClusterEvent(resource: .node, action: .add, label: "NodeAdd")
     public static let assignedPodAdd = ClusterEvent(resource: .assignedPod, action: .add, label: "AssignedPodAdd")
-    public static let assignedPodDelete = ClusterEvent(resource: .assignedPod, action: .delete, label: "AssignedPodDelete")
+    public static let assignedPodDelete = ClusterEvent(
+        resource: .assignedPod,
+        action: .delete,
+        label: "AssignedPodDelete"
+    )
 }
 
 /// Whether an event may make a rejected pod schedulable.

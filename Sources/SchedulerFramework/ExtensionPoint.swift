@@ -2,7 +2,8 @@
 /// shorthand that enables a plugin at every point it implements). The raw value is the key in a profile's
 /// `plugins` block; ``displayName`` is upstream's name in messages and metric labels.
 public enum ExtensionPoint: String, Sendable, CaseIterable, Hashable {
-    case preEnqueue, queueSort, preFilter, filter, postFilter, preScore, score, reserve, permit, preBind, bind, postBind, multiPoint
+    case preEnqueue, queueSort, preFilter, filter, postFilter, preScore, score, reserve, permit, preBind, bind,
+        postBind, multiPoint
 
     /// Upstream's capitalised name, as in messages (`PreFilter`).
     public var displayName: String {

@@ -23,9 +23,19 @@ extension FrameworkHandle {
 /// What the runtime offers plugins beyond their own state (upstream's `Handle` methods used by preemption).
 public protocol FrameworkServices: Sendable {
     /// Runs every PreFilter plugin's AddPod extension (skipped plugins excluded) on `state`.
-    func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status
+    func runPreFilterExtensionAddPod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToAdd: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status
     /// Runs every PreFilter plugin's RemovePod extension on `state`.
-    func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status
+    func runPreFilterExtensionRemovePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status
     /// The profile's Filter plugins on `nodeInfo`, with and without the nominated pods of equal or higher priority.
     func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status
     /// Pods nominated to run on `nodeName`.
@@ -64,7 +74,9 @@ public protocol ClusterObjectLister: Sendable {
     /// The first CSIStorageCapacity of `storageClass` that may reach a node with `nodeLabels` and satisfies
     /// `predicate` (capacities indexed by their topology, so a node sees only its own and the unindexed ones).
     func firstCSIStorageCapacity(
-        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+        storageClass: String,
+        nodeLabels: [String: String],
+        where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity?
     func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget]
     /// Services, ReplicationControllers, ReplicaSets and StatefulSets of a namespace (the owners whose

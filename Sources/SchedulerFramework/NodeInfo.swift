@@ -126,7 +126,9 @@ public struct NodeInfo: Sendable {
     /// Pods on the node with any pod affinity or anti-affinity term.
     @inlinable public var podsWithAffinity: [PodInfo] { _read { yield storage.podsWithAffinity } }
     /// Pods on the node with required pod anti-affinity terms.
-    @inlinable public var podsWithRequiredAntiAffinity: [PodInfo] { _read { yield storage.podsWithRequiredAntiAffinity } }
+    @inlinable public var podsWithRequiredAntiAffinity: [PodInfo] {
+        _read { yield storage.podsWithRequiredAntiAffinity }
+    }
     /// Sum of the effective requests of the pods on the node.
     @inlinable public var requested: Resource { _read { yield storage.requested } }
     /// Like ``requested`` but with upstream's non-zero defaults, cpu and memory only (for scoring).

@@ -70,7 +70,8 @@ public protocol FilterPlugin: Plugin {
 
 extension FilterPlugin {
     /// Calls ``filter(state:pod:node:)`` for each pending node.
-    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    public func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>)
+    {
         for k in 0..<nodes.count where statuses[k] == nil {
             let status = filter(state: state, pod: pod, node: nodes[k])
             if status.code != .success { statuses[k] = status }
@@ -118,7 +119,12 @@ public protocol PostFilterPlugin: Plugin {
     /// - Parameters:
     ///   - snapshot: the cycle's snapshot (all nodes).
     ///   - nodeStatuses: why each node failed Filter.
-    func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status)
+    func postFilter(
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        nodeStatuses: NodeToStatus
+    ) -> (PostFilterResult?, Status)
 }
 
 /// Runs once per pod before Score, over the feasible nodes.
@@ -139,7 +145,12 @@ public protocol ScorePlugin: Plugin {
 
 extension ScorePlugin {
     /// Calls ``score(state:pod:node:)`` for each node, stopping at the first failure.
-    public func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    public func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         for k in 0..<nodes.count {
             let (score, status) = score(state: state, pod: pod, node: nodes[k])
             if status.code != .success { return status }

@@ -230,7 +230,8 @@ public struct PodIndex: Sendable {
     /// slot and labels (only walked when something new is needed).
     package mutating func refresh(
         retention: Int64 = 4096,
-        pods: () -> [(PodInfo, Int32)], nodes: () -> [(Int32, [String: String]?)]
+        pods: () -> [(PodInfo, Int32)],
+        nodes: () -> [(Int32, [String: String]?)]
     ) {
         guard let requests else { return }
         epoch += 1
@@ -336,7 +337,10 @@ public final class PodIndexRequests: Sendable {
     }
 
     /// New requests since the last call, and the existing matchers not used within `retention` epochs.
-    func take(epoch: Int64, retention: Int64)
+    func take(
+        epoch: Int64,
+        retention: Int64
+    )
         -> (topologyKeys: [String], groupings: [any PodGrouping], matchers: [PodMatcher], dropped: [PodMatcher])
     {
         pending.withLock { state in

@@ -34,7 +34,8 @@ public final class PodInfo: Sendable {
         let affinity = pod.spec.affinity
         let podAffinity = affinity?.podAffinity
         let antiAffinity = affinity?.podAntiAffinity
-        self.hasAffinity = !(podAffinity?.required.isEmpty ?? true) || !(podAffinity?.preferred.isEmpty ?? true)
+        self.hasAffinity =
+            !(podAffinity?.required.isEmpty ?? true) || !(podAffinity?.preferred.isEmpty ?? true)
             || !(antiAffinity?.required.isEmpty ?? true) || !(antiAffinity?.preferred.isEmpty ?? true)
         self.hasRequiredAntiAffinity = !(antiAffinity?.required.isEmpty ?? true)
     }

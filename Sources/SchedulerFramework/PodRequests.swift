@@ -142,7 +142,9 @@ public enum PodRequests {
     /// Regular containers plus sidecars, against each init container's in-use amount; `source` picks a
     /// container's list (spec, allocated or actuated).
     private static func aggregate(
-        _ pod: Pod, nonMissing: ExactResources, source: (Container, ContainerStatus?) -> ResourceList?
+        _ pod: Pod,
+        nonMissing: ExactResources,
+        source: (Container, ContainerStatus?) -> ResourceList?
     ) -> ExactResources {
         let withStatus = pod.hasContainerResourceStatus
         func containerList(_ container: Container) -> ExactResources {
@@ -209,7 +211,9 @@ struct ExactResources {
             case ResourceName.memory: resource.memory = Quantity.units(fromNanos: amount)
             case ResourceName.ephemeralStorage: resource.ephemeralStorage = Quantity.units(fromNanos: amount)
             default:
-                if Resource.isScalarResourceName(name) { resource.scalarResources[name] = Quantity.units(fromNanos: amount) }
+                if Resource.isScalarResourceName(name) {
+                    resource.scalarResources[name] = Quantity.units(fromNanos: amount)
+                }
             }
         }
         return resource

@@ -53,17 +53,22 @@ public struct PluginRegistry: Sendable {
 
     /// Registers a plugin without arguments.
     public mutating func register(
-        _ name: String, factory: @escaping @Sendable (any FrameworkHandle) throws -> any Plugin
+        _ name: String,
+        factory: @escaping @Sendable (any FrameworkHandle) throws -> any Plugin
     ) throws(RegistryError) {
         guard entries[name] == nil else { throw RegistryError("a plugin named \(name) already exists") }
         entries[name] = Entry(
-            name: name, takesArgs: false, validateArgs: { _ in },
-            make: { _, handle in try factory(handle) })
+            name: name,
+            takesArgs: false,
+            validateArgs: { _ in },
+            make: { _, handle in try factory(handle) }
+        )
     }
 
     /// Registers a plugin with typed arguments.
     public mutating func register<Args: PluginArgs>(
-        _ name: String, args: Args.Type,
+        _ name: String,
+        args: Args.Type,
         factory: @escaping @Sendable (Args, any FrameworkHandle) throws -> any Plugin
     ) throws(RegistryError) {
         guard entries[name] == nil else { throw RegistryError("a plugin named \(name) already exists") }
@@ -73,8 +78,11 @@ public struct PluginRegistry: Sendable {
             return args
         }
         entries[name] = Entry(
-            name: name, takesArgs: true, validateArgs: { _ = try decode($0) },
-            make: { source, handle in try factory(try decode(source), handle) })
+            name: name,
+            takesArgs: true,
+            validateArgs: { _ = try decode($0) },
+            make: { source, handle in try factory(try decode(source), handle) }
+        )
     }
 
     /// Adds every entry of `other`; a name present in both is an error.

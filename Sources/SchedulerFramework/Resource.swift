@@ -14,7 +14,13 @@ public struct Resource: Sendable, Equatable {
 
     public init() {}
 
-    public init(milliCPU: Int64 = 0, memory: Int64 = 0, ephemeralStorage: Int64 = 0, allowedPodNumber: Int64 = 0, scalarResources: [String: Int64] = [:]) {
+    public init(
+        milliCPU: Int64 = 0,
+        memory: Int64 = 0,
+        ephemeralStorage: Int64 = 0,
+        allowedPodNumber: Int64 = 0,
+        scalarResources: [String: Int64] = [:]
+    ) {
         self.milliCPU = milliCPU
         self.memory = memory
         self.ephemeralStorage = ephemeralStorage
@@ -47,7 +53,8 @@ public struct Resource: Sendable, Equatable {
 
     /// `domain/name` outside the `kubernetes.io` domain and not quota-prefixed.
     public static func isExtendedResourceName(_ name: String) -> Bool {
-        guard !name.contains("kubernetes.io/"), !name.hasPrefix("requests."), let slash = name.firstIndex(of: "/") else { return false }
+        guard !name.contains("kubernetes.io/"), !name.hasPrefix("requests."), let slash = name.firstIndex(of: "/")
+        else { return false }
         return slash != name.startIndex && name.index(after: slash) != name.endIndex
     }
 

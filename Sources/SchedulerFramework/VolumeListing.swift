@@ -34,12 +34,16 @@ extension ClusterObjectLister {
 
     /// A scan of ``ClusterObjectLister/persistentVolumes()``.
     public func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {
-        persistentVolumes().filter { $0.spec.claimRef?.name == name && ($0.spec.claimRef?.namespace ?? "") == namespace }
+        persistentVolumes().filter {
+            $0.spec.claimRef?.name == name && ($0.spec.claimRef?.namespace ?? "") == namespace
+        }
     }
 
     /// No CSIStorageCapacities unless the lister keeps them.
     public func firstCSIStorageCapacity(
-        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+        storageClass: String,
+        nodeLabels: [String: String],
+        where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity? { nil }
 }
 
@@ -50,7 +54,9 @@ extension ClusterClient {
     }
 
     /// Clients that cannot write claims refuse.
-    public func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    public func updatePersistentVolumeClaim(
+        _ claim: PersistentVolumeClaim
+    ) async throws(ClusterError) -> PersistentVolumeClaim {
         throw ClusterError(.other, "this cluster client cannot update persistentvolumeclaims")
     }
 }

@@ -5,8 +5,14 @@ import Synchronization
 
 extension Scheduler {
     func bindingCycle(
-        _ queued: QueuedPodInfo, assumed: PodInfo, host: String, framework: ProfileFramework, state: CycleState,
-        waiter: WaitingPods.Waiter?, podSchedulingCycle: Int, cycleStart: ContinuousClock.Instant
+        _ queued: QueuedPodInfo,
+        assumed: PodInfo,
+        host: String,
+        framework: ProfileFramework,
+        state: CycleState,
+        waiter: WaitingPods.Waiter?,
+        podSchedulingCycle: Int,
+        cycleStart: ContinuousClock.Instant
     ) async {
         if let waiter {
             let status = await waiter.result()
@@ -22,11 +28,21 @@ extension Scheduler {
         queue.done(uid: assumed.uid)
         let preBindStart = ContinuousClock.now
         var status = await framework.runPreBind(state: state, pod: assumed, nodeName: host)
-        instrumentation.extensionPointFinished(.preBind, profile: framework.schedulerName, status: status.code, duration: ContinuousClock.now - preBindStart)
+        instrumentation.extensionPointFinished(
+            .preBind,
+            profile: framework.schedulerName,
+            status: status.code,
+            duration: ContinuousClock.now - preBindStart
+        )
         if status.isSuccess {
             let bindStart = ContinuousClock.now
             status = await framework.runBind(state: state, pod: assumed, nodeName: host)
-            instrumentation.extensionPointFinished(.bind, profile: framework.schedulerName, status: status.code, duration: ContinuousClock.now - bindStart)
+            instrumentation.extensionPointFinished(
+                .bind,
+                profile: framework.schedulerName,
+                status: status.code,
+                duration: ContinuousClock.now - bindStart
+            )
         }
         guard status.isSuccess else {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
@@ -35,25 +51,61 @@ extension Scheduler {
             // Failures after Done are never "unschedulable": they go to backoff as errors.
             var failed = status
             if failed.isRejected { failed = .error(failed.message, plugin: failed.plugin) }
-            handleFailure(queued, framework: framework, status: failed, message: failed.message, diagnosis: Diagnosis(),
-                          nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
-            instrumentation.attemptFinished(profile: framework.schedulerName, result: .error, duration: ContinuousClock.now - cycleStart)
+            handleFailure(
+                queued,
+                framework: framework,
+                status: failed,
+                message: failed.message,
+                diagnosis: Diagnosis(),
+                nominating: .override(nodeName: ""),
+                podSchedulingCycle: podSchedulingCycle
+            )
+            instrumentation.attemptFinished(
+                profile: framework.schedulerName,
+                result: .error,
+                duration: ContinuousClock.now - cycleStart
+            )
             return
         }
-        instrumentation.attemptFinished(profile: framework.schedulerName, result: .scheduled, duration: ContinuousClock.now - cycleStart)
-        instrumentation.podBound(profile: framework.schedulerName, attempts: queued.attempts,
-                                 sinceFirstAttempt: clock.now() - (queued.initialAttemptTimestamp ?? clock.now()))
-        await client.recordEvent(SchedulingEvent(
-            namespace: assumed.namespace, podName: assumed.name, type: "Normal", reason: "Scheduled", action: "Binding",
-            note: "Successfully assigned \(assumed.namespace)/\(assumed.name) to \(host)", reportingController: framework.schedulerName))
+        instrumentation.attemptFinished(
+            profile: framework.schedulerName,
+            result: .scheduled,
+            duration: ContinuousClock.now - cycleStart
+        )
+        instrumentation.podBound(
+            profile: framework.schedulerName,
+            attempts: queued.attempts,
+            sinceFirstAttempt: clock.now() - (queued.initialAttemptTimestamp ?? clock.now())
+        )
+        await client.recordEvent(
+            SchedulingEvent(
+                namespace: assumed.namespace,
+                podName: assumed.name,
+                type: "Normal",
+                reason: "Scheduled",
+                action: "Binding",
+                note: "Successfully assigned \(assumed.namespace)/\(assumed.name) to \(host)",
+                reportingController: framework.schedulerName
+            )
+        )
         observer?.podScheduled(queued.podInfo.pod, nodeName: host)
         let postBindStart = ContinuousClock.now
         await framework.runPostBind(state: state, pod: assumed, nodeName: host)
-        instrumentation.extensionPointFinished(.postBind, profile: framework.schedulerName, status: .success, duration: ContinuousClock.now - postBindStart)
+        instrumentation.extensionPointFinished(
+            .postBind,
+            profile: framework.schedulerName,
+            status: .success,
+            duration: ContinuousClock.now - postBindStart
+        )
     }
 
     /// Reserve/Permit rejections become a fit error with one node; errors stay errors.
-    func failAfterPlacement(_ queued: QueuedPodInfo, framework: ProfileFramework, status: Status, podSchedulingCycle: Int) {
+    func failAfterPlacement(
+        _ queued: QueuedPodInfo,
+        framework: ProfileFramework,
+        status: Status,
+        podSchedulingCycle: Int
+    ) {
         var diagnosis = Diagnosis()
         var message = status.message
         if status.isRejected {
@@ -61,20 +113,34 @@ extension Scheduler {
             diagnosis.nodeToStatus.absentStatus = status
             message = FitError(podKey: queued.podInfo.key, numAllNodes: 1, diagnosis: diagnosis).message
         }
-        handleFailure(queued, framework: framework, status: status, message: message, diagnosis: diagnosis,
-                      nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+        handleFailure(
+            queued,
+            framework: framework,
+            status: status,
+            message: message,
+            diagnosis: diagnosis,
+            nominating: .override(nodeName: ""),
+            podSchedulingCycle: podSchedulingCycle
+        )
     }
 
     /// `handleSchedulingFailure`: requeue (unless the pod is gone or bound), nominate, report.
     func handleFailure(
-        _ queued: QueuedPodInfo, framework: ProfileFramework, status: Status, message: String, diagnosis: Diagnosis,
-        nominating: NominatingMode?, podSchedulingCycle: Int
+        _ queued: QueuedPodInfo,
+        framework: ProfileFramework,
+        status: Status,
+        message: String,
+        diagnosis: Diagnosis,
+        nominating: NominatingMode?,
+        podSchedulingCycle: Int
     ) {
         let pod = queued.podInfo.pod
         var info = queued
         info.unschedulablePlugins = status.isRejected ? diagnosis.unschedulablePlugins : []
         info.pendingPlugins = status.isRejected ? diagnosis.pendingPlugins : []
-        if status.isRejected, info.unschedulablePlugins.isEmpty && info.pendingPlugins.isEmpty, let plugin = status.plugin {
+        if status.isRejected, info.unschedulablePlugins.isEmpty && info.pendingPlugins.isEmpty,
+            let plugin = status.plugin
+        {
             info.unschedulablePlugins.insert(plugin)
         }
         let latest = podStore.withLock { $0[queued.podInfo.uid] }
@@ -104,8 +170,15 @@ extension Scheduler {
         let note = message.count > 1024 ? String(message.prefix(1020)) + " ..." : message
         let client = self.client
         let patch = PodStatusPatch(condition: condition, nominatedNodeName: nominatedUpdate)
-        let event = SchedulingEvent(namespace: pod.namespace, podName: pod.name, type: "Warning", reason: "FailedScheduling",
-                                    action: "Scheduling", note: note, reportingController: framework.schedulerName)
+        let event = SchedulingEvent(
+            namespace: pod.namespace,
+            podName: pod.name,
+            type: "Warning",
+            reason: "FailedScheduling",
+            action: "Scheduling",
+            note: note,
+            reportingController: framework.schedulerName
+        )
         track {
             await client.recordEvent(event)
             try? await client.patchPodStatus(namespace: pod.namespace, name: pod.name, patch: patch)

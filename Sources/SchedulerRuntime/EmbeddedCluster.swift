@@ -45,10 +45,17 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
     package func create(_ object: KubeObject) throws(ClusterError) {
         try state.withLock { state throws(ClusterError) in
             guard state.objects[object.kind]?[object.key] == nil else {
-                throw ClusterError(.conflict, "\(object.kind.rawValue.lowercased())s \"\(object.metadata.name)\" already exists")
+                throw ClusterError(
+                    .conflict,
+                    "\(object.kind.rawValue.lowercased())s \"\(object.metadata.name)\" already exists"
+                )
             }
             state.resourceVersion += 1
-            let stored = Self.stamp(Self.preparedForCreate(object), resourceVersion: state.resourceVersion, fillUID: true)
+            let stored = Self.stamp(
+                Self.preparedForCreate(object),
+                resourceVersion: state.resourceVersion,
+                fillUID: true
+            )
             state.objects[object.kind, default: [:]][object.key] = stored
             emit(WatchEvent(type: .added, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
             runVolumeControllers(after: stored, in: &state)
@@ -62,7 +69,14 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
             let existed = state.objects[object.kind]?[object.key] != nil
             let stored = Self.stamp(object, resourceVersion: state.resourceVersion, fillUID: !existed)
             state.objects[object.kind, default: [:]][object.key] = stored
-            emit(WatchEvent(type: existed ? .modified : .added, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
+            emit(
+                WatchEvent(
+                    type: existed ? .modified : .added,
+                    object: stored,
+                    resourceVersion: String(state.resourceVersion)
+                ),
+                in: &state
+            )
             runVolumeControllers(after: stored, in: &state)
         }
     }
@@ -134,13 +148,19 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
                 throw ClusterError(.notFound, "pods \"\(name)\" not found")
             }
             if !uid.isEmpty, let current = pod.metadata.uid, current != uid {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on pods/binding \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(current)")
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on pods/binding \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(current)"
+                )
             }
             if pod.isTerminating {
                 throw ClusterError(.conflict, "pod \(name) is being deleted, cannot be assigned to a host")
             }
             if !pod.nodeName.isEmpty {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\"")
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\""
+                )
             }
             pod.spec.nodeName = nodeName
             var status = pod.status ?? PodStatus()
@@ -152,7 +172,10 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
             state.bindings += 1
             let stored = Self.stamp(.pod(pod), resourceVersion: state.resourceVersion, fillUID: false)
             state.objects[.pod]?[key] = stored
-            emit(WatchEvent(type: .modified, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
+            emit(
+                WatchEvent(type: .modified, object: stored, resourceVersion: String(state.resourceVersion)),
+                in: &state
+            )
         }
     }
 
@@ -183,7 +206,10 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
             state.resourceVersion += 1
             let stored = Self.stamp(.pod(pod), resourceVersion: state.resourceVersion, fillUID: false)
             state.objects[.pod]?[key] = stored
-            emit(WatchEvent(type: .modified, object: stored, resourceVersion: String(state.resourceVersion)), in: &state)
+            emit(
+                WatchEvent(type: .modified, object: stored, resourceVersion: String(state.resourceVersion)),
+                in: &state
+            )
         }
     }
 
@@ -210,7 +236,9 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         guard let kind = event.object?.kind else { return }
         state.history.append(event)
         // Trim in batches so appends stay amortised O(1).
-        if state.history.count > 2 * Self.historyLimit { state.history.removeFirst(state.history.count - Self.historyLimit) }
+        if state.history.count > 2 * Self.historyLimit {
+            state.history.removeFirst(state.history.count - Self.historyLimit)
+        }
         for watcher in state.watchers[kind] ?? [] {
             watcher.continuation.yield(event)
             state.emitted += 1
@@ -225,9 +253,14 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         var status = pod.status ?? PodStatus()
         var conditions = status.conditions ?? []
         guard !conditions.contains(where: { $0.type == "PodScheduled" }) else { return object }
-        conditions.append(PodCondition(
-            type: "PodScheduled", status: "False", reason: "SchedulingGated",
-            message: "Scheduling is blocked due to non-empty scheduling gates"))
+        conditions.append(
+            PodCondition(
+                type: "PodScheduled",
+                status: "False",
+                reason: "SchedulingGated",
+                message: "Scheduling is blocked due to non-empty scheduling gates"
+            )
+        )
         status.conditions = conditions
         pod.status = status
         return .pod(pod)
@@ -237,26 +270,58 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         func meta(_ metadata: ObjectMeta, kind: ObjectKind) -> ObjectMeta {
             var m = metadata
             m.resourceVersion = String(resourceVersion)
-            if fillUID && (m.uid ?? "").isEmpty { m.uid = "uid-\(kind.rawValue.lowercased())-\(m.namespace ?? "")-\(m.name)" }
+            if fillUID && (m.uid ?? "").isEmpty {
+                m.uid = "uid-\(kind.rawValue.lowercased())-\(m.namespace ?? "")-\(m.name)"
+            }
             if kind.isNamespaced && (m.namespace ?? "").isEmpty { m.namespace = "default" }
             return m
         }
         switch object {
-        case .pod(var o): o.metadata = meta(o.metadata, kind: .pod); return .pod(o)
-        case .node(var o): o.metadata = meta(o.metadata, kind: .node); return .node(o)
-        case .priorityClass(var o): o.metadata = meta(o.metadata, kind: .priorityClass); return .priorityClass(o)
-        case .namespace(var o): o.metadata = meta(o.metadata, kind: .namespace); return .namespace(o)
-        case .persistentVolume(var o): o.metadata = meta(o.metadata, kind: .persistentVolume); return .persistentVolume(o)
-        case .persistentVolumeClaim(var o): o.metadata = meta(o.metadata, kind: .persistentVolumeClaim); return .persistentVolumeClaim(o)
-        case .storageClass(var o): o.metadata = meta(o.metadata, kind: .storageClass); return .storageClass(o)
-        case .csiNode(var o): o.metadata = meta(o.metadata, kind: .csiNode); return .csiNode(o)
-        case .csiDriver(var o): o.metadata = meta(o.metadata, kind: .csiDriver); return .csiDriver(o)
-        case .csiStorageCapacity(var o): o.metadata = meta(o.metadata, kind: .csiStorageCapacity); return .csiStorageCapacity(o)
-        case .podDisruptionBudget(var o): o.metadata = meta(o.metadata, kind: .podDisruptionBudget); return .podDisruptionBudget(o)
-        case .service(var o): o.metadata = meta(o.metadata, kind: .service); return .service(o)
-        case .replicationController(var o): o.metadata = meta(o.metadata, kind: .replicationController); return .replicationController(o)
-        case .replicaSet(var o): o.metadata = meta(o.metadata, kind: .replicaSet); return .replicaSet(o)
-        case .statefulSet(var o): o.metadata = meta(o.metadata, kind: .statefulSet); return .statefulSet(o)
+        case .pod(var o):
+            o.metadata = meta(o.metadata, kind: .pod)
+            return .pod(o)
+        case .node(var o):
+            o.metadata = meta(o.metadata, kind: .node)
+            return .node(o)
+        case .priorityClass(var o):
+            o.metadata = meta(o.metadata, kind: .priorityClass)
+            return .priorityClass(o)
+        case .namespace(var o):
+            o.metadata = meta(o.metadata, kind: .namespace)
+            return .namespace(o)
+        case .persistentVolume(var o):
+            o.metadata = meta(o.metadata, kind: .persistentVolume)
+            return .persistentVolume(o)
+        case .persistentVolumeClaim(var o):
+            o.metadata = meta(o.metadata, kind: .persistentVolumeClaim)
+            return .persistentVolumeClaim(o)
+        case .storageClass(var o):
+            o.metadata = meta(o.metadata, kind: .storageClass)
+            return .storageClass(o)
+        case .csiNode(var o):
+            o.metadata = meta(o.metadata, kind: .csiNode)
+            return .csiNode(o)
+        case .csiDriver(var o):
+            o.metadata = meta(o.metadata, kind: .csiDriver)
+            return .csiDriver(o)
+        case .csiStorageCapacity(var o):
+            o.metadata = meta(o.metadata, kind: .csiStorageCapacity)
+            return .csiStorageCapacity(o)
+        case .podDisruptionBudget(var o):
+            o.metadata = meta(o.metadata, kind: .podDisruptionBudget)
+            return .podDisruptionBudget(o)
+        case .service(var o):
+            o.metadata = meta(o.metadata, kind: .service)
+            return .service(o)
+        case .replicationController(var o):
+            o.metadata = meta(o.metadata, kind: .replicationController)
+            return .replicationController(o)
+        case .replicaSet(var o):
+            o.metadata = meta(o.metadata, kind: .replicaSet)
+            return .replicaSet(o)
+        case .statefulSet(var o):
+            o.metadata = meta(o.metadata, kind: .statefulSet)
+            return .statefulSet(o)
         }
     }
 }

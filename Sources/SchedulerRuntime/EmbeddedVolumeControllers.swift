@@ -1,6 +1,6 @@
 import KubeAPI
-import Synchronization
 import SchedulerFramework
+import Synchronization
 
 /// What the embedded PV controller remembers between writes: which PV's `claimRef` names which claim, so a
 /// claim finds the volume pre-bound to it without scanning every PV.
@@ -66,7 +66,9 @@ extension EmbeddedCluster {
         return pv
     }
 
-    package func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    package func updatePersistentVolumeClaim(
+        _ claim: PersistentVolumeClaim
+    ) async throws(ClusterError) -> PersistentVolumeClaim {
         let stored = try replace(.persistentVolumeClaim(claim), resource: "persistentvolumeclaims")
         guard case .persistentVolumeClaim(let pvc) = stored else { throw ClusterError(.other, "unexpected object") }
         return pvc
@@ -79,8 +81,13 @@ extension EmbeddedCluster {
             guard let current = state.objects[object.kind]?[object.key] else {
                 throw ClusterError(.notFound, "\(resource) \"\(object.metadata.name)\" not found")
             }
-            if let version = object.metadata.resourceVersion, !version.isEmpty, version != current.metadata.resourceVersion {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on \(resource) \"\(object.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again")
+            if let version = object.metadata.resourceVersion, !version.isEmpty,
+                version != current.metadata.resourceVersion
+            {
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on \(resource) \"\(object.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again"
+                )
             }
             let stored = store(object, in: &state)
             runVolumeControllers(after: stored, in: &state)
@@ -120,8 +127,15 @@ extension EmbeddedCluster {
             return
         }
         let key = "\(ref.namespace ?? "default")/\(claimName)"
-        guard case .persistentVolumeClaim(let claim)? = state.objects[.persistentVolumeClaim]?[key], pv.isBound(to: claim) else { return }
-        bind(pv, claim, boundByController: pv.metadata.annotations?[VolumeAnnotations.boundByController] != nil, in: &state)
+        guard case .persistentVolumeClaim(let claim)? = state.objects[.persistentVolumeClaim]?[key],
+            pv.isBound(to: claim)
+        else { return }
+        bind(
+            pv,
+            claim,
+            boundByController: pv.metadata.annotations?[VolumeAnnotations.boundByController] != nil,
+            in: &state
+        )
     }
 
     private func claimChanged(_ claim: PersistentVolumeClaim, in state: inout State) {
@@ -131,9 +145,14 @@ extension EmbeddedCluster {
             guard case .persistentVolume(let pv)? = state.objects[.persistentVolume]?[volumeName] else { return }
             if pv.spec.claimRef == nil {
                 var claimed = pv
-                claimed.spec.claimRef = ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.metadata.namespace ?? "default",
-                                                        name: claim.metadata.name, uid: claim.metadata.uid, apiVersion: "v1",
-                                                        resourceVersion: claim.metadata.resourceVersion)
+                claimed.spec.claimRef = ObjectReference(
+                    kind: "PersistentVolumeClaim",
+                    namespace: claim.metadata.namespace ?? "default",
+                    name: claim.metadata.name,
+                    uid: claim.metadata.uid,
+                    apiVersion: "v1",
+                    resourceVersion: claim.metadata.resourceVersion
+                )
                 if case .persistentVolume(let stored) = store(.persistentVolume(claimed), in: &state) {
                     bind(stored, claim, boundByController: false, in: &state)
                 }
@@ -143,8 +162,9 @@ extension EmbeddedCluster {
             return
         }
         // A PV whose claimRef names this claim (the scheduler's PreBind, or pre-bound by the user).
-        if let name = state.volumes.volumeByClaim[claim.key], case .persistentVolume(let pv)? = state.objects[.persistentVolume]?[name],
-           pv.isBound(to: claim)
+        if let name = state.volumes.volumeByClaim[claim.key],
+            case .persistentVolume(let pv)? = state.objects[.persistentVolume]?[name],
+            pv.isBound(to: claim)
         {
             bind(pv, claim, boundByController: true, in: &state)
             return
@@ -162,9 +182,14 @@ extension EmbeddedCluster {
         // Immediate: the smallest matching Available PV, else provisioning without a node.
         if let pv = bestAvailableVolume(for: claim, in: state) {
             var bound = pv
-            bound.spec.claimRef = ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.metadata.namespace ?? "default",
-                                                  name: claim.metadata.name, uid: claim.metadata.uid, apiVersion: "v1",
-                                                  resourceVersion: claim.metadata.resourceVersion)
+            bound.spec.claimRef = ObjectReference(
+                kind: "PersistentVolumeClaim",
+                namespace: claim.metadata.namespace ?? "default",
+                name: claim.metadata.name,
+                uid: claim.metadata.uid,
+                apiVersion: "v1",
+                resourceVersion: claim.metadata.resourceVersion
+            )
             var annotations = bound.metadata.annotations ?? [:]
             annotations[VolumeAnnotations.boundByController] = "yes"
             bound.metadata.annotations = annotations
@@ -176,7 +201,12 @@ extension EmbeddedCluster {
     }
 
     /// Marks the PV `Bound` and the claim bound to it (volume name, annotations, status).
-    private func bind(_ pv: PersistentVolume, _ claim: PersistentVolumeClaim, boundByController: Bool, in state: inout State) {
+    private func bind(
+        _ pv: PersistentVolume,
+        _ claim: PersistentVolumeClaim,
+        boundByController: Bool,
+        in state: inout State
+    ) {
         if pv.status?.phase != "Bound" {
             var volume = pv
             volume.status = PersistentVolumeStatus(phase: "Bound")
@@ -189,7 +219,11 @@ extension EmbeddedCluster {
         if boundByController { annotations[VolumeAnnotations.boundByControllerClaim] = "yes" }
         bound.metadata.annotations = annotations
         bound.spec.volumeName = pv.metadata.name
-        bound.status = PersistentVolumeClaimStatus(phase: "Bound", capacity: pv.spec.capacity, accessModes: pv.spec.accessModes)
+        bound.status = PersistentVolumeClaimStatus(
+            phase: "Bound",
+            capacity: pv.spec.capacity,
+            accessModes: pv.spec.accessModes
+        )
         guard bound != claim else { return }
         store(.persistentVolumeClaim(bound), in: &state)
     }
@@ -201,12 +235,15 @@ extension EmbeddedCluster {
         var best: PersistentVolume?
         for case .persistentVolume(let pv) in (state.objects[.persistentVolume] ?? [:]).values {
             guard pv.status?.phase == "Available", pv.spec.claimRef == nil, pv.metadata.deletionTimestamp == nil,
-                  pv.storageClass == claim.storageClass, pv.storageBytes >= claim.requestedBytes,
-                  (pv.spec.volumeMode ?? "Filesystem") == (claim.spec.volumeMode ?? "Filesystem"),
-                  modes.allSatisfy({ (pv.spec.accessModes ?? []).contains($0) }),
-                  selector?.matches(pv.metadata.labels ?? [:]) ?? true
+                pv.storageClass == claim.storageClass, pv.storageBytes >= claim.requestedBytes,
+                (pv.spec.volumeMode ?? "Filesystem") == (claim.spec.volumeMode ?? "Filesystem"),
+                modes.allSatisfy({ (pv.spec.accessModes ?? []).contains($0) }),
+                selector?.matches(pv.metadata.labels ?? [:]) ?? true
             else { continue }
-            if let current = best, (current.storageBytes, current.metadata.name) <= (pv.storageBytes, pv.metadata.name) { continue }
+            if let current = best, (current.storageBytes, current.metadata.name) <= (pv.storageBytes, pv.metadata.name)
+            {
+                continue
+            }
             best = pv
         }
         return best
@@ -214,7 +251,12 @@ extension EmbeddedCluster {
 
     // MARK: Provisioner
 
-    private func provision(_ claim: PersistentVolumeClaim, _ storageClass: StorageClass, nodeName: String?, in state: inout State) {
+    private func provision(
+        _ claim: PersistentVolumeClaim,
+        _ storageClass: StorageClass,
+        nodeName: String?,
+        in state: inout State
+    ) {
         let provisioner = storageClass.provisioner
         guard !provisioner.isEmpty, provisioner != VolumeAnnotations.noProvisioner else { return }
         let name = "pvc-\(claim.metadata.namespace ?? "default")-\(claim.metadata.name)"
@@ -231,17 +273,29 @@ extension EmbeddedCluster {
             let requirements = keys.filter { seen.insert($0).inserted }.compactMap { key -> NodeSelectorRequirement? in
                 labels[key].map { NodeSelectorRequirement(key: key, operator: "In", values: [$0]) }
             }
-            if !requirements.isEmpty { affinity = NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: requirements)]) }
+            if !requirements.isEmpty {
+                affinity = NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: requirements)])
+            }
             consumeCapacity(claim, storageClass, labels: labels, in: &state)
         }
         let request = claim.spec.resources?.requests?["storage"] ?? Quantity(0)
         var pv = PersistentVolume(
-            name: name, capacity: request.text, storageClassName: storageClass.metadata.name,
-            accessModes: claim.spec.accessModes ?? ["ReadWriteOnce"], volumeMode: claim.spec.volumeMode, nodeAffinity: affinity,
-            claimRef: ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.metadata.namespace ?? "default",
-                                      name: claim.metadata.name, uid: claim.metadata.uid, apiVersion: "v1",
-                                      resourceVersion: claim.metadata.resourceVersion),
-            phase: "Bound")
+            name: name,
+            capacity: request.text,
+            storageClassName: storageClass.metadata.name,
+            accessModes: claim.spec.accessModes ?? ["ReadWriteOnce"],
+            volumeMode: claim.spec.volumeMode,
+            nodeAffinity: affinity,
+            claimRef: ObjectReference(
+                kind: "PersistentVolumeClaim",
+                namespace: claim.metadata.namespace ?? "default",
+                name: claim.metadata.name,
+                uid: claim.metadata.uid,
+                apiVersion: "v1",
+                resourceVersion: claim.metadata.resourceVersion
+            ),
+            phase: "Bound"
+        )
         pv.spec.capacity = ["storage": request]
         pv.spec.persistentVolumeReclaimPolicy = storageClass.reclaimPolicy ?? "Delete"
         pv.metadata.annotations = [VolumeAnnotations.provisionedBy: provisioner]
@@ -252,13 +306,22 @@ extension EmbeddedCluster {
     }
 
     /// Shrinks the first CSIStorageCapacity of the class that serves the node (drivers that track capacity).
-    private func consumeCapacity(_ claim: PersistentVolumeClaim, _ storageClass: StorageClass, labels: [String: String], in state: inout State) {
-        guard case .csiDriver(let driver)? = state.objects[.csiDriver]?[storageClass.provisioner], driver.spec.storageCapacity == true else { return }
+    private func consumeCapacity(
+        _ claim: PersistentVolumeClaim,
+        _ storageClass: StorageClass,
+        labels: [String: String],
+        in state: inout State
+    ) {
+        guard case .csiDriver(let driver)? = state.objects[.csiDriver]?[storageClass.provisioner],
+            driver.spec.storageCapacity == true
+        else { return }
         let bytes = claim.requestedBytes
         let capacities = (state.objects[.csiStorageCapacity] ?? [:]).sorted { $0.key < $1.key }
-        for case (_, .csiStorageCapacity(var capacity)) in capacities where capacity.storageClassName == storageClass.metadata.name {
+        for case (_, .csiStorageCapacity(var capacity)) in capacities
+        where capacity.storageClassName == storageClass.metadata.name {
             guard let selector = try? Selector(capacity.nodeTopology), selector.matches(labels),
-                  let limit = capacity.volumeLimit, limit.value >= bytes, let total = capacity.capacity else { continue }
+                let limit = capacity.volumeLimit, limit.value >= bytes, let total = capacity.capacity
+            else { continue }
             capacity.capacity = Quantity(max(0, total.value - bytes))
             if let maximum = capacity.maximumVolumeSize, maximum.value > total.value - bytes {
                 capacity.maximumVolumeSize = Quantity(max(0, total.value - bytes))

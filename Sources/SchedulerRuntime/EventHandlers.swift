@@ -40,16 +40,25 @@ extension Scheduler {
             nodeStore.withLock { _ = $0.removeValue(forKey: node.metadata.name) }
             cache.removeNode(named: node.metadata.name)
             changed()
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: .delete, label: "NodeDelete"), old: .node(node))
+            queue.moveAllToActiveOrBackoffQueue(
+                ClusterEvent(resource: .node, action: .delete, label: "NodeDelete"),
+                old: .node(node)
+            )
         case (.deleted, _):
             objects.remove(object)
             changed()
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: Self.eventResource(object.kind), action: .delete), old: object)
+            queue.moveAllToActiveOrBackoffQueue(
+                ClusterEvent(resource: Self.eventResource(object.kind), action: .delete),
+                old: object
+            )
         case (.added, _), (.modified, _):
             objects.upsert(object)
             changed()
             let action: ActionType = event.type == .added ? .add : .updateOther
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: Self.eventResource(object.kind), action: action), new: object)
+            queue.moveAllToActiveOrBackoffQueue(
+                ClusterEvent(resource: Self.eventResource(object.kind), action: action),
+                new: object
+            )
         case (.bookmark, _):
             break
         }
@@ -62,11 +71,17 @@ extension Scheduler {
         var action: ActionType = []
         if old.status.allocatable != new.status.allocatable { action.insert(.updateNodeAllocatable) }
         if old.metadata.labels != new.metadata.labels { action.insert(.updateNodeLabel) }
-        if old.spec.taints != new.spec.taints || old.spec.unschedulable != new.spec.unschedulable { action.insert(.updateNodeTaint) }
+        if old.spec.taints != new.spec.taints || old.spec.unschedulable != new.spec.unschedulable {
+            action.insert(.updateNodeTaint)
+        }
         if old.status.conditions != new.status.conditions { action.insert(.updateNodeCondition) }
         if old.metadata.annotations != new.metadata.annotations { action.insert(.updateNodeAnnotation) }
         guard !action.isEmpty else { return }
-        queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .node, action: action, label: "NodeUpdate"), old: .node(old), new: .node(new))
+        queue.moveAllToActiveOrBackoffQueue(
+            ClusterEvent(resource: .node, action: action, label: "NodeUpdate"),
+            old: .node(old),
+            new: .node(new)
+        )
     }
 
     private func changed() { changes.add(1, ordering: .relaxed) }
@@ -114,7 +129,11 @@ extension Scheduler {
             changed()
             var action = PodUpdateEvents.action(old: old, new: new)
             if new.isTerminating && !old.isTerminating { action.insert(.updatePodOther) }
-            queue.moveAllToActiveOrBackoffQueue(ClusterEvent(resource: .assignedPod, action: action, label: "AssignedPodUpdate"), old: .pod(old), new: .pod(new))
+            queue.moveAllToActiveOrBackoffQueue(
+                ClusterEvent(resource: .assignedPod, action: action, label: "AssignedPodUpdate"),
+                old: .pod(old),
+                new: .pod(new)
+            )
         case (true, true):
             guard handles(new) else { return }
             if SchedulingQueue.isPodUpdated(old: old, new: new) { changed() }

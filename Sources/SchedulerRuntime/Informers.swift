@@ -34,7 +34,12 @@ package final class Informers: Sendable {
     /// What each kind's informer has delivered, by key, to reconcile relists.
     private let known = Mutex<[ObjectKind: [String: KubeObject]]>([:])
 
-    package init(client: any ClusterClient, scheduler: Scheduler, kinds: [ObjectKind] = ObjectKind.allCases, options: Options = Options()) {
+    package init(
+        client: any ClusterClient,
+        scheduler: Scheduler,
+        kinds: [ObjectKind] = ObjectKind.allCases,
+        options: Options = Options()
+    ) {
         self.client = client
         self.scheduler = scheduler
         self.options = options
@@ -65,7 +70,9 @@ package final class Informers: Sendable {
         for kind in kinds {
             let list: ObjectList
             if options.retryInitialList {
-                guard let listed = await listRetrying(kind) else { throw ClusterError(.unavailable, "informers stopped before syncing") }
+                guard let listed = await listRetrying(kind) else {
+                    throw ClusterError(.unavailable, "informers stopped before syncing")
+                }
                 list = listed
             } else {
                 list = try await client.list(kind)

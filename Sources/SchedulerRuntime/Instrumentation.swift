@@ -26,10 +26,16 @@ package enum AttemptResult: String, Sendable, CaseIterable {
 
 extension SchedulerInstrumentation {
     package func attemptFinished(profile: String, result: AttemptResult, duration: Duration) {}
-    package func extensionPointFinished(_ point: ExtensionPoint, profile: String, status: Status.Code, duration: Duration) {}
+    package func extensionPointFinished(
+        _ point: ExtensionPoint,
+        profile: String,
+        status: Status.Code,
+        duration: Duration
+    ) {}
     package func podBound(profile: String, attempts: Int, sinceFirstAttempt: Duration) {}
     package func preemptionAttempted(profile: String, victims: Int) {}
-    package func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration) {}
+    package func pluginExecuted(plugin: String, extensionPoint: ExtensionPoint, status: Status.Code, duration: Duration)
+    {}
 }
 
 /// Reports nothing.

@@ -89,32 +89,48 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     }
 
     package func firstCSIStorageCapacity(
-        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+        storageClass: String,
+        nodeLabels: [String: String],
+        where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity? {
         storage.withLock { $0.firstCapacity(storageClass: storageClass, nodeLabels: nodeLabels, where: predicate) }
     }
 
     package func services(namespace: String) -> [Service] {
-        all(.service).compactMap { if case .service(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+        all(.service).compactMap {
+            if case .service(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+        }
     }
 
     package func replicationControllers(namespace: String) -> [ReplicationController] {
         all(.replicationController).compactMap {
-            if case .replicationController(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+            if case .replicationController(let o) = $0, (o.metadata.namespace ?? "default") == namespace {
+                o
+            } else {
+                nil
+            }
         }
     }
 
     package func replicaSets(namespace: String) -> [ReplicaSet] {
-        all(.replicaSet).compactMap { if case .replicaSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+        all(.replicaSet).compactMap {
+            if case .replicaSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+        }
     }
 
     package func statefulSets(namespace: String) -> [StatefulSet] {
-        all(.statefulSet).compactMap { if case .statefulSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil } }
+        all(.statefulSet).compactMap {
+            if case .statefulSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+        }
     }
 
     package func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         all(.podDisruptionBudget).compactMap {
-            if case .podDisruptionBudget(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }
+            if case .podDisruptionBudget(let o) = $0, (o.metadata.namespace ?? "default") == namespace {
+                o
+            } else {
+                nil
+            }
         }
     }
 }

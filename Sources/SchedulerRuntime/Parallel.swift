@@ -18,7 +18,9 @@ enum Parallel {
     /// - Returns: the number of indices covered by the chunks that ran (a prefix length).
     @discardableResult
     static func forEachChunk(
-        count: Int, parallelism: Int, shouldStop: @Sendable () -> Bool = { false },
+        count: Int,
+        parallelism: Int,
+        shouldStop: @Sendable () -> Bool = { false },
         _ body: @Sendable (Range<Int>) -> Void
     ) -> Int {
         guard count > 0 else { return 0 }

@@ -39,7 +39,10 @@ package final class ProfileFramework: Sendable {
     /// Instantiates the profile's plugins through `registry` and orders them per extension point,
     /// expanding MultiPoint as upstream does.
     package init(
-        profile: SchedulerConfiguration.Profile, registry: PluginRegistry, handle: any FrameworkHandle, source: String = "",
+        profile: SchedulerConfiguration.Profile,
+        registry: PluginRegistry,
+        handle: any FrameworkHandle,
+        source: String = "",
         instrumentation: any SchedulerInstrumentation = NoInstrumentation()
     ) throws(ConfigurationError) {
         self.instrumentation = instrumentation
@@ -53,7 +56,9 @@ package final class ProfileFramework: Sendable {
         for point in ExtensionPoint.allCases {
             for (index, entry) in profile.plugins[point].enabled.enumerated() where instances[entry.name] == nil {
                 guard let factory = registry[entry.name] else {
-                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: \(point.displayName) \"\(entry.name)\" does not exist")
+                    throw ConfigurationError(
+                        "\(prefix).plugins.\(point.rawValue).enabled[\(index)]: \(point.displayName) \"\(entry.name)\" does not exist"
+                    )
                 }
                 do {
                     instances[entry.name] = try factory.make(profile.pluginConfig[entry.name], handle)
@@ -74,10 +79,14 @@ package final class ProfileFramework: Sendable {
             var explicit: [String] = []
             for (index, entry) in set.enabled.enumerated() {
                 guard instances[entry.name] is P else {
-                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" does not extend \(point.displayName) plugin")
+                    throw ConfigurationError(
+                        "\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" does not extend \(point.displayName) plugin"
+                    )
                 }
                 guard !explicit.contains(entry.name) else {
-                    throw ConfigurationError("\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\"")
+                    throw ConfigurationError(
+                        "\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\""
+                    )
                 }
                 explicit.append(entry.name)
             }
@@ -92,11 +101,15 @@ package final class ProfileFramework: Sendable {
                         continue
                     }
                     guard !multiPointOnly.contains(entry.name) else {
-                        throw ConfigurationError("\(prefix).plugins.multiPoint.enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\"")
+                        throw ConfigurationError(
+                            "\(prefix).plugins.multiPoint.enabled[\(index)]: plugin \"\(entry.name)\" already registered as \"\(point.displayName)\""
+                        )
                     }
                     multiPointOnly.append(entry.name)
                 }
-                ordered = explicit.filter { overrides.contains($0) } + multiPointOnly + explicit.filter { !overrides.contains($0) }
+                ordered =
+                    explicit.filter { overrides.contains($0) } + multiPointOnly
+                    + explicit.filter { !overrides.contains($0) }
             } else {
                 ordered = explicit
             }
@@ -105,7 +118,9 @@ package final class ProfileFramework: Sendable {
 
         let queueSorts = try resolve(.queueSort, as: (any QueueSortPlugin).self)
         guard queueSorts.count == 1, let queueSort = queueSorts.first else {
-            throw ConfigurationError("\(prefix).plugins.queueSort: only one queue sort plugin required for profile with scheduler name \"\(profile.schedulerName)\", but got \(queueSorts.count)")
+            throw ConfigurationError(
+                "\(prefix).plugins.queueSort: only one queue sort plugin required for profile with scheduler name \"\(profile.schedulerName)\", but got \(queueSorts.count)"
+            )
         }
         self.queueSort = queueSort
         preEnqueuePlugins = try resolve(.preEnqueue, as: (any PreEnqueuePlugin).self)
@@ -119,13 +134,19 @@ package final class ProfileFramework: Sendable {
         bindPlugins = try resolve(.bind, as: (any BindPlugin).self)
         postBindPlugins = try resolve(.postBind, as: (any PostBindPlugin).self)
         guard !bindPlugins.isEmpty else {
-            throw ConfigurationError("\(prefix).plugins.bind: at least one bind plugin is needed for profile with scheduler name \"\(profile.schedulerName)\"")
+            throw ConfigurationError(
+                "\(prefix).plugins.bind: at least one bind plugin is needed for profile with scheduler name \"\(profile.schedulerName)\""
+            )
         }
 
         // Score weights: the Score point's weight wins over MultiPoint's; 0 or unset means 1.
         var weights: [String: Int64] = [:]
-        for entry in profile.plugins[.multiPoint].enabled where entry.weight != 0 { weights[entry.name] = Int64(entry.weight) }
-        for entry in profile.plugins[.score].enabled where entry.weight != 0 { weights[entry.name] = Int64(entry.weight) }
+        for entry in profile.plugins[.multiPoint].enabled where entry.weight != 0 {
+            weights[entry.name] = Int64(entry.weight)
+        }
+        for entry in profile.plugins[.score].enabled where entry.weight != 0 {
+            weights[entry.name] = Int64(entry.weight)
+        }
         let scorers = try resolve(.score, as: (any ScorePlugin).self)
         var total: Int64 = 0
         scorePlugins = scorers.map { plugin in
@@ -139,12 +160,14 @@ package final class ProfileFramework: Sendable {
 
         // Events: only plugins at points that can reject a pod requeue it.
         var events: [String: [ClusterEventWithHint]] = [:]
-        let rejecting: [any Plugin] = preEnqueuePlugins + preFilterPlugins + filterPlugins + reservePlugins + permitPlugins
+        let rejecting: [any Plugin] =
+            preEnqueuePlugins + preFilterPlugins + filterPlugins + reservePlugins + permitPlugins
         for plugin in rejecting where events[plugin.name] == nil {
             guard let extensions = plugin as? any EnqueueExtensions else { continue }
             var registered = extensions.eventsToRegister()
             // Registering Node/Add implies UpdateNodeTaint (upstream issue #109437).
-            for index in registered.indices where registered[index].event.resource == .node && registered[index].event.action.contains(.add) {
+            for index in registered.indices
+            where registered[index].event.resource == .node && registered[index].event.action.contains(.add) {
                 registered[index].event.action.insert(.updateNodeTaint)
             }
             events[plugin.name] = registered
@@ -177,20 +200,41 @@ package final class ProfileFramework: Sendable {
 
     /// Runs one plugin's extension point, timing it when the cycle is sampled.
     @inline(__always)
-    func measured<T>(_ state: CycleState, _ plugin: String, _ point: ExtensionPoint, _ body: () -> T, code: (T) -> Status.Code) -> T {
+    func measured<T>(
+        _ state: CycleState,
+        _ plugin: String,
+        _ point: ExtensionPoint,
+        _ body: () -> T,
+        code: (T) -> Status.Code
+    ) -> T {
         guard state.recordPluginMetrics else { return body() }
         let start = ContinuousClock.now
         let result = body()
-        instrumentation.pluginExecuted(plugin: plugin, extensionPoint: point, status: code(result), duration: ContinuousClock.now - start)
+        instrumentation.pluginExecuted(
+            plugin: plugin,
+            extensionPoint: point,
+            status: code(result),
+            duration: ContinuousClock.now - start
+        )
         return result
     }
 
     /// ``measured(_:_:_:_:code:)`` for the asynchronous extension points.
-    func measured(_ state: CycleState, _ plugin: String, _ point: ExtensionPoint, _ body: () async -> Status) async -> Status {
+    func measured(
+        _ state: CycleState,
+        _ plugin: String,
+        _ point: ExtensionPoint,
+        _ body: () async -> Status
+    ) async -> Status {
         guard state.recordPluginMetrics else { return await body() }
         let start = ContinuousClock.now
         let result = await body()
-        instrumentation.pluginExecuted(plugin: plugin, extensionPoint: point, status: result.code, duration: ContinuousClock.now - start)
+        instrumentation.pluginExecuted(
+            plugin: plugin,
+            extensionPoint: point,
+            status: result.code,
+            duration: ContinuousClock.now - start
+        )
         return result
     }
 
@@ -211,13 +255,23 @@ package final class ProfileFramework: Sendable {
 
     /// PreFilter plugins in order (`RunPreFilterPlugins`): Skip marks the plugin's Filter skipped,
     /// UnschedulableAndUnresolvable stops at once, Unschedulable keeps going, results intersect.
-    package func runPreFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (result: PreFilterResult?, status: Status, rejectors: Set<String>, narrowing: [String]) {
+    package func runPreFilter(
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot
+    ) -> (result: PreFilterResult?, status: Status, rejectors: Set<String>, narrowing: [String]) {
         var merged: PreFilterResult?
         var narrowing: [String] = []
         var rejection: Status?
         var rejectors: Set<String> = []
         for plugin in preFilterPlugins {
-            let (result, status) = measured(state, plugin.name, .preFilter, { plugin.preFilter(state: state, pod: pod, snapshot: snapshot) }, code: { $0.1.code })
+            let (result, status) = measured(
+                state,
+                plugin.name,
+                .preFilter,
+                { plugin.preFilter(state: state, pod: pod, snapshot: snapshot) },
+                code: { $0.1.code }
+            )
             if status.isSkip {
                 state.skipFilterPlugins.insert(plugin.name)
                 state.skipFilterMask |= pluginBits[plugin.name] ?? 0
@@ -234,18 +288,26 @@ package final class ProfileFramework: Sendable {
                     if rejection == nil { rejection = attributed }
                     continue
                 default:
-                    return (nil, .error("running PreFilter plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name), rejectors, narrowing)
+                    return (
+                        nil,
+                        .error("running PreFilter plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name),
+                        rejectors, narrowing
+                    )
                 }
             }
             if let result, !result.allNodes {
                 narrowing.append(plugin.name)
                 merged = (merged ?? result).merged(with: result)
                 if merged?.nodeNames?.isEmpty == true {
-                    let message = narrowing.count > 1
+                    let message =
+                        narrowing.count > 1
                         ? "node(s) didn't satisfy plugin(s) [\(narrowing.joined(separator: " "))] simultaneously"
                         : "node(s) didn't satisfy plugin \(plugin.name)"
                     rejectors.formUnion(narrowing)
-                    return (merged, Status(.unschedulableAndUnresolvable, message, plugin: plugin.name), rejectors, narrowing)
+                    return (
+                        merged, Status(.unschedulableAndUnresolvable, message, plugin: plugin.name), rejectors,
+                        narrowing
+                    )
                 }
             }
         }
@@ -272,7 +334,8 @@ package final class ProfileFramework: Sendable {
         if state.skipFilterPlugins.isEmpty { return ContiguousArray(filterPlugins) }
         var active = ContiguousArray<any FilterPlugin>()
         active.reserveCapacity(filterPlugins.count)
-        for index in filterPlugins.indices where !isFilterSkipped(filterPluginBits[index], filterPlugins[index].name, in: state) {
+        for index in filterPlugins.indices
+        where !isFilterSkipped(filterPluginBits[index], filterPlugins[index].name, in: state) {
             active.append(filterPlugins[index])
         }
         return active
@@ -283,7 +346,10 @@ package final class ProfileFramework: Sendable {
     /// first failing plugin's status, attributed exactly as the per-node call returns it. `statuses` must be
     /// all nil on entry.
     package func runFilter(
-        state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>,
         plugins: ContiguousArray<any FilterPlugin>
     ) {
         let count = nodes.count
@@ -297,7 +363,12 @@ package final class ProfileFramework: Sendable {
             if state.recordPluginMetrics {
                 let start = ContinuousClock.now
                 plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
-                instrumentation.pluginExecuted(plugin: plugin.name, extensionPoint: .filter, status: .success, duration: ContinuousClock.now - start)
+                instrumentation.pluginExecuted(
+                    plugin: plugin.name,
+                    extensionPoint: .filter,
+                    status: .success,
+                    duration: ContinuousClock.now - start
+                )
             } else {
                 plugin.filter(state: state, pod: pod, nodes: nodes, statuses: statuses)
             }
@@ -319,10 +390,14 @@ package final class ProfileFramework: Sendable {
         return .error("running \"\(plugin)\" filter plugin: \(status.message)", plugin: plugin)
     }
 
-
     /// Filter with the pods nominated to this node of equal or higher priority added (pass 1), then
     /// without them (pass 2); the node must pass both (`RunFilterPluginsWithNominatedPods`).
-    package func runFilterWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated: [PodInfo]) -> Status {
+    package func runFilterWithNominatedPods(
+        state: CycleState,
+        pod: PodInfo,
+        node: NodeInfo,
+        nominated: [PodInfo]
+    ) -> Status {
         guard nominated.contains(where: { $0.uid != pod.uid && $0.priority >= pod.priority }) else {
             return runFilter(state: state, pod: pod, node: node)
         }
@@ -333,7 +408,12 @@ package final class ProfileFramework: Sendable {
         let augmentedState = extensionsActive ? state.clone() : state
         for other in relevant {
             augmented.addPod(other)
-            let status = runPreFilterExtensionAddPod(state: augmentedState, podToSchedule: pod, podToAdd: other, nodeInfo: augmented)
+            let status = runPreFilterExtensionAddPod(
+                state: augmentedState,
+                podToSchedule: pod,
+                podToAdd: other,
+                nodeInfo: augmented
+            )
             if !status.isSuccess { return status }
         }
         let first = runFilter(state: augmentedState, pod: pod, node: augmented)
@@ -342,32 +422,68 @@ package final class ProfileFramework: Sendable {
     }
 
     /// Every PreFilter plugin's AddPod extension, except for plugins whose Filter is skipped this cycle.
-    package func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func runPreFilterExtensionAddPod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToAdd: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
         for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
-            let status = entry.extensions.addPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
-            if !status.isSuccess { return .error("running AddPod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
+            let status = entry.extensions.addPod(
+                state: state,
+                podToSchedule: podToSchedule,
+                podToAdd: podToAdd,
+                nodeInfo: nodeInfo
+            )
+            if !status.isSuccess {
+                return .error("running AddPod on PreFilter plugin \"\(entry.name)\": \(status.message)")
+            }
         }
         return .success
     }
 
     /// Every PreFilter plugin's RemovePod extension, except for plugins whose Filter is skipped this cycle.
-    package func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func runPreFilterExtensionRemovePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
         for entry in preFilterExtensionPlugins where !isFilterSkipped(entry.bit, entry.name, in: state) {
-            let status = entry.extensions.removePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
-            if !status.isSuccess { return .error("running RemovePod on PreFilter plugin \"\(entry.name)\": \(status.message)") }
+            let status = entry.extensions.removePod(
+                state: state,
+                podToSchedule: podToSchedule,
+                podToRemove: podToRemove,
+                nodeInfo: nodeInfo
+            )
+            if !status.isSuccess {
+                return .error("running RemovePod on PreFilter plugin \"\(entry.name)\": \(status.message)")
+            }
         }
         return .success
     }
 
     /// PostFilter plugins until one succeeds or one is unresolvable (`RunPostFilterPlugins`).
-    package func runPostFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+    package func runPostFilter(
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        nodeStatuses: NodeToStatus
+    ) -> (PostFilterResult?, Status) {
         var reasons: [String] = []
         var firstRejector: String?
         var result: PostFilterResult?
         for plugin in postFilterPlugins {
-            let (pluginResult, status) = plugin.postFilter(state: state, pod: pod, snapshot: snapshot, nodeStatuses: nodeStatuses)
+            let (pluginResult, status) = plugin.postFilter(
+                state: state,
+                pod: pod,
+                snapshot: snapshot,
+                nodeStatuses: nodeStatuses
+            )
             if status.isSuccess { return (pluginResult, status) }
-            if status.code == .unschedulableAndUnresolvable { return (pluginResult, status.attributed(to: plugin.name)) }
+            if status.code == .unschedulableAndUnresolvable {
+                return (pluginResult, status.attributed(to: plugin.name))
+            }
             if !status.isRejected { return (nil, .error(status.message, plugin: plugin.name)) }
             reasons += status.reasons
             if firstRejector == nil { firstRejector = plugin.name }
@@ -379,7 +495,13 @@ package final class ProfileFramework: Sendable {
     /// PreScore plugins in order; Skip marks the plugin's Score skipped.
     package func runPreScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
         for plugin in preScorePlugins {
-            let status = measured(state, plugin.name, .preScore, { plugin.preScore(state: state, pod: pod, nodes: nodes) }, code: \.code)
+            let status = measured(
+                state,
+                plugin.name,
+                .preScore,
+                { plugin.preScore(state: state, pod: pod, nodes: nodes) },
+                code: \.code
+            )
             if status.isSkip {
                 state.skipScorePlugins.insert(plugin.name)
                 continue
@@ -394,7 +516,13 @@ package final class ProfileFramework: Sendable {
     /// Reserve plugins in order; on failure the caller runs ``runUnreserve(state:pod:nodeName:)``.
     package func runReserve(state: CycleState, pod: PodInfo, nodeName: String) -> Status {
         for plugin in reservePlugins {
-            let status = measured(state, plugin.name, .reserve, { plugin.reserve(state: state, pod: pod, nodeName: nodeName) }, code: \.code)
+            let status = measured(
+                state,
+                plugin.name,
+                .reserve,
+                { plugin.reserve(state: state, pod: pod, nodeName: nodeName) },
+                code: \.code
+            )
             if status.isSuccess { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running Reserve plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -411,7 +539,13 @@ package final class ProfileFramework: Sendable {
     package func runPermit(state: CycleState, pod: PodInfo, nodeName: String) -> (Status, waits: [String: Duration]) {
         var waits: [String: Duration] = [:]
         for plugin in permitPlugins {
-            let (status, timeout) = measured(state, plugin.name, .permit, { plugin.permit(state: state, pod: pod, nodeName: nodeName) }, code: { $0.0.code })
+            let (status, timeout) = measured(
+                state,
+                plugin.name,
+                .permit,
+                { plugin.permit(state: state, pod: pod, nodeName: nodeName) },
+                code: { $0.0.code }
+            )
             if status.isSuccess { continue }
             if status.isWait {
                 waits[plugin.name] = min(timeout, .seconds(15 * 60))
@@ -425,7 +559,9 @@ package final class ProfileFramework: Sendable {
 
     package func runPreBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in preBindPlugins {
-            let status = await measured(state, plugin.name, .preBind) { await plugin.preBind(state: state, pod: pod, nodeName: nodeName) }
+            let status = await measured(state, plugin.name, .preBind) {
+                await plugin.preBind(state: state, pod: pod, nodeName: nodeName)
+            }
             if status.isSuccess || status.isSkip { continue }
             if status.isRejected { return status.attributed(to: plugin.name) }
             return .error("running PreBind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)
@@ -436,7 +572,9 @@ package final class ProfileFramework: Sendable {
     /// Bind plugins in order until one does not Skip.
     package func runBind(state: CycleState, pod: PodInfo, nodeName: String) async -> Status {
         for plugin in bindPlugins {
-            let status = await measured(state, plugin.name, .bind) { await plugin.bind(state: state, pod: pod, nodeName: nodeName) }
+            let status = await measured(state, plugin.name, .bind) {
+                await plugin.bind(state: state, pod: pod, nodeName: nodeName)
+            }
             if status.isSkip { continue }
             if status.isSuccess { return status }
             return .error("running Bind plugin \"\(plugin.name)\": \(status.message)", plugin: plugin.name)

@@ -15,16 +15,38 @@ final class ProfileServices: FrameworkServices, @unchecked Sendable {
         self.scheduler = scheduler
     }
 
-    func runPreFilterExtensionAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, nodeInfo: NodeInfo) -> Status {
-        framework.runPreFilterExtensionAddPod(state: state, podToSchedule: podToSchedule, podToAdd: podToAdd, nodeInfo: nodeInfo)
+    func runPreFilterExtensionAddPod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToAdd: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
+        framework.runPreFilterExtensionAddPod(
+            state: state,
+            podToSchedule: podToSchedule,
+            podToAdd: podToAdd,
+            nodeInfo: nodeInfo
+        )
     }
 
-    func runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
-        framework.runPreFilterExtensionRemovePod(state: state, podToSchedule: podToSchedule, podToRemove: podToRemove, nodeInfo: nodeInfo)
+    func runPreFilterExtensionRemovePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
+        framework.runPreFilterExtensionRemovePod(
+            state: state,
+            podToSchedule: podToSchedule,
+            podToRemove: podToRemove,
+            nodeInfo: nodeInfo
+        )
     }
 
     func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status {
-        let nominated = state.read(Scheduler.nominationsKey).map { $0.byNode[nodeInfo.name] ?? [] } ?? nominatedPods(forNode: nodeInfo.name)
+        let nominated =
+            state.read(Scheduler.nominationsKey).map { $0.byNode[nodeInfo.name] ?? [] }
+            ?? nominatedPods(forNode: nodeInfo.name)
         return framework.runFilterWithNominatedPods(state: state, pod: pod, node: nodeInfo, nominated: nominated)
     }
 

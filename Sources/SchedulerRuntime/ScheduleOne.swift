@@ -1,6 +1,6 @@
 import KubeAPI
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import Synchronization
 
@@ -38,18 +38,38 @@ extension Scheduler {
                     nominating = nil
                 } else {
                     let snapshot = loop.withLock { $0.snapshot }
-                    let (result, postStatus) = timed(.postFilter, framework.schedulerName, {
-                        framework.runPostFilter(state: state, pod: podInfo, snapshot: snapshot, nodeStatuses: diagnosis.nodeToStatus)
-                    }, status: { $0.1.code })
+                    let (result, postStatus) = timed(
+                        .postFilter,
+                        framework.schedulerName,
+                        {
+                            framework.runPostFilter(
+                                state: state,
+                                pod: podInfo,
+                                snapshot: snapshot,
+                                nodeStatuses: diagnosis.nodeToStatus
+                            )
+                        },
+                        status: { $0.1.code }
+                    )
                     diagnosis.postFilterMessage = postStatus.message
                     nominating = result?.nominatingMode
                 }
                 message = FitError(podKey: podInfo.key, numAllNodes: numAllNodes, diagnosis: diagnosis).message
             }
-            handleFailure(queued, framework: framework, status: status, message: message, diagnosis: diagnosis,
-                          nominating: nominating, podSchedulingCycle: podSchedulingCycle)
-            instrumentation.attemptFinished(profile: framework.schedulerName, result: status.isRejected ? .unschedulable : .error,
-                                            duration: ContinuousClock.now - cycleStart)
+            handleFailure(
+                queued,
+                framework: framework,
+                status: status,
+                message: message,
+                diagnosis: diagnosis,
+                nominating: nominating,
+                podSchedulingCycle: podSchedulingCycle
+            )
+            instrumentation.attemptFinished(
+                profile: framework.schedulerName,
+                result: status.isRejected ? .unschedulable : .error,
+                duration: ContinuousClock.now - cycleStart
+            )
             return
         case .success(let node):
             host = node
@@ -62,20 +82,37 @@ extension Scheduler {
         do {
             try cache.assumePod(assumed, nodeName: host)
         } catch {
-            handleFailure(queued, framework: framework, status: .error(error.description), message: error.description,
-                          diagnosis: Diagnosis(), nominating: .override(nodeName: ""), podSchedulingCycle: podSchedulingCycle)
+            handleFailure(
+                queued,
+                framework: framework,
+                status: .error(error.description),
+                message: error.description,
+                diagnosis: Diagnosis(),
+                nominating: .override(nodeName: ""),
+                podSchedulingCycle: podSchedulingCycle
+            )
             return
         }
         queue.deleteNominatedPodIfExists(uid: podInfo.uid)
 
-        let reserve = timed(.reserve, framework.schedulerName, { framework.runReserve(state: state, pod: assumed, nodeName: host) }, status: \.code)
+        let reserve = timed(
+            .reserve,
+            framework.schedulerName,
+            { framework.runReserve(state: state, pod: assumed, nodeName: host) },
+            status: \.code
+        )
         if !reserve.isSuccess {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
             cache.forgetPod(assumed)
             failAfterPlacement(queued, framework: framework, status: reserve, podSchedulingCycle: podSchedulingCycle)
             return
         }
-        let (permit, waits) = timed(.permit, framework.schedulerName, { framework.runPermit(state: state, pod: assumed, nodeName: host) }, status: { $0.0.code })
+        let (permit, waits) = timed(
+            .permit,
+            framework.schedulerName,
+            { framework.runPermit(state: state, pod: assumed, nodeName: host) },
+            status: { $0.0.code }
+        )
         if !permit.isSuccess && !permit.isWait {
             framework.runUnreserve(state: state, pod: assumed, nodeName: host)
             cache.forgetPod(assumed)
@@ -84,8 +121,16 @@ extension Scheduler {
         }
         let waiter = permit.isWait ? waitingPods.add(assumed, waits: waits) : nil
         track { [self] in
-            await self.bindingCycle(queued, assumed: assumed, host: host, framework: framework, state: state, waiter: waiter,
-                                    podSchedulingCycle: podSchedulingCycle, cycleStart: cycleStart)
+            await self.bindingCycle(
+                queued,
+                assumed: assumed,
+                host: host,
+                framework: framework,
+                state: state,
+                waiter: waiter,
+                podSchedulingCycle: podSchedulingCycle,
+                cycleStart: cycleStart
+            )
         }
     }
 
@@ -96,15 +141,31 @@ extension Scheduler {
     }
 
     /// `SchedulePod`: snapshot, filter, score, select.
-    private func schedulePod(framework: ProfileFramework, state: CycleState, pod: PodInfo, loop: inout LoopState) -> Outcome {
+    private func schedulePod(
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        loop: inout LoopState
+    ) -> Outcome {
         cache.updateSnapshot(&loop.snapshot)
         let snapshot = loop.snapshot
         guard snapshot.count > 0 else {
-            return .failure(Status(.unschedulableAndUnresolvable, "no nodes available to schedule pods"), Diagnosis(), numAllNodes: nil)
+            return .failure(
+                Status(.unschedulableAndUnresolvable, "no nodes available to schedule pods"),
+                Diagnosis(),
+                numAllNodes: nil
+            )
         }
         var diagnosis = Diagnosis()
         let feasible: [Int]
-        switch findNodesThatFit(framework: framework, state: state, pod: pod, snapshot: snapshot, diagnosis: &diagnosis, loop: &loop) {
+        switch findNodesThatFit(
+            framework: framework,
+            state: state,
+            pod: pod,
+            snapshot: snapshot,
+            diagnosis: &diagnosis,
+            loop: &loop
+        ) {
         case .failure(let failure):
             return .failure(failure.status, diagnosis, numAllNodes: nil)
         case .success(let nodes):
@@ -141,12 +202,21 @@ extension Scheduler {
     /// `findNodesThatFitPod`: PreFilter, then the nominated node alone if it still fits, then the parallel Filter
     /// over the candidates, then the diagnosis of the nodes that were scanned.
     private func findNodesThatFit(
-        framework: ProfileFramework, state: CycleState, pod: PodInfo, snapshot: Snapshot,
-        diagnosis: inout Diagnosis, loop: inout LoopState
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        diagnosis: inout Diagnosis,
+        loop: inout LoopState
     ) -> Result<[Int], StatusFailure> {
-        let (preResult, preStatus, rejectors, narrowing) = timed(.preFilter, framework.schedulerName, {
-            framework.runPreFilter(state: state, pod: pod, snapshot: snapshot)
-        }, status: { $0.status.code })
+        let (preResult, preStatus, rejectors, narrowing) = timed(
+            .preFilter,
+            framework.schedulerName,
+            {
+                framework.runPreFilter(state: state, pod: pod, snapshot: snapshot)
+            },
+            status: { $0.status.code }
+        )
         if !preStatus.isSuccess {
             guard preStatus.isRejected else { return .failure(StatusFailure(preStatus)) }
             diagnosis.nodeToStatus.absentStatus = preStatus
@@ -158,8 +228,14 @@ extension Scheduler {
         let nominations = queue.nominatedPodsByNode()
         // Kept in the cycle state so PostFilter's what-if filtering reads it without taking the queue's lock.
         state.write(CycleNominations(byNode: nominations), for: Scheduler.nominationsKey)
-        if let index = nominatedNodeIfFeasible(framework: framework, state: state, pod: pod, snapshot: snapshot,
-                                               allowed: preResult?.nodeNames, nominations: nominations) {
+        if let index = nominatedNodeIfFeasible(
+            framework: framework,
+            state: state,
+            pod: pod,
+            snapshot: snapshot,
+            allowed: preResult?.nodeNames,
+            nominations: nominations
+        ) {
             return .success([index])
         }
 
@@ -169,14 +245,18 @@ extension Scheduler {
         if let names = preResult?.nodeNames {
             candidates = CandidateNodes(subset: names.compactMap { snapshot.indexByName[$0] }.sorted(), start: start)
             diagnosis.nodeToStatus.absentStatus = Status(
-                .unschedulableAndUnresolvable, "node(s) didn't satisfy plugin(s) [\(narrowing.sorted().joined(separator: " "))]")
+                .unschedulableAndUnresolvable,
+                "node(s) didn't satisfy plugin(s) [\(narrowing.sorted().joined(separator: " "))]"
+            )
         } else {
             candidates = CandidateNodes(count: snapshot.count, start: start)
         }
         guard candidates.count > 0 else { return .success([]) }
 
         let adaptive = Self.numFeasibleNodesToFind(
-            percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore, numAllNodes: candidates.count)
+            percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore,
+            numAllNodes: candidates.count
+        )
         // Without scoring, any feasible node will do.
         let numToFind = framework.hasScorePlugins ? adaptive : min(adaptive, 1)
         let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
@@ -184,14 +264,32 @@ extension Scheduler {
         defer { feasibleFlags.deallocate() }
 
         let filterStart = ContinuousClock.now
-        let scan = filterInParallel(framework: framework, state: state, pod: pod, snapshot: snapshot, candidates: candidates,
-                                    numToFind: numToFind, nominations: nominations, feasibleFlags: feasibleFlags)
-        instrumentation.extensionPointFinished(.filter, profile: framework.schedulerName, status: scan.error?.code ?? .success,
-                                               duration: ContinuousClock.now - filterStart)
+        let scan = filterInParallel(
+            framework: framework,
+            state: state,
+            pod: pod,
+            snapshot: snapshot,
+            candidates: candidates,
+            numToFind: numToFind,
+            nominations: nominations,
+            feasibleFlags: feasibleFlags
+        )
+        instrumentation.extensionPointFinished(
+            .filter,
+            profile: framework.schedulerName,
+            status: scan.error?.code ?? .success,
+            duration: ContinuousClock.now - filterStart
+        )
         if let error = scan.error { return .failure(StatusFailure(error)) }
 
-        let (feasible, processed) = diagnose(scan, feasibleFlags: feasibleFlags, candidates: candidates, numToFind: numToFind,
-                                             snapshot: snapshot, diagnosis: &diagnosis)
+        let (feasible, processed) = diagnose(
+            scan,
+            feasibleFlags: feasibleFlags,
+            candidates: candidates,
+            numToFind: numToFind,
+            snapshot: snapshot,
+            diagnosis: &diagnosis
+        )
         if preResult == nil { loop.nextStartNodeIndex = (candidates.start + processed) % candidates.count }
         return .success(feasible)
     }
@@ -199,14 +297,22 @@ extension Scheduler {
     /// The pod's nominated node (set by an earlier preemption), if PreFilter allows it and it still fits with the
     /// nominated pods on it: then no other node is scanned.
     private func nominatedNodeIfFeasible(
-        framework: ProfileFramework, state: CycleState, pod: PodInfo, snapshot: Snapshot, allowed: Set<String>?,
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        allowed: Set<String>?,
         nominations: [String: [PodInfo]]
     ) -> Int? {
         guard let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty,
-              let index = snapshot.indexByName[nominated], allowed?.contains(nominated) ?? true
+            let index = snapshot.indexByName[nominated], allowed?.contains(nominated) ?? true
         else { return nil }
-        let status = framework.runFilterWithNominatedPods(state: state, pod: pod, node: snapshot.nodes[index],
-                                                          nominated: nominations[nominated] ?? [])
+        let status = framework.runFilterWithNominatedPods(
+            state: state,
+            pod: pod,
+            node: snapshot.nodes[index],
+            nominated: nominations[nominated] ?? []
+        )
         return status.isSuccess ? index : nil
     }
 
@@ -222,8 +328,14 @@ extension Scheduler {
     /// through each plugin's batch Filter (each plugin reads its cycle state once per chunk and the node infos in
     /// place); when nominated pods exist, each node takes the per-node path that adds them first.
     private func filterInParallel(
-        framework: ProfileFramework, state: CycleState, pod: PodInfo, snapshot: Snapshot, candidates: CandidateNodes,
-        numToFind: Int, nominations: [String: [PodInfo]], feasibleFlags: UnsafeMutableBufferPointer<Bool>
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        candidates: CandidateNodes,
+        numToFind: Int,
+        nominations: [String: [PodInfo]],
+        feasibleFlags: UnsafeMutableBufferPointer<Bool>
     ) -> FilterScan {
         let count = candidates.count
         guard framework.hasFilterPlugins else {
@@ -240,7 +352,8 @@ extension Scheduler {
         let covered = snapshot.nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = UnsafeSendableReadBuffer(nodeBuffer)
             return Parallel.forEachChunk(
-                count: count, parallelism: configuration.parallelism,
+                count: count,
+                parallelism: configuration.parallelism,
                 shouldStop: { found.load(ordering: .relaxed) >= numToFind || firstError.withLock { $0 != nil } }
             ) { range in
                 let n = range.count
@@ -256,13 +369,22 @@ extension Scheduler {
                 if hasNominated {
                     for k in 0..<n {
                         let node = nodes.buffer[indices[k]]
-                        let status = framework.runFilterWithNominatedPods(state: state, pod: pod, node: node,
-                                                                          nominated: nominations[node.name] ?? [])
+                        let status = framework.runFilterWithNominatedPods(
+                            state: state,
+                            pod: pod,
+                            node: node,
+                            nominated: nominations[node.name] ?? []
+                        )
                         if status.code != .success { statuses[k] = status }
                     }
                 } else {
-                    framework.runFilter(state: state, pod: pod, nodes: NodeBatch(nodes: nodes.buffer, indices: UnsafeBufferPointer(indices)),
-                                        statuses: statuses, plugins: activeFilters)
+                    framework.runFilter(
+                        state: state,
+                        pod: pod,
+                        nodes: NodeBatch(nodes: nodes.buffer, indices: UnsafeBufferPointer(indices)),
+                        statuses: statuses,
+                        plugins: activeFilters
+                    )
                 }
                 var localFound = 0
                 var localFailures: [(offset: Int, status: Status)] = []
@@ -290,8 +412,12 @@ extension Scheduler {
     /// Everything before the last node kept counts as processed, so the outcome does not depend on thread timing.
     /// - Returns: the feasible node indices and how many scan offsets were processed.
     private func diagnose(
-        _ scan: FilterScan, feasibleFlags: UnsafeMutableBufferPointer<Bool>, candidates: CandidateNodes, numToFind: Int,
-        snapshot: Snapshot, diagnosis: inout Diagnosis
+        _ scan: FilterScan,
+        feasibleFlags: UnsafeMutableBufferPointer<Bool>,
+        candidates: CandidateNodes,
+        numToFind: Int,
+        snapshot: Snapshot,
+        diagnosis: inout Diagnosis
     ) -> (feasible: [Int], processed: Int) {
         var feasible: [Int] = []
         feasible.reserveCapacity(min(numToFind, candidates.count))
@@ -315,19 +441,37 @@ extension Scheduler {
         return (feasible, processed)
     }
 
-
     /// PreScore, parallel Score, NormalizeScore, weights (`prioritizeNodes`).
-    private func prioritize(framework: ProfileFramework, state: CycleState, pod: PodInfo, nodes: NodeList) -> Result<[Int64], StatusFailure> {
+    private func prioritize(
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeList
+    ) -> Result<[Int64], StatusFailure> {
         let count = nodes.count
         guard framework.hasScorePlugins else { return .success(Array(repeating: 1, count: count)) }
-        let preScore = timed(.preScore, framework.schedulerName, { framework.runPreScore(state: state, pod: pod, nodes: nodes) }, status: \.code)
+        let preScore = timed(
+            .preScore,
+            framework.schedulerName,
+            { framework.runPreScore(state: state, pod: pod, nodes: nodes) },
+            status: \.code
+        )
         guard preScore.isSuccess else { return .failure(StatusFailure(preScore)) }
         let skips = state.skipScorePlugins
-        let active = ContiguousArray(skips.isEmpty ? framework.scorePlugins : framework.scorePlugins.filter { !skips.contains($0.plugin.name) })
+        let active = ContiguousArray(
+            skips.isEmpty ? framework.scorePlugins : framework.scorePlugins.filter { !skips.contains($0.plugin.name) }
+        )
         guard !active.isEmpty else { return .success(Array(repeating: 0, count: count)) }
 
         let scoreStart = ContinuousClock.now
-        defer { instrumentation.extensionPointFinished(.score, profile: framework.schedulerName, status: .success, duration: ContinuousClock.now - scoreStart) }
+        defer {
+            instrumentation.extensionPointFinished(
+                .score,
+                profile: framework.schedulerName,
+                status: .success,
+                duration: ContinuousClock.now - scoreStart
+            )
+        }
         let raw = UnsafeMutableBufferPointer<Int64>.allocate(capacity: active.count * count)
         raw.initialize(repeating: 0)
         defer { raw.deallocate() }
@@ -339,15 +483,28 @@ extension Scheduler {
                 let infos = UnsafeSendableReadBuffer(nodeBuffer)
                 let indices = UnsafeSendableReadBuffer(indexBuffer)
                 Parallel.forEachChunk(count: count, parallelism: configuration.parallelism) { range in
-                    let batch = NodeBatch(nodes: infos.buffer, indices: UnsafeBufferPointer(rebasing: indices.buffer[range]))
+                    let batch = NodeBatch(
+                        nodes: infos.buffer,
+                        indices: UnsafeBufferPointer(rebasing: indices.buffer[range])
+                    )
                     for p in active.indices {
                         let row = p * count
-                        let out = UnsafeMutableBufferPointer(rebasing: buffer.buffer[(row + range.lowerBound)..<(row + range.upperBound)])
+                        let out = UnsafeMutableBufferPointer(
+                            rebasing: buffer.buffer[(row + range.lowerBound)..<(row + range.upperBound)]
+                        )
                         let plugin = active[p].plugin
-                        let status = framework.measured(state, plugin.name, .score, { plugin.score(state: state, pod: pod, nodes: batch, scores: out) }, code: \.code)
+                        let status = framework.measured(
+                            state,
+                            plugin.name,
+                            .score,
+                            { plugin.score(state: state, pod: pod, nodes: batch, scores: out) },
+                            code: \.code
+                        )
                         if status.code != .success {
                             let name = active[p].plugin.name
-                            firstError.withLock { if $0 == nil { $0 = .error("plugin \"\(name)\" failed with: \(status.message)") } }
+                            firstError.withLock {
+                                if $0 == nil { $0 = .error("plugin \"\(name)\" failed with: \(status.message)") }
+                            }
                             return
                         }
                     }
@@ -362,13 +519,20 @@ extension Scheduler {
             for i in 0..<count { scores[i] = raw[p * count + i] }
             if let normalizer = entry.normalizer {
                 let status = normalizer.normalizeScores(state: state, pod: pod, nodes: nodes, scores: &scores)
-                if !status.isSuccess { return .failure(StatusFailure(.error("running Normalize on Score plugins: \(status.message)"))) }
+                if !status.isSuccess {
+                    return .failure(StatusFailure(.error("running Normalize on Score plugins: \(status.message)")))
+                }
             }
             for i in 0..<count {
                 let score = scores[i]
                 guard score >= NodeScoreRange.min && score <= NodeScoreRange.max else {
-                    return .failure(StatusFailure(.error(
-                        "plugin \"\(entry.plugin.name)\" returns an invalid score \(score), it should in the range of [\(NodeScoreRange.min), \(NodeScoreRange.max)] after normalizing")))
+                    return .failure(
+                        StatusFailure(
+                            .error(
+                                "plugin \"\(entry.plugin.name)\" returns an invalid score \(score), it should in the range of [\(NodeScoreRange.min), \(NodeScoreRange.max)] after normalizing"
+                            )
+                        )
+                    )
                 }
                 totals[i] += score * entry.weight
             }
@@ -409,8 +573,6 @@ struct StatusFailure: Error {
     let status: Status
     init(_ status: Status) { self.status = status }
 }
-
-
 
 /// The nodes one cycle filters, in scan order: PreFilter's subset of the snapshot, or every node of it starting
 /// where the previous cycle stopped (no index array is built for that common case).

@@ -12,7 +12,11 @@ extension Scheduler {
         status.nominatedNodeName = node
         released.status = status
         let priority = pod.priority
-        queue.moveAllToActiveOrBackoffQueue(.assignedPodDelete, old: .pod(released), preCheck: { $0.priority <= priority })
+        queue.moveAllToActiveOrBackoffQueue(
+            .assignedPodDelete,
+            old: .pod(released),
+            preCheck: { $0.priority <= priority }
+        )
     }
 
     /// The node `pod` was nominated to, from the object or from the queue's in-memory nominations.

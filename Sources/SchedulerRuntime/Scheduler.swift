@@ -1,6 +1,6 @@
 import KubeAPI
-import SchedulerConfig
 import PluginSupport
+import SchedulerConfig
 import SchedulerFramework
 import Synchronization
 
@@ -49,8 +49,12 @@ package final class Scheduler: Sendable {
 
     /// Builds every profile of `configuration` from `registry`.
     package init(
-        configuration: SchedulerConfiguration, registry: PluginRegistry, client: any ClusterClient,
-        clock: any SchedulerClock = RealClock(), seed: UInt64 = 1, observer: (any SchedulingObserver)? = nil,
+        configuration: SchedulerConfiguration,
+        registry: PluginRegistry,
+        client: any ClusterClient,
+        clock: any SchedulerClock = RealClock(),
+        seed: UInt64 = 1,
+        observer: (any SchedulingObserver)? = nil,
         instrumentation: any SchedulerInstrumentation = NoInstrumentation()
     ) throws(ConfigurationError) {
         self.configuration = configuration
@@ -66,14 +70,26 @@ package final class Scheduler: Sendable {
         for profile in configuration.profiles {
             let box = ServicesBox()
             boxes.append((box, profile.schedulerName))
-            let handle = RuntimeHandle(profileName: profile.schedulerName, client: client, objects: objects,
-                                       parallelism: configuration.parallelism, servicesBox: box)
-            let framework = try ProfileFramework(profile: profile, registry: registry, handle: handle, source: configuration.source,
-                                                 instrumentation: instrumentation)
+            let handle = RuntimeHandle(
+                profileName: profile.schedulerName,
+                client: client,
+                objects: objects,
+                parallelism: configuration.parallelism,
+                servicesBox: box
+            )
+            let framework = try ProfileFramework(
+                profile: profile,
+                registry: registry,
+                handle: handle,
+                source: configuration.source,
+                instrumentation: instrumentation
+            )
             profiles[profile.schedulerName] = framework
             if first == nil { first = framework }
         }
-        guard let first else { throw ConfigurationError("\(configuration.source): profiles: at least one profile is required") }
+        guard let first else {
+            throw ConfigurationError("\(configuration.source): profiles: at least one profile is required")
+        }
         self.profiles = profiles
         self.cache = SchedulerCache()
         let sort = first.queueSort
@@ -82,10 +98,12 @@ package final class Scheduler: Sendable {
         queueConfiguration.maxBackoff = .seconds(configuration.podMaxBackoffSeconds)
         let frameworks = profiles
         self.queue = SchedulingQueue(
-            clock: clock, configuration: queueConfiguration,
+            clock: clock,
+            configuration: queueConfiguration,
             less: { sort.less($0, $1) },
             preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
-            events: profiles.mapValues(\.events))
+            events: profiles.mapValues(\.events)
+        )
         self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
         for (box, name) in boxes {
             if let framework = profiles[name] { box.services = ProfileServices(framework: framework, scheduler: self) }
@@ -100,7 +118,12 @@ package final class Scheduler: Sendable {
     func timed<T>(_ point: ExtensionPoint, _ profile: String, _ body: () -> T, status: (T) -> Status.Code) -> T {
         let start = ContinuousClock.now
         let result = body()
-        instrumentation.extensionPointFinished(point, profile: profile, status: status(result), duration: ContinuousClock.now - start)
+        instrumentation.extensionPointFinished(
+            point,
+            profile: profile,
+            status: status(result),
+            duration: ContinuousClock.now - start
+        )
         return result
     }
 

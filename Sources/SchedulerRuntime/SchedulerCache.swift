@@ -422,6 +422,7 @@ extension SchedulerCache {
             },
             nodes: {
                 nodes.values.map { ($0.info.indexSlot, $0.exists ? $0.info.node.metadata.labels : nil) }
-            })
+            }
+        )
     }
 }

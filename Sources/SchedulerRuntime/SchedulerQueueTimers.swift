@@ -5,7 +5,8 @@ extension Scheduler {
     /// Starts `flushBackoffQCompleted` every second and `flushUnschedulablePodsLeftover` every 30 seconds, as
     /// upstream's `PriorityQueue.Run` does. Cancel the returned task to stop them.
     func startQueueFlushTimers(
-        backoffInterval: Duration = .seconds(1), leftoverInterval: Duration = .seconds(30)
+        backoffInterval: Duration = .seconds(1),
+        leftoverInterval: Duration = .seconds(30)
     ) -> Task<Void, Never> {
         let queue = self.queue
         return Task {

@@ -68,7 +68,8 @@ package final class SchedulingQueue: Sendable {
     ///   - preEnqueue: runs the pod's profile's PreEnqueue plugins; a rejection's `plugin` names the gate.
     ///   - events: the events each profile's plugins registered, for requeueing.
     package init(
-        clock: any SchedulerClock, configuration: Configuration = Configuration(),
+        clock: any SchedulerClock,
+        configuration: Configuration = Configuration(),
         less: @escaping @Sendable (QueuedPodInfo, QueuedPodInfo) -> Bool,
         preEnqueue: @escaping @Sendable (PodInfo) -> Status = { _ in .success },
         events: EventRegistry = [:]
@@ -77,14 +78,17 @@ package final class SchedulingQueue: Sendable {
         self.configuration = configuration
         self.preEnqueue = preEnqueue
         self.events = events
-        self.state = Mutex(State(
-            active: IndexedHeap(less: less),
-            backoff: IndexedHeap(less: { lhs, rhs in
-                lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
-            }),
-            errorBackoff: IndexedHeap(less: { lhs, rhs in
-                lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
-            })))
+        self.state = Mutex(
+            State(
+                active: IndexedHeap(less: less),
+                backoff: IndexedHeap(less: { lhs, rhs in
+                    lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
+                }),
+                errorBackoff: IndexedHeap(less: { lhs, rhs in
+                    lhs.expiry != rhs.expiry ? lhs.expiry < rhs.expiry : less(lhs.info, rhs.info)
+                })
+            )
+        )
     }
 
     // MARK: Adding and removing pods
@@ -94,7 +98,9 @@ package final class SchedulingQueue: Sendable {
         let info = QueuedPodInfo(podInfo: PodInfo(pod), timestamp: clock.now())
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !contains(info.podInfo.key, in: state) else { return [] }
-            if let node = pod.status?.nominatedNodeName, !node.isEmpty { addNominated(info.podInfo, node: node, in: &state) }
+            if let node = pod.status?.nominatedNodeName, !node.isEmpty {
+                addNominated(info.podInfo, node: node, in: &state)
+            }
             return moveToActiveOrGate(info, in: &state)
         }
         waiters.forEach { $0.resume() }
@@ -108,7 +114,12 @@ package final class SchedulingQueue: Sendable {
             refreshNominated(podInfo, old: old, in: &state)
             if state.inFlight[podInfo.uid] != nil {
                 // Replayed when the in-flight attempt fails.
-                recordInFlightEvent(ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new)), old: .pod(old), new: .pod(new), in: &state)
+                recordInFlightEvent(
+                    ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new)),
+                    old: .pod(old),
+                    new: .pod(new),
+                    in: &state
+                )
             }
             if var info = state.active[key] {
                 info.podInfo = podInfo
@@ -135,7 +146,11 @@ package final class SchedulingQueue: Sendable {
                     state.unschedulable[key] = nil
                     return moveToActiveOrGate(info, in: &state)
                 }
-                let event = ClusterEvent(resource: .unscheduledPod, action: podUpdateAction(old: old, new: new), label: "UnscheduledPodUpdate")
+                let event = ClusterEvent(
+                    resource: .unscheduledPod,
+                    action: podUpdateAction(old: old, new: new),
+                    label: "UnscheduledPodUpdate"
+                )
                 let strategy = requeueStrategy(for: info, event: event, old: .pod(old), new: .pod(new))
                 guard strategy != .skip else {
                     state.unschedulable[key] = info
@@ -261,7 +276,10 @@ package final class SchedulingQueue: Sendable {
             var best = Strategy.skip
             if let sequenceAtPop {
                 for recorded in state.inFlightEvents where recorded.sequence > sequenceAtPop {
-                    best = max(best, requeueStrategy(for: info, event: recorded.event, old: recorded.old, new: recorded.new))
+                    best = max(
+                        best,
+                        requeueStrategy(for: info, event: recorded.event, old: recorded.old, new: recorded.new)
+                    )
                     if best == .immediately { break }
                 }
             } else if state.moveRequestCycle >= podSchedulingCycle {
@@ -282,7 +300,9 @@ package final class SchedulingQueue: Sendable {
     /// (`MoveAllToActiveOrBackoffQueue`).
     /// `preCheck`, when given, limits the move to the pods it accepts (upstream's `PreEnqueueCheck`).
     package func moveAllToActiveOrBackoffQueue(
-        _ event: ClusterEvent, old: KubeObject? = nil, new: KubeObject? = nil,
+        _ event: ClusterEvent,
+        old: KubeObject? = nil,
+        new: KubeObject? = nil,
         preCheck: ((Pod) -> Bool)? = nil
     ) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -297,7 +317,8 @@ package final class SchedulingQueue: Sendable {
                     let registered = events[info.podInfo.pod.schedulerName]?[gate] ?? []
                     guard registered.contains(where: { event.matches(registered: $0.event) }) else { continue }
                 }
-                let strategy: Strategy = info.gatingPlugin != nil && (event == .unschedulableTimeout || event == .forceActivate)
+                let strategy: Strategy =
+                    info.gatingPlugin != nil && (event == .unschedulableTimeout || event == .forceActivate)
                     ? .afterBackoff : requeueStrategy(for: info, event: event, old: old, new: new)
                 guard strategy != .skip else { continue }
                 state.unschedulable[key] = nil
@@ -364,7 +385,9 @@ package final class SchedulingQueue: Sendable {
     package func flushUnschedulablePodsLeftover() {
         let now = clock.now()
         let stale = state.withLock { state in
-            state.unschedulable.values.filter { now - $0.timestamp > configuration.maxInUnschedulablePods }.map(\.podInfo.key)
+            state.unschedulable.values.filter { now - $0.timestamp > configuration.maxInUnschedulablePods }.map(
+                \.podInfo.key
+            )
         }
         guard !stale.isEmpty else { return }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -395,7 +418,10 @@ package final class SchedulingQueue: Sendable {
     package func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
         state.withLock { state in
             let gated = state.unschedulable.values.filter { $0.gatingPlugin != nil }.count
-            return (state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count - gated, gated)
+            return (
+                state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count - gated,
+                gated
+            )
         }
     }
 
@@ -474,16 +500,22 @@ package final class SchedulingQueue: Sendable {
     // MARK: Internals (called with the lock held)
 
     private enum Strategy: Int, Comparable {
-        case skip = 0, afterBackoff = 1, immediately = 2
+        case skip = 0
+        case afterBackoff = 1
+        case immediately = 2
         static func < (lhs: Strategy, rhs: Strategy) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     private func contains(_ key: String, in state: State) -> Bool {
-        state.active.contains(key) || state.backoff.contains(key) || state.errorBackoff.contains(key) || state.unschedulable[key] != nil
+        state.active.contains(key) || state.backoff.contains(key) || state.errorBackoff.contains(key)
+            || state.unschedulable[key] != nil
     }
 
     /// Runs PreEnqueue; a pod that passes goes to the active queue, one that is rejected is parked as gated.
-    private func moveToActiveOrGate(_ queued: QueuedPodInfo, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+    private func moveToActiveOrGate(
+        _ queued: QueuedPodInfo,
+        in state: inout State
+    ) -> [CheckedContinuation<Void, Never>] {
         var info = queued
         let status = preEnqueue(info.podInfo)
         if !status.isSuccess {
@@ -501,7 +533,11 @@ package final class SchedulingQueue: Sendable {
         return state.waiters
     }
 
-    private func requeue(_ info: QueuedPodInfo, strategy: Strategy, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+    private func requeue(
+        _ info: QueuedPodInfo,
+        strategy: Strategy,
+        in state: inout State
+    ) -> [CheckedContinuation<Void, Never>] {
         let expiry = backoffExpiry(for: info)
         if strategy == .afterBackoff && expiry > clock.now() {
             if info.consecutiveErrorsCount > 0 {
@@ -517,7 +553,12 @@ package final class SchedulingQueue: Sendable {
     }
 
     /// `isPodWorthRequeuing`: only the hints of the plugins that rejected the pod decide.
-    private func requeueStrategy(for info: QueuedPodInfo, event: ClusterEvent, old: KubeObject?, new: KubeObject?) -> Strategy {
+    private func requeueStrategy(
+        for info: QueuedPodInfo,
+        event: ClusterEvent,
+        old: KubeObject?,
+        new: KubeObject?
+    ) -> Strategy {
         let rejectors = info.unschedulablePlugins.union(info.pendingPlugins)
         if rejectors.isEmpty { return .afterBackoff }
         if event.resource == .wildcard && event.action == .all {

@@ -29,7 +29,9 @@ struct StorageIndex {
         let name = pv.metadata.name
         let storageClass = pv.storageClass
         let hosts = pv.pinnedHostnames
-        if let place = volumePlaces[name], place.storageClass != storageClass || place.hosts != hosts { removeVolume(named: name) }
+        if let place = volumePlaces[name], place.storageClass != storageClass || place.hosts != hosts {
+            removeVolume(named: name)
+        }
         volumePlaces[name] = (storageClass, hosts)
         fileClaim(of: pv)
         if let hosts {
@@ -71,7 +73,9 @@ struct StorageIndex {
         if let hosts = place.hosts {
             for host in hosts {
                 volumes[place.storageClass]?.byHost[host]?[name] = nil
-                if volumes[place.storageClass]?.byHost[host]?.isEmpty == true { volumes[place.storageClass]?.byHost[host] = nil }
+                if volumes[place.storageClass]?.byHost[host]?.isEmpty == true {
+                    volumes[place.storageClass]?.byHost[host] = nil
+                }
             }
         } else {
             volumes[place.storageClass]?.unpinned[name] = nil
@@ -90,7 +94,10 @@ struct StorageIndex {
         let label = capacity.indexLabel
         capacityPlaces[key] = (capacity.storageClassName, label)
         if let label {
-            capacities[capacity.storageClassName, default: ClassCapacities()].byLabel[label.key, default: [:]][label.value, default: [:]][key] = capacity
+            capacities[capacity.storageClassName, default: ClassCapacities()].byLabel[label.key, default: [:]][
+                label.value,
+                default: [:]
+            ][key] = capacity
         } else {
             capacities[capacity.storageClassName, default: ClassCapacities()].other[key] = capacity
         }
@@ -105,7 +112,11 @@ struct StorageIndex {
         }
     }
 
-    func firstCapacity(storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool) -> CSIStorageCapacity? {
+    func firstCapacity(
+        storageClass: String,
+        nodeLabels: [String: String],
+        where predicate: (CSIStorageCapacity) -> Bool
+    ) -> CSIStorageCapacity? {
         guard let entry = capacities[storageClass] else { return nil }
         for (key, byValue) in entry.byLabel {
             guard let value = nodeLabels[key], let found = byValue[value] else { continue }

@@ -50,14 +50,18 @@ package final class WaitingPods: Sendable {
                 Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
-                    self?.reject(plugin: plugin, message: "rejected due to timeout after waiting \(timeout) at plugin \(plugin)")
+                    self?.reject(
+                        plugin: plugin,
+                        message: "rejected due to timeout after waiting \(timeout) at plugin \(plugin)"
+                    )
                 }
             }
             state.withLock { $0.timers = tasks }
         }
 
         private func finish(_ decide: (inout State) -> Status?) {
-            let (continuation, outcome, timers) = state.withLock { state -> (CheckedContinuation<Status, Never>?, Status?, [Task<Void, Never>]) in
+            let (continuation, outcome, timers) = state.withLock {
+                state -> (CheckedContinuation<Status, Never>?, Status?, [Task<Void, Never>]) in
                 guard state.outcome == nil, let outcome = decide(&state) else { return (nil, nil, []) }
                 state.outcome = outcome
                 defer { state.continuation = nil }

@@ -18,22 +18,28 @@ package enum Configz {
             ("apiVersion", .string("kubescheduler.config.k8s.io/v1")),
             ("kind", .string("KubeSchedulerConfiguration")),
             ("parallelism", .number(Double(c.parallelism))),
-            ("leaderElection", .object([
-                ("leaderElect", .bool(le.leaderElect)),
-                ("leaseDuration", .string(goDuration(le.leaseDurationSeconds))),
-                ("renewDeadline", .string(goDuration(le.renewDeadlineSeconds))),
-                ("retryPeriod", .string(goDuration(le.retryPeriodSeconds))),
-                ("resourceLock", .string(le.resourceLock)),
-                ("resourceName", .string(le.resourceName)),
-                ("resourceNamespace", .string(le.resourceNamespace)),
-            ])),
-            ("clientConnection", .object([
-                ("kubeconfig", .string(cc.kubeconfig)),
-                ("acceptContentTypes", .string(cc.acceptContentTypes)),
-                ("contentType", .string(cc.contentType)),
-                ("qps", .number(Double(cc.qps))),
-                ("burst", .number(Double(cc.burst))),
-            ])),
+            (
+                "leaderElection",
+                .object([
+                    ("leaderElect", .bool(le.leaderElect)),
+                    ("leaseDuration", .string(goDuration(le.leaseDurationSeconds))),
+                    ("renewDeadline", .string(goDuration(le.renewDeadlineSeconds))),
+                    ("retryPeriod", .string(goDuration(le.retryPeriodSeconds))),
+                    ("resourceLock", .string(le.resourceLock)),
+                    ("resourceName", .string(le.resourceName)),
+                    ("resourceNamespace", .string(le.resourceNamespace)),
+                ])
+            ),
+            (
+                "clientConnection",
+                .object([
+                    ("kubeconfig", .string(cc.kubeconfig)),
+                    ("acceptContentTypes", .string(cc.acceptContentTypes)),
+                    ("contentType", .string(cc.contentType)),
+                    ("qps", .number(Double(cc.qps))),
+                    ("burst", .number(Double(cc.burst))),
+                ])
+            ),
             ("enableProfiling", .bool(c.enableProfiling)),
             ("enableContentionProfiling", .bool(c.enableContentionProfiling)),
             ("percentageOfNodesToScore", .number(Double(c.percentageOfNodesToScore))),
@@ -47,18 +53,27 @@ package enum Configz {
 
     static func profile(_ p: SchedulerConfiguration.Profile) -> JSON {
         var fields: [(String, JSON)] = [("schedulerName", .string(p.schedulerName))]
-        if let percentage = p.percentageOfNodesToScore { fields.append(("percentageOfNodesToScore", .number(Double(percentage)))) }
+        if let percentage = p.percentageOfNodesToScore {
+            fields.append(("percentageOfNodesToScore", .number(Double(percentage))))
+        }
         var plugins: [(String, JSON)] = []
         for point in ExtensionPoint.allCases {
             let set = p.plugins[point]
             guard !set.enabled.isEmpty || !set.disabled.isEmpty else { continue }
             var entry: [(String, JSON)] = []
             if !set.enabled.isEmpty {
-                entry.append(("enabled", .array(set.enabled.map { plugin in
-                    var f: [(String, JSON)] = [("name", .string(plugin.name))]
-                    if plugin.weight != 0 { f.append(("weight", .number(Double(plugin.weight)))) }
-                    return .object(f)
-                })))
+                entry.append(
+                    (
+                        "enabled",
+                        .array(
+                            set.enabled.map { plugin in
+                                var f: [(String, JSON)] = [("name", .string(plugin.name))]
+                                if plugin.weight != 0 { f.append(("weight", .number(Double(plugin.weight)))) }
+                                return .object(f)
+                            }
+                        )
+                    )
+                )
             }
             if !set.disabled.isEmpty {
                 entry.append(("disabled", .array(set.disabled.map { .object([("name", .string($0))]) })))
@@ -111,7 +126,8 @@ indirect enum JSON: Sendable {
             return d.isFinite ? "\(d)" : "null"
         case .string(let s): return Self.quote(s)
         case .array(let items): return "[" + items.map { $0.render() }.joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.render() }.joined(separator: ",") + "}"
+        case .object(let fields):
+            return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.render() }.joined(separator: ",") + "}"
         }
     }
 

@@ -22,11 +22,15 @@ struct Endpoints: Sendable {
         case "/configz":
             return .text(.ok, configz, contentType: "application/json")
         default:
-            if request.path.hasPrefix("/healthz/") || request.path.hasPrefix("/livez/") || request.path.hasPrefix("/readyz/") {
+            if request.path.hasPrefix("/healthz/") || request.path.hasPrefix("/livez/")
+                || request.path.hasPrefix("/readyz/")
+            {
                 let parts = request.path.split(separator: "/")
                 let all = livenessChecks() + readinessChecks()
                 if parts.count == 2, let check = all.first(where: { $0.name == parts[1] }) {
-                    return check.error == nil ? .text(.ok, "ok") : .text(.internalServerError, "internal server error: \(check.error ?? "")\n")
+                    return check.error == nil
+                        ? .text(.ok, "ok")
+                        : .text(.internalServerError, "internal server error: \(check.error ?? "")\n")
                 }
             }
             return .text(.notFound, "404 page not found\n")
@@ -42,16 +46,27 @@ struct Endpoints: Sendable {
     func livenessChecks() -> [Check] {
         var checks = [Check(name: "ping")]
         if let elector = runner.elector {
-            checks.append(Check(name: "leaderElection", error: elector.check(),
-                                detail: elector.isLeading ? "leading" : "standby (leader: \(elector.observedLeader ?? "none"))"))
+            checks.append(
+                Check(
+                    name: "leaderElection",
+                    error: elector.check(),
+                    detail: elector.isLeading ? "leading" : "standby (leader: \(elector.observedLeader ?? "none"))"
+                )
+            )
         }
         return checks
     }
 
     func readinessChecks() -> [Check] {
         [
-            Check(name: "sched-handler-sync", error: runner.informers.hasSynced ? nil : "handlers are not fully synchronized"),
-            Check(name: "shutdown", error: runner.isReady || !runner.informers.hasSynced ? nil : "process is shutting down"),
+            Check(
+                name: "sched-handler-sync",
+                error: runner.informers.hasSynced ? nil : "handlers are not fully synchronized"
+            ),
+            Check(
+                name: "shutdown",
+                error: runner.isReady || !runner.informers.hasSynced ? nil : "process is shutting down"
+            ),
         ]
     }
 

@@ -54,7 +54,11 @@ package final class HTTPServer: Sendable {
         }
 
         /// A text response.
-        package static func text(_ status: HTTPResponseStatus, _ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        package static func text(
+            _ status: HTTPResponseStatus,
+            _ text: String,
+            contentType: String = "text/plain; charset=utf-8"
+        ) -> Response {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: contentType)
             return Response(status: status, headers: headers, body: .bytes(Array(text.utf8)))
@@ -69,8 +73,14 @@ package final class HTTPServer: Sendable {
     private let tls: NIOSSLContext?
     private let handler: Handler
     private let logger: Logger
-    private let state = Mutex<(channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel], stopping: Bool)>(
-        (nil, nil, [:], false))
+    private let state = Mutex<
+        (
+            channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel],
+            stopping: Bool
+        )
+    >(
+        (nil, nil, [:], false)
+    )
 
     /// - Parameters:
     ///   - host: the address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
@@ -98,7 +108,9 @@ package final class HTTPServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel
+                    )
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -178,7 +190,11 @@ package final class HTTPServer: Sendable {
     }
 
     /// Writes the response; returns false when the connection must close.
-    private func respond(to head: HTTPRequestHead, body: [UInt8], outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws -> Bool {
+    private func respond(
+        to head: HTTPRequestHead,
+        body: [UInt8],
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws -> Bool {
         let (path, query) = Self.split(head.uri)
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body)
         let response = await handler(request)
@@ -188,14 +204,20 @@ package final class HTTPServer: Sendable {
         switch response.body {
         case .bytes(let bytes):
             headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
-            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
-            if !bytes.isEmpty && head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+            try await outbound.write(
+                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))
+            )
+            if !bytes.isEmpty && head.method != .HEAD {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            }
             try await outbound.write(.end(nil))
             return keepAlive
         case .stream(let stream):
             headers.remove(name: "Content-Length")
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            try await outbound.write(
+                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))
+            )
             for await chunk in stream {
                 switch chunk {
                 case .data(let bytes):
@@ -227,7 +249,8 @@ package final class HTTPServer: Sendable {
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else if plusIsSpace && byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))

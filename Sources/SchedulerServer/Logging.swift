@@ -39,11 +39,27 @@ package struct KlogHandler: LogHandler {
     package func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        write(Self.format(level: event.level, message: "\(event.message)", metadata: merged, file: event.file, line: event.line, date: Date()))
+        write(
+            Self.format(
+                level: event.level,
+                message: "\(event.message)",
+                metadata: merged,
+                file: event.file,
+                line: event.line,
+                date: Date()
+            )
+        )
     }
 
     /// One formatted line (without the newline).
-    package static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, file: String, line: UInt, date: Date) -> String {
+    package static func format(
+        level: Logger.Level,
+        message: String,
+        metadata: Logger.Metadata,
+        file: String,
+        line: UInt,
+        date: Date
+    ) -> String {
         let letter: String
         switch level {
         case .trace, .debug, .info, .notice: letter = "I"
@@ -56,7 +72,8 @@ package struct KlogHandler: LogHandler {
         let time = String(stamp[11...25])
         let base = file.split(separator: "/").last.map(String.init) ?? file
         let pid = String(ProcessInfo.processInfo.processIdentifier)
-        var text = "\(letter)\(monthDay) \(time) \(String(repeating: " ", count: max(0, 7 - pid.count)))\(pid) \(base):\(line)] \(quote(message))"
+        var text =
+            "\(letter)\(monthDay) \(time) \(String(repeating: " ", count: max(0, 7 - pid.count)))\(pid) \(base):\(line)] \(quote(message))"
         for key in metadata.keys.sorted() {
             guard let value = metadata[key] else { continue }
             text += " \(key)=\(quote("\(value)"))"

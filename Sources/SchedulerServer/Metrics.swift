@@ -17,7 +17,8 @@ package final class MetricsRegistry: Sendable {
     package init() {}
 
     /// Registers a counter; `help` gets the stability prefix.
-    package func counter(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Counter {
+    package func counter(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = []) -> Counter
+    {
         register(Counter(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels))
     }
 
@@ -27,7 +28,13 @@ package final class MetricsRegistry: Sendable {
     }
 
     /// Registers a histogram with fixed upper bounds `buckets` (ascending; `+Inf` is implied).
-    package func histogram(_ name: String, help: String, stability: Stability = .alpha, labels: [String] = [], buckets: [Double]) -> Histogram {
+    package func histogram(
+        _ name: String,
+        help: String,
+        stability: Stability = .alpha,
+        labels: [String] = [],
+        buckets: [Double]
+    ) -> Histogram {
         register(Histogram(name: name, help: "[\(stability.rawValue)] \(help)", labelNames: labels, buckets: buckets))
     }
 
@@ -197,7 +204,8 @@ package final class Histogram: MetricFamily, Sendable {
             var cumulative: UInt64 = 0
             for (i, bound) in buckets.enumerated() {
                 cumulative += s.counts[i]
-                out += "\(name)_bucket\(MetricsRegistry.labels(labelNames, labels, extra: ("le", MetricsRegistry.format(bound)))) \(cumulative)\n"
+                out +=
+                    "\(name)_bucket\(MetricsRegistry.labels(labelNames, labels, extra: ("le", MetricsRegistry.format(bound)))) \(cumulative)\n"
             }
             out += "\(name)_bucket\(MetricsRegistry.labels(labelNames, labels, extra: ("le", "+Inf"))) \(s.count)\n"
             out += "\(name)_sum\(MetricsRegistry.labels(labelNames, labels)) \(MetricsRegistry.format(s.sum))\n"

@@ -97,7 +97,9 @@ package final class SchedulerRunner: Sendable {
     private let logger: Logger
     private let stops: AsyncStream<Stop>
     private let stopContinuation: AsyncStream<Stop>.Continuation
-    private let tasks = Mutex<(scheduling: Task<Void, Never>?, election: Task<LeaderElector.Outcome, Never>?, informers: Task<Void, Never>?)>((nil, nil, nil))
+    private let tasks = Mutex<
+        (scheduling: Task<Void, Never>?, election: Task<LeaderElector.Outcome, Never>?, informers: Task<Void, Never>?)
+    >((nil, nil, nil))
     private let stopping = Atomic<Bool>(false)
     private let abandonLease = Atomic<Bool>(false)
     private let port = Mutex<Int?>(nil)
@@ -119,8 +121,12 @@ package final class SchedulerRunner: Sendable {
         let scheduler: Scheduler
         do {
             scheduler = try Scheduler(
-                configuration: options.configuration, registry: registry, client: client,
-                observer: LoggingObserver(logger: logger), instrumentation: metrics)
+                configuration: options.configuration,
+                registry: registry,
+                client: client,
+                observer: LoggingObserver(logger: logger),
+                instrumentation: metrics
+            )
         } catch {
             client.shutdownInBackground()
             throw error
@@ -134,7 +140,10 @@ package final class SchedulerRunner: Sendable {
             if error.code == .gone {
                 logger.info("Watch expired; relisting", metadata: ["kind": "\(kind.rawValue)", "err": "\(error)"])
             } else {
-                logger.warning("List or watch failed; retrying", metadata: ["kind": "\(kind.rawValue)", "err": "\(error)"])
+                logger.warning(
+                    "List or watch failed; retrying",
+                    metadata: ["kind": "\(kind.rawValue)", "err": "\(error)"]
+                )
             }
         }
         self.informers = Informers(client: client, scheduler: scheduler, options: informerOptions)
@@ -142,7 +151,10 @@ package final class SchedulerRunner: Sendable {
         if options.leaderElect {
             let le = options.configuration.leaderElection
             var configuration = LeaderElector.Configuration(
-                leaseNamespace: le.resourceNamespace, leaseName: le.resourceName, identity: options.identity)
+                leaseNamespace: le.resourceNamespace,
+                leaseName: le.resourceName,
+                identity: options.identity
+            )
             if let durations = options.leaseDurations {
                 configuration.leaseDuration = durations.lease
                 configuration.renewDeadline = durations.renew
@@ -248,7 +260,9 @@ package final class SchedulerRunner: Sendable {
         if let certificate = options.tlsCertificateFile, let key = options.tlsPrivateKeyFile {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
             let configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                certificateChain: chain,
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            )
             tls = try NIOSSLContext(configuration: configuration)
         }
         let endpoints = Endpoints(runner: self, configz: Configz.json(options.configuration))
@@ -258,9 +272,12 @@ package final class SchedulerRunner: Sendable {
         let bound = try await server.start()
         self.server.withLock { $0 = server }
         port.withLock { $0 = bound }
-        logger.info("Serving health and metrics", metadata: [
-            "address": "\(options.bindAddress):\(bound)", "scheme": "\(tls == nil ? "http" : "https")",
-        ])
+        logger.info(
+            "Serving health and metrics",
+            metadata: [
+                "address": "\(options.bindAddress):\(bound)", "scheme": "\(tls == nil ? "http" : "https")",
+            ]
+        )
     }
 
     private func startInformers() {
@@ -350,20 +367,33 @@ struct LoggingObserver: SchedulingObserver {
     let logger: Logger
 
     func podScheduled(_ pod: Pod, nodeName: String) {
-        logger.debug("Successfully bound pod to node", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "node": "\(nodeName)"])
+        logger.debug(
+            "Successfully bound pod to node",
+            metadata: ["pod": "\(pod.namespace)/\(pod.name)", "node": "\(nodeName)"]
+        )
     }
 
     func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
-        logger.debug("Preemptor pod preempted victim pod", metadata: [
-            "preemptor": "\(preemptor.namespace)/\(preemptor.name)", "victim": "\(victim.namespace)/\(victim.name)", "node": "\(nodeName)",
-        ])
+        logger.debug(
+            "Preemptor pod preempted victim pod",
+            metadata: [
+                "preemptor": "\(preemptor.namespace)/\(preemptor.name)", "victim": "\(victim.namespace)/\(victim.name)",
+                "node": "\(nodeName)",
+            ]
+        )
     }
 
     func podFailed(_ pod: Pod, status: Status, message: String) {
         if status.isRejected {
-            logger.debug("Unable to schedule pod; no fit; waiting", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "err": "\(message)"])
+            logger.debug(
+                "Unable to schedule pod; no fit; waiting",
+                metadata: ["pod": "\(pod.namespace)/\(pod.name)", "err": "\(message)"]
+            )
         } else {
-            logger.error("Error scheduling pod; retrying", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "err": "\(message)"])
+            logger.error(
+                "Error scheduling pod; retrying",
+                metadata: ["pod": "\(pod.namespace)/\(pod.name)", "err": "\(message)"]
+            )
         }
     }
 }

@@ -41,7 +41,12 @@ public struct PodBuilder: Sendable {
     public func overhead(_ list: [String: String]) -> PodBuilder { with { $0.spec.overhead = resourceList(list) } }
 
     /// Adds an app container requesting `requests` (`["cpu": "100m", "memory": "1Gi"]`).
-    public func container(_ requests: [String: String] = [:], name: String? = nil, image: String? = nil, hostPorts: [Int32] = []) -> PodBuilder {
+    public func container(
+        _ requests: [String: String] = [:],
+        name: String? = nil,
+        image: String? = nil,
+        hostPorts: [Int32] = []
+    ) -> PodBuilder {
         with { pod in
             var container = Container(name: name ?? "c\(pod.spec.containers.count)", image: image)
             if !requests.isEmpty { container.resources = ResourceRequirements(requests: resourceList(requests)) }
@@ -76,17 +81,31 @@ public struct PodBuilder: Sendable {
         }
     }
 
-    public func toleration(key: String? = nil, operator op: String? = nil, value: String? = nil, effect: String? = nil) -> PodBuilder {
-        with { $0.spec.tolerations = ($0.spec.tolerations ?? []) + [Toleration(key: key, operator: op, value: value, effect: effect)] }
+    public func toleration(
+        key: String? = nil,
+        operator op: String? = nil,
+        value: String? = nil,
+        effect: String? = nil
+    ) -> PodBuilder {
+        with {
+            $0.spec.tolerations =
+                ($0.spec.tolerations ?? []) + [Toleration(key: key, operator: op, value: value, effect: effect)]
+        }
     }
 
     /// Adds a required node affinity term made of `expressions` (ORed with earlier terms).
-    public func requiredNodeAffinity(_ expressions: [NodeSelectorRequirement], fields: [NodeSelectorRequirement]? = nil) -> PodBuilder {
+    public func requiredNodeAffinity(
+        _ expressions: [NodeSelectorRequirement],
+        fields: [NodeSelectorRequirement]? = nil
+    ) -> PodBuilder {
         with { pod in
             var affinity = pod.spec.affinity ?? Affinity()
             var nodeAffinity = affinity.nodeAffinity ?? NodeAffinity()
-            var selector = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? NodeSelector(nodeSelectorTerms: [])
-            selector.nodeSelectorTerms.append(NodeSelectorTerm(matchExpressions: expressions.isEmpty ? nil : expressions, matchFields: fields))
+            var selector =
+                nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? NodeSelector(nodeSelectorTerms: [])
+            selector.nodeSelectorTerms.append(
+                NodeSelectorTerm(matchExpressions: expressions.isEmpty ? nil : expressions, matchFields: fields)
+            )
             nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = selector
             affinity.nodeAffinity = nodeAffinity
             pod.spec.affinity = affinity
@@ -98,7 +117,9 @@ public struct PodBuilder: Sendable {
             var affinity = pod.spec.affinity ?? Affinity()
             var nodeAffinity = affinity.nodeAffinity ?? NodeAffinity()
             var preferred = nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []
-            preferred.append(PreferredSchedulingTerm(weight: weight, preference: NodeSelectorTerm(matchExpressions: expressions)))
+            preferred.append(
+                PreferredSchedulingTerm(weight: weight, preference: NodeSelectorTerm(matchExpressions: expressions))
+            )
             nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = preferred
             affinity.nodeAffinity = nodeAffinity
             pod.spec.affinity = affinity

@@ -10,7 +10,11 @@ public final class FakeHandle: FrameworkHandle, Sendable {
     public let recordingClient: RecordingClient
     public let objectStore: FakeObjectLister
 
-    public init(profileName: String = "default-scheduler", objects: FakeObjectLister = FakeObjectLister(), parallelism: Int = 1) {
+    public init(
+        profileName: String = "default-scheduler",
+        objects: FakeObjectLister = FakeObjectLister(),
+        parallelism: Int = 1
+    ) {
         self.profileName = profileName
         self.parallelism = parallelism
         self.objectStore = objects
@@ -36,8 +40,12 @@ public struct FakeObjectLister: ClusterObjectLister {
     public var statefulSetList: [StatefulSet] = []
 
     public init(
-        namespaces: [Namespace] = [], priorityClasses: [PriorityClass] = [], volumes: [PersistentVolume] = [],
-        claims: [PersistentVolumeClaim] = [], storageClasses: [StorageClass] = [], csiNodes: [CSINode] = [],
+        namespaces: [Namespace] = [],
+        priorityClasses: [PriorityClass] = [],
+        volumes: [PersistentVolume] = [],
+        claims: [PersistentVolumeClaim] = [],
+        storageClasses: [StorageClass] = [],
+        csiNodes: [CSINode] = [],
         budgets: [PodDisruptionBudget] = []
     ) {
         self.namespaces = namespaces
@@ -50,7 +58,9 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
 
     public func namespace(named name: String) -> Namespace? { namespaces.first { $0.metadata.name == name } }
-    public func priorityClass(named name: String) -> PriorityClass? { priorityClassList.first { $0.metadata.name == name } }
+    public func priorityClass(named name: String) -> PriorityClass? {
+        priorityClassList.first { $0.metadata.name == name }
+    }
     public func priorityClasses() -> [PriorityClass] { priorityClassList }
     public func persistentVolume(named name: String) -> PersistentVolume? { volumes.first { $0.metadata.name == name } }
     public func persistentVolumes() -> [PersistentVolume] { volumes }
@@ -59,12 +69,18 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
     public func storageClass(named name: String) -> StorageClass? { storageClasses.first { $0.metadata.name == name } }
     public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
-    public func services(namespace: String) -> [Service] { serviceList.filter { ($0.metadata.namespace ?? "default") == namespace } }
+    public func services(namespace: String) -> [Service] {
+        serviceList.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
     public func replicationControllers(namespace: String) -> [ReplicationController] {
         replicationControllerList.filter { ($0.metadata.namespace ?? "default") == namespace }
     }
-    public func replicaSets(namespace: String) -> [ReplicaSet] { replicaSetList.filter { ($0.metadata.namespace ?? "default") == namespace } }
-    public func statefulSets(namespace: String) -> [StatefulSet] { statefulSetList.filter { ($0.metadata.namespace ?? "default") == namespace } }
+    public func replicaSets(namespace: String) -> [ReplicaSet] {
+        replicaSetList.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
+    public func statefulSets(namespace: String) -> [StatefulSet] {
+        statefulSetList.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
     public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         budgets.filter { ($0.metadata.namespace ?? "default") == namespace }
     }
@@ -79,8 +95,14 @@ public final class RecordingClient: ClusterClient, Sendable {
         public var nodeName: String
     }
 
-    private let state = Mutex<(bindings: [Binding], patches: [PodStatusPatch], deletions: [String], events: [SchedulingEvent], bindError: ClusterError?)>(
-        ([], [], [], [], nil))
+    private let state = Mutex<
+        (
+            bindings: [Binding], patches: [PodStatusPatch], deletions: [String], events: [SchedulingEvent],
+            bindError: ClusterError?
+        )
+    >(
+        ([], [], [], [], nil)
+    )
 
     public init() {}
 
@@ -92,7 +114,9 @@ public final class RecordingClient: ClusterClient, Sendable {
     /// Makes every later bind fail with `error` (nil restores success).
     public func failBinding(with error: ClusterError?) { state.withLock { $0.bindError = error } }
 
-    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList { ObjectList(items: [], resourceVersion: "0") }
+    public func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+        ObjectList(items: [], resourceVersion: "0")
+    }
 
     public func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         AsyncThrowingStream { $0.finish() }

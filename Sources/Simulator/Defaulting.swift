@@ -32,18 +32,27 @@ package enum APIServerDefaults {
             if let name = pod.spec.priorityClassName, !name.isEmpty {
                 if let pc = byName[name] {
                     pod.spec.priority = pc.value
-                    if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority" }
+                    if pod.spec.preemptionPolicy == nil {
+                        pod.spec.preemptionPolicy = pc.preemptionPolicy ?? "PreemptLowerPriority"
+                    }
                 } else if name == "system-node-critical" || name == "system-cluster-critical" {
                     pod.spec.priority = name == "system-node-critical" ? 2_000_001_000 : 2_000_000_000
                 } else {
-                    rejected.append(Rejection(pod: pod, message: "pods \"\(pod.name)\" is forbidden: no PriorityClass with name \(name) was found"))
+                    rejected.append(
+                        Rejection(
+                            pod: pod,
+                            message: "pods \"\(pod.name)\" is forbidden: no PriorityClass with name \(name) was found"
+                        )
+                    )
                     continue
                 }
             } else if pod.spec.priority == nil {
                 if let globalDefault {
                     pod.spec.priority = globalDefault.value
                     pod.spec.priorityClassName = globalDefault.metadata.name
-                    if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = globalDefault.preemptionPolicy ?? "PreemptLowerPriority" }
+                    if pod.spec.preemptionPolicy == nil {
+                        pod.spec.preemptionPolicy = globalDefault.preemptionPolicy ?? "PreemptLowerPriority"
+                    }
                 } else {
                     pod.spec.priority = 0
                 }

@@ -1,4 +1,5 @@
 import KubeAPI
+
 /// Renders a ``SimulationResult`` as upstream-style text or as the documented JSON object.
 package enum SimulationReport {
     /// `{"pods":[{"namespace":…,"name":…,"node":…|null,"status":…[,"message":…]}],"preempted":[…]}`
@@ -7,7 +8,8 @@ package enum SimulationReport {
         var out = "{\"pods\":["
         for (index, pod) in result.pods.enumerated() {
             if index > 0 { out += "," }
-            out += "{\"namespace\":\(quote(pod.namespace)),\"name\":\(quote(pod.name)),\"node\":\(pod.node.map(quote) ?? "null"),\"status\":\(quote(pod.status.rawValue))"
+            out +=
+                "{\"namespace\":\(quote(pod.namespace)),\"name\":\(quote(pod.name)),\"node\":\(pod.node.map(quote) ?? "null"),\"status\":\(quote(pod.status.rawValue))"
             if let message = pod.message { out += ",\"message\":\(quote(message))" }
             if let volumes = pod.volumes { out += ",\"volumes\":" + VolumeOutcome.json(volumes) }
             out += "}"
@@ -15,7 +17,8 @@ package enum SimulationReport {
         out += "],\"preempted\":["
         for (index, victim) in result.preempted.enumerated() {
             if index > 0 { out += "," }
-            out += "{\"namespace\":\(quote(victim.namespace)),\"name\":\(quote(victim.name)),\"node\":\(quote(victim.node))"
+            out +=
+                "{\"namespace\":\(quote(victim.namespace)),\"name\":\(quote(victim.name)),\"node\":\(quote(victim.node))"
             if let preemptor = victim.preemptor { out += ",\"preemptor\":\(quote(preemptor))" }
             out += "}"
         }
@@ -26,12 +29,16 @@ package enum SimulationReport {
     /// An aligned table: NAMESPACE, NAME, NODE, STATUS, MESSAGE; then who evicted whom.
     package static func text(_ result: SimulationResult) -> String {
         let header = ["NAMESPACE", "NAME", "NODE", "STATUS", "MESSAGE"]
-        let rows = result.pods.map { [$0.namespace, $0.name, $0.node ?? "<none>", $0.status.rawValue, $0.message ?? ""] }
+        let rows = result.pods.map {
+            [$0.namespace, $0.name, $0.node ?? "<none>", $0.status.rawValue, $0.message ?? ""]
+        }
         var out = table([header] + rows)
         let scheduled = result.pods.filter { $0.status == .scheduled }.count
         out += "\n\(scheduled)/\(result.pods.count) pending pods scheduled"
         let volumeRows = result.pods.flatMap { pod in
-            (pod.volumes ?? []).map { [pod.namespace, pod.name, $0.claim, $0.volume ?? "<none>", $0.provisioned ? "yes" : "no"] }
+            (pod.volumes ?? []).map {
+                [pod.namespace, pod.name, $0.claim, $0.volume ?? "<none>", $0.provisioned ? "yes" : "no"]
+            }
         }
         if !volumeRows.isEmpty {
             out += "\n\nVOLUMES\n"
@@ -39,8 +46,10 @@ package enum SimulationReport {
         }
         if !result.preempted.isEmpty {
             out += "\n\nPREEMPTED\n"
-            out += table([["NAMESPACE", "NAME", "NODE", "PREEMPTOR"]]
-                + result.preempted.map { [$0.namespace, $0.name, $0.node, $0.preemptor ?? ""] })
+            out += table(
+                [["NAMESPACE", "NAME", "NODE", "PREEMPTOR"]]
+                    + result.preempted.map { [$0.namespace, $0.name, $0.node, $0.preemptor ?? ""] }
+            )
         }
         return out
     }

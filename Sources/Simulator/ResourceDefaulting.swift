@@ -24,7 +24,9 @@ extension APIServerDefaults {
         containersOnly.spec.overhead = nil
         containersOnly.status = nil
         let aggregate = PodRequests.compute(containersOnly)
-        let named = Set((pod.spec.containers + (pod.spec.initContainers ?? [])).flatMap { ($0.resources?.requests ?? [:]).keys })
+        let named = Set(
+            (pod.spec.containers + (pod.spec.initContainers ?? [])).flatMap { ($0.resources?.requests ?? [:]).keys }
+        )
         for name in [ResourceName.cpu, ResourceName.memory] where requests[name] == nil && named.contains(name) {
             requests[name] = name == ResourceName.cpu ? Quantity(milli: aggregate.milliCPU) : Quantity(aggregate.memory)
         }
@@ -53,10 +55,14 @@ extension APIServerDefaults {
         let toleratesNotReady = covers(notReady)
         let toleratesUnreachable = covers(unreachable)
         if !toleratesNotReady {
-            tolerations.append(Toleration(key: notReady, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300))
+            tolerations.append(
+                Toleration(key: notReady, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300)
+            )
         }
         if !toleratesUnreachable {
-            tolerations.append(Toleration(key: unreachable, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300))
+            tolerations.append(
+                Toleration(key: unreachable, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300)
+            )
         }
         pod.spec.tolerations = tolerations
     }

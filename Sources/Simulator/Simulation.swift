@@ -26,7 +26,14 @@ package struct PodOutcome: Sendable, Equatable, Codable {
     /// The pod's claims and the volumes they ended up bound to (nil when the pod uses no claims).
     package var volumes: [VolumeOutcome]?
 
-    package init(namespace: String, name: String, node: String?, status: Status, message: String?, volumes: [VolumeOutcome]? = nil) {
+    package init(
+        namespace: String,
+        name: String,
+        node: String?,
+        status: Status,
+        message: String?,
+        volumes: [VolumeOutcome]? = nil
+    ) {
         self.namespace = namespace
         self.name = name
         self.node = node
@@ -66,13 +73,23 @@ package struct SimulationResult: Sendable, Equatable {
 /// watch event applied before the next pod is popped; backoff runs on a simulated clock.
 package enum Simulation {
     package static func run(
-        configuration: SchedulerConfiguration, registry: PluginRegistry, objects: [KubeObject], seed: UInt64 = 1
+        configuration: SchedulerConfiguration,
+        registry: PluginRegistry,
+        objects: [KubeObject],
+        seed: UInt64 = 1
     ) async throws(ConfigurationError) -> SimulationResult {
         let (admitted, rejected) = APIServerDefaults.apply(to: objects)
         let cluster = EmbeddedCluster()
         let clock = SimulatedClock()
         let observer = Recorder()
-        let scheduler = try Scheduler(configuration: configuration, registry: registry, client: cluster, clock: clock, seed: seed, observer: observer)
+        let scheduler = try Scheduler(
+            configuration: configuration,
+            registry: registry,
+            client: cluster,
+            clock: clock,
+            seed: seed,
+            observer: observer
+        )
 
         var pending: [Pod] = []
         for object in admitted {
@@ -101,7 +118,9 @@ package enum Simulation {
             }
             guard let expiry = scheduler.queue.nextBackoffExpiry() else { break }
             // Retrying is pointless when nothing changed since each backing-off pod last failed.
-            let backingOff = scheduler.queue.allPods().filter { scheduler.queue.location(of: $0.podInfo.key) == .backoff }
+            let backingOff = scheduler.queue.allPods().filter {
+                scheduler.queue.location(of: $0.podInfo.key) == .backoff
+            }
             let current = scheduler.changeCount
             if backingOff.allSatisfy({ observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }) { break }
             clock.advance(to: expiry)
@@ -116,24 +135,63 @@ package enum Simulation {
             let namespace = original.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
             let key = "\(namespace)/\(original.name)"
             if rejectedKeys.contains(key), let rejection = rejected.first(where: { $0.pod.key == key }) {
-                outcomes.append(PodOutcome(namespace: namespace, name: original.name, node: nil, status: .rejected, message: rejection.message))
+                outcomes.append(
+                    PodOutcome(
+                        namespace: namespace,
+                        name: original.name,
+                        node: nil,
+                        status: .rejected,
+                        message: rejection.message
+                    )
+                )
                 continue
             }
             guard let pod = cluster.pod(namespace: namespace, name: original.name) else { continue }
             if !pod.nodeName.isEmpty {
-                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: pod.nodeName, status: .scheduled, message: nil))
+                outcomes.append(
+                    PodOutcome(
+                        namespace: namespace,
+                        name: pod.name,
+                        node: pod.nodeName,
+                        status: .scheduled,
+                        message: nil
+                    )
+                )
             } else if !scheduler.handles(pod) {
-                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .ignored,
-                                           message: "no profile serves schedulerName \"\(pod.schedulerName)\""))
+                outcomes.append(
+                    PodOutcome(
+                        namespace: namespace,
+                        name: pod.name,
+                        node: nil,
+                        status: .ignored,
+                        message: "no profile serves schedulerName \"\(pod.schedulerName)\""
+                    )
+                )
             } else if scheduler.queue.location(of: pod.key) == .gated {
                 let gates = (pod.spec.schedulingGates ?? []).map(\.name).joined(separator: " ")
-                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .schedulingGated,
-                                           message: "waiting for scheduling gates: [\(gates)]"))
+                outcomes.append(
+                    PodOutcome(
+                        namespace: namespace,
+                        name: pod.name,
+                        node: nil,
+                        status: .schedulingGated,
+                        message: "waiting for scheduling gates: [\(gates)]"
+                    )
+                )
             } else if let failure = observer.lastFailure(uid: pod.uid) {
-                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil,
-                                           status: failure.status.isRejected ? .unschedulable : .error, message: failure.message))
+                outcomes.append(
+                    PodOutcome(
+                        namespace: namespace,
+                        name: pod.name,
+                        node: nil,
+                        status: failure.status.isRejected ? .unschedulable : .error,
+                        message: failure.message
+                    )
+                )
             } else {
-                outcomes.append(PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .unschedulable, message: nil))
+                outcomes.append(
+                    PodOutcome(namespace: namespace, name: pod.name, node: nil, status: .unschedulable, message: nil)
+                )
             }
         }
         VolumeOutcome.attach(to: &outcomes, cluster: cluster)
@@ -163,7 +221,9 @@ final class Recorder: SchedulingObserver {
         var message: String
         var changeCount: Int
     }
-    private let state = Mutex<(failures: [String: Failure], attempts: [String: Int], preempted: [PreemptedPod])>(([:], [:], []))
+    private let state = Mutex<(failures: [String: Failure], attempts: [String: Int], preempted: [PreemptedPod])>(
+        ([:], [:], [])
+    )
 
     func podScheduled(_ pod: Pod, nodeName: String) {
         state.withLock { _ = $0.failures.removeValue(forKey: pod.uid) }
@@ -171,13 +231,19 @@ final class Recorder: SchedulingObserver {
 
     func podFailed(_ pod: Pod, status: Status, message: String) {
         state.withLock { state in
-            state.failures[pod.uid] = Failure(status: status, message: message, changeCount: state.attempts[pod.uid] ?? -1)
+            state.failures[pod.uid] = Failure(
+                status: status,
+                message: message,
+                changeCount: state.attempts[pod.uid] ?? -1
+            )
         }
     }
 
     func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
         state.withLock {
-            $0.preempted.append(PreemptedPod(namespace: victim.namespace, name: victim.name, node: nodeName, preemptor: preemptor.key))
+            $0.preempted.append(
+                PreemptedPod(namespace: victim.namespace, name: victim.name, node: nodeName, preemptor: preemptor.key)
+            )
         }
     }
 

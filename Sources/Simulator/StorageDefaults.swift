@@ -8,7 +8,8 @@ enum StorageDefaults {
     static let defaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
 
     static func defaultClass(in objects: [KubeObject]) -> String? {
-        for case .storageClass(let storageClass) in objects where storageClass.metadata.annotations?[defaultClassAnnotation] == "true" {
+        for case .storageClass(let storageClass) in objects
+        where storageClass.metadata.annotations?[defaultClassAnnotation] == "true" {
             return storageClass.metadata.name
         }
         return nil
@@ -20,7 +21,9 @@ enum StorageDefaults {
             if storageClass.volumeBindingMode == nil { storageClass.volumeBindingMode = VolumeAnnotations.immediate }
             return .storageClass(storageClass)
         case .persistentVolumeClaim(var claim):
-            if claim.spec.storageClassName == nil, claim.metadata.annotations?[VolumeAnnotations.betaStorageClass] == nil, let defaultClass {
+            if claim.spec.storageClassName == nil,
+                claim.metadata.annotations?[VolumeAnnotations.betaStorageClass] == nil, let defaultClass
+            {
                 claim.spec.storageClassName = defaultClass
             }
             if claim.spec.volumeMode == nil { claim.spec.volumeMode = "Filesystem" }

@@ -19,7 +19,9 @@ package struct VolumeOutcome: Sendable, Equatable, Codable {
     /// Adds each pod's claims, read from the cluster's final state.
     static func attach(to outcomes: inout [PodOutcome], cluster: EmbeddedCluster) {
         var claims: [String: PersistentVolumeClaim] = [:]
-        for case .persistentVolumeClaim(let claim) in cluster.objects(.persistentVolumeClaim) { claims[claim.key] = claim }
+        for case .persistentVolumeClaim(let claim) in cluster.objects(.persistentVolumeClaim) {
+            claims[claim.key] = claim
+        }
         guard !claims.isEmpty else { return }
         var volumes: [String: PersistentVolume] = [:]
         for case .persistentVolume(let pv) in cluster.objects(.persistentVolume) { volumes[pv.metadata.name] = pv }
@@ -30,7 +32,8 @@ package struct VolumeOutcome: Sendable, Equatable, Codable {
                 guard let (name, _) = volume.claimName(podName: pod.name) else { return nil }
                 let claim = claims["\(outcome.namespace)/\(name)"]
                 let bound = claim.flatMap { $0.isFullyBound ? $0.spec.volumeName : nil }
-                let provisioned = bound.flatMap { volumes[$0]?.metadata.annotations?[VolumeAnnotations.provisionedBy] } != nil
+                let provisioned =
+                    bound.flatMap { volumes[$0]?.metadata.annotations?[VolumeAnnotations.provisionedBy] } != nil
                 return VolumeOutcome(claim: name, volume: bound, provisioned: provisioned)
             }
             if !entries.isEmpty { outcomes[index].volumes = entries }
@@ -39,8 +42,9 @@ package struct VolumeOutcome: Sendable, Equatable, Codable {
 
     /// `[{"claim":…,"volume":…|null,"provisioned":…}]`.
     static func json(_ volumes: [VolumeOutcome]) -> String {
-        "[" + volumes.map { entry in
-            "{\"claim\":\(SimulationReport.quote(entry.claim)),\"volume\":\(entry.volume.map(SimulationReport.quote) ?? "null"),\"provisioned\":\(entry.provisioned)}"
-        }.joined(separator: ",") + "]"
+        "["
+            + volumes.map { entry in
+                "{\"claim\":\(SimulationReport.quote(entry.claim)),\"volume\":\(entry.volume.map(SimulationReport.quote) ?? "null"),\"provisioned\":\(entry.provisioned)}"
+            }.joined(separator: ",") + "]"
     }
 }

@@ -18,7 +18,12 @@ struct KubeObjectCreator: ObjectCreator {
     func delete(_ kind: ObjectKind, key: String) async throws(ClusterError) {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         if parts.count == 2 {
-            try await client.delete(kind, namespace: parts[0], name: parts[1], gracePeriodSeconds: kind == .pod ? 0 : nil)
+            try await client.delete(
+                kind,
+                namespace: parts[0],
+                name: parts[1],
+                gracePeriodSeconds: kind == .pod ? 0 : nil
+            )
         } else {
             try await client.delete(kind, namespace: nil, name: key)
         }
@@ -70,11 +75,16 @@ final class BenchCleanups: Sendable {
                 _ = try await client.list(.namespace)
             } catch {
                 await client.shutdown(flushTimeout: .zero)
-                throw BenchError("--kubeconfig \(path): cannot reach the API server at \(configuration.server): \(error)")
+                throw BenchError(
+                    "--kubeconfig \(path): cannot reach the API server at \(configuration.server): \(error)"
+                )
             }
             let cluster = BenchCluster.shared(
-                client: client, creator: KubeObjectCreator(client: client), schedulerName: schedulerName,
-                onCleanupError: { printWarning("cleanup: \($0)") }, close: { await client.shutdown() }
+                client: client,
+                creator: KubeObjectCreator(client: client),
+                schedulerName: schedulerName,
+                onCleanupError: { printWarning("cleanup: \($0)") },
+                close: { await client.shutdown() }
             ).cluster
             add(cluster.cleanup)
             return cluster

@@ -11,33 +11,54 @@ import SchedulerServer
 /// configuration's profiles, beside kube-scheduler.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the scheduler against a Kubernetes API server (a secondary scheduler beside kube-scheduler).")
+        abstract: "Run the scheduler against a Kubernetes API server (a secondary scheduler beside kube-scheduler)."
+    )
 
-    @Option(name: .long, help: "A KubeSchedulerConfiguration file. Without it, upstream's default profile (default-scheduler).")
+    @Option(
+        name: .long,
+        help: "A KubeSchedulerConfiguration file. Without it, upstream's default profile (default-scheduler)."
+    )
     var config: String?
 
-    @Option(name: .long, help: "A kubeconfig file. Else clientConnection.kubeconfig, $KUBECONFIG, the in-cluster service account, ~/.kube/config.")
+    @Option(
+        name: .long,
+        help:
+            "A kubeconfig file. Else clientConnection.kubeconfig, $KUBECONFIG, the in-cluster service account, ~/.kube/config."
+    )
     var kubeconfig: String?
 
     @Option(name: .long, help: "The kubeconfig context to use instead of the current one.")
     var context: String?
 
-    @Option(name: .customLong("leader-elect"), help: "Elect a leader through a Lease before scheduling (overrides leaderElection.leaderElect).")
+    @Option(
+        name: .customLong("leader-elect"),
+        help: "Elect a leader through a Lease before scheduling (overrides leaderElection.leaderElect)."
+    )
     var leaderElect: Bool?
 
-    @Option(name: [.long, .customLong("secure-port")], help: "Port of /healthz, /livez, /readyz, /metrics and /configz; 0 turns them off (--secure-port as in kube-scheduler).")
+    @Option(
+        name: [.long, .customLong("secure-port")],
+        help:
+            "Port of /healthz, /livez, /readyz, /metrics and /configz; 0 turns them off (--secure-port as in kube-scheduler)."
+    )
     var port: Int = 10259
 
     @Option(name: .customLong("bind-address"), help: "Address to serve on.")
     var bindAddress: String = "0.0.0.0"
 
-    @Option(name: .customLong("tls-cert-file"), help: "Serve HTTPS with this certificate (PEM) and --tls-private-key-file.")
+    @Option(
+        name: .customLong("tls-cert-file"),
+        help: "Serve HTTPS with this certificate (PEM) and --tls-private-key-file."
+    )
     var tlsCertFile: String?
 
     @Option(name: .customLong("tls-private-key-file"), help: "The private key (PEM) of --tls-cert-file.")
     var tlsPrivateKeyFile: String?
 
-    @Option(name: [.customShort("v"), .customLong("v")], help: "Log verbosity, as kube-scheduler's -v (2 logs bindings, 4+ API requests).")
+    @Option(
+        name: [.customShort("v"), .customLong("v")],
+        help: "Log verbosity, as kube-scheduler's -v (2 logs bindings, 4+ API requests)."
+    )
     var verbosity: Int = 0
 
     func validate() throws {
@@ -55,7 +76,8 @@ struct Run: AsyncParsableCommand {
         let registry = makeInTreeRegistry()
         let schedulerConfiguration: SchedulerConfiguration
         do {
-            schedulerConfiguration = try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
+            schedulerConfiguration =
+                try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
                 ?? ConfigurationLoader.defaultConfiguration(registry: registry)
         } catch {
             printError("\(error)")
@@ -64,7 +86,10 @@ struct Run: AsyncParsableCommand {
         schedulerConfiguration.warnings.forEach(printWarning)
         let clientConfiguration: ClientConfiguration
         do {
-            let explicit = kubeconfig ?? (schedulerConfiguration.clientConnection.kubeconfig.isEmpty ? nil : schedulerConfiguration.clientConnection.kubeconfig)
+            let explicit =
+                kubeconfig
+                ?? (schedulerConfiguration.clientConnection.kubeconfig.isEmpty
+                    ? nil : schedulerConfiguration.clientConnection.kubeconfig)
             clientConfiguration = try ClientConfigLoader.load(kubeconfig: explicit, context: context)
         } catch {
             printError("\(error)")
@@ -86,11 +111,14 @@ struct Run: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
-        logger.info("Starting swift-kube-scheduler", metadata: [
-            "version": "\(BuildInfo.version)", "identity": "\(identity)", "server": "\(clientConfiguration.server)",
-            "profiles": "\(schedulerConfiguration.profiles.map(\.schedulerName).joined(separator: ","))",
-            "leaderElect": "\(options.leaderElect)",
-        ])
+        logger.info(
+            "Starting swift-kube-scheduler",
+            metadata: [
+                "version": "\(BuildInfo.version)", "identity": "\(identity)", "server": "\(clientConfiguration.server)",
+                "profiles": "\(schedulerConfiguration.profiles.map(\.schedulerName).joined(separator: ","))",
+                "leaderElect": "\(options.leaderElect)",
+            ]
+        )
         let signals = SignalHandlers(signals: [SIGTERM, SIGINT]) { runner.shutdown() }
         let reason = await runner.run()
         signals.cancel()

@@ -51,7 +51,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Schedule the pending pods of a set of manifests on an embedded in-memory cluster and report where they go, and why not.")
+        abstract:
+            "Schedule the pending pods of a set of manifests on an embedded in-memory cluster and report where they go, and why not."
+    )
 
     @Option(name: .long, help: "A KubeSchedulerConfiguration file. Without it, upstream's default profile.")
     var config: String?
@@ -73,7 +75,8 @@ struct Simulate: AsyncParsableCommand {
         let registry = makeInTreeRegistry()
         let schedulerConfiguration: SchedulerConfiguration
         do {
-            schedulerConfiguration = try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
+            schedulerConfiguration =
+                try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
                 ?? ConfigurationLoader.defaultConfiguration(registry: registry)
         } catch {
             printError("\(error)")
@@ -91,7 +94,12 @@ struct Simulate: AsyncParsableCommand {
             }
         }
         do {
-            let result = try await Simulation.run(configuration: schedulerConfiguration, registry: registry, objects: objects, seed: seed)
+            let result = try await Simulation.run(
+                configuration: schedulerConfiguration,
+                registry: registry,
+                objects: objects,
+                seed: seed
+            )
             switch output {
             case .json: print(SimulationReport.json(result))
             case .text: print(SimulationReport.text(result))
@@ -105,11 +113,14 @@ struct Simulate: AsyncParsableCommand {
 
 struct Config: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work with KubeSchedulerConfiguration files.", subcommands: [Validate.self])
+        abstract: "Work with KubeSchedulerConfiguration files.",
+        subcommands: [Validate.self]
+    )
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a configuration as kube-scheduler would, including that every profile can be built.")
+            abstract: "Check a configuration as kube-scheduler would, including that every profile can be built."
+        )
 
         @Argument(help: "The configuration file.")
         var file: String
@@ -131,12 +142,14 @@ struct Config: ParsableCommand {
 struct BenchCommandLine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run upstream scheduler_perf workloads on an embedded cluster (or a real API server with --kubeconfig) and report throughput, latency and placement.",
+        abstract:
+            "Run upstream scheduler_perf workloads on an embedded cluster (or a real API server with --kubeconfig) and report throughput, latency and placement.",
         discussion: """
             With no options: SchedulingBasic 5000Nodes_10000Pods under upstream's default profile. Throughput is \
             sampled as scheduler_perf does (first sample dropped, empty intervals merged); `overall` is measured pods \
             divided by the measured op's wall time. Exits 1 when a workload's threshold is missed.
-            """)
+            """
+    )
 
     @Flag(name: .long, help: "List the built-in workloads and their variants.")
     var list = false
@@ -144,10 +157,16 @@ struct BenchCommandLine: AsyncParsableCommand {
     @Option(name: .long, help: "A test case name, such as SchedulingBasic.")
     var workload: String?
 
-    @Option(name: .long, help: "A workload variant, such as 5000Nodes_10000Pods (default: the first performance variant).")
+    @Option(
+        name: .long,
+        help: "A workload variant, such as 5000Nodes_10000Pods (default: the first performance variant)."
+    )
     var variant: String?
 
-    @Option(name: .customLong("workload-file"), help: "A scheduler_perf performance-config.yaml file to run instead of the built-in workloads.")
+    @Option(
+        name: .customLong("workload-file"),
+        help: "A scheduler_perf performance-config.yaml file to run instead of the built-in workloads."
+    )
     var workloadFile: String?
 
     @Option(name: .long, help: "Override the initNodes parameter.")
@@ -162,7 +181,11 @@ struct BenchCommandLine: AsyncParsableCommand {
     @Option(name: .long, help: "A KubeSchedulerConfiguration file (default: upstream's default profile).")
     var config: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Run the workload under each of these configurations (two or more) with the same seed.")
+    @Option(
+        name: .long,
+        parsing: .upToNextOption,
+        help: "Run the workload under each of these configurations (two or more) with the same seed."
+    )
     var compare: [String] = []
 
     @Option(name: .customLong("sample-interval"), help: "Throughput sampling interval in seconds.")
@@ -177,7 +200,11 @@ struct BenchCommandLine: AsyncParsableCommand {
     @Option(name: .long, help: "Write a self-contained HTML report with charts to this file.")
     var report: String?
 
-    @Option(name: .long, help: "Run against the API server of this kubeconfig instead of the embedded cluster (creates nodes and pods there in namespaces sks-bench-<run>-*, deletes them afterwards).")
+    @Option(
+        name: .long,
+        help:
+            "Run against the API server of this kubeconfig instead of the embedded cluster (creates nodes and pods there in namespaces sks-bench-<run>-*, deletes them afterwards)."
+    )
     var kubeconfig: String?
 
     @Option(name: .long, help: "The kubeconfig context to use instead of the current one (with --kubeconfig).")
@@ -221,7 +248,9 @@ struct BenchCommandLine: AsyncParsableCommand {
             if arguments.json {
                 // stdout carries exactly the JSON; notes go to stderr.
                 var notes: [String] = []
-                for result in outcome.results { for note in result.notes where !notes.contains(note) { notes.append(note) } }
+                for result in outcome.results {
+                    for note in result.notes where !notes.contains(note) { notes.append(note) }
+                }
                 notes.forEach { printWarning($0) }
             }
             print(outcome.output)

@@ -6,6 +6,7 @@ import SchedulerFramework
 import SchedulerRuntime
 import Synchronization
 import Testing
+
 @testable import Bench
 
 /// An embedded cluster whose creates and deletes are counted per kind.
@@ -28,7 +29,8 @@ private func workloadFile(_ operations: String, threshold: Double? = nil) throws
     try write(nodeTemplate, to: "templates/node.yaml", in: directory)
     try write(podTemplate, to: "templates/pod.yaml", in: directory)
     let thresholdLine = threshold.map { "\n    threshold: \($0)" } ?? ""
-    return try write("""
+    return try write(
+        """
         - name: Features
           defaultPodTemplatePath: ../templates/pod.yaml
           workloadTemplate:
@@ -37,7 +39,10 @@ private func workloadFile(_ operations: String, threshold: Double? = nil) throws
           - name: small
             labels: [performance]\(thresholdLine)
             params: {initNodes: 5, measurePods: 20}
-        """, to: "cases/perf.yaml", in: directory)
+        """,
+        to: "cases/perf.yaml",
+        in: directory
+    )
 }
 
 private func resolve(_ path: String) throws -> ResolvedWorkload {
@@ -92,7 +97,10 @@ private let basicOperations = """
     @Test func reportIsWrittenToTheFile() async throws {
         let directory = try makeTemporaryDirectory("report")
         let report = directory.appendingPathComponent("out/report.html").path
-        try FileManager.default.createDirectory(atPath: directory.appendingPathComponent("out").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.appendingPathComponent("out").path,
+            withIntermediateDirectories: true
+        )
         var args = arguments(try workloadFile(basicOperations))
         args.report = report
         let outcome = try await BenchCommand.run(args)
@@ -126,14 +134,25 @@ private let basicOperations = """
             """
         let cluster = EmbeddedCluster()
         let creator = CountingCreator(cluster: cluster)
-        let bench = BenchCluster(mode: "embedded", client: cluster, creator: creator, cleanup: {}, shutdown: { cluster.shutdown() },
-                                 inventory: { cluster.objects($0) })
+        let bench = BenchCluster(
+            mode: "embedded",
+            client: cluster,
+            creator: creator,
+            cleanup: {},
+            shutdown: { cluster.shutdown() },
+            inventory: { cluster.objects($0) }
+        )
         var settings = RunSettings()
         settings.sampleInterval = 0.01
         settings.stallTimeout = 2
         let registry = makeInTreeRegistry()
-        let runner = WorkloadRunner(workload: try resolve(try workloadFile(operations)), configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
-                                    registry: registry, cluster: bench, settings: settings)
+        let runner = WorkloadRunner(
+            workload: try resolve(try workloadFile(operations)),
+            configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+            registry: registry,
+            cluster: bench,
+            settings: settings
+        )
         let result = try await runner.run()
         #expect(result.scheduled == 20)
         let counts = creator.counts.withLock { $0 }
@@ -159,14 +178,25 @@ private let basicOperations = """
             """
         let cluster = EmbeddedCluster()
         let creator = CountingCreator(cluster: cluster)
-        let bench = BenchCluster(mode: "embedded", client: cluster, creator: creator, cleanup: {}, shutdown: { cluster.shutdown() },
-                                 inventory: { cluster.objects($0) })
+        let bench = BenchCluster(
+            mode: "embedded",
+            client: cluster,
+            creator: creator,
+            cleanup: {},
+            shutdown: { cluster.shutdown() },
+            inventory: { cluster.objects($0) }
+        )
         var settings = RunSettings()
         settings.sampleInterval = 0.01
         settings.stallTimeout = 2
         let registry = makeInTreeRegistry()
-        let runner = WorkloadRunner(workload: try resolve(try workloadFile(operations)), configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
-                                    registry: registry, cluster: bench, settings: settings)
+        let runner = WorkloadRunner(
+            workload: try resolve(try workloadFile(operations)),
+            configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+            registry: registry,
+            cluster: bench,
+            settings: settings
+        )
         let result = try await runner.run()
         #expect(result.scheduled == 20)
         #expect(creator.counts.withLock { $0.deleted[.pod] } == 6)

@@ -5,6 +5,7 @@ import SchedulerConfig
 import SchedulerFramework
 import SchedulerRuntime
 import Testing
+
 @testable import Bench
 
 let mostAllocatedProfile = """
@@ -74,10 +75,14 @@ let mostAllocatedProfile = """
     @Test func commandComparesProfilesFromFiles() async throws {
         let path = try basicWorkloadFile(nodes: 20, initPods: 0, measurePods: 40)
         let directory = try makeTemporaryDirectory("profiles")
-        let least = try write("""
+        let least = try write(
+            """
             apiVersion: kubescheduler.config.k8s.io/v1
             kind: KubeSchedulerConfiguration
-            """, to: "least.yaml", in: directory)
+            """,
+            to: "least.yaml",
+            in: directory
+        )
         let most = try write(mostAllocatedProfile, to: "most.yaml", in: directory)
         var arguments = BenchArguments()
         arguments.workloadFile = path
@@ -95,7 +100,8 @@ let mostAllocatedProfile = """
     @Test func missingPluginsAreNamedInNotes() async throws {
         let directory = try makeTemporaryDirectory("spread")
         try write(nodeTemplate, to: "node.yaml", in: directory)
-        try write("""
+        try write(
+            """
             apiVersion: v1
             kind: Pod
             metadata:
@@ -109,8 +115,12 @@ let mostAllocatedProfile = """
                 labelSelector: {matchLabels: {color: blue}}
               containers:
               - name: c
-            """, to: "pod.yaml", in: directory)
-        let path = try write("""
+            """,
+            to: "pod.yaml",
+            in: directory
+        )
+        let path = try write(
+            """
             - name: Spread
               workloadTemplate:
               - opcode: createNodes
@@ -122,14 +132,21 @@ let mostAllocatedProfile = """
                 collectMetrics: true
               workloads:
               - name: tiny
-            """, to: "perf.yaml", in: directory)
+            """,
+            to: "perf.yaml",
+            in: directory
+        )
         let testCase = try #require(try WorkloadFileParser.parse(path: path).first)
         let workload = try WorkloadFileParser.resolve(testCase, workload: testCase.workloads[0])
         let missing = Requirements.missingPlugins(for: workload, registry: InTreeRegistryAccess.registry)
         let result = try await runQuietly(workload)
         #expect(result.scheduled == 6)
         if missing.contains("PodTopologySpread") {
-            #expect(result.notes.contains { $0.contains("missing plugins: PodTopologySpread (topology spread constraints)") })
+            #expect(
+                result.notes.contains {
+                    $0.contains("missing plugins: PodTopologySpread (topology spread constraints)")
+                }
+            )
         } else {
             #expect(!result.notes.contains { $0.contains("missing plugins") })
         }
@@ -177,14 +194,23 @@ let mostAllocatedProfile = """
         foreign.spec.schedulerName = "default-scheduler"
         try server.create(.pod(foreign))
         let ownership = BenchOwnership(runID: "t3st")
-        let (cluster, owner) = BenchCluster.shared(client: server, creator: EmbeddedObjectCreator(cluster: server),
-                                                   schedulerName: "default-scheduler", ownership: ownership)
+        let (cluster, owner) = BenchCluster.shared(
+            client: server,
+            creator: EmbeddedObjectCreator(cluster: server),
+            schedulerName: "default-scheduler",
+            ownership: ownership
+        )
         let registry = makeInTreeRegistry()
         var settings = RunSettings()
         settings.sampleInterval = 0.01
         settings.stallTimeout = 2
-        let runner = WorkloadRunner(workload: workload, configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
-                                    registry: registry, cluster: cluster, settings: settings)
+        let runner = WorkloadRunner(
+            workload: workload,
+            configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+            registry: registry,
+            cluster: cluster,
+            settings: settings
+        )
         let result = try await runner.run()
         #expect(result.mode == "kubeconfig")
         #expect(result.scheduled == 6)
@@ -201,7 +227,11 @@ let mostAllocatedProfile = """
     @Test func sharedClusterLabelsAndPrefixes() async throws {
         let server = EmbeddedCluster()
         let ownership = BenchOwnership(runID: "abc")
-        let owner = OwningObjectCreator(inner: EmbeddedObjectCreator(cluster: server), ownership: ownership, schedulerName: "bench-profile")
+        let owner = OwningObjectCreator(
+            inner: EmbeddedObjectCreator(cluster: server),
+            ownership: ownership,
+            schedulerName: "bench-profile"
+        )
         try await owner.create(.namespace(Namespace(name: ownership.namespacePrefix + "ns")))
         try await owner.create(.node(sharedNode("n1")))
         try await owner.create(.pod(Pod(metadata: ObjectMeta(name: "p", namespace: ownership.namespacePrefix + "ns"))))
@@ -228,6 +258,8 @@ let mostAllocatedProfile = """
 /// A node of 4 CPU, 32Gi and 110 pods.
 private func sharedNode(_ name: String) -> Node {
     var capacity: ResourceList = [:]
-    for (resource, text) in [("cpu", "4"), ("memory", "32Gi"), ("pods", "110")] { capacity[resource] = Quantity(parsing: text) }
+    for (resource, text) in [("cpu", "4"), ("memory", "32Gi"), ("pods", "110")] {
+        capacity[resource] = Quantity(parsing: text)
+    }
     return Node(metadata: ObjectMeta(name: name), status: NodeStatus(capacity: capacity))
 }

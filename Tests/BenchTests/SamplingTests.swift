@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Bench
 
 @Suite struct SamplingTests {
@@ -40,7 +41,7 @@ import Testing
         #expect(summary.p95 == 95)
         #expect(summary.p99 == 99)
         let three = ThroughputSampler.summary([1, 2, 3].map { ThroughputSampler.Sample(time: $0, podsPerSecond: $0) })
-        #expect(three.p50 == 2)   // ceil(1.5) = 2 → second
+        #expect(three.p50 == 2)  // ceil(1.5) = 2 → second
         #expect(three.p90 == 3)
         #expect(ThroughputSampler.summary([]).sampleCount == 0)
     }

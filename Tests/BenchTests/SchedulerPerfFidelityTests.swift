@@ -5,6 +5,7 @@ import SchedulerConfig
 import SchedulerRuntime
 import Synchronization
 import Testing
+
 @testable import Bench
 
 /// Where the bench must behave like scheduler_perf on upstream's own files.
@@ -14,8 +15,13 @@ import Testing
         let directory = try makeTemporaryDirectory("gated")
         try write(nodeTemplate, to: "templates/node.yaml", in: directory)
         try write(podTemplate, to: "templates/pod.yaml", in: directory)
-        try write(podTemplate + "\n  schedulingGates:\n  - name: test.k8s.io/hold\n", to: "templates/gated.yaml", in: directory)
-        return try write("""
+        try write(
+            podTemplate + "\n  schedulingGates:\n  - name: test.k8s.io/hold\n",
+            to: "templates/gated.yaml",
+            in: directory
+        )
+        return try write(
+            """
             - name: GatedThenMeasured
             \(featureGates)  workloadTemplate:
               - opcode: createNodes
@@ -37,7 +43,10 @@ import Testing
                   initNodes: 2
                   gatedPods: 20
                   measurePods: 10
-            """, to: "cases/gated.yaml", in: directory)
+            """,
+            to: "cases/gated.yaml",
+            in: directory
+        )
     }
 
     @Test func theAPIServerMarksAGatedPodSchedulingGatedAtCreation() throws {
@@ -52,8 +61,15 @@ import Testing
         try cluster.create(.pod(marked))
 
         let condition = cluster.pod(namespace: "default", name: "gated")?.status?.conditions?.first
-        #expect(condition == PodCondition(type: "PodScheduled", status: "False", reason: "SchedulingGated",
-                                          message: "Scheduling is blocked due to non-empty scheduling gates"))
+        #expect(
+            condition
+                == PodCondition(
+                    type: "PodScheduled",
+                    status: "False",
+                    reason: "SchedulingGated",
+                    message: "Scheduling is blocked due to non-empty scheduling gates"
+                )
+        )
         #expect(cluster.pod(namespace: "default", name: "plain")?.status?.conditions == nil)
         // An existing PodScheduled condition is kept as it is.
         #expect(cluster.pod(namespace: "default", name: "marked")?.status?.conditions?.map(\.status) == ["True"])
@@ -68,21 +84,32 @@ import Testing
         settings.sampleInterval = 0.01
         // Waiting out the stall timeout would take longer than the test's time limit.
         settings.stallTimeout = 120
-        let runner = WorkloadRunner(workload: workload, configuration: ConfigurationLoader.defaultConfiguration(registry: registry), registry: registry,
-                                    cluster: .embedded(), settings: settings)
+        let runner = WorkloadRunner(
+            workload: workload,
+            configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+            registry: registry,
+            cluster: .embedded(),
+            settings: settings
+        )
         let result = try await runner.run()
         #expect(result.scheduled == 10)
     }
 
     @Test func featureGatesAreNamedOnceAsHavingNoEffect() throws {
-        let path = try gatedWorkloadFile(featureGates: "  featureGates:\n    SchedulerQueueingHints: true\n    SchedulerAsyncPreemption: false\n")
+        let path = try gatedWorkloadFile(
+            featureGates: "  featureGates:\n    SchedulerQueueingHints: true\n    SchedulerAsyncPreemption: false\n"
+        )
         let testCase = try #require(try WorkloadFileParser.parse(path: path).first)
         let workload = try WorkloadFileParser.resolve(testCase, workload: try #require(testCase.defaultWorkload))
         let note = try #require(Requirements.featureGateNote(workload))
         #expect(note.hasSuffix(": SchedulerAsyncPreemption=false, SchedulerQueueingHints=true"))
         let plain = try gatedWorkloadFile()
         let plainCase = try #require(try WorkloadFileParser.parse(path: plain).first)
-        #expect(Requirements.featureGateNote(try WorkloadFileParser.resolve(plainCase, workload: try #require(plainCase.defaultWorkload))) == nil)
+        #expect(
+            Requirements.featureGateNote(
+                try WorkloadFileParser.resolve(plainCase, workload: try #require(plainCase.defaultWorkload))
+            ) == nil
+        )
     }
 
     @Test func listWithAWorkloadFileListsThatFilesCases() throws {
@@ -97,7 +124,9 @@ import Testing
     final class RecordingProgress: ProgressSink {
         let reports = Mutex<[(scheduled: Int, elapsed: Double)]>([])
         func phase(_ text: String) {}
-        func measured(scheduled: Int, total: Int, elapsed: Double) { reports.withLock { $0.append((scheduled, elapsed)) } }
+        func measured(scheduled: Int, total: Int, elapsed: Double) {
+            reports.withLock { $0.append((scheduled, elapsed)) }
+        }
         func measuredDone() {}
     }
 
@@ -110,11 +139,18 @@ import Testing
         var settings = RunSettings()
         settings.sampleInterval = 0.01
         settings.progress = progress
-        let runner = WorkloadRunner(workload: workload, configuration: ConfigurationLoader.defaultConfiguration(registry: registry), registry: registry,
-                                    cluster: .embedded(), settings: settings)
+        let runner = WorkloadRunner(
+            workload: workload,
+            configuration: ConfigurationLoader.defaultConfiguration(registry: registry),
+            registry: registry,
+            cluster: .embedded(),
+            settings: settings
+        )
         let result = try await runner.run()
         let last = try #require(progress.reports.withLock { $0.last })
         #expect(last.scheduled == result.scheduled)
-        #expect(abs(Double(last.scheduled) / last.elapsed - result.throughput.overall) < 1e-6 * result.throughput.overall)
+        #expect(
+            abs(Double(last.scheduled) / last.elapsed - result.throughput.overall) < 1e-6 * result.throughput.overall
+        )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import InTreePlugins
 import SchedulerConfig
+
 @testable import Bench
 
 /// A fresh directory for one test's files.
@@ -54,7 +55,8 @@ func basicWorkloadFile(nodes: Int, initPods: Int, measurePods: Int) throws -> St
     let directory = try makeTemporaryDirectory("basic")
     try write(nodeTemplate, to: "templates/node.yaml", in: directory)
     try write(podTemplate, to: "templates/pod.yaml", in: directory)
-    return try write("""
+    return try write(
+        """
         - name: SmallBasic
           defaultPodTemplatePath: ../templates/pod.yaml
           workloadTemplate:
@@ -74,19 +76,33 @@ func basicWorkloadFile(nodes: Int, initPods: Int, measurePods: Int) throws -> St
               initNodes: \(nodes)
               initPods: \(initPods)
               measurePods: \(measurePods)
-        """, to: "cases/perf.yaml", in: directory)
+        """,
+        to: "cases/perf.yaml",
+        in: directory
+    )
 }
 
 /// Runs `workload` once on a fresh embedded cluster, without progress output.
-func runQuietly(_ workload: ResolvedWorkload, configurationText: String? = nil, seed: UInt64 = 1) async throws -> BenchResult {
+func runQuietly(
+    _ workload: ResolvedWorkload,
+    configurationText: String? = nil,
+    seed: UInt64 = 1
+) async throws -> BenchResult {
     let registry = makeInTreeRegistry()
-    let configuration = try configurationText.map {
-        try ConfigurationLoader.load(contents: $0, source: "profile.yaml", registry: registry)
-    } ?? ConfigurationLoader.defaultConfiguration(registry: registry)
+    let configuration =
+        try configurationText.map {
+            try ConfigurationLoader.load(contents: $0, source: "profile.yaml", registry: registry)
+        } ?? ConfigurationLoader.defaultConfiguration(registry: registry)
     var settings = RunSettings()
     settings.seed = seed
     settings.sampleInterval = 0.01
     settings.stallTimeout = 2
-    let runner = WorkloadRunner(workload: workload, configuration: configuration, registry: registry, cluster: .embedded(), settings: settings)
+    let runner = WorkloadRunner(
+        workload: workload,
+        configuration: configuration,
+        registry: registry,
+        cluster: .embedded(),
+        settings: settings
+    )
     return try await runner.run()
 }

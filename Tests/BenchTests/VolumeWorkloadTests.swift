@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Bench
 
 /// The built-in volume workloads run with VolumeBinding.

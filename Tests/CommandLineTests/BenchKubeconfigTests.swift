@@ -1,7 +1,8 @@
 import Foundation
 import KubeAPI
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// `bench --kubeconfig` as a process against the fake API server: it creates the workload's nodes, namespaces
 /// and pods through the API, schedules them through the real client path, and deletes everything it created —
@@ -10,16 +11,24 @@ import Testing
     static let managedBy = "swift-kube-scheduler-bench"
 
     /// A scratch directory with a kubeconfig for `fake` and `workload` as `workload.yaml`.
-    func prepare(_ fake: FakeAPIServer, _ name: String, workload: String, extraFiles: [String: String] = [:]) throws -> String {
+    func prepare(
+        _ fake: FakeAPIServer,
+        _ name: String,
+        workload: String,
+        extraFiles: [String: String] = [:]
+    ) throws -> String {
         let dir = try scratchDirectory(name)
-        try write("""
+        try write(
+            """
             apiVersion: v1
             kind: Config
             clusters: [{name: fake, cluster: {server: "\(fake.url)"}}]
             users: [{name: u, user: {token: abc}}]
             contexts: [{name: fake, context: {cluster: fake, user: u}}]
             current-context: fake
-            """, to: dir + "/kubeconfig")
+            """,
+            to: dir + "/kubeconfig"
+        )
         try write(workload, to: dir + "/workload.yaml")
         for (file, text) in extraFiles { try write(text, to: dir + "/" + file) }
         return dir
@@ -28,8 +37,11 @@ import Testing
     func benchProcess(_ dir: String, extra: [String] = []) -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = builtExecutable
-        process.arguments = ["bench", "--kubeconfig", dir + "/kubeconfig", "--workload-file", dir + "/workload.yaml",
-                             "--output", "json", "--quiet", "--sample-interval", "0.05"] + extra
+        process.arguments =
+            [
+                "bench", "--kubeconfig", dir + "/kubeconfig", "--workload-file", dir + "/workload.yaml",
+                "--output", "json", "--quiet", "--sample-interval", "0.05",
+            ] + extra
         process.environment = [:]
         let output = Pipe()
         let errors = Pipe()
@@ -40,33 +52,52 @@ import Testing
 
     /// Nothing the bench created is left on the server.
     func expectNothingLeft(_ fake: FakeAPIServer, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(fake.objects(.node).isEmpty, "nodes left: \(fake.objects(.node).map(\.key))", sourceLocation: sourceLocation)
-        #expect(fake.objects(.namespace).isEmpty, "namespaces left: \(fake.objects(.namespace).map(\.key))", sourceLocation: sourceLocation)
-        #expect(fake.objects(.pod).isEmpty, "pods left: \(fake.objects(.pod).map(\.key))", sourceLocation: sourceLocation)
+        #expect(
+            fake.objects(.node).isEmpty,
+            "nodes left: \(fake.objects(.node).map(\.key))",
+            sourceLocation: sourceLocation
+        )
+        #expect(
+            fake.objects(.namespace).isEmpty,
+            "namespaces left: \(fake.objects(.namespace).map(\.key))",
+            sourceLocation: sourceLocation
+        )
+        #expect(
+            fake.objects(.pod).isEmpty,
+            "pods left: \(fake.objects(.pod).map(\.key))",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test func runsAWorkloadThroughTheAPIAndDeletesWhatItCreated() async throws {
         let fake = try await FakeAPIServer.start()
-        let dir = try prepare(fake, "bench-kube", workload: """
-            - name: Tiny
-              workloadTemplate:
-              - opcode: createNodes
-                countParam: $initNodes
-              - opcode: createPods
-                countParam: $measurePods
-                collectMetrics: true
-              workloads:
-              - name: 3Nodes
-                labels: [performance]
-                params: {initNodes: 3, measurePods: 6}
-            """)
+        let dir = try prepare(
+            fake,
+            "bench-kube",
+            workload: """
+                - name: Tiny
+                  workloadTemplate:
+                  - opcode: createNodes
+                    countParam: $initNodes
+                  - opcode: createPods
+                    countParam: $measurePods
+                    collectMetrics: true
+                  workloads:
+                  - name: 3Nodes
+                    labels: [performance]
+                    params: {initNodes: 3, measurePods: 6}
+                """
+        )
         let (process, output, errors) = benchProcess(dir)
         try process.run()
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "\(String(decoding: stdout, as: UTF8.self)) \(stderr)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: stdout) as? [String: Any],
+            "\(String(decoding: stdout, as: UTF8.self)) \(stderr)"
+        )
         #expect(json["mode"] as? String == "kubeconfig")
         #expect(json["measuredPods"] as? Int == 6)
         #expect(json["scheduled"] as? Int == 6, "\(stderr)")
@@ -100,24 +131,31 @@ import Testing
 
     @Test func cleansUpAfterAnOpFailsMidRun() async throws {
         let fake = try await FakeAPIServer.start()
-        let dir = try prepare(fake, "bench-kube-fail", workload: """
-            - name: FailsMidRun
-              workloadTemplate:
-              - opcode: createNodes
-                count: 2
-              - opcode: createPods
-                count: 2
-              - opcode: createAny
-                templatePath: priority.yaml
-              workloads:
-              - name: one
-                labels: [performance]
-            """, extraFiles: ["priority.yaml": """
+        let dir = try prepare(
+            fake,
+            "bench-kube-fail",
+            workload: """
+                - name: FailsMidRun
+                  workloadTemplate:
+                  - opcode: createNodes
+                    count: 2
+                  - opcode: createPods
+                    count: 2
+                  - opcode: createAny
+                    templatePath: priority.yaml
+                  workloads:
+                  - name: one
+                    labels: [performance]
+                """,
+            extraFiles: [
+                "priority.yaml": """
                 apiVersion: scheduling.k8s.io/v1
                 kind: PriorityClass
                 metadata: {name: high}
                 value: 1000
-                """])
+                """
+            ]
+        )
         let (process, output, errors) = benchProcess(dir)
         try process.run()
         _ = output.fileHandleForReading.readDataToEndOfFile()
@@ -133,19 +171,23 @@ import Testing
 
     @Test func cleansUpWhenInterrupted() async throws {
         let fake = try await FakeAPIServer.start()
-        let dir = try prepare(fake, "bench-kube-sigint", workload: """
-            - name: Slow
-              workloadTemplate:
-              - opcode: createNodes
-                count: 2
-              - opcode: createPods
-                count: 3
-              - opcode: sleep
-                duration: 120s
-              workloads:
-              - name: one
-                labels: [performance]
-            """)
+        let dir = try prepare(
+            fake,
+            "bench-kube-sigint",
+            workload: """
+                - name: Slow
+                  workloadTemplate:
+                  - opcode: createNodes
+                    count: 2
+                  - opcode: createPods
+                    count: 3
+                  - opcode: sleep
+                    duration: 120s
+                  workloads:
+                  - name: one
+                    labels: [performance]
+                """
+        )
         let (process, _, errors) = benchProcess(dir)
         try process.run()
         let started = await eventually(timeout: .seconds(60)) {
@@ -167,15 +209,19 @@ import Testing
 
     @Test func anUnreachableServerIsAOneLineError() async throws {
         let fake = try await FakeAPIServer.start()
-        let dir = try prepare(fake, "bench-kube-down", workload: """
-            - name: Tiny
-              workloadTemplate:
-              - opcode: createNodes
-                count: 1
-              workloads:
-              - name: one
-                labels: [performance]
-            """)
+        let dir = try prepare(
+            fake,
+            "bench-kube-down",
+            workload: """
+                - name: Tiny
+                  workloadTemplate:
+                  - opcode: createNodes
+                    count: 1
+                  workloads:
+                  - name: one
+                    labels: [performance]
+                """
+        )
         await fake.stop()
         let (process, output, errors) = benchProcess(dir)
         try process.run()

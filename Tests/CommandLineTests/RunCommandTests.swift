@@ -2,9 +2,9 @@ import Foundation
 import InTreePlugins
 import KubeAPI
 import SchedulerConfig
-@testable import KubeTestSupport
 import Testing
 
+@testable import KubeTestSupport
 
 /// The `run` command as a process, against the fake API server, and the shipped deployment files.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct CommandTests {
@@ -15,23 +15,32 @@ import Testing
         fake.createNode(node("n1"))
         fake.createPod(pod("cli-pod"))
         let dir = try scratchDirectory("cli")
-        try write("""
+        try write(
+            """
             apiVersion: v1
             kind: Config
             clusters: [{name: fake, cluster: {server: "\(fake.url)"}}]
             users: [{name: u, user: {token: abc}}]
             contexts: [{name: fake, context: {cluster: fake, user: u}}]
             current-context: fake
-            """, to: dir + "/kubeconfig")
-        try write("""
+            """,
+            to: dir + "/kubeconfig"
+        )
+        try write(
+            """
             apiVersion: kubescheduler.config.k8s.io/v1
             kind: KubeSchedulerConfiguration
             leaderElection: {leaderElect: false, resourceName: swift-kube-scheduler, resourceNamespace: kube-system}
             profiles: [{schedulerName: \(testSchedulerName)}]
-            """, to: dir + "/config.yaml")
+            """,
+            to: dir + "/config.yaml"
+        )
         let process = Process()
         process.executableURL = builtExecutable
-        process.arguments = ["run", "--config", dir + "/config.yaml", "--kubeconfig", dir + "/kubeconfig", "--leader-elect=true", "--port", "0", "-v", "2"]
+        process.arguments = [
+            "run", "--config", dir + "/config.yaml", "--kubeconfig", dir + "/kubeconfig", "--leader-elect=true",
+            "--port", "0", "-v", "2",
+        ]
         process.environment = [:]
         // stderr goes to a file, read while the process runs.
         let logPath = dir + "/stderr.log"
@@ -44,7 +53,9 @@ import Testing
         let bound = await eventually(timeout: .seconds(60)) { allBound(fake, ["default/cli-pod"]) }
         #expect(bound)
         // --leader-elect=true overrides the file's leaderElect: false.
-        #expect(fake.lease(namespace: "kube-system", name: "swift-kube-scheduler")?.spec?.holderIdentity?.isEmpty == false)
+        #expect(
+            fake.lease(namespace: "kube-system", name: "swift-kube-scheduler")?.spec?.holderIdentity?.isEmpty == false
+        )
         kill(process.processIdentifier, signal)
         let exited = await eventually(timeout: .seconds(30)) { !process.isRunning }
         #expect(exited)
@@ -55,7 +66,9 @@ import Testing
         let log = logText()
         #expect(log.contains("\"Successfully bound pod to node\""), "\(log)")
         // -v 2 reads as the scheduler's own lines: one per binding, no HTTP connection chatter.
-        let boundLines = log.split(separator: "\n").filter { $0.contains("Successfully bound pod to node") && $0.contains("cli-pod") }
+        let boundLines = log.split(separator: "\n").filter {
+            $0.contains("Successfully bound pod to node") && $0.contains("cli-pod")
+        }
         #expect(boundLines.count == 1, "\(boundLines)")
         #expect(!log.contains("Request was scheduled on connection"))
         #expect(log.contains("Requested to terminate, exiting"))
@@ -82,15 +95,27 @@ import Testing
     }
 
     @Test func theShippedConfigMapIsAValidConfiguration() throws {
-        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/configmap.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/configmap.yaml"),
+            encoding: .utf8
+        )
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.contains("config.yaml: |") })
-        let embedded = lines[(start + 1)...].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }.joined(separator: "\n")
-        let configuration = try ConfigurationLoader.load(contents: embedded, source: "deploy/configmap.yaml", registry: makeInTreeRegistry())
+        let embedded = lines[(start + 1)...].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }.joined(
+            separator: "\n"
+        )
+        let configuration = try ConfigurationLoader.load(
+            contents: embedded,
+            source: "deploy/configmap.yaml",
+            registry: makeInTreeRegistry()
+        )
         #expect(configuration.profiles.map(\.schedulerName) == ["swift-kube-scheduler"])
         #expect(configuration.leaderElection.leaderElect)
         #expect(configuration.leaderElection.resourceName == "swift-kube-scheduler")
-        let deployment = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/deployment.yaml"), encoding: .utf8)
+        let deployment = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/deployment.yaml"),
+            encoding: .utf8
+        )
         #expect(deployment.contains("replicas: 2"))
         #expect(deployment.contains("readOnlyRootFilesystem: true"))
         #expect(deployment.contains("runAsNonRoot: true"))

@@ -1,10 +1,13 @@
 import Foundation
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 @Suite(.serialized) struct SimulateCommandTests {
     @Test func simulateTheExampleAsJSON() throws {
-        let (status, stdout, stderr) = try runCLI(["simulate", "--config", "profiles/default.yaml", "--cluster", "examples/cluster.yaml", "--output", "json"])
+        let (status, stdout, stderr) = try runCLI([
+            "simulate", "--config", "profiles/default.yaml", "--cluster", "examples/cluster.yaml", "--output", "json",
+        ])
         #expect(status == 0)
         #expect(stdout.hasPrefix("{\"pods\":["))
         #expect(stdout.split(separator: "\n").count == 1)
@@ -14,7 +17,10 @@ import Testing
     }
 
     @Test func badQuantityIsOneLineWithFileLineColumnAndField() throws {
-        let path = try temporaryFile("bad-quantity.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: c\n    resources:\n      requests:\n        cpu: abc\n")
+        let path = try temporaryFile(
+            "bad-quantity.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: c\n    resources:\n      requests:\n        cpu: abc\n"
+        )
         let (status, stdout, stderr) = try runCLI(["simulate", "--cluster", path])
         #expect(status != 0)
         #expect(stdout.isEmpty)
@@ -39,18 +45,20 @@ import Testing
 
     @Test func jsonManifestsAndKindListAreAccepted() throws {
         let json = """
-        {"apiVersion":"v1","kind":"List","items":[
-          {"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},
-           "status":{"allocatable":{"cpu":"2","memory":"4Gi","pods":"10"}}},
-          {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","managedFields":[{"manager":"kubectl"}]},
-           "spec":{"containers":[{"name":"c","image":"i","resources":{"requests":{"cpu":1}}}]},"status":{"phase":"Pending"}}
-        ]}
-        """
+            {"apiVersion":"v1","kind":"List","items":[
+              {"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},
+               "status":{"allocatable":{"cpu":"2","memory":"4Gi","pods":"10"}}},
+              {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","managedFields":[{"manager":"kubectl"}]},
+               "spec":{"containers":[{"name":"c","image":"i","resources":{"requests":{"cpu":1}}}]},"status":{"phase":"Pending"}}
+            ]}
+            """
         let path = try temporaryFile("list.json", json)
         let (status, stdout, _) = try runCLI(["simulate", "--cluster", path, "--output", "json"])
         #expect(status == 0)
-        #expect(stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            == #"{"pods":[{"namespace":"default","name":"p","node":"n1","status":"Scheduled"}],"preempted":[]}"#)
+        #expect(
+            stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == #"{"pods":[{"namespace":"default","name":"p","node":"n1","status":"Scheduled"}],"preempted":[]}"#
+        )
     }
 
     @Test func configValidateAcceptsTheShippedProfiles() throws {
@@ -62,18 +70,21 @@ import Testing
     }
 
     @Test func configValidateRefusesDuplicateNamesAndUnknownPlugins() throws {
-        let path = try temporaryFile("bad-config.yaml", """
-        apiVersion: kubescheduler.config.k8s.io/v1
-        kind: KubeSchedulerConfiguration
-        profiles:
-        - schedulerName: a
-          plugins:
-            filter:
-              enabled:
-              - name: NoSuchPlugin
-        - schedulerName: a
+        let path = try temporaryFile(
+            "bad-config.yaml",
+            """
+            apiVersion: kubescheduler.config.k8s.io/v1
+            kind: KubeSchedulerConfiguration
+            profiles:
+            - schedulerName: a
+              plugins:
+                filter:
+                  enabled:
+                  - name: NoSuchPlugin
+            - schedulerName: a
 
-        """)
+            """
+        )
         let (status, _, stderr) = try runCLI(["config", "validate", path])
         #expect(status != 0)
         #expect(stderr.split(separator: "\n").count == 1)
@@ -84,17 +95,20 @@ import Testing
     }
 
     @Test func pluginAtAnExtensionPointItDoesNotImplementIsRefused() throws {
-        let path = try temporaryFile("wrong-point.yaml", """
-        apiVersion: kubescheduler.config.k8s.io/v1
-        kind: KubeSchedulerConfiguration
-        profiles:
-        - schedulerName: default-scheduler
-          plugins:
-            bind:
-              enabled:
-              - name: NodeName
+        let path = try temporaryFile(
+            "wrong-point.yaml",
+            """
+            apiVersion: kubescheduler.config.k8s.io/v1
+            kind: KubeSchedulerConfiguration
+            profiles:
+            - schedulerName: default-scheduler
+              plugins:
+                bind:
+                  enabled:
+                  - name: NodeName
 
-        """)
+            """
+        )
         let (status, _, stderr) = try runCLI(["config", "validate", path])
         #expect(status != 0)
         #expect(stderr.contains("plugin \"NodeName\" does not extend Bind plugin"))

@@ -34,25 +34,65 @@ struct LabelSelectorTests {
     }
 
     @Test(arguments: [
-        Case(name: "In, value listed", op: "In", key: "app", values: ["web", "api"], matchesPresent: true, matchesAbsent: false),
-        Case(name: "In, value not listed", op: "In", key: "app", values: ["api"], matchesPresent: false, matchesAbsent: false),
-        Case(name: "NotIn, value listed", op: "NotIn", key: "app", values: ["web"], matchesPresent: false, matchesAbsent: true),
-        Case(name: "NotIn, value not listed", op: "NotIn", key: "app", values: ["api"], matchesPresent: true, matchesAbsent: true),
+        Case(
+            name: "In, value listed",
+            op: "In",
+            key: "app",
+            values: ["web", "api"],
+            matchesPresent: true,
+            matchesAbsent: false
+        ),
+        Case(
+            name: "In, value not listed",
+            op: "In",
+            key: "app",
+            values: ["api"],
+            matchesPresent: false,
+            matchesAbsent: false
+        ),
+        Case(
+            name: "NotIn, value listed",
+            op: "NotIn",
+            key: "app",
+            values: ["web"],
+            matchesPresent: false,
+            matchesAbsent: true
+        ),
+        Case(
+            name: "NotIn, value not listed",
+            op: "NotIn",
+            key: "app",
+            values: ["api"],
+            matchesPresent: true,
+            matchesAbsent: true
+        ),
         Case(name: "Exists", op: "Exists", key: "app", values: [], matchesPresent: true, matchesAbsent: false),
-        Case(name: "DoesNotExist", op: "DoesNotExist", key: "app", values: [], matchesPresent: false, matchesAbsent: true),
+        Case(
+            name: "DoesNotExist",
+            op: "DoesNotExist",
+            key: "app",
+            values: [],
+            matchesPresent: false,
+            matchesAbsent: true
+        ),
     ])
     func expressionOperators(_ c: Case) throws {
-        let selector = try Selector(LabelSelector(matchExpressions: [
-            LabelSelectorRequirement(key: c.key, operator: c.op, values: c.values)
-        ]))
+        let selector = try Selector(
+            LabelSelector(matchExpressions: [
+                LabelSelectorRequirement(key: c.key, operator: c.op, values: c.values)
+            ])
+        )
         #expect(selector.matches(labels) == c.matchesPresent)
         #expect(selector.matches(["other": "x"]) == c.matchesAbsent)
     }
 
     @Test func expressionsAndLabelsAreAnded() throws {
-        let selector = try Selector(LabelSelector(
-            matchLabels: ["app": "web"],
-            matchExpressions: [LabelSelectorRequirement(key: "tier", operator: "NotIn", values: ["backend"])]))
+        let selector = try Selector(
+            LabelSelector(
+                matchLabels: ["app": "web"],
+                matchExpressions: [LabelSelectorRequirement(key: "tier", operator: "NotIn", values: ["backend"])]
+            )
+        )
         #expect(selector.matches(labels))
         #expect(!selector.matches(["app": "web", "tier": "backend"]))
         #expect(selector.matches(["app": "web"]))
@@ -81,13 +121,15 @@ struct NodeSelectorTests {
     }
 
     @Test func termsAreOredAndExpressionsAnded() {
-        let selector = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchExpressions: [
-                .init(key: "zone", operator: "In", values: ["a"]),
-                .init(key: "disk", operator: "In", values: ["ssd"]),
-            ]),
-            NodeSelectorTerm(matchExpressions: [.init(key: "zone", operator: "In", values: ["b"])]),
-        ]))
+        let selector = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchExpressions: [
+                    .init(key: "zone", operator: "In", values: ["a"]),
+                    .init(key: "disk", operator: "In", values: ["ssd"]),
+                ]),
+                NodeSelectorTerm(matchExpressions: [.init(key: "zone", operator: "In", values: ["b"])]),
+            ])
+        )
         #expect(selector.matches(node("n1", ["zone": "a", "disk": "ssd"])))
         #expect(!selector.matches(node("n2", ["zone": "a", "disk": "hdd"])))
         #expect(selector.matches(node("n3", ["zone": "b"])))
@@ -95,50 +137,66 @@ struct NodeSelectorTests {
     }
 
     @Test func greaterAndLessThanCompareIntegers() {
-        let gt = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Gt", values: ["8"])])
-        ]))
+        let gt = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Gt", values: ["8"])])
+            ])
+        )
         #expect(gt.matches(node("big", ["cores": "16"])))
         #expect(!gt.matches(node("equal", ["cores": "8"])))
         #expect(!gt.matches(node("text", ["cores": "many"])))
         #expect(!gt.matches(node("absent", [:])))
-        let lt = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Lt", values: ["8"])])
-        ]))
+        let lt = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Lt", values: ["8"])])
+            ])
+        )
         #expect(lt.matches(node("small", ["cores": "4"])))
         #expect(!lt.matches(node("big", ["cores": "16"])))
         // Gt with a non-integer operand is an invalid term: it matches nothing.
-        let invalid = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Gt", values: ["eight"])])
-        ]))
+        let invalid = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchExpressions: [.init(key: "cores", operator: "Gt", values: ["eight"])])
+            ])
+        )
         #expect(!invalid.matches(node("big", ["cores": "16"])))
     }
 
     @Test func matchFieldsSelectsByNodeName() {
-        let selector = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchFields: [.init(key: "metadata.name", operator: "In", values: ["n1"])])
-        ]))
+        let selector = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchFields: [.init(key: "metadata.name", operator: "In", values: ["n1"])])
+            ])
+        )
         #expect(selector.matches(node("n1", [:])))
         #expect(!selector.matches(node("n2", [:])))
-        let notIn = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchFields: [.init(key: "metadata.name", operator: "NotIn", values: ["n1"])])
-        ]))
+        let notIn = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchFields: [.init(key: "metadata.name", operator: "NotIn", values: ["n1"])])
+            ])
+        )
         #expect(!notIn.matches(node("n1", [:])))
         #expect(notIn.matches(node("n2", [:])))
         // Only metadata.name is a supported field.
-        let otherField = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(matchFields: [.init(key: "spec.unschedulable", operator: "In", values: ["true"])])
-        ]))
+        let otherField = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(matchFields: [.init(key: "spec.unschedulable", operator: "In", values: ["true"])])
+            ])
+        )
         #expect(!otherField.matches(node("n1", [:])))
     }
 
     @Test func emptyTermsMatchNothingButOtherTermsStillCan() {
         #expect(!CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [])).matches(node("n1", ["a": "b"])))
-        #expect(!CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [NodeSelectorTerm()])).matches(node("n1", ["a": "b"])))
-        let mixed = CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [
-            NodeSelectorTerm(),
-            NodeSelectorTerm(matchExpressions: [.init(key: "a", operator: "Exists")]),
-        ]))
+        #expect(
+            !CompiledNodeSelector(NodeSelector(nodeSelectorTerms: [NodeSelectorTerm()])).matches(node("n1", ["a": "b"]))
+        )
+        let mixed = CompiledNodeSelector(
+            NodeSelector(nodeSelectorTerms: [
+                NodeSelectorTerm(),
+                NodeSelectorTerm(matchExpressions: [.init(key: "a", operator: "Exists")]),
+            ])
+        )
         #expect(mixed.matches(node("n1", ["a": "b"])))
     }
 }

@@ -8,8 +8,9 @@ import SchedulerFramework
 import SchedulerServer
 import SchedulerTesting
 import Synchronization
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 @Suite(.timeLimit(.minutes(3))) struct ClientTests {
     @Test func listPagesThroughACollectionAndSkipsWhatCannotBeDecoded() async throws {
@@ -17,7 +18,10 @@ import Testing
         let logs = LogCapture()
         let client = try makeClient(fake, logs: logs, pageSize: 2)
         for i in 0..<5 { fake.createNode(node("n\(i)")) }
-        fake.addMalformedListItem(.node, #"{"metadata":{"name":"broken"},"status":{"allocatable":{"cpu":"not-a-quantity"}}}"#)
+        fake.addMalformedListItem(
+            .node,
+            #"{"metadata":{"name":"broken"},"status":{"allocatable":{"cpu":"not-a-quantity"}}}"#
+        )
         let list = try await client.list(.node)
         #expect(list.items.map(\.metadata.name).sorted() == ["n0", "n1", "n2", "n3", "n4"])
         #expect(!list.resourceVersion.isEmpty)
@@ -53,11 +57,16 @@ import Testing
         let list = try await client.list(.pod)
         let events = Mutex<[WatchEvent]>([])
         let task = Task {
-            for try await event in client.watch(.pod, resourceVersion: list.resourceVersion) { events.withLock { $0.append(event) } }
+            for try await event in client.watch(.pod, resourceVersion: list.resourceVersion) {
+                events.withLock { $0.append(event) }
+            }
         }
         #expect(await eventually { fake.openWatchCount == 1 })
         fake.createPod(pod("a"))
-        fake.injectRawWatchBytes(.pod, #"{"type":"ADDED","object":{"metadata":{"name":"bad","namespace":"default","resourceVersion":"9999"},"spec":{"containers":"nope"}}}"#)
+        fake.injectRawWatchBytes(
+            .pod,
+            #"{"type":"ADDED","object":{"metadata":{"name":"bad","namespace":"default","resourceVersion":"9999"},"spec":{"containers":"nope"}}}"#
+        )
         fake.createPod(pod("b"))
         fake.sendBookmarks()
         #expect(await eventually { events.withLock { $0.count } >= 4 })
@@ -102,7 +111,12 @@ import Testing
         let uid = fake.pod("default/a")?.metadata.uid ?? ""
         try await client.bind(namespace: "default", name: "a", uid: uid, nodeName: "n1")
         #expect(fake.pod("default/a")?.nodeName == "n1")
-        await #expect(throws: ClusterError(.conflict, "Operation cannot be fulfilled on pods/binding \"a\": pod a is already assigned to node \"n1\"")) {
+        await #expect(
+            throws: ClusterError(
+                .conflict,
+                "Operation cannot be fulfilled on pods/binding \"a\": pod a is already assigned to node \"n1\""
+            )
+        ) {
             try await client.bind(namespace: "default", name: "a", uid: uid, nodeName: "n1")
         }
         do {
@@ -128,8 +142,17 @@ import Testing
         fake.createPod(pod("a"))
         // The client learns the pod's status from list/watch.
         _ = try await client.list(.pod)
-        let condition = PodCondition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes are available: 1 Insufficient cpu.")
-        try await client.patchPodStatus(namespace: "default", name: "a", patch: PodStatusPatch(condition: condition, nominatedNodeName: .set("n1")))
+        let condition = PodCondition(
+            type: "PodScheduled",
+            status: "False",
+            reason: "Unschedulable",
+            message: "0/1 nodes are available: 1 Insufficient cpu."
+        )
+        try await client.patchPodStatus(
+            namespace: "default",
+            name: "a",
+            patch: PodStatusPatch(condition: condition, nominatedNodeName: .set("n1"))
+        )
         #expect(fake.statusPatches.count == 1)
         let stored = fake.pod("default/a")?.status
         #expect(stored?.nominatedNodeName == "n1")
@@ -137,10 +160,18 @@ import Testing
         #expect(written?.reason == "Unschedulable")
         #expect(written?.lastTransitionTime != nil)
         // The same patch again changes nothing and is not sent.
-        try await client.patchPodStatus(namespace: "default", name: "a", patch: PodStatusPatch(condition: condition, nominatedNodeName: .set("n1")))
+        try await client.patchPodStatus(
+            namespace: "default",
+            name: "a",
+            patch: PodStatusPatch(condition: condition, nominatedNodeName: .set("n1"))
+        )
         #expect(fake.statusPatches.count == 1)
         // Clearing the nominated node sends an explicit null.
-        try await client.patchPodStatus(namespace: "default", name: "a", patch: PodStatusPatch(nominatedNodeName: .clear))
+        try await client.patchPodStatus(
+            namespace: "default",
+            name: "a",
+            patch: PodStatusPatch(nominatedNodeName: .clear)
+        )
         #expect(fake.statusPatches.count == 2)
         #expect(fake.statusPatches.last?.body == #"{"status":{"nominatedNodeName":null}}"#)
         #expect(fake.pod("default/a")?.status?.nominatedNodeName == nil)
@@ -151,8 +182,15 @@ import Testing
     @Test func eventsAreEventsV1AndRepeatsBecomeASeries() async throws {
         let fake = try await FakeAPIServer.start()
         let client = try makeClient(fake)
-        let event = SchedulingEvent(namespace: "default", podName: "a", type: "Warning", reason: "FailedScheduling", action: "Scheduling",
-                                    note: "0/3 nodes are available: 3 Insufficient cpu.", reportingController: "swift-kube-scheduler")
+        let event = SchedulingEvent(
+            namespace: "default",
+            podName: "a",
+            type: "Warning",
+            reason: "FailedScheduling",
+            action: "Scheduling",
+            note: "0/3 nodes are available: 3 Insufficient cpu.",
+            reportingController: "swift-kube-scheduler"
+        )
         await client.recordEvent(event)
         await client.recordEvent(event)
         await client.recordEvent(event)
@@ -165,7 +203,9 @@ import Testing
         #expect(created.note == "0/3 nodes are available: 3 Insufficient cpu.")
         #expect(created.reportingController == "swift-kube-scheduler")
         #expect(created.reportingInstance == "swift-kube-scheduler-test-host")
-        #expect(created.regarding.kind == "Pod" && created.regarding.name == "a" && created.regarding.namespace == "default")
+        #expect(
+            created.regarding.kind == "Pod" && created.regarding.name == "a" && created.regarding.namespace == "default"
+        )
         #expect(created.metadata.name.hasPrefix("a."))
         #expect(created.eventTime.hasSuffix("Z") && created.eventTime.count == 27)
         await client.shutdown()
@@ -181,7 +221,12 @@ import Testing
         } catch {
             #expect(error.code == .notFound)
         }
-        let created = try await client.createLease(Lease(metadata: ObjectMeta(name: "l", namespace: "kube-system"), spec: LeaseSpec(holderIdentity: "me", leaseDurationSeconds: 15)))
+        let created = try await client.createLease(
+            Lease(
+                metadata: ObjectMeta(name: "l", namespace: "kube-system"),
+                spec: LeaseSpec(holderIdentity: "me", leaseDurationSeconds: 15)
+            )
+        )
         var stale = created
         var fresh = created
         fresh.spec?.holderIdentity = "other"
@@ -218,14 +263,21 @@ import Testing
     }
 
     @Test func tlsIsVerifiedAgainstTheConfiguredCA() async throws {
-        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(testCertificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(testCertificatePEM.utf8)).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(bytes: Array(testPrivateKeyPEM.utf8), format: .pem)
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+        )
         var quiet = Logger(label: "tls")
         quiet.logLevel = .critical
         let server = HTTPServer(host: "127.0.0.1", port: 0, tls: context, logger: quiet) { request in
             let auth = request.headers.first(name: "Authorization") ?? ""
-            return .text(.ok, #"{"kind":"NamespaceList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"\#(auth)"}}]}"#)
+            return .text(
+                .ok,
+                #"{"kind":"NamespaceList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"\#(auth)"}}]}"#
+            )
         }
         let port = try await server.start()
         func client(_ change: (inout ClientConfiguration) -> Void) throws -> KubernetesClient {

@@ -8,8 +8,9 @@ import NIOSSL
 import SchedulerFramework
 import SchedulerServer
 import Synchronization
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// Credentials on the wire: token-file rotation and a real mutual-TLS handshake (issue 14, point 4).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct CredentialTests {
@@ -41,7 +42,12 @@ import Testing
         _ = try await fresh.list(.namespace)
 
         let tokens = fake.requests.filter { $0.path == "/api/v1/namespaces" }.map { $0.authorization ?? "none" }
-        #expect(tokens == ["Bearer first-token", "Bearer first-token", "Bearer first-token", "Bearer second-token", "Bearer second-token"])
+        #expect(
+            tokens == [
+                "Bearer first-token", "Bearer first-token", "Bearer first-token", "Bearer second-token",
+                "Bearer second-token",
+            ]
+        )
         await cached.shutdown()
         await fresh.shutdown()
         await fake.stop()
@@ -51,13 +57,21 @@ import Testing
         let certificate = try NIOSSLCertificate.fromPEMBytes(Array(testCertificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(testPrivateKeyPEM.utf8), format: .pem)
         // The server insists on a client certificate signed by the (self-signed) test CA.
-        var serverTLS = TLSConfiguration.makeServerConfiguration(certificateChain: certificate.map { .certificate($0) }, privateKey: .privateKey(key))
+        var serverTLS = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificate.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
         serverTLS.certificateVerification = .noHostnameVerification
         serverTLS.trustRoots = .certificates(certificate)
         let peers = Mutex<Int>(0)
         var logger = Logger(label: "mtls")
         logger.logLevel = .critical
-        let server = HTTPServer(host: "127.0.0.1", port: 0, tls: try NIOSSLContext(configuration: serverTLS), logger: logger) { request in
+        let server = HTTPServer(
+            host: "127.0.0.1",
+            port: 0,
+            tls: try NIOSSLContext(configuration: serverTLS),
+            logger: logger
+        ) { request in
             peers.withLock { $0 += 1 }
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")

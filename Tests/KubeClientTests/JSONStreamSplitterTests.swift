@@ -14,14 +14,19 @@ import Testing
                 values += splitter.append(bytes[index..<end]).map { String(decoding: $0, as: UTF8.self) }
                 index = end
             }
-            #expect(values == [#"{"type":"ADDED","object":{"a":"}{\"x"}}"#, #"{"b":[1,{"c":"]"}]}"#, #"{"d":"\\"}"#], "chunk size \(chunkSize)")
+            #expect(
+                values == [#"{"type":"ADDED","object":{"a":"}{\"x"}}"#, #"{"b":[1,{"c":"]"}]}"#, #"{"d":"\\"}"#],
+                "chunk size \(chunkSize)"
+            )
             #expect(splitter.pendingByteCount == 0)
         }
     }
 
     @Test func bareGarbageIsReturnedAsItsOwnValue() {
         var splitter = JSONStreamSplitter()
-        let values = splitter.append(Array("not json at all\n{\"ok\":1}\nsome garbage {\"ok\":2}\nmore".utf8)).map { String(decoding: $0, as: UTF8.self) }
+        let values = splitter.append(Array("not json at all\n{\"ok\":1}\nsome garbage {\"ok\":2}\nmore".utf8)).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         #expect(values == ["not json at all", "{\"ok\":1}", "some garbage", "{\"ok\":2}"])
         #expect(splitter.finish().map { String(decoding: $0, as: UTF8.self) } == "more")
     }

@@ -4,16 +4,25 @@ import KubeClient
 import SchedulerFramework
 import SchedulerServer
 import Synchronization
-@testable import KubeTestSupport
 import Testing
 
+@testable import KubeTestSupport
+
 /// A client over the fake server with its own tunables.
-private func client(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), configure: (inout KubernetesClient.Options) -> Void = { _ in }) throws -> KubernetesClient {
+private func client(
+    _ fake: FakeAPIServer,
+    logs: LogCapture = LogCapture(),
+    configure: (inout KubernetesClient.Options) -> Void = { _ in }
+) throws -> KubernetesClient {
     var configuration = fakeClientConfiguration(fake)
     configuration.userAgent = "swift-kube-scheduler/test (watch-test)"
     var options = KubernetesClient.Options()
     configure(&options)
-    return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: logs.logger("client")), logger: logs.logger("client"), options: options)
+    return KubernetesClient(
+        rest: try RESTClient(configuration: configuration, logger: logs.logger("client")),
+        logger: logs.logger("client"),
+        options: options
+    )
 }
 
 /// Collects one watch stream: its events and how it ended.
@@ -109,7 +118,9 @@ private final class WatchLog: Sendable {
             task.cancel()
             await task.value
         }
-        let timeouts = fake.requests.filter { $0.query["watch"] == "true" }.compactMap { Int($0.query["timeoutSeconds"] ?? "") }
+        let timeouts = fake.requests.filter { $0.query["watch"] == "true" }.compactMap {
+            Int($0.query["timeoutSeconds"] ?? "")
+        }
         #expect(timeouts.count == 12)
         // client-go: minWatchTimeout (5 min) × (1 + rand[0,1)).
         #expect(timeouts.allSatisfy { (300..<600).contains($0) })

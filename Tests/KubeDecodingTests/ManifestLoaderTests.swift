@@ -42,28 +42,28 @@ struct ManifestLoaderTests {
 
     @Test func flattensKindListAndWarnsAboutUnusedKinds() throws {
         let yaml = """
-        apiVersion: v1
-        kind: List
-        items:
-        - apiVersion: v1
-          kind: Node
-          metadata:
-            name: n1
-        - apiVersion: apps/v1
-          kind: Deployment
-          metadata:
-            name: web
-        - apiVersion: v1
-          kind: Pod
-          metadata:
-            name: p1
-            namespace: team-a
-          spec:
-            containers:
-            - name: c
-        metadata:
-          resourceVersion: ""
-        """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: v1
+              kind: Node
+              metadata:
+                name: n1
+            - apiVersion: apps/v1
+              kind: Deployment
+              metadata:
+                name: web
+            - apiVersion: v1
+              kind: Pod
+              metadata:
+                name: p1
+                namespace: team-a
+              spec:
+                containers:
+                - name: c
+            metadata:
+              resourceVersion: ""
+            """
         let result = try ManifestLoader.load(contents: yaml, source: "list.yaml")
         #expect(result.objects.map(\.key) == ["n1", "team-a/p1"])
         #expect(result.warnings == [#"list.yaml:8:3: skipping Deployment "web": kind not used by the scheduler"#])
@@ -71,11 +71,11 @@ struct ManifestLoaderTests {
 
     @Test func typedListItemsInheritTheirKind() throws {
         let json = """
-        {"apiVersion": "v1", "kind": "PodList", "items": [
-          {"metadata": {"name": "a"}, "spec": {"containers": [{"name": "c"}]}},
-          {"metadata": {"name": "b", "namespace": "x"}}
-        ]}
-        """
+            {"apiVersion": "v1", "kind": "PodList", "items": [
+              {"metadata": {"name": "a"}, "spec": {"containers": [{"name": "c"}]}},
+              {"metadata": {"name": "b", "namespace": "x"}}
+            ]}
+            """
         let result = try ManifestLoader.load(contents: json, source: "pods.json")
         #expect(result.objects.map(\.key) == ["default/a", "x/b"])
         #expect(result.objects.allSatisfy { $0.kind == .pod })
@@ -83,49 +83,49 @@ struct ManifestLoaderTests {
 
     @Test func readsMultipleDocumentsAndSkipsEmptyOnes() throws {
         let yaml = """
-        # A cluster.
-        ---
-        apiVersion: scheduling.k8s.io/v1
-        kind: PriorityClass
-        metadata:
-          name: high
-        value: 1000
-        ---
-        ---
-        # only a comment
-        ---
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          name: team-a
-          labels:
-            env: prod
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: web
-        spec:
-          replicas: 3
-        ---
-        apiVersion: policy/v1
-        kind: PodDisruptionBudget
-        metadata:
-          name: web-pdb
-          namespace: team-a
-        spec:
-          minAvailable: 50%
-          selector:
-            matchLabels:
-              app: web
-        ---
-        apiVersion: storage.k8s.io/v1
-        kind: StorageClass
-        metadata:
-          name: fast
-        provisioner: ebs.csi.aws.com
-        volumeBindingMode: WaitForFirstConsumer
-        """
+            # A cluster.
+            ---
+            apiVersion: scheduling.k8s.io/v1
+            kind: PriorityClass
+            metadata:
+              name: high
+            value: 1000
+            ---
+            ---
+            # only a comment
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: team-a
+              labels:
+                env: prod
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+            spec:
+              replicas: 3
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata:
+              name: web-pdb
+              namespace: team-a
+            spec:
+              minAvailable: 50%
+              selector:
+                matchLabels:
+                  app: web
+            ---
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata:
+              name: fast
+            provisioner: ebs.csi.aws.com
+            volumeBindingMode: WaitForFirstConsumer
+            """
         let result = try ManifestLoader.load(contents: yaml, source: "cluster.yaml")
         #expect(result.objects.map(\.kind) == [.priorityClass, .namespace, .podDisruptionBudget, .storageClass])
         #expect(result.warnings == [#"cluster.yaml:19:1: skipping Deployment "web": kind not used by the scheduler"#])
@@ -137,11 +137,11 @@ struct ManifestLoaderTests {
 
     @Test func readsAJSONArrayOfObjects() throws {
         let json = """
-        [
-          {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}},
-          {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"}}
-        ]
-        """
+            [
+              {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}},
+              {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"}}
+            ]
+            """
         let result = try ManifestLoader.load(contents: json, source: "nodes.json")
         #expect(result.objects.map(\.key) == ["n1", "n2"])
         #expect(result.entries[1].position == SourcePosition(line: 3, column: 3))
@@ -149,21 +149,21 @@ struct ManifestLoaderTests {
 
     @Test func quantitiesMayBeWrittenAsNumbers() throws {
         let yaml = """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p}
-        spec:
-          containers:
-          - name: c
-            resources:
-              requests:
-                cpu: 2
-                memory: 1e3
-                ephemeral-storage: 0755
-              limits:
-                cpu: 0.5
-                memory: 1.5e3
-        """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              containers:
+              - name: c
+                resources:
+                  requests:
+                    cpu: 2
+                    memory: 1e3
+                    ephemeral-storage: 0755
+                  limits:
+                    cpu: 0.5
+                    memory: 1.5e3
+            """
         let pod = try #require(try ManifestLoader.load(contents: yaml, source: "p.yaml").objects.first?.pod)
         let requests = try #require(pod.spec.containers.first?.resources?.requests)
         #expect(requests["cpu"]?.milliValue == 2000)
@@ -177,13 +177,13 @@ struct ManifestLoaderTests {
 
     @Test func stringFieldsRefuseUnquotedNumbersAndBooleansAsKubernetesDoes() {
         let yaml = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: p
-          labels:
-            enabled: true
-        """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: p
+              labels:
+                enabled: true
+            """
         #expect {
             try ManifestLoader.load(contents: yaml, source: "p.yaml")
         } throws: { error in
@@ -196,42 +196,43 @@ struct ManifestLoaderTests {
 
     @Test func badQuantityNamesFileLineColumnObjectAndField() {
         let yaml = """
-        apiVersion: v1
-        kind: Node
-        metadata:
-          name: n1
-        ---
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: web
-          namespace: default
-        spec:
-          containers:
-          - name: app
-            resources:
-              requests:
-                cpu: abc
-        """
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: n1
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: default
+            spec:
+              containers:
+              - name: app
+                resources:
+                  requests:
+                    cpu: abc
+            """
         #expect {
             try ManifestLoader.load(contents: yaml, source: "cluster.yaml")
         } throws: { error in
             guard let error = error as? DecodeError else { return false }
             return error.line == 16 && error.column == 14 && error.object == "Pod default/web"
                 && error.fieldPath == "spec.containers[0].resources.requests.cpu"
-                && error.description == #"cluster.yaml:16:14: Pod default/web: spec.containers[0].resources.requests.cpu: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "abc""#
+                && error.description
+                    == #"cluster.yaml:16:14: Pod default/web: spec.containers[0].resources.requests.cpu: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "abc""#
         }
     }
 
     @Test func badQuantityInJSONIsPositionedToo() {
         let json = """
-        {
-          "apiVersion": "v1",
-          "kind": "Pod",
-          "metadata": {"name": "web"},
-          "spec": {"containers": [{"name": "c", "resources": {"requests": {"memory": "12 Gi"}}}]}
-        }
-        """
+            {
+              "apiVersion": "v1",
+              "kind": "Pod",
+              "metadata": {"name": "web"},
+              "spec": {"containers": [{"name": "c", "resources": {"requests": {"memory": "12 Gi"}}}]}
+            }
+            """
         #expect {
             try ManifestLoader.load(contents: json, source: "pod.json")
         } throws: { error in
@@ -243,18 +244,19 @@ struct ManifestLoaderTests {
 
     @Test func yamlSyntaxErrorUsesTheParsersPosition() {
         let yaml = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: web
-          labels: {app: web
-        spec: {}
-        """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              labels: {app: web
+            spec: {}
+            """
         #expect {
             try ManifestLoader.load(contents: yaml, source: "bad.yaml")
         } throws: { error in
             guard let error = error as? DecodeError else { return false }
-            return error.line == 6 && error.column == 5 && error.description.hasPrefix("bad.yaml:6:5: YAML syntax error: ")
+            return error.line == 6 && error.column == 5
+                && error.description.hasPrefix("bad.yaml:6:5: YAML syntax error: ")
         }
     }
 
@@ -272,7 +274,8 @@ struct ManifestLoaderTests {
         #expect {
             try ManifestLoader.load(contents: yaml, source: "p.yaml")
         } throws: { error in
-            (error as? DecodeError)?.description == "p.yaml:6:15: Pod default/p: spec.containers: expected a list, got a mapping"
+            (error as? DecodeError)?.description
+                == "p.yaml:6:15: Pod default/p: spec.containers: expected a list, got a mapping"
         }
     }
 
@@ -295,7 +298,10 @@ struct ManifestLoaderTests {
 
     @Test func wrongAPIVersionIsAnError() {
         #expect {
-            try ManifestLoader.load(contents: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: x\n", source: "x.yaml")
+            try ManifestLoader.load(
+                contents: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: x\n",
+                source: "x.yaml"
+            )
         } throws: { error in
             (error as? DecodeError)?.description
                 == #"x.yaml:1:13: PodDisruptionBudget default/x: apiVersion: no matches for kind "PodDisruptionBudget" in version "policy/v1beta1" (expected "policy/v1")"#
@@ -304,9 +310,13 @@ struct ManifestLoaderTests {
 
     @Test func objectsNeedAName() {
         #expect {
-            try ManifestLoader.load(contents: "apiVersion: v1\nkind: Node\nmetadata:\n  labels: {a: b}\n", source: "x.yaml")
+            try ManifestLoader.load(
+                contents: "apiVersion: v1\nkind: Node\nmetadata:\n  labels: {a: b}\n",
+                source: "x.yaml"
+            )
         } throws: { error in
-            (error as? DecodeError)?.description == "x.yaml:4:3: Node: metadata.name: Required value: name or generateName is required"
+            (error as? DecodeError)?.description
+                == "x.yaml:4:3: Node: metadata.name: Required value: name or generateName is required"
         }
     }
 
@@ -320,28 +330,29 @@ struct ManifestLoaderTests {
 
     @Test func anchorsAndMergeKeysWork() throws {
         let yaml = """
-        apiVersion: v1
-        kind: Node
-        metadata:
-          name: n1
-          labels: &common
-            zone: a
-            tier: gold
-        ---
-        apiVersion: v1
-        kind: Node
-        metadata:
-          name: n2
-          labels:
-            <<: *common
-            tier: silver
-        """
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: n1
+              labels: &common
+                zone: a
+                tier: gold
+            ---
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: n2
+              labels:
+                <<: *common
+                tier: silver
+            """
         let nodes = try ManifestLoader.load(contents: yaml, source: "n.yaml").objects.compactMap(\.node)
         #expect(nodes.map(\.labels) == [["zone": "a", "tier": "gold"], ["zone": "a", "tier": "silver"]])
     }
 
     @Test func nullLeavesFieldsEmpty() throws {
-        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: ~\nspec:\n  containers:\n  - name: c\n    resources: null\n"
+        let yaml =
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: ~\nspec:\n  containers:\n  - name: c\n    resources: null\n"
         let pod = try #require(try ManifestLoader.load(contents: yaml, source: "p.yaml").objects.first?.pod)
         #expect(pod.metadata.labels == nil)
         #expect(pod.spec.containers.first?.resources == nil)
@@ -368,17 +379,24 @@ struct ManifestLoaderTests {
 struct JSONEdgeCaseTests {
     @Test func duplicateJSONKeysAreRefused() {
         #expect {
-            try ManifestLoader.load(contents: #"{"apiVersion": "v1", "kind": "Node", "kind": "Pod", "metadata": {"name": "n"}}"#, source: "d.json")
+            try ManifestLoader.load(
+                contents: #"{"apiVersion": "v1", "kind": "Node", "kind": "Pod", "metadata": {"name": "n"}}"#,
+                source: "d.json"
+            )
         } throws: { ($0 as? DecodeError)?.description.contains(#"mapping key "kind" already defined"#) == true }
     }
 
     @Test func flowStyleYAMLThatIsNotJSONStillLoads() throws {
-        let result = try ManifestLoader.load(contents: "{apiVersion: v1, kind: Node, metadata: {name: n1}}", source: "f.yaml")
+        let result = try ManifestLoader.load(
+            contents: "{apiVersion: v1, kind: Node, metadata: {name: n1}}",
+            source: "f.yaml"
+        )
         #expect(result.objects.map(\.key) == ["n1"])
     }
 
     @Test func jsonEscapesAndTabsAreRead() throws {
-        let json = "{\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Node\",\n\t\"metadata\": {\"name\": \"n\\/1\", \"labels\": {\"k\": \"caf\\u00e9 \\\"q\\\"\"}}}"
+        let json =
+            "{\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Node\",\n\t\"metadata\": {\"name\": \"n\\/1\", \"labels\": {\"k\": \"caf\\u00e9 \\\"q\\\"\"}}}"
         let node = try #require(try ManifestLoader.load(contents: json, source: "e.json").objects.first?.node)
         #expect(node.name == "n/1")
         #expect(node.labels["k"] == "café \"q\"")

@@ -50,7 +50,10 @@ struct ScalarTypingTests {
 
     @Test func integersTakeWholeNumbersOnly() throws {
         let decoder = PositionedDecoder(source: "t.yaml")
-        let widths = try decoder.decode(Widths.self, from: DocumentParser.document(in: "small: 1e3\nbig: 0x10\nratio: 3", source: "t.yaml"))
+        let widths = try decoder.decode(
+            Widths.self,
+            from: DocumentParser.document(in: "small: 1e3\nbig: 0x10\nratio: 3", source: "t.yaml")
+        )
         #expect(widths.small == 1000)
         #expect(widths.big == 16)
         #expect(widths.ratio == 3)
@@ -66,7 +69,8 @@ struct ScalarTypingTests {
         #expect {
             try decoder.decode(Widths.self, from: DocumentParser.document(in: "name: 2", source: "t.yaml"))
         } throws: {
-            ($0 as? DecodeError)?.description == #"t.yaml:1:7: name: expected a string, got number 2 (quote it to make it a string: "2")"#
+            ($0 as? DecodeError)?.description
+                == #"t.yaml:1:7: name: expected a string, got number 2 (quote it to make it a string: "2")"#
         }
     }
 
@@ -83,38 +87,47 @@ struct ScalarTypingTests {
 
     @Test func strictDecodingRefusesUnknownFieldsWithTheirPosition() throws {
         let yaml = """
-        name: x
-        labels:
-          anything: goes
-        items:
-        - value: 1
-        - value: 2
-          valeu: 3
-        """
+            name: x
+            labels:
+              anything: goes
+            items:
+            - value: 1
+            - value: 2
+              valeu: 3
+            """
         let document = try DocumentParser.document(in: yaml, source: "s.yaml")
         // Lenient by default: manifests carry many fields the scheduler does not read.
         #expect(throws: Never.self) { try PositionedDecoder(source: "s.yaml").decode(Outer.self, from: document) }
         #expect {
             try PositionedDecoder(source: "s.yaml", isStrict: true).decode(Outer.self, from: document)
         } throws: { error in
-            (error as? DecodeError)?.description == #"s.yaml:7:3: items[1]: unknown field "valeu" (did you mean "value"?)"#
+            (error as? DecodeError)?.description
+                == #"s.yaml:7:3: items[1]: unknown field "valeu" (did you mean "value"?)"#
         }
         let topLevel = try DocumentParser.document(in: "name: x\nkind: Foo\n", source: "s.yaml")
         #expect {
             try PositionedDecoder(source: "s.yaml", isStrict: true).decode(Outer.self, from: topLevel)
         } throws: { ($0 as? DecodeError)?.description == #"s.yaml:2:1: unknown field "kind""# }
         #expect(throws: Never.self) {
-            try PositionedDecoder(source: "s.yaml", isStrict: true, ignoredTopLevelKeys: ["kind"]).decode(Outer.self, from: topLevel)
+            try PositionedDecoder(source: "s.yaml", isStrict: true, ignoredTopLevelKeys: ["kind"]).decode(
+                Outer.self,
+                from: topLevel
+            )
         }
     }
 
     @Test func basePathAndObjectPrefixMessages() throws {
         let value = try DocumentParser.document(in: "a: 1\nvalue: x\n", source: "c.yaml")
-        let decoder = PositionedDecoder(source: "c.yaml", object: "Thing t", basePath: [.key("profiles"), .index(0), .key("args")])
+        let decoder = PositionedDecoder(
+            source: "c.yaml",
+            object: "Thing t",
+            basePath: [.key("profiles"), .index(0), .key("args")]
+        )
         #expect {
             try decoder.decode(Inner.self, from: value)
         } throws: {
-            ($0 as? DecodeError)?.description == #"c.yaml:2:8: Thing t: profiles[0].args.value: expected an integer, got string "x""#
+            ($0 as? DecodeError)?.description
+                == #"c.yaml:2:8: Thing t: profiles[0].args.value: expected an integer, got string "x""#
         }
     }
 
@@ -133,4 +146,3 @@ struct ScalarTypingTests {
         #expect(try PositionedDecoder(source: "n").decode(Inner.self, from: node).value == 7)
     }
 }
-

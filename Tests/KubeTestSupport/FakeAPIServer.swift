@@ -143,8 +143,12 @@ final class FakeAPIServer: Sendable {
     func create(_ object: KubeObject) -> KubeObject {
         state.withLock { state in
             var object = object
-            if object.kind.isNamespaced, (object.metadata.namespace ?? "").isEmpty { object = Self.with(object) { $0.namespace = "default" } }
-            if (object.metadata.uid ?? "").isEmpty { object = Self.with(object) { $0.uid = UUID().uuidString.lowercased() } }
+            if object.kind.isNamespaced, (object.metadata.namespace ?? "").isEmpty {
+                object = Self.with(object) { $0.namespace = "default" }
+            }
+            if (object.metadata.uid ?? "").isEmpty {
+                object = Self.with(object) { $0.uid = UUID().uuidString.lowercased() }
+            }
             return store(object, type: "ADDED", in: &state)
         }
     }
@@ -162,7 +166,10 @@ final class FakeAPIServer: Sendable {
             guard let object = state.objects[kind]?.removeValue(forKey: key) else { return }
             state.resourceVersion += 1
             let stamped = Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
-            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: kind, type: "DELETED", object: stamped), in: &state)
+            emit(
+                HistoryEntry(resourceVersion: state.resourceVersion, kind: kind, type: "DELETED", object: stamped),
+                in: &state
+            )
         }
     }
 
@@ -184,7 +191,9 @@ final class FakeAPIServer: Sendable {
     func conflictOnNextBind(_ key: String) { state.withLock { _ = $0.conflictOnce.insert(key) } }
 
     /// Lists of `kind` carry these raw JSON items too (they do not decode as the kind).
-    func addMalformedListItem(_ kind: ObjectKind, _ json: String) { state.withLock { $0.malformedListItems[kind, default: []].append(json) } }
+    func addMalformedListItem(_ kind: ObjectKind, _ json: String) {
+        state.withLock { $0.malformedListItems[kind, default: []].append(json) }
+    }
 
     /// Writes raw bytes (plus a newline) to every open watch of `kind`.
     func injectRawWatchBytes(_ kind: ObjectKind, _ text: String) {
@@ -218,7 +227,9 @@ final class FakeAPIServer: Sendable {
 
     /// The next `count` requests of `target` are answered `status` (with `Retry-After: retryAfter` if given).
     func injectFault(_ target: FaultTarget, status: Int, retryAfter: Int? = nil, count: Int) {
-        state.withLock { $0.faults[target] = Fault(status: status, retryAfter: retryAfter, delay: nil, remaining: count) }
+        state.withLock {
+            $0.faults[target] = Fault(status: status, retryAfter: retryAfter, delay: nil, remaining: count)
+        }
     }
 
     /// The next `count` requests of `target` are served only after `delay`.
@@ -256,7 +267,8 @@ final class FakeAPIServer: Sendable {
         state.withLock { state in
             let rv = state.resourceVersion
             for watcher in state.watchers.values {
-                let json = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"\(watcher.kind.rawValue)\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"\(rv)\"}}}\n"
+                let json =
+                    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"\(watcher.kind.rawValue)\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"\(rv)\"}}}\n"
                 watcher.continuation.yield(.data(Array(json.utf8)))
             }
         }
@@ -314,7 +326,9 @@ final class FakeAPIServer: Sendable {
     // MARK: HTTP
 
     private static func faultTarget(_ request: HTTPServer.Request, parts: [String]) -> FaultTarget? {
-        if request.method == .GET, ObjectKind.allCases.contains(where: { ResourceDescriptor.of($0).path == request.path }) {
+        if request.method == .GET,
+            ObjectKind.allCases.contains(where: { ResourceDescriptor.of($0).path == request.path })
+        {
             return request.query["watch"] == "true" || request.query["watch"] == "1" ? .watch : .list
         }
         if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io" { return .lease }
@@ -327,7 +341,18 @@ final class FakeAPIServer: Sendable {
     private func handle(_ request: HTTPServer.Request) async -> HTTPServer.Response {
         let agent = request.headers.first(name: "User-Agent") ?? ""
         let authorization = request.headers.first(name: "Authorization")
-        state.withLock { $0.requests.append(RequestRecord(method: request.method, path: request.path, query: request.query, userAgent: agent, time: .now, authorization: authorization)) }
+        state.withLock {
+            $0.requests.append(
+                RequestRecord(
+                    method: request.method,
+                    path: request.path,
+                    query: request.query,
+                    userAgent: agent,
+                    time: .now,
+                    authorization: authorization
+                )
+            )
+        }
         let parts = request.path.split(separator: "/").map(String.init)
         if let target = Self.faultTarget(request, parts: parts) {
             let fault = state.withLock { state -> Fault? in
@@ -340,8 +365,14 @@ final class FakeAPIServer: Sendable {
             if let fault {
                 if let delay = fault.delay { try? await Task.sleep(for: delay) }
                 if let status = fault.status {
-                    var response = Self.status(status, status == 429 ? "TooManyRequests" : "InternalError", "injected fault")
-                    if let retryAfter = fault.retryAfter { response.headers.add(name: "Retry-After", value: String(retryAfter)) }
+                    var response = Self.status(
+                        status,
+                        status == 429 ? "TooManyRequests" : "InternalError",
+                        "injected fault"
+                    )
+                    if let retryAfter = fault.retryAfter {
+                        response.headers.add(name: "Retry-After", value: String(retryAfter))
+                    }
                     return response
                 }
             }
@@ -349,17 +380,23 @@ final class FakeAPIServer: Sendable {
 
         // Collections (list and watch).
         for kind in ObjectKind.allCases where ResourceDescriptor.of(kind).path == request.path {
-            if request.method == .POST, kind == .node || kind == .namespace { return createThroughAPI(kind, namespace: nil, request) }
+            if request.method == .POST, kind == .node || kind == .namespace {
+                return createThroughAPI(kind, namespace: nil, request)
+            }
             guard request.method == .GET else { return Self.status(405, "MethodNotAllowed", "method not allowed") }
             if request.query["watch"] == "true" || request.query["watch"] == "1" { return watch(kind, request) }
             return list(kind, request)
         }
         // POST /api/v1/namespaces/NS/pods
-        if request.method == .POST, parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods" {
+        if request.method == .POST, parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces",
+            parts[4] == "pods"
+        {
             return createThroughAPI(.pod, namespace: parts[3], request)
         }
         // DELETE /api/v1/nodes/NAME, /api/v1/namespaces/NAME
-        if request.method == .DELETE, parts.count == 4, parts[0] == "api", parts[1] == "v1", parts[2] == "nodes" || parts[2] == "namespaces" {
+        if request.method == .DELETE, parts.count == 4, parts[0] == "api", parts[1] == "v1",
+            parts[2] == "nodes" || parts[2] == "namespaces"
+        {
             return deleteThroughAPI(parts[2] == "nodes" ? .node : .namespace, name: parts[3])
         }
         // /api/v1/namespaces/NS/pods/NAME[/binding|/status]
@@ -377,15 +414,21 @@ final class FakeAPIServer: Sendable {
             }
         }
         // PUT /api/v1/persistentvolumes/NAME, /api/v1/namespaces/NS/persistentvolumeclaims/NAME
-        if request.method == .PUT, parts.count == 4, parts[0] == "api", parts[1] == "v1", parts[2] == "persistentvolumes" {
+        if request.method == .PUT, parts.count == 4, parts[0] == "api", parts[1] == "v1",
+            parts[2] == "persistentvolumes"
+        {
             return updateVolumeObject(.persistentVolume, key: parts[3], request)
         }
-        if request.method == .PUT, parts.count == 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "persistentvolumeclaims" {
+        if request.method == .PUT, parts.count == 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces",
+            parts[4] == "persistentvolumeclaims"
+        {
             return updateVolumeObject(.persistentVolumeClaim, key: "\(parts[3])/\(parts[5])", request)
         }
         // Events.
         // /apis/events.k8s.io/v1/namespaces/NS/events[/NAME]
-        if parts.count >= 6, parts[0] == "apis", parts[1] == "events.k8s.io", parts[3] == "namespaces", parts[5] == "events" {
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "events.k8s.io", parts[3] == "namespaces",
+            parts[5] == "events"
+        {
             if request.method == .POST {
                 guard let event = try? JSONDecoder().decode(EventsV1Event.self, from: Data(request.body)) else {
                     return Self.status(400, "BadRequest", "malformed event")
@@ -400,7 +443,9 @@ final class FakeAPIServer: Sendable {
         }
         // Leases.
         // /apis/coordination.k8s.io/v1/namespaces/NS/leases[/NAME]
-        if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io", parts[3] == "namespaces", parts[5] == "leases" {
+        if parts.count >= 6, parts[0] == "apis", parts[1] == "coordination.k8s.io", parts[3] == "namespaces",
+            parts[5] == "leases"
+        {
             return await lease(namespace: parts[4], name: parts.count > 6 ? parts[6] : nil, request)
         }
         return Self.status(404, "NotFound", "the server could not find the requested resource")
@@ -416,10 +461,17 @@ final class FakeAPIServer: Sendable {
             let items = (state.objects[kind] ?? [:]).values
                 .filter { Self.matchesSelector(kind, $0, request.query["fieldSelector"]) }
                 .sorted { $0.key < $1.key }
-            return (items, state.resourceVersion, state.malformedListItems[kind] ?? [], state.expireContinueTokens && request.query["continue"] != nil)
+            return (
+                items, state.resourceVersion, state.malformedListItems[kind] ?? [],
+                state.expireContinueTokens && request.query["continue"] != nil
+            )
         }
         if expired {
-            return Self.status(410, "Expired", "The provided continue parameter is too old to display a consistent list result.")
+            return Self.status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result."
+            )
         }
         var page = Array(items.dropFirst(offset))
         var next: String?
@@ -432,7 +484,8 @@ final class FakeAPIServer: Sendable {
         let listKind = kind.rawValue + "List"
         var meta = "\"resourceVersion\":\"\(rv)\""
         if let next { meta += ",\"continue\":\"\(next)\"" }
-        let body = "{\"kind\":\"\(listKind)\",\"apiVersion\":\"v1\",\"metadata\":{\(meta)},\"items\":[\(itemTexts.joined(separator: ","))]}"
+        let body =
+            "{\"kind\":\"\(listKind)\",\"apiVersion\":\"v1\",\"metadata\":{\(meta)},\"items\":[\(itemTexts.joined(separator: ","))]}"
         return Self.json(200, Array(body.utf8))
     }
 
@@ -443,7 +496,8 @@ final class FakeAPIServer: Sendable {
         let outcome = state.withLock { state -> Int? in
             if state.watchUnavailable { return -1 }
             if from + 1 < state.oldestWatchable {
-                let status = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: \(from) (\(state.oldestWatchable - 1))\",\"reason\":\"Expired\",\"code\":410}}\n"
+                let status =
+                    "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: \(from) (\(state.oldestWatchable - 1))\",\"reason\":\"Expired\",\"code\":410}}\n"
                 continuation.yield(.data(Array(status.utf8)))
                 continuation.finish()
                 return nil
@@ -474,43 +528,72 @@ final class FakeAPIServer: Sendable {
         return state.withLock { state -> HTTPServer.Response in
             state.bindAttempts[key, default: 0] += 1
             let response = bindLocked(key, name: name, binding: binding, agent: agent, in: &state)
-            state.bindAttemptLog.append(BindAttempt(pod: key, node: binding.target.name, userAgent: agent, code: Int(response.status.code)))
+            state.bindAttemptLog.append(
+                BindAttempt(pod: key, node: binding.target.name, userAgent: agent, code: Int(response.status.code))
+            )
             return response
         }
     }
 
-    private func bindLocked(_ key: String, name: String, binding: KubeAPI.Binding, agent: String, in state: inout State) -> HTTPServer.Response {
-            guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods \"\(name)\" not found") }
-            if state.conflictOnce.remove(key) != nil {
-                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": injected conflict")
-            }
-            if let uid = binding.metadata.uid, uid != pod.metadata.uid {
-                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(pod.metadata.uid ?? "")")
-            }
-            if pod.isTerminating { return Self.status(409, "Conflict", "pod \(name) is being deleted, cannot be assigned to a host") }
-            if !pod.nodeName.isEmpty {
-                return Self.status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\"")
-            }
-            let reset = state.resetBind.remove(key) != nil
-            if reset {
-                state.silenced += state.watchers.values
-                state.watchers = [:]
-            }
-            pod.spec.nodeName = binding.target.name
-            var status = pod.status ?? PodStatus()
-            var conditions = (status.conditions ?? []).filter { $0.type != "PodScheduled" }
-            conditions.append(PodCondition(type: "PodScheduled", status: "True"))
-            status.conditions = conditions
-            pod.status = status
-            _ = store(.pod(pod), type: "MODIFIED", in: &state)
-            state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
-            if reset {
-                let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
-                continuation.yield(.abort)
-                continuation.finish()
-                return HTTPServer.Response(status: .created, headers: HTTPHeaders(), body: .stream(stream))
-            }
-            return Self.json(201, Array("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8))
+    private func bindLocked(
+        _ key: String,
+        name: String,
+        binding: KubeAPI.Binding,
+        agent: String,
+        in state: inout State
+    ) -> HTTPServer.Response {
+        guard var pod = state.objects[.pod]?[key]?.pod else {
+            return Self.status(404, "NotFound", "pods \"\(name)\" not found")
+        }
+        if state.conflictOnce.remove(key) != nil {
+            return Self.status(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods/binding \"\(name)\": injected conflict"
+            )
+        }
+        if let uid = binding.metadata.uid, uid != pod.metadata.uid {
+            return Self.status(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods/binding \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(pod.metadata.uid ?? "")"
+            )
+        }
+        if pod.isTerminating {
+            return Self.status(409, "Conflict", "pod \(name) is being deleted, cannot be assigned to a host")
+        }
+        if !pod.nodeName.isEmpty {
+            return Self.status(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(pod.nodeName)\""
+            )
+        }
+        let reset = state.resetBind.remove(key) != nil
+        if reset {
+            state.silenced += state.watchers.values
+            state.watchers = [:]
+        }
+        pod.spec.nodeName = binding.target.name
+        var status = pod.status ?? PodStatus()
+        var conditions = (status.conditions ?? []).filter { $0.type != "PodScheduled" }
+        conditions.append(PodCondition(type: "PodScheduled", status: "True"))
+        status.conditions = conditions
+        pod.status = status
+        _ = store(.pod(pod), type: "MODIFIED", in: &state)
+        state.bindings.append(Binding(pod: key, node: binding.target.name, userAgent: agent))
+        if reset {
+            let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
+            continuation.yield(.abort)
+            continuation.finish()
+            return HTTPServer.Response(status: .created, headers: HTTPHeaders(), body: .stream(stream))
+        }
+        return Self.json(
+            201,
+            Array(
+                "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}".utf8
+            )
+        )
     }
 
     private func patchStatus(_ key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
@@ -518,18 +601,26 @@ final class FakeAPIServer: Sendable {
             return Self.status(415, "UnsupportedMediaType", "the body of the request was in an unknown format")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let status = object["status"] as? [String: Any] else {
+            let status = object["status"] as? [String: Any]
+        else {
             return Self.status(400, "BadRequest", "malformed patch")
         }
         return state.withLock { state -> HTTPServer.Response in
-            guard var pod = state.objects[.pod]?[key]?.pod else { return Self.status(404, "NotFound", "pods not found") }
+            guard var pod = state.objects[.pod]?[key]?.pod else {
+                return Self.status(404, "NotFound", "pods not found")
+            }
             var podStatus = pod.status ?? PodStatus()
             if let conditions = status["conditions"] as? [[String: Any]] {
                 var current = podStatus.conditions ?? []
                 for raw in conditions {
                     guard let data = try? JSONSerialization.data(withJSONObject: raw),
-                          let condition = try? JSONDecoder().decode(PodCondition.self, from: data) else { continue }
-                    if let index = current.firstIndex(where: { $0.type == condition.type }) { current[index] = condition } else { current.append(condition) }
+                        let condition = try? JSONDecoder().decode(PodCondition.self, from: data)
+                    else { continue }
+                    if let index = current.firstIndex(where: { $0.type == condition.type }) {
+                        current[index] = condition
+                    } else {
+                        current.append(condition)
+                    }
                 }
                 podStatus.conditions = current
             }
@@ -545,21 +636,38 @@ final class FakeAPIServer: Sendable {
 
     /// `POST` of a Node, Namespace or Pod: 201 with uid and resource version assigned, 409 `AlreadyExists` for a
     /// duplicate, 404 for a pod whose namespace does not exist.
-    private func createThroughAPI(_ kind: ObjectKind, namespace: String?, _ request: HTTPServer.Request) -> HTTPServer.Response {
+    private func createThroughAPI(
+        _ kind: ObjectKind,
+        namespace: String?,
+        _ request: HTTPServer.Request
+    ) -> HTTPServer.Response {
         let decoder = JSONDecoder()
         let data = Data(request.body)
         var object: KubeObject
         switch kind {
-        case .node: guard let node = try? decoder.decode(Node.self, from: data) else { return Self.status(400, "BadRequest", "malformed Node") }
+        case .node:
+            guard let node = try? decoder.decode(Node.self, from: data) else {
+                return Self.status(400, "BadRequest", "malformed Node")
+            }
             object = .node(node)
-        case .namespace: guard let value = try? decoder.decode(Namespace.self, from: data) else { return Self.status(400, "BadRequest", "malformed Namespace") }
+        case .namespace:
+            guard let value = try? decoder.decode(Namespace.self, from: data) else {
+                return Self.status(400, "BadRequest", "malformed Namespace")
+            }
             object = .namespace(value)
-        default: guard let pod = try? decoder.decode(Pod.self, from: data) else { return Self.status(400, "BadRequest", "malformed Pod") }
+        default:
+            guard let pod = try? decoder.decode(Pod.self, from: data) else {
+                return Self.status(400, "BadRequest", "malformed Pod")
+            }
             object = .pod(pod)
         }
         if let namespace {
             if let given = object.metadata.namespace, !given.isEmpty, given != namespace {
-                return Self.status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+                return Self.status(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             }
             object = Self.with(object) { $0.namespace = namespace }
         }
@@ -571,7 +679,11 @@ final class FakeAPIServer: Sendable {
             if state.objects[kind]?[created.key] != nil {
                 return Self.status(409, "AlreadyExists", "\(kind.rawValue) \"\(created.metadata.name)\" already exists")
             }
-            let stamped = store(Self.with(created) { $0.uid = UUID().uuidString.lowercased() }, type: "ADDED", in: &state)
+            let stamped = store(
+                Self.with(created) { $0.uid = UUID().uuidString.lowercased() },
+                type: "ADDED",
+                in: &state
+            )
             state.apiCreations.append(stamped)
             return Self.json(201, Self.encode(stamped))
         }
@@ -587,11 +699,27 @@ final class FakeAPIServer: Sendable {
                 for (key, pod) in state.objects[.pod] ?? [:] where pod.metadata.namespace == name {
                     state.objects[.pod]?[key] = nil
                     state.resourceVersion += 1
-                    emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: .pod, type: "DELETED", object: Self.with(pod) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+                    emit(
+                        HistoryEntry(
+                            resourceVersion: state.resourceVersion,
+                            kind: .pod,
+                            type: "DELETED",
+                            object: Self.with(pod) { $0.resourceVersion = String(state.resourceVersion) }
+                        ),
+                        in: &state
+                    )
                 }
             }
             state.resourceVersion += 1
-            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: kind, type: "DELETED", object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+            emit(
+                HistoryEntry(
+                    resourceVersion: state.resourceVersion,
+                    kind: kind,
+                    type: "DELETED",
+                    object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
+                ),
+                in: &state
+            )
             return Self.json(200, Self.encode(object))
         }
     }
@@ -606,7 +734,15 @@ final class FakeAPIServer: Sendable {
             state.objects[.pod]?[key] = nil
             state.resourceVersion += 1
             state.deletions.append(key)
-            emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: .pod, type: "DELETED", object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }), in: &state)
+            emit(
+                HistoryEntry(
+                    resourceVersion: state.resourceVersion,
+                    kind: .pod,
+                    type: "DELETED",
+                    object: Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
+                ),
+                in: &state
+            )
             return Self.json(200, Self.encode(object))
         }
     }
@@ -626,7 +762,11 @@ final class FakeAPIServer: Sendable {
                 guard var lease = decoded else { return Self.status(400, "BadRequest", "malformed Lease") }
                 let key = "\(namespace)/\(lease.metadata.name)"
                 if state.leases[key] != nil {
-                    return Self.status(409, "AlreadyExists", "leases.coordination.k8s.io \"\(lease.metadata.name)\" already exists")
+                    return Self.status(
+                        409,
+                        "AlreadyExists",
+                        "leases.coordination.k8s.io \"\(lease.metadata.name)\" already exists"
+                    )
                 }
                 state.resourceVersion += 1
                 lease.metadata.namespace = namespace
@@ -637,9 +777,15 @@ final class FakeAPIServer: Sendable {
             case .PUT:
                 guard let name, var lease = decoded else { return Self.status(400, "BadRequest", "malformed Lease") }
                 let key = "\(namespace)/\(name)"
-                guard let current = state.leases[key] else { return Self.status(404, "NotFound", "leases.coordination.k8s.io \"\(name)\" not found") }
+                guard let current = state.leases[key] else {
+                    return Self.status(404, "NotFound", "leases.coordination.k8s.io \"\(name)\" not found")
+                }
                 guard lease.metadata.resourceVersion == current.metadata.resourceVersion else {
-                    return Self.status(409, "Conflict", "Operation cannot be fulfilled on leases.coordination.k8s.io \"\(name)\": the object has been modified; please apply your changes to the latest version and try again")
+                    return Self.status(
+                        409,
+                        "Conflict",
+                        "Operation cannot be fulfilled on leases.coordination.k8s.io \"\(name)\": the object has been modified; please apply your changes to the latest version and try again"
+                    )
                 }
                 state.resourceVersion += 1
                 lease.metadata.resourceVersion = String(state.resourceVersion)
@@ -660,17 +806,33 @@ final class FakeAPIServer: Sendable {
 
     /// A `PUT` of a PV or PVC with optimistic concurrency; with the volume controller on, the claim is then
     /// bound (a PV's claimRef) or provisioned and bound (a claim's selected node).
-    private func updateVolumeObject(_ kind: ObjectKind, key: String, _ request: HTTPServer.Request) -> HTTPServer.Response {
+    private func updateVolumeObject(
+        _ kind: ObjectKind,
+        key: String,
+        _ request: HTTPServer.Request
+    ) -> HTTPServer.Response {
         let decoded: KubeObject?
         switch kind {
-        case .persistentVolume: decoded = (try? JSONDecoder().decode(PersistentVolume.self, from: Data(request.body))).map(KubeObject.persistentVolume)
-        default: decoded = (try? JSONDecoder().decode(PersistentVolumeClaim.self, from: Data(request.body))).map(KubeObject.persistentVolumeClaim)
+        case .persistentVolume:
+            decoded = (try? JSONDecoder().decode(PersistentVolume.self, from: Data(request.body))).map(
+                KubeObject.persistentVolume
+            )
+        default:
+            decoded = (try? JSONDecoder().decode(PersistentVolumeClaim.self, from: Data(request.body))).map(
+                KubeObject.persistentVolumeClaim
+            )
         }
         guard let object = decoded else { return Self.status(400, "BadRequest", "malformed object") }
         return state.withLock { state -> HTTPServer.Response in
-            guard let current = state.objects[kind]?[key] else { return Self.status(404, "NotFound", "\(key) not found") }
+            guard let current = state.objects[kind]?[key] else {
+                return Self.status(404, "NotFound", "\(key) not found")
+            }
             if let version = object.metadata.resourceVersion, version != current.metadata.resourceVersion {
-                return Self.status(409, "Conflict", "Operation cannot be fulfilled on \(kind.rawValue.lowercased())s \"\(object.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again")
+                return Self.status(
+                    409,
+                    "Conflict",
+                    "Operation cannot be fulfilled on \(kind.rawValue.lowercased())s \"\(object.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again"
+                )
             }
             state.volumeWrites.append("\(kind.rawValue) \(key)")
             let stored = store(object, type: "MODIFIED", in: &state)
@@ -681,12 +843,16 @@ final class FakeAPIServer: Sendable {
 
     private func runVolumeController(after object: KubeObject, in state: inout State) {
         func bind(_ pv: PersistentVolume, _ claimKey: String) {
-            guard case .persistentVolumeClaim(var claim)? = state.objects[.persistentVolumeClaim]?[claimKey] else { return }
+            guard case .persistentVolumeClaim(var claim)? = state.objects[.persistentVolumeClaim]?[claimKey] else {
+                return
+            }
             var volume = pv
             volume.status = PersistentVolumeStatus(phase: "Bound")
             _ = store(.persistentVolume(volume), type: "MODIFIED", in: &state)
             claim.spec.volumeName = pv.metadata.name
-            claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([VolumeAnnotations.bindCompleted: "yes"]) { $1 }
+            claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([
+                VolumeAnnotations.bindCompleted: "yes"
+            ]) { $1 }
             claim.status = PersistentVolumeClaimStatus(phase: "Bound")
             _ = store(.persistentVolumeClaim(claim), type: "MODIFIED", in: &state)
         }
@@ -695,12 +861,22 @@ final class FakeAPIServer: Sendable {
             if let ref = pv.spec.claimRef, let name = ref.name { bind(pv, "\(ref.namespace ?? "default")/\(name)") }
         case .persistentVolumeClaim(let claim):
             guard let node = claim.metadata.annotations?[VolumeAnnotations.selectedNode] else { return }
-            var pv = PersistentVolume(name: "pvc-\(claim.metadata.name)", capacity: "1Gi", storageClassName: claim.storageClass,
-                                      nodeAffinity: NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
-                                          NodeSelectorRequirement(key: VolumeAnnotations.hostnameLabel, operator: "In", values: [node]),
-                                      ])]),
-                                      claimRef: ObjectReference(namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid),
-                                      phase: "Bound")
+            var pv = PersistentVolume(
+                name: "pvc-\(claim.metadata.name)",
+                capacity: "1Gi",
+                storageClassName: claim.storageClass,
+                nodeAffinity: NodeSelector(nodeSelectorTerms: [
+                    NodeSelectorTerm(matchExpressions: [
+                        NodeSelectorRequirement(key: VolumeAnnotations.hostnameLabel, operator: "In", values: [node])
+                    ])
+                ]),
+                claimRef: ObjectReference(
+                    namespace: claim.metadata.namespace,
+                    name: claim.metadata.name,
+                    uid: claim.metadata.uid
+                ),
+                phase: "Bound"
+            )
             pv.metadata.uid = UUID().uuidString.lowercased()
             let created = store(.persistentVolume(pv), type: "ADDED", in: &state)
             if case .persistentVolume(let stored) = created { bind(stored, claim.key) }
@@ -715,7 +891,10 @@ final class FakeAPIServer: Sendable {
         state.resourceVersion += 1
         let stamped = Self.with(object) { $0.resourceVersion = String(state.resourceVersion) }
         state.objects[object.kind, default: [:]][stamped.key] = stamped
-        emit(HistoryEntry(resourceVersion: state.resourceVersion, kind: object.kind, type: type, object: stamped), in: &state)
+        emit(
+            HistoryEntry(resourceVersion: state.resourceVersion, kind: object.kind, type: type, object: stamped),
+            in: &state
+        )
         return stamped
     }
 
@@ -746,21 +925,51 @@ final class FakeAPIServer: Sendable {
 
     static func with(_ object: KubeObject, _ change: (inout ObjectMeta) -> Void) -> KubeObject {
         switch object {
-        case .pod(var o): change(&o.metadata); return .pod(o)
-        case .node(var o): change(&o.metadata); return .node(o)
-        case .priorityClass(var o): change(&o.metadata); return .priorityClass(o)
-        case .namespace(var o): change(&o.metadata); return .namespace(o)
-        case .persistentVolume(var o): change(&o.metadata); return .persistentVolume(o)
-        case .persistentVolumeClaim(var o): change(&o.metadata); return .persistentVolumeClaim(o)
-        case .storageClass(var o): change(&o.metadata); return .storageClass(o)
-        case .csiNode(var o): change(&o.metadata); return .csiNode(o)
-        case .csiDriver(var o): change(&o.metadata); return .csiDriver(o)
-        case .csiStorageCapacity(var o): change(&o.metadata); return .csiStorageCapacity(o)
-        case .podDisruptionBudget(var o): change(&o.metadata); return .podDisruptionBudget(o)
-        case .service(var o): change(&o.metadata); return .service(o)
-        case .replicationController(var o): change(&o.metadata); return .replicationController(o)
-        case .replicaSet(var o): change(&o.metadata); return .replicaSet(o)
-        case .statefulSet(var o): change(&o.metadata); return .statefulSet(o)
+        case .pod(var o):
+            change(&o.metadata)
+            return .pod(o)
+        case .node(var o):
+            change(&o.metadata)
+            return .node(o)
+        case .priorityClass(var o):
+            change(&o.metadata)
+            return .priorityClass(o)
+        case .namespace(var o):
+            change(&o.metadata)
+            return .namespace(o)
+        case .persistentVolume(var o):
+            change(&o.metadata)
+            return .persistentVolume(o)
+        case .persistentVolumeClaim(var o):
+            change(&o.metadata)
+            return .persistentVolumeClaim(o)
+        case .storageClass(var o):
+            change(&o.metadata)
+            return .storageClass(o)
+        case .csiNode(var o):
+            change(&o.metadata)
+            return .csiNode(o)
+        case .csiDriver(var o):
+            change(&o.metadata)
+            return .csiDriver(o)
+        case .csiStorageCapacity(var o):
+            change(&o.metadata)
+            return .csiStorageCapacity(o)
+        case .podDisruptionBudget(var o):
+            change(&o.metadata)
+            return .podDisruptionBudget(o)
+        case .service(var o):
+            change(&o.metadata)
+            return .service(o)
+        case .replicationController(var o):
+            change(&o.metadata)
+            return .replicationController(o)
+        case .replicaSet(var o):
+            change(&o.metadata)
+            return .replicaSet(o)
+        case .statefulSet(var o):
+            change(&o.metadata)
+            return .statefulSet(o)
         }
     }
 

@@ -44,7 +44,11 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async -> Bool)
 let testSchedulerName = "swift-kube-scheduler"
 
 /// A configuration with one profile named `swift-kube-scheduler` (upstream's default plugins).
-func testConfiguration(leaseName: String = "swift-kube-scheduler", qps: Double = 1000, burst: Int = 1000) throws -> SchedulerConfiguration {
+func testConfiguration(
+    leaseName: String = "swift-kube-scheduler",
+    qps: Double = 1000,
+    burst: Int = 1000
+) throws -> SchedulerConfiguration {
     let yaml = """
         apiVersion: kubescheduler.config.k8s.io/v1
         kind: KubeSchedulerConfiguration
@@ -73,12 +77,20 @@ func fakeClientConfiguration(_ fake: FakeAPIServer, qps: Float = 1000, burst: In
 
 /// A runner against the fake server with fast informer retries; serving on an ephemeral loopback port.
 func makeRunner(
-    _ fake: FakeAPIServer, identity: String, leaderElect: Bool = false, leaseName: String = "swift-kube-scheduler",
-    logs: LogCapture = LogCapture(), serve: Bool = false,
+    _ fake: FakeAPIServer,
+    identity: String,
+    leaderElect: Bool = false,
+    leaseName: String = "swift-kube-scheduler",
+    logs: LogCapture = LogCapture(),
+    serve: Bool = false,
     durations: (lease: Duration, renew: Duration, retry: Duration) = (.seconds(3), .seconds(2), .milliseconds(250)),
     configure: (inout RunOptions) -> Void = { _ in }
 ) throws -> SchedulerRunner {
-    var options = RunOptions(configuration: try testConfiguration(leaseName: leaseName), client: fakeClientConfiguration(fake), identity: identity)
+    var options = RunOptions(
+        configuration: try testConfiguration(leaseName: leaseName),
+        client: fakeClientConfiguration(fake),
+        identity: identity
+    )
     options.leaderElect = leaderElect
     options.port = serve ? 0 : nil
     options.bindAddress = "127.0.0.1"
@@ -94,7 +106,12 @@ func node(_ name: String, cpu: String = "4", memory: String = "32Gi") -> Node {
     NodeBuilder(name).capacity(["cpu": cpu, "memory": memory, "pods": "110"]).build()
 }
 
-func pod(_ name: String, scheduler: String = testSchedulerName, cpu: String = "100m", namespace: String = "default") -> Pod {
+func pod(
+    _ name: String,
+    scheduler: String = testSchedulerName,
+    cpu: String = "100m",
+    namespace: String = "default"
+) -> Pod {
     PodBuilder(name, namespace: namespace).schedulerName(scheduler).container(["cpu": cpu, "memory": "100Mi"]).build()
 }
 
@@ -109,11 +126,21 @@ func allBound(_ fake: FakeAPIServer, _ keys: [String]) -> Bool {
 }
 
 /// A client for `fake` with a log capture.
-func makeClient(_ fake: FakeAPIServer, logs: LogCapture = LogCapture(), qps: Float = 1000, burst: Int = 1000, pageSize: Int = 500) throws -> KubernetesClient {
+func makeClient(
+    _ fake: FakeAPIServer,
+    logs: LogCapture = LogCapture(),
+    qps: Float = 1000,
+    burst: Int = 1000,
+    pageSize: Int = 500
+) throws -> KubernetesClient {
     var configuration = fakeClientConfiguration(fake, qps: qps, burst: burst)
     configuration.userAgent = "swift-kube-scheduler/test (client-test)"
     var options = KubernetesClient.Options()
     options.pageSize = pageSize
     options.eventReportingHost = "test-host"
-    return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: logs.logger("client")), logger: logs.logger("client"), options: options)
+    return KubernetesClient(
+        rest: try RESTClient(configuration: configuration, logger: logs.logger("client")),
+        logger: logs.logger("client"),
+        options: options
+    )
 }

@@ -10,7 +10,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let builtExecutable: URL = {
     let name = "swift-kube-scheduler"
     var directories: [URL] = []
-    if let override = ProcessInfo.processInfo.environment["SKS_BIN_PATH"] { directories.append(URL(fileURLWithPath: override)) }
+    if let override = ProcessInfo.processInfo.environment["SKS_BIN_PATH"] {
+        directories.append(URL(fileURLWithPath: override))
+    }
     // Linux: the test runner is `<bin>/swift-kube-schedulerPackageTests.xctest`; macOS: a bundle in `<bin>`.
     if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
     for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
@@ -23,7 +25,8 @@ let builtExecutable: URL = {
         let candidate = directory.appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/\(name)")
 }()
 
@@ -55,7 +58,9 @@ func temporaryFile(_ name: String, _ contents: String) throws -> String {
 
 /// A fresh directory for one test's files.
 func scratchDirectory(_ name: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sks-kubeclient-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "sks-kubeclient-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))"
+    ).path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -9,7 +9,13 @@ private func plugin(_ args: DefaultPreemptionArgs = DefaultPreemptionArgs()) thr
     try DefaultPreemption(args: args, handle: FakeHandle())
 }
 
-private func victim(_ name: String, priority: Int32, start: String? = "2024-01-01T00:00:00Z", labels: [String: String] = [:], namespace: String = "default") -> PodInfo {
+private func victim(
+    _ name: String,
+    priority: Int32,
+    start: String? = "2024-01-01T00:00:00Z",
+    labels: [String: String] = [:],
+    namespace: String = "default"
+) -> PodInfo {
     var pod = PodBuilder(name, namespace: namespace).priority(priority).labels(labels).build()
     pod.status = PodStatus(phase: "Running", startTime: start)
     return PodInfo(pod)
@@ -23,20 +29,42 @@ private func candidate(_ node: String, _ victims: [PodInfo], violations: Int = 0
     @Test func argsDefaultAndValidateLikeUpstream() throws {
         let defaults = try decodeArgs(DefaultPreemptionArgs.self, "{}")
         #expect(defaults == DefaultPreemptionArgs(minCandidateNodesPercentage: 10, minCandidateNodesAbsolute: 100))
-        #expect(throws: PluginArgsError(field: "minCandidateNodesPercentage", "Invalid value: 101: not in valid range [0, 100]")) {
+        #expect(
+            throws: PluginArgsError(
+                field: "minCandidateNodesPercentage",
+                "Invalid value: 101: not in valid range [0, 100]"
+            )
+        ) {
             try DefaultPreemptionArgs(minCandidateNodesPercentage: 101).validate()
         }
-        #expect(throws: PluginArgsError(field: "minCandidateNodesAbsolute", "Invalid value: -1: not in valid range [0, inf)")) {
+        #expect(
+            throws: PluginArgsError(
+                field: "minCandidateNodesAbsolute",
+                "Invalid value: -1: not in valid range [0, inf)"
+            )
+        ) {
             try DefaultPreemptionArgs(minCandidateNodesAbsolute: -1).validate()
         }
-        #expect(throws: PluginArgsError(field: "minCandidateNodesPercentage", "Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute")) {
+        #expect(
+            throws: PluginArgsError(
+                field: "minCandidateNodesPercentage",
+                "Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute"
+            )
+        ) {
             try DefaultPreemptionArgs(minCandidateNodesPercentage: 0, minCandidateNodesAbsolute: 0).validate()
         }
     }
 
     @Test(arguments: [(10, 100, 50, 50), (10, 100, 1000, 100), (10, 100, 5000, 500), (0, 5, 1000, 5), (40, 0, 10, 4)])
-    func candidateCountIsPercentageWithAnAbsoluteFloorCappedAtNodes(percentage: Int32, absolute: Int32, nodes: Int, expected: Int) throws {
-        let preemption = try plugin(DefaultPreemptionArgs(minCandidateNodesPercentage: percentage, minCandidateNodesAbsolute: absolute))
+    func candidateCountIsPercentageWithAnAbsoluteFloorCappedAtNodes(
+        percentage: Int32,
+        absolute: Int32,
+        nodes: Int,
+        expected: Int
+    ) throws {
+        let preemption = try plugin(
+            DefaultPreemptionArgs(minCandidateNodesPercentage: percentage, minCandidateNodesAbsolute: absolute)
+        )
         #expect(preemption.candidateCount(numNodes: nodes) == expected)
     }
 
@@ -102,13 +130,19 @@ private func candidate(_ node: String, _ victims: [PodInfo], violations: Int = 0
     }
 
     @Test func thenTheFirstCandidate() throws {
-        let chosen = try plugin().select([candidate("first", [victim("a", priority: 2)]), candidate("second", [victim("b", priority: 2)])])
+        let chosen = try plugin().select([
+            candidate("first", [victim("a", priority: 2)]), candidate("second", [victim("b", priority: 2)]),
+        ])
         #expect(chosen?.nodeName == "first")
     }
 
     @Test func budgetsSplitVictimsInOrder() throws {
-        let budget = DefaultPreemption.Budget(namespace: "default", selector: try Selector(LabelSelector(matchLabels: ["app": "db"])),
-                                              allowed: 1, disrupted: ["db-2"])
+        let budget = DefaultPreemption.Budget(
+            namespace: "default",
+            selector: try Selector(LabelSelector(matchLabels: ["app": "db"])),
+            allowed: 1,
+            disrupted: ["db-2"]
+        )
         let pods = [
             victim("db-0", priority: 1, labels: ["app": "db"]),  // uses the one allowed disruption
             victim("db-1", priority: 1, labels: ["app": "db"]),  // would exceed it
@@ -124,7 +158,10 @@ private func candidate(_ node: String, _ victims: [PodInfo], violations: Int = 0
 
     @Test func emptyBudgetSelectorMatchesNothing() {
         let budget = DefaultPreemption.Budget(namespace: "default", selector: .everything, allowed: 0, disrupted: [])
-        let (violating, _) = DefaultPreemption.splitByBudgetViolation([victim("a", priority: 1, labels: ["x": "y"])], budgets: [budget])
+        let (violating, _) = DefaultPreemption.splitByBudgetViolation(
+            [victim("a", priority: 1, labels: ["x": "y"])],
+            budgets: [budget]
+        )
         #expect(violating.isEmpty)
     }
 

@@ -23,7 +23,10 @@ private func imageNodes(_ nodes: [(String, [ContainerImage])]) -> [NodeInfo] {
         var info = NodeInfo(node: Node(metadata: ObjectMeta(name: name), status: NodeStatus(images: images)))
         for image in images {
             for imageName in image.names ?? [] where info.imageStates[imageName] == nil {
-                info.imageStates[imageName] = ImageStateSummary(size: sizes[imageName] ?? 0, numNodes: holders[imageName]?.count ?? 0)
+                info.imageStates[imageName] = ImageStateSummary(
+                    size: sizes[imageName] ?? 0,
+                    numNodes: holders[imageName]?.count ?? 0
+                )
             }
         }
         return info
@@ -63,7 +66,9 @@ private func imagesPod(_ images: [String], initImages: [String] = []) -> PodBuil
     var builder = PodBuilder("p")
     builder.pod.spec.containers = images.enumerated().map { Container(name: "c\($0.offset)", image: $0.element) }
     if !initImages.isEmpty {
-        builder.pod.spec.initContainers = initImages.enumerated().map { Container(name: "i\($0.offset)", image: $0.element) }
+        builder.pod.spec.initContainers = initImages.enumerated().map {
+            Container(name: "i\($0.offset)", image: $0.element)
+        }
     }
     return builder
 }
@@ -79,28 +84,55 @@ struct ImageCase: CustomTestStringConvertible, Sendable {
 /// Upstream's `TestImageLocalityPriority` (imagelocality/image_locality_test.go), scores and comments included.
 private let imageCases: [ImageCase] = [
     // Node1: 40M × 1/2 < 23M → 0. Node2: 100 × (250M × 1/2 − 23M) / (1000M × 2 − 23M) = 5.
-    ImageCase(name: "two images spread on two nodes, prefer the larger image one", pod: imagesPod(["gcr.io/40", "gcr.io/250"]),
-              nodes: [("node1", node403002000), ("node2", node25010)], expected: [0, 5]),
+    ImageCase(
+        name: "two images spread on two nodes, prefer the larger image one",
+        pod: imagesPod(["gcr.io/40", "gcr.io/250"]),
+        nodes: [("node1", node403002000), ("node2", node25010)],
+        expected: [0, 5]
+    ),
     // Node1: 100 × ((40M + 300M) × 1/2 − 23M) / (1000M × 2 − 23M) = 7.
-    ImageCase(name: "two images on one node, prefer this node", pod: imagesPod(["gcr.io/40", "gcr.io/300"]),
-              nodes: [("node1", node403002000), ("node2", node25010)], expected: [7, 0]),
+    ImageCase(
+        name: "two images on one node, prefer this node",
+        pod: imagesPod(["gcr.io/40", "gcr.io/300"]),
+        nodes: [("node1", node403002000), ("node2", node25010)],
+        expected: [7, 0]
+    ),
     // Node1: 4000M × 1/2 ≥ 1000M × 2 → 100. Node2: 10M × 1/2 < 23M → 0.
-    ImageCase(name: "if exceed limit, use limit", pod: imagesPod(["gcr.io/4000", "gcr.io/10"]),
-              nodes: [("node1", node400030), ("node2", node25010)], expected: [100, 0]),
+    ImageCase(
+        name: "if exceed limit, use limit",
+        pod: imagesPod(["gcr.io/4000", "gcr.io/10"]),
+        nodes: [("node1", node400030), ("node2", node25010)],
+        expected: [100, 0]
+    ),
     // Node1: 100 × (4000M × 1/3 − 23M) / (1000M × 2 − 23M) = 66.
-    ImageCase(name: "if exceed limit, use limit (with node which has no images present)", pod: imagesPod(["gcr.io/4000", "gcr.io/10"]),
-              nodes: [("node1", node400030), ("node2", node25010), ("node3", [])], expected: [66, 0, 0]),
+    ImageCase(
+        name: "if exceed limit, use limit (with node which has no images present)",
+        pod: imagesPod(["gcr.io/4000", "gcr.io/10"]),
+        nodes: [("node1", node400030), ("node2", node25010), ("node3", [])],
+        expected: [66, 0, 0]
+    ),
     // Node1: 100 × (600M × 2/3 + 900M × 2/3 − 23M) / (1000M × 3 − 23M) = 32;
     // Node2: 100 × (300M × 1/3 + 600M × 2/3 + 900M × 2/3 − 23M) / (1000M × 3 − 23M) = 36.
-    ImageCase(name: "pod with multiple large images, node2 is preferred", pod: imagesPod(["gcr.io/300", "gcr.io/600", "gcr.io/900"]),
-              nodes: [("node1", node60040900), ("node2", node300600900), ("node3", [])], expected: [32, 36, 0]),
+    ImageCase(
+        name: "pod with multiple large images, node2 is preferred",
+        pod: imagesPod(["gcr.io/300", "gcr.io/600", "gcr.io/900"]),
+        nodes: [("node1", node60040900), ("node2", node300600900), ("node3", [])],
+        expected: [32, 36, 0]
+    ),
     // Node1: 100 × (30M + 40M × 1/2 − 23M) / (1000M × 2 − 23M) = 1.
-    ImageCase(name: "pod with multiple small images", pod: imagesPod(["gcr.io/30", "gcr.io/40"]),
-              nodes: [("node1", node203040), ("node2", node400030)], expected: [1, 0]),
+    ImageCase(
+        name: "pod with multiple small images",
+        pod: imagesPod(["gcr.io/30", "gcr.io/40"]),
+        nodes: [("node1", node203040), ("node2", node400030)],
+        expected: [1, 0]
+    ),
     // Node1: 100 × (300M × 1/2 − 23M) / (1000M × 2 − 23M) = 6.
-    ImageCase(name: "include InitContainers: two images spread on two nodes, prefer the larger image one",
-              pod: imagesPod(["gcr.io/30"], initImages: ["gcr.io/300"]),
-              nodes: [("node1", node403002000), ("node2", node203040)], expected: [6, 0]),
+    ImageCase(
+        name: "include InitContainers: two images spread on two nodes, prefer the larger image one",
+        pod: imagesPod(["gcr.io/30"], initImages: ["gcr.io/300"]),
+        nodes: [("node1", node403002000), ("node2", node203040)],
+        expected: [6, 0]
+    ),
 ]
 
 @Suite struct ImageLocalityTests {
@@ -117,8 +149,10 @@ private let imageCases: [ImageCase] = [
     /// Upstream's `TestNormalizedImageName`.
     @Test(arguments: [
         ("root", "root:latest"), ("gcr.io:5000/root", "gcr.io:5000/root:latest"), ("root:tag", "root:tag"),
-        ("root@sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2",
-         "root@sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2"),
+        (
+            "root@sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2",
+            "root@sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2"
+        ),
         ("", ":latest"),
     ])
     func normalizedImageName(_ input: String, _ output: String) {
@@ -139,7 +173,11 @@ private let imageCases: [ImageCase] = [
     }
 
     @Test func scoreWithoutPreScoreIsAnError() {
-        let result = ImageLocality(handle: FakeHandle()).score(state: CycleState(), pod: imagesPod(["a"]).info(), node: imageNodes([("n", [])])[0])
+        let result = ImageLocality(handle: FakeHandle()).score(
+            state: CycleState(),
+            pod: imagesPod(["a"]).info(),
+            node: imageNodes([("n", [])])[0]
+        )
         #expect(result.status == .error(#"reading "PreScoreImageLocality" from cycleState: not found"#))
     }
 }

@@ -13,12 +13,17 @@ import Testing
     let registry = makeInTreeRegistry()
     // Every upstream default plugin is registered except those not implemented yet.
     let notImplemented: Set = [
-        PluginName.dynamicResources,
+        PluginName.dynamicResources
     ]
     #expect(registry.names == DefaultPlugins.upstreamInTreePlugins.subtracting(notImplemented).sorted())
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
-    #expect(withArgs == ["NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread", "InterPodAffinity", "VolumeBinding",
-                         "DefaultPreemption"])
+    #expect(
+        withArgs == [
+            "NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread",
+            "InterPodAffinity", "VolumeBinding",
+            "DefaultPreemption",
+        ]
+    )
 }
 
 @Test func registryBuildsEveryPluginWithDefaultArgs() throws {
@@ -47,14 +52,19 @@ import Testing
 
 @Test func registryDecodesAndValidatesArgs() throws {
     let registry = makeInTreeRegistry()
-    let fit = try registry["NodeResourcesFit"]?.make(JSONArgs(#"{"scoringStrategy": {"type": "MostAllocated"}}"#), FakeHandle())
+    let fit = try registry["NodeResourcesFit"]?.make(
+        JSONArgs(#"{"scoringStrategy": {"type": "MostAllocated"}}"#),
+        FakeHandle()
+    )
     #expect((fit as? NodeResourcesFit)?.args.scoringStrategy.type == .mostAllocated)
     #expect((fit as? NodeResourcesFit)?.args.scoringStrategy.resources == ResourceSpec.defaultResources)
     #expect(throws: PluginArgsError.self) {
         try registry["NodeResourcesFit"]?.validateArgs(JSONArgs(#"{"scoringStrategy": {"type": "Nope"}}"#))
     }
     #expect(throws: PluginArgsError.self) {
-        try registry["NodeResourcesBalancedAllocation"]?.validateArgs(JSONArgs(#"{"resources": [{"name": "cpu", "weight": 3}]}"#))
+        try registry["NodeResourcesBalancedAllocation"]?.validateArgs(
+            JSONArgs(#"{"resources": [{"name": "cpu", "weight": 3}]}"#)
+        )
     }
     let balanced = try registry["NodeResourcesBalancedAllocation"]?.make(nil, FakeHandle())
     #expect((balanced as? NodeResourcesBalancedAllocation)?.args == .defaults)

@@ -34,27 +34,86 @@ struct PortsCase: CustomTestStringConvertible, Sendable {
 private let portsCases: [PortsCase] = [
     PortsCase(name: "skip filter", pod: PodBuilder("p"), node: nodeWith(), preFilter: .skip),
     PortsCase(name: "other port", pod: portsPod("UDP/127.0.0.1/8080"), node: nodeWith(portsPod("UDP/127.0.0.1/9090"))),
-    PortsCase(name: "same udp port", pod: portsPod("UDP/127.0.0.1/8080"), node: nodeWith(portsPod("UDP/127.0.0.1/8080")), fits: false),
-    PortsCase(name: "same tcp port", pod: portsPod("TCP/127.0.0.1/8080"), node: nodeWith(portsPod("TCP/127.0.0.1/8080")), fits: false),
-    PortsCase(name: "different host ip", pod: portsPod("TCP/127.0.0.1/8080"), node: nodeWith(portsPod("TCP/127.0.0.2/8080"))),
-    PortsCase(name: "different protocol", pod: portsPod("UDP/127.0.0.1/8080"), node: nodeWith(portsPod("TCP/127.0.0.1/8080"))),
-    PortsCase(name: "second udp port conflict", pod: portsPod("UDP/127.0.0.1/8000", "UDP/127.0.0.1/8080"),
-              node: nodeWith(portsPod("UDP/127.0.0.1/8080")), fits: false),
-    PortsCase(name: "first tcp port conflict", pod: portsPod("TCP/127.0.0.1/8001", "UDP/127.0.0.1/8080"),
-              node: nodeWith(portsPod("TCP/127.0.0.1/8001", "UDP/127.0.0.1/8081")), fits: false),
-    PortsCase(name: "first tcp port conflict due to 0.0.0.0 hostIP", pod: portsPod("TCP/0.0.0.0/8001"),
-              node: nodeWith(portsPod("TCP/127.0.0.1/8001")), fits: false),
-    PortsCase(name: "TCP hostPort conflict due to 0.0.0.0 hostIP", pod: portsPod("TCP/10.0.10.10/8001", "TCP/0.0.0.0/8001"),
-              node: nodeWith(portsPod("TCP/127.0.0.1/8001")), fits: false),
-    PortsCase(name: "second tcp port conflict to 0.0.0.0 hostIP", pod: portsPod("TCP/127.0.0.1/8001"),
-              node: nodeWith(portsPod("TCP/0.0.0.0/8001")), fits: false),
-    PortsCase(name: "second different protocol", pod: portsPod("UDP/127.0.0.1/8001"), node: nodeWith(portsPod("TCP/0.0.0.0/8001"))),
-    PortsCase(name: "UDP hostPort conflict due to 0.0.0.0 hostIP", pod: portsPod("UDP/127.0.0.1/8001"),
-              node: nodeWith(portsPod("TCP/0.0.0.0/8001", "UDP/0.0.0.0/8001")), fits: false),
+    PortsCase(
+        name: "same udp port",
+        pod: portsPod("UDP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("UDP/127.0.0.1/8080")),
+        fits: false
+    ),
+    PortsCase(
+        name: "same tcp port",
+        pod: portsPod("TCP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("TCP/127.0.0.1/8080")),
+        fits: false
+    ),
+    PortsCase(
+        name: "different host ip",
+        pod: portsPod("TCP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("TCP/127.0.0.2/8080"))
+    ),
+    PortsCase(
+        name: "different protocol",
+        pod: portsPod("UDP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("TCP/127.0.0.1/8080"))
+    ),
+    PortsCase(
+        name: "second udp port conflict",
+        pod: portsPod("UDP/127.0.0.1/8000", "UDP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("UDP/127.0.0.1/8080")),
+        fits: false
+    ),
+    PortsCase(
+        name: "first tcp port conflict",
+        pod: portsPod("TCP/127.0.0.1/8001", "UDP/127.0.0.1/8080"),
+        node: nodeWith(portsPod("TCP/127.0.0.1/8001", "UDP/127.0.0.1/8081")),
+        fits: false
+    ),
+    PortsCase(
+        name: "first tcp port conflict due to 0.0.0.0 hostIP",
+        pod: portsPod("TCP/0.0.0.0/8001"),
+        node: nodeWith(portsPod("TCP/127.0.0.1/8001")),
+        fits: false
+    ),
+    PortsCase(
+        name: "TCP hostPort conflict due to 0.0.0.0 hostIP",
+        pod: portsPod("TCP/10.0.10.10/8001", "TCP/0.0.0.0/8001"),
+        node: nodeWith(portsPod("TCP/127.0.0.1/8001")),
+        fits: false
+    ),
+    PortsCase(
+        name: "second tcp port conflict to 0.0.0.0 hostIP",
+        pod: portsPod("TCP/127.0.0.1/8001"),
+        node: nodeWith(portsPod("TCP/0.0.0.0/8001")),
+        fits: false
+    ),
+    PortsCase(
+        name: "second different protocol",
+        pod: portsPod("UDP/127.0.0.1/8001"),
+        node: nodeWith(portsPod("TCP/0.0.0.0/8001"))
+    ),
+    PortsCase(
+        name: "UDP hostPort conflict due to 0.0.0.0 hostIP",
+        pod: portsPod("UDP/127.0.0.1/8001"),
+        node: nodeWith(portsPod("TCP/0.0.0.0/8001", "UDP/0.0.0.0/8001")),
+        fits: false
+    ),
     // Empty hostIP is 0.0.0.0 and empty protocol is TCP.
-    PortsCase(name: "empty hostIP and protocol mean 0.0.0.0 and TCP", pod: portsPod("//8080"), node: nodeWith(portsPod("TCP/10.0.0.1/8080")), fits: false),
-    PortsCase(name: "empty protocol does not clash with UDP", pod: portsPod("//8080"), node: nodeWith(portsPod("UDP/10.0.0.1/8080"))),
-    PortsCase(name: "a port the pod uses twice itself is not a conflict", pod: portsPod("TCP/0.0.0.0/8080", "TCP/0.0.0.0/8080"), node: nodeWith()),
+    PortsCase(
+        name: "empty hostIP and protocol mean 0.0.0.0 and TCP",
+        pod: portsPod("//8080"),
+        node: nodeWith(portsPod("TCP/10.0.0.1/8080")),
+        fits: false
+    ),
+    PortsCase(
+        name: "empty protocol does not clash with UDP",
+        pod: portsPod("//8080"),
+        node: nodeWith(portsPod("UDP/10.0.0.1/8080"))
+    ),
+    PortsCase(
+        name: "a port the pod uses twice itself is not a conflict",
+        pod: portsPod("TCP/0.0.0.0/8080", "TCP/0.0.0.0/8080"),
+        node: nodeWith()
+    ),
 ]
 
 @Suite struct NodePortsTests {
@@ -66,12 +125,20 @@ private let portsCases: [PortsCase] = [
         #expect(preFilter == c.preFilter)
         guard preFilter.isSuccess else { return }
         let status = plugin.filter(state: state, pod: c.pod.info(), node: c.node)
-        #expect(status == (c.fits ? .success : Status(.unschedulable, "node(s) didn't have free ports for the requested pod ports")))
+        #expect(
+            status
+                == (c.fits
+                    ? .success : Status(.unschedulable, "node(s) didn't have free ports for the requested pod ports"))
+        )
     }
 
     /// Upstream's `TestPreFilterDisabled`.
     @Test func filterWithoutPreFilterIsAnError() {
-        let status = NodePorts(handle: FakeHandle()).filter(state: CycleState(), pod: portsPod("TCP/0.0.0.0/80").info(), node: nodeWith())
+        let status = NodePorts(handle: FakeHandle()).filter(
+            state: CycleState(),
+            pod: portsPod("TCP/0.0.0.0/80").info(),
+            node: nodeWith()
+        )
         #expect(status == .error(#"reading "PreFilterNodePorts" from cycleState: not found"#))
     }
 
@@ -87,8 +154,13 @@ private let portsCases: [PortsCase] = [
         let plugin = NodePorts(handle: FakeHandle())
         let state = CycleState()
         _ = plugin.preFilter(state: state, pod: builder.info(), snapshot: Snapshot())
-        #expect(plugin.filter(state: state, pod: builder.info(), node: nodeWith(portsPod("TCP/0.0.0.0/15001"))).code == .unschedulable)
-        #expect(plugin.filter(state: state, pod: builder.info(), node: nodeWith(portsPod("TCP/0.0.0.0/9000"))) == .success)
+        #expect(
+            plugin.filter(state: state, pod: builder.info(), node: nodeWith(portsPod("TCP/0.0.0.0/15001"))).code
+                == .unschedulable
+        )
+        #expect(
+            plugin.filter(state: state, pod: builder.info(), node: nodeWith(portsPod("TCP/0.0.0.0/9000"))) == .success
+        )
     }
 
     @Test func removingTheHoldingPodFreesThePort() {

@@ -5,17 +5,32 @@ import SchedulerFramework
 import SchedulerTesting
 import Testing
 
-private func plugin(_ resources: [ResourceSpec] = ResourceSpec.defaultResources) throws -> NodeResourcesBalancedAllocation {
-    try NodeResourcesBalancedAllocation(args: NodeResourcesBalancedAllocationArgs(resources: resources), handle: FakeHandle())
+private func plugin(
+    _ resources: [ResourceSpec] = ResourceSpec.defaultResources
+) throws -> NodeResourcesBalancedAllocation {
+    try NodeResourcesBalancedAllocation(
+        args: NodeResourcesBalancedAllocationArgs(resources: resources),
+        handle: FakeHandle()
+    )
 }
 
 /// Upstream's `makeNode(name, milliCPU, memory)`.
-private func machine(_ name: String, _ milliCPU: Int64, _ memory: Int64, pods: [PodBuilder] = [], extra: [String: String] = [:]) -> NodeInfo {
+private func machine(
+    _ name: String,
+    _ milliCPU: Int64,
+    _ memory: Int64,
+    pods: [PodBuilder] = [],
+    extra: [String: String] = [:]
+) -> NodeInfo {
     nodeInfo(name, ["cpu": "\(milliCPU)m", "memory": "\(memory)"].merging(extra) { $1 }, pods: pods)
 }
 
-private let cpuOnly = PodBuilder("cpu-only").container(["cpu": "1000m", "memory": "0"]).container(["cpu": "2000m", "memory": "0"])
-private let cpuAndMemory = PodBuilder("cpu-and-memory").container(["cpu": "1000m", "memory": "2000"]).container(["cpu": "2000m", "memory": "3000"])
+private let cpuOnly = PodBuilder("cpu-only").container(["cpu": "1000m", "memory": "0"]).container([
+    "cpu": "2000m", "memory": "0",
+])
+private let cpuAndMemory = PodBuilder("cpu-and-memory").container(["cpu": "1000m", "memory": "2000"]).container([
+    "cpu": "2000m", "memory": "3000",
+])
 
 struct BalancedCase: CustomTestStringConvertible, Sendable {
     let name: String
@@ -28,24 +43,40 @@ struct BalancedCase: CustomTestStringConvertible, Sendable {
 /// Upstream's `TestNodeResourcesBalancedAllocation`, scored as v1.35 does: `(1 - |f1 - f2| / 2) × 100`.
 @Test(arguments: [
     // cpu 3000/4000 = .75, memory 5000/10000 = .5: std .125 → 87; node2 .5/.5 → 100.
-    BalancedCase(name: "nothing scheduled, resources requested, differently sized nodes", pod: cpuAndMemory,
-                 nodes: [machine("node1", 4000, 10000), machine("node2", 6000, 10000)], expected: [87, 100]),
+    BalancedCase(
+        name: "nothing scheduled, resources requested, differently sized nodes",
+        pod: cpuAndMemory,
+        nodes: [machine("node1", 4000, 10000), machine("node2", 6000, 10000)],
+        expected: [87, 100]
+    ),
     // node1 cpu .6, memory .25: std .175 → 82; node2 .6/.5: std .05 → 95.
-    BalancedCase(name: "resources requested, pods scheduled with resources", pod: cpuAndMemory,
-                 nodes: [machine("node1", 10000, 20000, pods: [cpuOnly]), machine("node2", 10000, 20000, pods: [cpuAndMemory])],
-                 expected: [82, 95]),
+    BalancedCase(
+        name: "resources requested, pods scheduled with resources",
+        pod: cpuAndMemory,
+        nodes: [machine("node1", 10000, 20000, pods: [cpuOnly]), machine("node2", 10000, 20000, pods: [cpuAndMemory])],
+        expected: [82, 95]
+    ),
     // node2 memory 10000/50000 = .2: std .2 → 80.
-    BalancedCase(name: "resources requested, pods scheduled with resources, differently sized nodes", pod: cpuAndMemory,
-                 nodes: [machine("node1", 10000, 20000, pods: [cpuOnly]), machine("node2", 10000, 50000, pods: [cpuAndMemory])],
-                 expected: [82, 80]),
+    BalancedCase(
+        name: "resources requested, pods scheduled with resources, differently sized nodes",
+        pod: cpuAndMemory,
+        nodes: [machine("node1", 10000, 20000, pods: [cpuOnly]), machine("node2", 10000, 50000, pods: [cpuAndMemory])],
+        expected: [82, 80]
+    ),
     // cpu 6000/4000 is capped at 1: node1 1/0 → std .5 → 50; node2 1/.5 → 75.
-    BalancedCase(name: "requested resources at node capacity", pod: cpuOnly,
-                 nodes: [machine("node1", 4000, 10000, pods: [cpuOnly]), machine("node2", 4000, 10000, pods: [cpuAndMemory])],
-                 expected: [50, 75]),
+    BalancedCase(
+        name: "requested resources at node capacity",
+        pod: cpuOnly,
+        nodes: [machine("node1", 4000, 10000, pods: [cpuOnly]), machine("node2", 4000, 10000, pods: [cpuAndMemory])],
+        expected: [50, 75]
+    ),
     // Nodes without allocatable leave no fractions: std 0 → 100.
-    BalancedCase(name: "zero node resources, pods scheduled with resources", pod: cpuOnly,
-                 nodes: [machine("node1", 0, 0, pods: [cpuOnly]), machine("node2", 0, 0, pods: [cpuAndMemory])],
-                 expected: [100, 100]),
+    BalancedCase(
+        name: "zero node resources, pods scheduled with resources",
+        pod: cpuOnly,
+        nodes: [machine("node1", 0, 0, pods: [cpuOnly]), machine("node2", 0, 0, pods: [cpuAndMemory])],
+        expected: [100, 100]
+    ),
 ])
 func balancedAllocationScores(_ c: BalancedCase) throws {
     #expect(rawScores(try plugin(), pod: c.pod.info(), nodes: c.nodes) == c.expected)
@@ -82,16 +113,31 @@ func balancedAllocationScores(_ c: BalancedCase) throws {
 
 @Test func balancedAllocationArgsDecodingDefaults() throws {
     #expect(try decodeArgs(NodeResourcesBalancedAllocationArgs.self, "{}") == .defaults)
-    #expect(NodeResourcesBalancedAllocationArgs.defaults.resources == [ResourceSpec(name: "cpu", weight: 1), ResourceSpec(name: "memory", weight: 1)])
-    let args = try decodeArgs(NodeResourcesBalancedAllocationArgs.self, #"{"resources": [{"name": "cpu"}, {"name": "nvidia.com/gpu", "weight": 0}]}"#)
+    #expect(
+        NodeResourcesBalancedAllocationArgs.defaults.resources == [
+            ResourceSpec(name: "cpu", weight: 1), ResourceSpec(name: "memory", weight: 1),
+        ]
+    )
+    let args = try decodeArgs(
+        NodeResourcesBalancedAllocationArgs.self,
+        #"{"resources": [{"name": "cpu"}, {"name": "nvidia.com/gpu", "weight": 0}]}"#
+    )
     #expect(args.resources == [ResourceSpec(name: "cpu", weight: 1), ResourceSpec(name: "nvidia.com/gpu", weight: 1)])
     try args.validate()
 }
 
 @Test func balancedAllocationArgsValidationRefusesDuplicatesAndWeightsOtherThanOne() {
-    let duplicate = NodeResourcesBalancedAllocationArgs(resources: [ResourceSpec(name: "cpu"), ResourceSpec(name: "cpu")])
-    #expect(throws: PluginArgsError(field: "resources[1].name", #"Duplicate value: "cpu""#)) { try duplicate.validate() }
-    let weighted = NodeResourcesBalancedAllocationArgs(resources: [ResourceSpec(name: "cpu"), ResourceSpec(name: "memory", weight: 2)])
-    #expect(throws: PluginArgsError(field: "resources[1].weight", "Invalid value: 2: must be 1")) { try weighted.validate() }
+    let duplicate = NodeResourcesBalancedAllocationArgs(resources: [
+        ResourceSpec(name: "cpu"), ResourceSpec(name: "cpu"),
+    ])
+    #expect(throws: PluginArgsError(field: "resources[1].name", #"Duplicate value: "cpu""#)) {
+        try duplicate.validate()
+    }
+    let weighted = NodeResourcesBalancedAllocationArgs(resources: [
+        ResourceSpec(name: "cpu"), ResourceSpec(name: "memory", weight: 2),
+    ])
+    #expect(throws: PluginArgsError(field: "resources[1].weight", "Invalid value: 2: must be 1")) {
+        try weighted.validate()
+    }
     #expect(throws: PluginArgsError.self) { try NodeResourcesBalancedAllocation(args: weighted, handle: FakeHandle()) }
 }

@@ -33,7 +33,11 @@ import Testing
     let status = gates.preEnqueue(PodBuilder("p").schedulingGates(["example.com/foo", "example.com/bar"]).info())
     #expect(status.code == .unschedulableAndUnresolvable)
     #expect(status.reasons == ["waiting for scheduling gates: [example.com/foo example.com/bar]"])
-    #expect(gates.preEnqueue(PodBuilder("p").schedulingGates(["one"]).info()).reasons == ["waiting for scheduling gates: [one]"])
+    #expect(
+        gates.preEnqueue(PodBuilder("p").schedulingGates(["one"]).info()).reasons == [
+            "waiting for scheduling gates: [one]"
+        ]
+    )
     #expect(gates.preEnqueue(PodBuilder("p").info()) == .success)
     #expect(gates.preEnqueue(PodBuilder("p").schedulingGates([]).info()) == .success)
 }
@@ -56,7 +60,11 @@ import Testing
     ("host doesn't match", PodBuilder("p").node("host1"), "node1", false),
 ])
 func nodeNameFilter(_ name: String, _ pod: PodBuilder, _ nodeName: String, _ fits: Bool) {
-    let status = NodeName(handle: FakeHandle()).filter(state: CycleState(), pod: pod.info(), node: NodeBuilder(nodeName).info())
+    let status = NodeName(handle: FakeHandle()).filter(
+        state: CycleState(),
+        pod: pod.info(),
+        node: NodeBuilder(nodeName).info()
+    )
     if fits {
         #expect(status == .success)
     } else {
@@ -77,11 +85,20 @@ func nodeNameFilter(_ name: String, _ pod: PodBuilder, _ nodeName: String, _ fit
 @Test(arguments: [
     ("Does not schedule pod to unschedulable node (node.Spec.Unschedulable==true)", PodBuilder("p"), true, false),
     ("Schedule pod to normal node", PodBuilder("p"), false, true),
-    ("Schedule pod with toleration to unschedulable node (node.Spec.Unschedulable==true)",
-     PodBuilder("p").toleration(key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule"), true, true),
-    ("Schedule pod with a catch-all toleration to unschedulable node", PodBuilder("p").toleration(operator: "Exists"), true, true),
-    ("Does not schedule pod tolerating only NoExecute to unschedulable node",
-     PodBuilder("p").toleration(key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoExecute"), true, false),
+    (
+        "Schedule pod with toleration to unschedulable node (node.Spec.Unschedulable==true)",
+        PodBuilder("p").toleration(key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule"),
+        true, true
+    ),
+    (
+        "Schedule pod with a catch-all toleration to unschedulable node",
+        PodBuilder("p").toleration(operator: "Exists"), true, true
+    ),
+    (
+        "Does not schedule pod tolerating only NoExecute to unschedulable node",
+        PodBuilder("p").toleration(key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoExecute"),
+        true, false
+    ),
 ])
 func nodeUnschedulableFilter(_ name: String, _ pod: PodBuilder, _ unschedulable: Bool, _ fits: Bool) {
     let node = NodeBuilder("node").unschedulable(unschedulable).info()
@@ -105,7 +122,11 @@ func nodeUnschedulableFilter(_ name: String, _ pod: PodBuilder, _ unschedulable:
     #expect(events[0].hint?(pod, nil, .node(cordoned)) == .skip)
     #expect(events[0].hint?(pod, .node(cordoned), .node(open)) == .queue)
     #expect(events[0].hint?(pod, .node(open), .node(open)) == .skip)
-    let tolerating = PodBuilder("p").toleration(key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule").build()
+    let tolerating = PodBuilder("p").toleration(
+        key: "node.kubernetes.io/unschedulable",
+        operator: "Exists",
+        effect: "NoSchedule"
+    ).build()
     #expect(events[1].hint?(pod, .pod(pod), .pod(tolerating)) == .queue)
     #expect(events[1].hint?(pod, .pod(tolerating), .pod(tolerating)) == .skip)
 }

@@ -22,7 +22,12 @@ func nodeList(_ infos: [NodeInfo]) -> NodeList {
 }
 
 /// A node with `capacity` holding `pods` (each pod's nodeName is set to this node).
-func nodeInfo(_ name: String, _ capacity: [String: String] = [:], labels: [String: String] = [:], pods: [PodBuilder] = []) -> NodeInfo {
+func nodeInfo(
+    _ name: String,
+    _ capacity: [String: String] = [:],
+    labels: [String: String] = [:],
+    pods: [PodBuilder] = []
+) -> NodeInfo {
     var builder = NodeBuilder(name)
     if !capacity.isEmpty { builder = builder.capacity(capacity) }
     if !labels.isEmpty { builder = builder.labels(labels) }
@@ -55,7 +60,12 @@ func withInitContainers(_ pod: PodBuilder, _ usages: Usage...) -> PodBuilder {
 }
 
 /// Scores every node (after PreScore) and returns the raw scores in node order.
-func rawScores(_ plugin: some PreScorePlugin & ScorePlugin, pod: PodInfo, nodes: [NodeInfo], runPreScore: Bool = true) -> [Int64] {
+func rawScores(
+    _ plugin: some PreScorePlugin & ScorePlugin,
+    pod: PodInfo,
+    nodes: [NodeInfo],
+    runPreScore: Bool = true
+) -> [Int64] {
     let state = CycleState()
     if runPreScore { _ = plugin.preScore(state: state, pod: pod, nodes: nodeList(nodes)) }
     return nodes.map { plugin.score(state: state, pod: pod, node: $0).score }

@@ -41,7 +41,8 @@ extension PodBuilder {
             var affinity = pod.spec.affinity ?? Affinity()
             var anti = affinity.podAntiAffinity ?? PodAntiAffinity()
             if let weight {
-                anti.preferredDuringSchedulingIgnoredDuringExecution = anti.preferred + [WeightedPodAffinityTerm(weight: weight, podAffinityTerm: term)]
+                anti.preferredDuringSchedulingIgnoredDuringExecution =
+                    anti.preferred + [WeightedPodAffinityTerm(weight: weight, podAffinityTerm: term)]
             } else {
                 anti.requiredDuringSchedulingIgnoredDuringExecution = anti.required + [term]
             }
@@ -55,16 +56,29 @@ extension PodBuilder {
 
     /// Adds a topology spread constraint.
     func spread(
-        _ maxSkew: Int32, _ topologyKey: String, _ whenUnsatisfiable: String, _ selector: LabelSelector?,
-        minDomains: Int32? = nil, nodeAffinityPolicy: String? = nil, nodeTaintsPolicy: String? = nil, matchLabelKeys: [String]? = nil
+        _ maxSkew: Int32,
+        _ topologyKey: String,
+        _ whenUnsatisfiable: String,
+        _ selector: LabelSelector?,
+        minDomains: Int32? = nil,
+        nodeAffinityPolicy: String? = nil,
+        nodeTaintsPolicy: String? = nil,
+        matchLabelKeys: [String]? = nil
     ) -> PodBuilder {
         changed {
-            $0.spec.topologySpreadConstraints = ($0.spec.topologySpreadConstraints ?? []) + [
-                TopologySpreadConstraint(
-                    maxSkew: maxSkew, topologyKey: topologyKey, whenUnsatisfiable: whenUnsatisfiable, labelSelector: selector,
-                    minDomains: minDomains, nodeAffinityPolicy: nodeAffinityPolicy, nodeTaintsPolicy: nodeTaintsPolicy,
-                    matchLabelKeys: matchLabelKeys)
-            ]
+            $0.spec.topologySpreadConstraints =
+                ($0.spec.topologySpreadConstraints ?? []) + [
+                    TopologySpreadConstraint(
+                        maxSkew: maxSkew,
+                        topologyKey: topologyKey,
+                        whenUnsatisfiable: whenUnsatisfiable,
+                        labelSelector: selector,
+                        minDomains: minDomains,
+                        nodeAffinityPolicy: nodeAffinityPolicy,
+                        nodeTaintsPolicy: nodeTaintsPolicy,
+                        matchLabelKeys: matchLabelKeys
+                    )
+                ]
         }
     }
 
@@ -73,7 +87,11 @@ extension PodBuilder {
 
     /// A controller owner reference (`apiVersion`, `kind`, `name`).
     func owner(_ kind: String, _ name: String, apiVersion: String = "apps/v1") -> PodBuilder {
-        changed { $0.metadata.ownerReferences = [OwnerReference(apiVersion: apiVersion, kind: kind, name: name, controller: true)] }
+        changed {
+            $0.metadata.ownerReferences = [
+                OwnerReference(apiVersion: apiVersion, kind: kind, name: name, controller: true)
+            ]
+        }
     }
 }
 
@@ -89,11 +107,23 @@ func expressions(_ requirements: LabelSelectorRequirement...) -> LabelSelector {
 
 /// A pod affinity term with one match expression (upstream's `PodAffinityIn`/`NotIn`/`Exists` shape).
 func affinityTerm(
-    _ key: String, _ op: String, _ values: [String]? = nil, topologyKey: String, namespaces: [String]? = nil,
-    namespaceSelector: LabelSelector? = nil, matchLabelKeys: [String]? = nil, mismatchLabelKeys: [String]? = nil
+    _ key: String,
+    _ op: String,
+    _ values: [String]? = nil,
+    topologyKey: String,
+    namespaces: [String]? = nil,
+    namespaceSelector: LabelSelector? = nil,
+    matchLabelKeys: [String]? = nil,
+    mismatchLabelKeys: [String]? = nil
 ) -> PodAffinityTerm {
-    PodAffinityTerm(labelSelector: expressions(requirement(key, op, values)), namespaces: namespaces, topologyKey: topologyKey,
-                    namespaceSelector: namespaceSelector, matchLabelKeys: matchLabelKeys, mismatchLabelKeys: mismatchLabelKeys)
+    PodAffinityTerm(
+        labelSelector: expressions(requirement(key, op, values)),
+        namespaces: namespaces,
+        topologyKey: topologyKey,
+        namespaceSelector: namespaceSelector,
+        matchLabelKeys: matchLabelKeys,
+        mismatchLabelKeys: mismatchLabelKeys
+    )
 }
 
 /// A node with exactly `labels` (no default hostname label, unlike ``NodeBuilder``).
@@ -122,7 +152,11 @@ func feasible(_ snapshot: Snapshot, _ names: [String]? = nil) -> NodeList {
 }
 
 /// PreFilter, then Filter on every node of the snapshot: the PreFilter status and one status per node.
-func runPreFilterAndFilter(_ plugin: some PreFilterPlugin & FilterPlugin, pod: PodInfo, snapshot: Snapshot) -> (Status, [Status]) {
+func runPreFilterAndFilter(
+    _ plugin: some PreFilterPlugin & FilterPlugin,
+    pod: PodInfo,
+    snapshot: Snapshot
+) -> (Status, [Status]) {
     let state = CycleState()
     let (_, preFilter) = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
     guard preFilter.isSuccess else { return (preFilter, []) }
@@ -130,7 +164,11 @@ func runPreFilterAndFilter(_ plugin: some PreFilterPlugin & FilterPlugin, pod: P
 }
 
 /// PreScore over `nodes`, Score on each, then NormalizeScore: the PreScore status and the final scores.
-func runScoring(_ plugin: some PreScorePlugin & NormalizeScorePlugin, pod: PodInfo, nodes: NodeList) -> (Status, [Int64]) {
+func runScoring(
+    _ plugin: some PreScorePlugin & NormalizeScorePlugin,
+    pod: PodInfo,
+    nodes: NodeList
+) -> (Status, [Int64]) {
     let state = CycleState()
     let preScore = plugin.preScore(state: state, pod: pod, nodes: nodes)
     guard preScore.isSuccess else { return (preScore, []) }

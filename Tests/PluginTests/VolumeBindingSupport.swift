@@ -21,9 +21,14 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
 
     let state = Mutex(State())
 
-    init(volumes: [PersistentVolume] = [], claims: [PersistentVolumeClaim] = [], classes: [StorageClass] = [],
-         drivers: [CSIDriver] = [], capacities: [CSIStorageCapacity] = [], controller: Bool = true)
-    {
+    init(
+        volumes: [PersistentVolume] = [],
+        claims: [PersistentVolumeClaim] = [],
+        classes: [StorageClass] = [],
+        drivers: [CSIDriver] = [],
+        capacities: [CSIStorageCapacity] = [],
+        controller: Bool = true
+    ) {
         state.withLock { state in
             for var volume in volumes {
                 state.version += 1
@@ -75,11 +80,15 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
     func csiNode(named name: String) -> CSINode? { nil }
     func csiDriver(named name: String) -> CSIDriver? { state.withLock { $0.drivers[name] } }
     func firstCSIStorageCapacity(
-        storageClass: String, nodeLabels: [String: String], where predicate: (CSIStorageCapacity) -> Bool
+        storageClass: String,
+        nodeLabels: [String: String],
+        where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity? {
         let capacities = state.withLock { $0.capacities }
         return capacities.first { capacity in
-            guard capacity.storageClassName == storageClass, let selector = try? Selector(capacity.nodeTopology) else { return false }
+            guard capacity.storageClassName == storageClass, let selector = try? Selector(capacity.nodeTopology) else {
+                return false
+            }
             return selector.matches(nodeLabels) && predicate(capacity)
         }
     }
@@ -91,7 +100,9 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
 
     // MARK: ClusterClient
 
-    func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList { ObjectList(items: [], resourceVersion: "0") }
+    func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+        ObjectList(items: [], resourceVersion: "0")
+    }
     func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         AsyncThrowingStream { $0.finish() }
     }
@@ -104,14 +115,19 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
         try state.withLock { state throws(ClusterError) -> PersistentVolume in
             guard let current = state.volumes[volume.metadata.name] else { throw ClusterError(.notFound, "not found") }
             guard current.metadata.resourceVersion == volume.metadata.resourceVersion else {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on persistentvolumes \"\(volume.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again")
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on persistentvolumes \"\(volume.metadata.name)\": the object has been modified; please apply your changes to the latest version and try again"
+                )
             }
             state.version += 1
             var stored = volume
             stored.metadata.resourceVersion = String(state.version)
             state.volumes[volume.metadata.name] = stored
             state.volumeWrites.append(stored)
-            if state.controller, let ref = stored.spec.claimRef, let name = ref.name, var claim = state.claims["\(ref.namespace ?? "default")/\(name)"] {
+            if state.controller, let ref = stored.spec.claimRef, let name = ref.name,
+                var claim = state.claims["\(ref.namespace ?? "default")/\(name)"]
+            {
                 state.version += 1
                 stored.status = PersistentVolumeStatus(phase: "Bound")
                 stored.metadata.resourceVersion = String(state.version)
@@ -123,11 +139,15 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
         }
     }
 
-    func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim {
+    func updatePersistentVolumeClaim(_ claim: PersistentVolumeClaim) async throws(ClusterError) -> PersistentVolumeClaim
+    {
         try state.withLock { state throws(ClusterError) -> PersistentVolumeClaim in
             guard let current = state.claims[claim.key] else { throw ClusterError(.notFound, "not found") }
             guard current.metadata.resourceVersion == claim.metadata.resourceVersion else {
-                throw ClusterError(.conflict, "Operation cannot be fulfilled on persistentvolumeclaims \"\(claim.metadata.name)\"")
+                throw ClusterError(
+                    .conflict,
+                    "Operation cannot be fulfilled on persistentvolumeclaims \"\(claim.metadata.name)\""
+                )
             }
             state.version += 1
             var stored = claim
@@ -136,8 +156,17 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
             state.claimWrites.append(stored)
             if state.controller, stored.metadata.annotations?[VolumeAnnotations.selectedNode] != nil {
                 let name = "pvc-\(stored.metadata.name)"
-                var volume = PersistentVolume(name: name, capacity: "1Gi", storageClassName: stored.storageClass, phase: "Bound")
-                volume.spec.claimRef = ObjectReference(namespace: stored.metadata.namespace, name: stored.metadata.name, uid: stored.metadata.uid)
+                var volume = PersistentVolume(
+                    name: name,
+                    capacity: "1Gi",
+                    storageClassName: stored.storageClass,
+                    phase: "Bound"
+                )
+                volume.spec.claimRef = ObjectReference(
+                    namespace: stored.metadata.namespace,
+                    name: stored.metadata.name,
+                    uid: stored.metadata.uid
+                )
                 state.version += 1
                 volume.metadata.resourceVersion = String(state.version)
                 state.volumes[name] = volume
@@ -152,7 +181,9 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
     private static func bind(_ claim: inout PersistentVolumeClaim, to volume: String, version: inout Int) {
         version += 1
         claim.spec.volumeName = volume
-        claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([VolumeAnnotations.bindCompleted: "yes"]) { $1 }
+        claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([
+            VolumeAnnotations.bindCompleted: "yes"
+        ]) { $1 }
         claim.status = PersistentVolumeClaimStatus(phase: "Bound")
         claim.metadata.resourceVersion = String(version)
     }
@@ -170,31 +201,56 @@ struct VolumeTestHandle: FrameworkHandle {
 // MARK: - Builders after upstream's test helpers (makePV, makePVC, makeStorageClass)
 
 let waitClass = StorageClass(name: "wait", provisioner: VolumeAnnotations.noProvisioner)
-let immediateClass = StorageClass(name: "immediate", provisioner: VolumeAnnotations.noProvisioner, volumeBindingMode: "Immediate")
+let immediateClass = StorageClass(
+    name: "immediate",
+    provisioner: VolumeAnnotations.noProvisioner,
+    volumeBindingMode: "Immediate"
+)
 let provisionClass = StorageClass(name: "provision", provisioner: "example.com/provisioner")
 
 /// A local PV pinned to `node` by `kubernetes.io/hostname`.
-func localVolume(_ name: String, _ capacity: String, node: String, storageClass: String = "wait", modes: [String] = ["ReadWriteOnce"]) -> PersistentVolume {
-    PersistentVolume(name: name, capacity: capacity, storageClassName: storageClass, accessModes: modes,
-                     nodeAffinity: hostnameSelector(node))
+func localVolume(
+    _ name: String,
+    _ capacity: String,
+    node: String,
+    storageClass: String = "wait",
+    modes: [String] = ["ReadWriteOnce"]
+) -> PersistentVolume {
+    PersistentVolume(
+        name: name,
+        capacity: capacity,
+        storageClassName: storageClass,
+        accessModes: modes,
+        nodeAffinity: hostnameSelector(node)
+    )
 }
 
 func hostnameSelector(_ node: String) -> NodeSelector {
-    NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
-        NodeSelectorRequirement(key: VolumeAnnotations.hostnameLabel, operator: "In", values: [node]),
-    ])])
+    NodeSelector(nodeSelectorTerms: [
+        NodeSelectorTerm(matchExpressions: [
+            NodeSelectorRequirement(key: VolumeAnnotations.hostnameLabel, operator: "In", values: [node])
+        ])
+    ])
 }
 
 /// A claim bound to `volume` by the PV controller.
 func boundClaim(_ name: String, volume: String, storageClass: String = "wait") -> PersistentVolumeClaim {
-    PersistentVolumeClaim(name: name, storageClassName: storageClass, request: "1Gi", volumeName: volume,
-                          annotations: [VolumeAnnotations.bindCompleted: "yes"], phase: "Bound")
+    PersistentVolumeClaim(
+        name: name,
+        storageClassName: storageClass,
+        request: "1Gi",
+        volumeName: volume,
+        annotations: [VolumeAnnotations.bindCompleted: "yes"],
+        phase: "Bound"
+    )
 }
 
 /// A pod using `claims` by name.
 func podWithClaims(_ name: String = "pod", _ claims: String...) -> PodBuilder {
     var builder = PodBuilder(name).uid("uid-\(name)")
-    builder.pod.spec.volumes = claims.map { Volume(name: $0, persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: $0)) }
+    builder.pod.spec.volumes = claims.map {
+        Volume(name: $0, persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: $0))
+    }
     return builder
 }
 
@@ -204,7 +260,12 @@ func volumeNode(_ name: String, labels: [String: String] = [:]) -> NodeInfo {
 }
 
 /// Runs PreFilter and, when it succeeds, Filter on every node; returns each node's status.
-func runFilter(_ plugin: VolumeBinding, pod: PodInfo, nodes: [NodeInfo], state: CycleState = CycleState()) -> (Status, [String: Status]) {
+func runFilter(
+    _ plugin: VolumeBinding,
+    pod: PodInfo,
+    nodes: [NodeInfo],
+    state: CycleState = CycleState()
+) -> (Status, [String: Status]) {
     let (_, preStatus) = plugin.preFilter(state: state, pod: pod, snapshot: Snapshot(nodes: nodes))
     guard preStatus.isSuccess else { return (preStatus, [:]) }
     var statuses: [String: Status] = [:]

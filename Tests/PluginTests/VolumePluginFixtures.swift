@@ -12,7 +12,11 @@ enum VolumePluginFixtures {
     }
 
     /// A PersistentVolume with optional labels and source (`csi`, `awsElasticBlockStore`, `hostPath`, …).
-    static func pv(_ name: String, labels: [String: String] = [:], source: [String: Any] = [:]) throws -> PersistentVolume {
+    static func pv(
+        _ name: String,
+        labels: [String: String] = [:],
+        source: [String: Any] = [:]
+    ) throws -> PersistentVolume {
         var metadata: [String: Any] = ["name": name]
         if !labels.isEmpty { metadata["labels"] = labels }
         return try decode(PersistentVolume.self, ["metadata": metadata, "spec": source])
@@ -24,8 +28,12 @@ enum VolumePluginFixtures {
     }
 
     static func pvc(
-        _ name: String, namespace: String = "default", volumeName: String? = nil, storageClass: String? = nil,
-        accessModes: [String] = [], owner: (name: String, uid: String)? = nil
+        _ name: String,
+        namespace: String = "default",
+        volumeName: String? = nil,
+        storageClass: String? = nil,
+        accessModes: [String] = [],
+        owner: (name: String, uid: String)? = nil
     ) throws -> PersistentVolumeClaim {
         var metadata: [String: Any] = ["name": name, "namespace": namespace]
         if let owner {
@@ -38,14 +46,22 @@ enum VolumePluginFixtures {
         return try decode(PersistentVolumeClaim.self, ["metadata": metadata, "spec": spec])
     }
 
-    static func storageClass(_ name: String, provisioner: String = "example.com/csi", bindingMode: String? = nil) throws -> StorageClass {
+    static func storageClass(
+        _ name: String,
+        provisioner: String = "example.com/csi",
+        bindingMode: String? = nil
+    ) throws -> StorageClass {
         var object: [String: Any] = ["metadata": ["name": name], "provisioner": provisioner]
         if let bindingMode { object["volumeBindingMode"] = bindingMode }
         return try decode(StorageClass.self, object)
     }
 
     /// A CSINode with the given drivers (`count` nil = no limit) and optional annotations.
-    static func csiNode(_ name: String, drivers: [(name: String, count: Int32?)], annotations: [String: String] = [:]) throws -> CSINode {
+    static func csiNode(
+        _ name: String,
+        drivers: [(name: String, count: Int32?)],
+        annotations: [String: String] = [:]
+    ) throws -> CSINode {
         var metadata: [String: Any] = ["name": name]
         if !annotations.isEmpty { metadata["annotations"] = annotations }
         let list: [[String: Any]] = drivers.map { driver in
@@ -70,10 +86,17 @@ enum VolumePluginFixtures {
         try volume(["ephemeral": ["volumeClaimTemplate": ["spec": [String: Any]()]]], name: name)
     }
 
-    static func handle(volumes: [PersistentVolume] = [], claims: [PersistentVolumeClaim] = [], classes: [StorageClass] = [], csiNodes: [CSINode] = [])
+    static func handle(
+        volumes: [PersistentVolume] = [],
+        claims: [PersistentVolumeClaim] = [],
+        classes: [StorageClass] = [],
+        csiNodes: [CSINode] = []
+    )
         -> FakeHandle
     {
-        FakeHandle(objects: FakeObjectLister(volumes: volumes, claims: claims, storageClasses: classes, csiNodes: csiNodes))
+        FakeHandle(
+            objects: FakeObjectLister(volumes: volumes, claims: claims, storageClasses: classes, csiNodes: csiNodes)
+        )
     }
 }
 

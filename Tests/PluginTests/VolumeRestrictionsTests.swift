@@ -2,12 +2,18 @@ import KubeAPI
 import SchedulerFramework
 import SchedulerTesting
 import Testing
+
 @testable import VolumeRestrictionsPlugin
 
 private typealias F = VolumePluginFixtures
 
 /// Runs PreFilter then (unless it skipped or rejected) Filter on `node`; returns both statuses.
-private func run(_ plugin: VolumeRestrictions, pod: PodBuilder, node: NodeInfo, snapshot: Snapshot? = nil) -> (preFilter: Status, filter: Status?) {
+private func run(
+    _ plugin: VolumeRestrictions,
+    pod: PodBuilder,
+    node: NodeInfo,
+    snapshot: Snapshot? = nil
+) -> (preFilter: Status, filter: Status?) {
     let state = CycleState()
     let info = pod.info()
     let (_, pre) = plugin.preFilter(state: state, pod: info, snapshot: snapshot ?? Snapshot(nodes: [node]))
@@ -22,12 +28,34 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
 @Suite struct VolumeRestrictionsDiskTests {
     static func diskCases() throws -> [(kind: String, volume: Volume, other: Volume)] {
         [
-            ("GCE", try F.volume(["gcePersistentDisk": ["pdName": "foo"]]), try F.volume(["gcePersistentDisk": ["pdName": "bar"]])),
-            ("AWS", try F.volume(["awsElasticBlockStore": ["volumeID": "foo"]]), try F.volume(["awsElasticBlockStore": ["volumeID": "bar"]])),
-            ("RBD", try F.volume(["rbd": ["monitors": ["a", "b"], "pool": "foo", "image": "bar", "fsType": "ext4"]]),
-             try F.volume(["rbd": ["monitors": ["c", "d"], "pool": "foo", "image": "bar", "fsType": "ext4"]])),
-            ("ISCSI", try F.volume(["iscsi": ["targetPortal": "127.0.0.1:3260", "iqn": "iqn.2016-12.server:storage.target01", "fsType": "ext4", "lun": 0]]),
-             try F.volume(["iscsi": ["targetPortal": "127.0.0.1:3260", "iqn": "iqn.2017-12.server:storage.target01", "fsType": "ext4", "lun": 0]])),
+            (
+                "GCE", try F.volume(["gcePersistentDisk": ["pdName": "foo"]]),
+                try F.volume(["gcePersistentDisk": ["pdName": "bar"]])
+            ),
+            (
+                "AWS", try F.volume(["awsElasticBlockStore": ["volumeID": "foo"]]),
+                try F.volume(["awsElasticBlockStore": ["volumeID": "bar"]])
+            ),
+            (
+                "RBD",
+                try F.volume(["rbd": ["monitors": ["a", "b"], "pool": "foo", "image": "bar", "fsType": "ext4"]]),
+                try F.volume(["rbd": ["monitors": ["c", "d"], "pool": "foo", "image": "bar", "fsType": "ext4"]])
+            ),
+            (
+                "ISCSI",
+                try F.volume([
+                    "iscsi": [
+                        "targetPortal": "127.0.0.1:3260", "iqn": "iqn.2016-12.server:storage.target01",
+                        "fsType": "ext4", "lun": 0,
+                    ]
+                ]),
+                try F.volume([
+                    "iscsi": [
+                        "targetPortal": "127.0.0.1:3260", "iqn": "iqn.2017-12.server:storage.target01",
+                        "fsType": "ext4", "lun": 0,
+                    ]
+                ])
+            ),
         ]
     }
 
@@ -38,13 +66,25 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
             // nothing
             #expect(run(plugin, pod: PodBuilder("p"), node: NodeBuilder("n").info()).preFilter == .skip, "\(kind)")
             // one state: the pod has no volumes
-            #expect(run(plugin, pod: PodBuilder("p"), node: NodeBuilder("n").info(pods: [holder.build()])).preFilter == .skip, "\(kind)")
+            #expect(
+                run(plugin, pod: PodBuilder("p"), node: NodeBuilder("n").info(pods: [holder.build()])).preFilter
+                    == .skip,
+                "\(kind)"
+            )
             // same state
-            let same = run(plugin, pod: PodBuilder("p").addingVolumes(volume), node: NodeBuilder("n").info(pods: [holder.build()]))
+            let same = run(
+                plugin,
+                pod: PodBuilder("p").addingVolumes(volume),
+                node: NodeBuilder("n").info(pods: [holder.build()])
+            )
             #expect(same.preFilter == .success, "\(kind)")
             #expect(same.filter == diskConflict, "\(kind)")
             // different state
-            let different = run(plugin, pod: PodBuilder("p").addingVolumes(other), node: NodeBuilder("n").info(pods: [holder.build()]))
+            let different = run(
+                plugin,
+                pod: PodBuilder("p").addingVolumes(other),
+                node: NodeBuilder("n").info(pods: [holder.build()])
+            )
             #expect(different.filter == .success, "\(kind)")
         }
     }
@@ -75,9 +115,31 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
         let existing = try F.volume(["rbd": ["monitors": ["a", "b"], "image": "img"]])
         let node = NodeBuilder("n").info(pods: [PodBuilder("holder").addingVolumes(existing).build()])
         // An unset pool is the API server's default `rbd`.
-        #expect(run(plugin, pod: PodBuilder("p").addingVolumes(try F.volume(["rbd": ["monitors": ["b", "z"], "image": "img", "pool": "rbd"]])), node: node).filter == diskConflict)
-        #expect(run(plugin, pod: PodBuilder("p").addingVolumes(try F.volume(["rbd": ["monitors": ["b"], "image": "img", "pool": "other"]])), node: node).filter == .success)
-        #expect(run(plugin, pod: PodBuilder("p").addingVolumes(try F.volume(["rbd": ["monitors": ["b"], "image": "other"]])), node: node).filter == .success)
+        #expect(
+            run(
+                plugin,
+                pod: PodBuilder("p").addingVolumes(
+                    try F.volume(["rbd": ["monitors": ["b", "z"], "image": "img", "pool": "rbd"]])
+                ),
+                node: node
+            ).filter == diskConflict
+        )
+        #expect(
+            run(
+                plugin,
+                pod: PodBuilder("p").addingVolumes(
+                    try F.volume(["rbd": ["monitors": ["b"], "image": "img", "pool": "other"]])
+                ),
+                node: node
+            ).filter == .success
+        )
+        #expect(
+            run(
+                plugin,
+                pod: PodBuilder("p").addingVolumes(try F.volume(["rbd": ["monitors": ["b"], "image": "other"]])),
+                node: node
+            ).filter == .success
+        )
     }
 }
 
@@ -89,7 +151,10 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
             try F.pvc("claim-with-rwx", accessModes: ["ReadWriteMany"]),
         ]
         let plugin = VolumeRestrictions(handle: F.handle(claims: claims))
-        return (plugin, PodBuilder("pod-with-rwop").addingClaimVolumes("claim-with-rwop"), PodBuilder("pod-with-rwx").addingClaimVolumes("claim-with-rwx"))
+        return (
+            plugin, PodBuilder("pod-with-rwop").addingClaimVolumes("claim-with-rwop"),
+            PodBuilder("pod-with-rwx").addingClaimVolumes("claim-with-rwx")
+        )
     }
 
     @Test func nothing() throws {
@@ -99,8 +164,15 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
 
     @Test func failedToGetPVC() {
         let plugin = VolumeRestrictions(handle: F.handle())
-        let result = run(plugin, pod: PodBuilder("p").addingClaimVolumes("claim-with-rwop"), node: NodeBuilder("node-1").info())
-        #expect(result.preFilter == Status(.unschedulableAndUnresolvable, "persistentvolumeclaim \"claim-with-rwop\" not found"))
+        let result = run(
+            plugin,
+            pod: PodBuilder("p").addingClaimVolumes("claim-with-rwop"),
+            node: NodeBuilder("node-1").info()
+        )
+        #expect(
+            result.preFilter
+                == Status(.unschedulableAndUnresolvable, "persistentvolumeclaim \"claim-with-rwop\" not found")
+        )
     }
 
     @Test func noAccessModeConflict() throws {
@@ -116,10 +188,20 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
         let otherNode = NodeBuilder("node-2").info()
         let snapshot = Snapshot(nodes: [holderNode, otherNode])
         let conflict = Status(.unschedulable, VolumeRestrictions.reasonReadWriteOncePodConflict)
-        let onHolder = run(plugin, pod: PodBuilder("new").addingClaimVolumes("claim-with-rwop"), node: holderNode, snapshot: snapshot)
+        let onHolder = run(
+            plugin,
+            pod: PodBuilder("new").addingClaimVolumes("claim-with-rwop"),
+            node: holderNode,
+            snapshot: snapshot
+        )
         #expect(onHolder.preFilter == .success)
         #expect(onHolder.filter == conflict)
-        let elsewhere = run(plugin, pod: PodBuilder("new").addingClaimVolumes("claim-with-rwop"), node: otherNode, snapshot: snapshot)
+        let elsewhere = run(
+            plugin,
+            pod: PodBuilder("new").addingClaimVolumes("claim-with-rwop"),
+            node: otherNode,
+            snapshot: snapshot
+        )
         #expect(elsewhere.filter == conflict)
         // A claim of another namespace with the same name is a different claim.
         let otherNamespace = try F.pvc("claim-with-rwop", namespace: "ns2", accessModes: ["ReadWriteOncePod"])
@@ -158,19 +240,52 @@ private let diskConflict = Status(.unschedulable, VolumeRestrictions.reasonDiskC
 
     @Test func claimAddedHint() throws {
         let pod = PodBuilder("p", namespace: "ns1").addingClaimVolumes("pvc1").build()
-        #expect(VolumeRestrictions.hintAfterClaimAdded(pod, added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns1"))) == .queue)
-        #expect(VolumeRestrictions.hintAfterClaimAdded(pod, added: .persistentVolumeClaim(try F.pvc("pvc2", namespace: "ns1"))) == .skip)
-        #expect(VolumeRestrictions.hintAfterClaimAdded(pod, added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns2"))) == .skip)
-        #expect(VolumeRestrictions.hintAfterClaimAdded(PodBuilder("q", namespace: "ns1").build(), added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns1"))) == .skip)
+        #expect(
+            VolumeRestrictions.hintAfterClaimAdded(
+                pod,
+                added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns1"))
+            ) == .queue
+        )
+        #expect(
+            VolumeRestrictions.hintAfterClaimAdded(
+                pod,
+                added: .persistentVolumeClaim(try F.pvc("pvc2", namespace: "ns1"))
+            ) == .skip
+        )
+        #expect(
+            VolumeRestrictions.hintAfterClaimAdded(
+                pod,
+                added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns2"))
+            ) == .skip
+        )
+        #expect(
+            VolumeRestrictions.hintAfterClaimAdded(
+                PodBuilder("q", namespace: "ns1").build(),
+                added: .persistentVolumeClaim(try F.pvc("pvc1", namespace: "ns1"))
+            ) == .skip
+        )
     }
 
     @Test func podDeletedHint() throws {
         let disk = try F.volume(["gcePersistentDisk": ["pdName": "foo"]])
         let pod = PodBuilder("p").addingVolumes(disk).addingClaimVolumes("pvc1").build()
-        #expect(VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingVolumes(disk).build()) == .queue)
-        #expect(VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingClaimVolumes("pvc1").build()) == .queue)
-        #expect(VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingClaimVolumes("pvc2").build()) == .skip)
-        #expect(VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d", namespace: "other").addingVolumes(disk).build()) == .skip)
+        #expect(
+            VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingVolumes(disk).build()) == .queue
+        )
+        #expect(
+            VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingClaimVolumes("pvc1").build())
+                == .queue
+        )
+        #expect(
+            VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").addingClaimVolumes("pvc2").build())
+                == .skip
+        )
+        #expect(
+            VolumeRestrictions.hintAfterPodDeleted(
+                pod,
+                deleted: PodBuilder("d", namespace: "other").addingVolumes(disk).build()
+            ) == .skip
+        )
         #expect(VolumeRestrictions.hintAfterPodDeleted(pod, deleted: PodBuilder("d").build()) == .skip)
     }
 }

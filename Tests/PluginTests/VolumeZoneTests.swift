@@ -2,6 +2,7 @@ import KubeAPI
 import SchedulerFramework
 import SchedulerTesting
 import Testing
+
 @testable import VolumeZonePlugin
 
 private typealias F = VolumePluginFixtures
@@ -32,7 +33,11 @@ private func check(_ cases: [ZoneCase], handle: FakeHandle, sourceLocation: Sour
         let state = CycleState()
         let (_, pre) = plugin.preFilter(state: state, pod: pod, snapshot: Snapshot(nodes: [node]))
         #expect(pre == test.preFilter, "\(test.name): PreFilter", sourceLocation: sourceLocation)
-        #expect(plugin.filter(state: state, pod: pod, node: node) == test.filter, "\(test.name): Filter", sourceLocation: sourceLocation)
+        #expect(
+            plugin.filter(state: state, pod: pod, node: node) == test.filter,
+            "\(test.name): Filter",
+            sourceLocation: sourceLocation
+        )
     }
 }
 
@@ -47,24 +52,90 @@ private func check(_ cases: [ZoneCase], handle: FakeHandle, sourceLocation: Sour
             try F.pv("Vol_Stable_2", labels: [region: "us-west1", "uselessLabel": "none"]),
             try F.pv("Vol_Stable_3", labels: [zone: "us-west1-a", region: "us-west1-a"]),
         ]
-        let claims = try ["1", "2", "3", "Stable_1", "Stable_2", "Stable_3"].map { try F.pvc("PVC_\($0)", volumeName: "Vol_\($0)") }
+        let claims =
+            try ["1", "2", "3", "Stable_1", "Stable_2", "Stable_3"].map {
+                try F.pvc("PVC_\($0)", volumeName: "Vol_\($0)")
+            }
             + [try F.pvc("PVC_4", volumeName: "Vol_not_exist")]
-        check([
-            ZoneCase(name: "pod without volume", claim: nil, nodeLabels: [betaZone: "us-west1-a"], preFilter: .skip),
-            ZoneCase(name: "node without labels", claim: "PVC_1", nodeLabels: [:]),
-            ZoneCase(name: "beta zone label matched", claim: "PVC_1", nodeLabels: [betaZone: "us-west1-a", "uselessLabel": "none"]),
-            ZoneCase(name: "beta region label matched", claim: "PVC_2", nodeLabels: [betaRegion: "us-west1", "uselessLabel": "none"]),
-            ZoneCase(name: "beta region label doesn't match", claim: "PVC_2", nodeLabels: [betaRegion: "no_us-west1", "uselessLabel": "none"], filter: conflict),
-            ZoneCase(name: "beta zone label doesn't match", claim: "PVC_1", nodeLabels: [betaZone: "no_us-west1-a", "uselessLabel": "none"], filter: conflict),
-            ZoneCase(name: "zone label matched", claim: "PVC_Stable_1", nodeLabels: [zone: "us-west1-a", "uselessLabel": "none"]),
-            ZoneCase(name: "region label matched", claim: "PVC_Stable_2", nodeLabels: [region: "us-west1", "uselessLabel": "none"]),
-            ZoneCase(name: "region label doesn't match", claim: "PVC_Stable_2", nodeLabels: [region: "no_us-west1", "uselessLabel": "none"], filter: conflict),
-            ZoneCase(name: "zone label doesn't match", claim: "PVC_Stable_1", nodeLabels: [zone: "no_us-west1-a", "uselessLabel": "none"], filter: conflict),
-            ZoneCase(name: "pv with zone and region, node with only zone", claim: "PVC_Stable_3", nodeLabels: [zone: "us-west1-a"], filter: conflict),
-            ZoneCase(name: "pv with zone,node with beta zone", claim: "PVC_Stable_1", nodeLabels: [betaZone: "us-west1-a"], filter: conflict),
-            ZoneCase(name: "pv with beta label,node with ga label, matched", claim: "PVC_1", nodeLabels: [zone: "us-west1-a"]),
-            ZoneCase(name: "pv with beta label,node with ga label, don't match", claim: "PVC_1", nodeLabels: [zone: "us-west1-b"], filter: conflict),
-        ], handle: F.handle(volumes: volumes, claims: claims))
+        check(
+            [
+                ZoneCase(
+                    name: "pod without volume",
+                    claim: nil,
+                    nodeLabels: [betaZone: "us-west1-a"],
+                    preFilter: .skip
+                ),
+                ZoneCase(name: "node without labels", claim: "PVC_1", nodeLabels: [:]),
+                ZoneCase(
+                    name: "beta zone label matched",
+                    claim: "PVC_1",
+                    nodeLabels: [betaZone: "us-west1-a", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "beta region label matched",
+                    claim: "PVC_2",
+                    nodeLabels: [betaRegion: "us-west1", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "beta region label doesn't match",
+                    claim: "PVC_2",
+                    nodeLabels: [betaRegion: "no_us-west1", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "beta zone label doesn't match",
+                    claim: "PVC_1",
+                    nodeLabels: [betaZone: "no_us-west1-a", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "zone label matched",
+                    claim: "PVC_Stable_1",
+                    nodeLabels: [zone: "us-west1-a", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "region label matched",
+                    claim: "PVC_Stable_2",
+                    nodeLabels: [region: "us-west1", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "region label doesn't match",
+                    claim: "PVC_Stable_2",
+                    nodeLabels: [region: "no_us-west1", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "zone label doesn't match",
+                    claim: "PVC_Stable_1",
+                    nodeLabels: [zone: "no_us-west1-a", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "pv with zone and region, node with only zone",
+                    claim: "PVC_Stable_3",
+                    nodeLabels: [zone: "us-west1-a"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "pv with zone,node with beta zone",
+                    claim: "PVC_Stable_1",
+                    nodeLabels: [betaZone: "us-west1-a"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "pv with beta label,node with ga label, matched",
+                    claim: "PVC_1",
+                    nodeLabels: [zone: "us-west1-a"]
+                ),
+                ZoneCase(
+                    name: "pv with beta label,node with ga label, don't match",
+                    claim: "PVC_1",
+                    nodeLabels: [zone: "us-west1-b"],
+                    filter: conflict
+                ),
+            ],
+            handle: F.handle(volumes: volumes, claims: claims)
+        )
     }
 
     /// Upstream's `TestMultiZone`: `__` separates the zones of one label.
@@ -77,18 +148,42 @@ private func check(_ cases: [ZoneCase], handle: FakeHandle, sourceLocation: Sour
             try F.pv("Vol_Stable_2", labels: [zone: "us-west1-c__us-west1-a"]),
         ]
         let claims = try ["1", "2", "3", "Stable_1", "Stable_2"].map { try F.pvc("PVC_\($0)", volumeName: "Vol_\($0)") }
-        check([
-            ZoneCase(name: "node without labels", claim: "PVC_3", nodeLabels: [:]),
-            ZoneCase(name: "beta zone label matched", claim: "PVC_3", nodeLabels: [betaZone: "us-west1-a", "uselessLabel": "none"]),
-            ZoneCase(name: "beta zone label doesn't match", claim: "PVC_1", nodeLabels: [betaZone: "us-west1-b", "uselessLabel": "none"], filter: conflict),
-            ZoneCase(name: "zone label matched", claim: "PVC_Stable_2", nodeLabels: [zone: "us-west1-a", "uselessLabel": "none"]),
-            ZoneCase(name: "zone label doesn't match", claim: "PVC_Stable_1", nodeLabels: [zone: "us-west1-b", "uselessLabel": "none"], filter: conflict),
-        ], handle: F.handle(volumes: volumes, claims: claims))
+        check(
+            [
+                ZoneCase(name: "node without labels", claim: "PVC_3", nodeLabels: [:]),
+                ZoneCase(
+                    name: "beta zone label matched",
+                    claim: "PVC_3",
+                    nodeLabels: [betaZone: "us-west1-a", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "beta zone label doesn't match",
+                    claim: "PVC_1",
+                    nodeLabels: [betaZone: "us-west1-b", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+                ZoneCase(
+                    name: "zone label matched",
+                    claim: "PVC_Stable_2",
+                    nodeLabels: [zone: "us-west1-a", "uselessLabel": "none"]
+                ),
+                ZoneCase(
+                    name: "zone label doesn't match",
+                    claim: "PVC_Stable_1",
+                    nodeLabels: [zone: "us-west1-b", "uselessLabel": "none"],
+                    filter: conflict
+                ),
+            ],
+            handle: F.handle(volumes: volumes, claims: claims)
+        )
     }
 
     /// Upstream's `TestWithBinding`: unbound claims of WaitForFirstConsumer classes are left to VolumeBinding.
     @Test func withBinding() throws {
-        let classes = [try F.storageClass("Class_Immediate"), try F.storageClass("Class_Wait", bindingMode: "WaitForFirstConsumer")]
+        let classes = [
+            try F.storageClass("Class_Immediate"),
+            try F.storageClass("Class_Wait", bindingMode: "WaitForFirstConsumer"),
+        ]
         let claims = [
             try F.pvc("PVC_1", volumeName: "Vol_1"),
             try F.pvc("PVC_NoSC", storageClass: "Class_0"),
@@ -100,30 +195,81 @@ private func check(_ cases: [ZoneCase], handle: FakeHandle, sourceLocation: Sour
         let noName = Status(.unschedulableAndUnresolvable, "PersistentVolumeClaim had no pv name and storageClass name")
         // Upstream's fake lister says `storageclasses.storage.k8s.io`; the informer's lister, which users see, says this.
         let noClass = Status(.unschedulableAndUnresolvable, #"storageclass.storage.k8s.io "Class_0" not found"#)
-        let noMode = Status(.unschedulableAndUnresolvable, #"VolumeBindingMode not set for StorageClass "Class_Immediate""#)
-        check([
-            ZoneCase(name: "label zone failure domain matched", claim: "PVC_1", nodeLabels: node),
-            ZoneCase(name: "unbound volume empty storage class", claim: "PVC_EmptySC", nodeLabels: node, preFilter: noName, filter: noName),
-            ZoneCase(name: "unbound volume no storage class", claim: "PVC_NoSC", nodeLabels: node, preFilter: noClass, filter: noClass),
-            ZoneCase(name: "unbound volume immediate binding mode", claim: "PVC_ImmediateSC", nodeLabels: node, preFilter: noMode, filter: noMode),
-            ZoneCase(name: "unbound volume wait binding mode", claim: "PVC_WaitSC", nodeLabels: node, preFilter: .skip),
-        ], handle: F.handle(volumes: [try F.pv("Vol_1", labels: [betaZone: "us-west1-a"])], claims: claims, classes: classes))
+        let noMode = Status(
+            .unschedulableAndUnresolvable,
+            #"VolumeBindingMode not set for StorageClass "Class_Immediate""#
+        )
+        check(
+            [
+                ZoneCase(name: "label zone failure domain matched", claim: "PVC_1", nodeLabels: node),
+                ZoneCase(
+                    name: "unbound volume empty storage class",
+                    claim: "PVC_EmptySC",
+                    nodeLabels: node,
+                    preFilter: noName,
+                    filter: noName
+                ),
+                ZoneCase(
+                    name: "unbound volume no storage class",
+                    claim: "PVC_NoSC",
+                    nodeLabels: node,
+                    preFilter: noClass,
+                    filter: noClass
+                ),
+                ZoneCase(
+                    name: "unbound volume immediate binding mode",
+                    claim: "PVC_ImmediateSC",
+                    nodeLabels: node,
+                    preFilter: noMode,
+                    filter: noMode
+                ),
+                ZoneCase(
+                    name: "unbound volume wait binding mode",
+                    claim: "PVC_WaitSC",
+                    nodeLabels: node,
+                    preFilter: .skip
+                ),
+            ],
+            handle: F.handle(
+                volumes: [try F.pv("Vol_1", labels: [betaZone: "us-west1-a"])],
+                claims: claims,
+                classes: classes
+            )
+        )
     }
 
     @Test func missingClaimOrVolumeIsUnresolvable() throws {
-        check([
-            ZoneCase(name: "missing claim", claim: "nope", nodeLabels: [zone: "a"],
-                     preFilter: Status(.unschedulableAndUnresolvable, #"persistentvolumeclaim "nope" not found"#),
-                     filter: Status(.unschedulableAndUnresolvable, #"persistentvolumeclaim "nope" not found"#)),
-            ZoneCase(name: "missing volume", claim: "PVC_4", nodeLabels: [zone: "a"],
-                     preFilter: Status(.unschedulableAndUnresolvable, #"persistentvolume "Vol_not_exist" not found"#),
-                     filter: Status(.unschedulableAndUnresolvable, #"persistentvolume "Vol_not_exist" not found"#)),
-            ZoneCase(name: "immediate class bound later", claim: "PVC_Immediate", nodeLabels: [zone: "a"],
-                     preFilter: Status(.unschedulableAndUnresolvable, "PersistentVolume had no name"),
-                     filter: Status(.unschedulableAndUnresolvable, "PersistentVolume had no name")),
-        ], handle: F.handle(
-            claims: [try F.pvc("PVC_4", volumeName: "Vol_not_exist"), try F.pvc("PVC_Immediate", storageClass: "fast")],
-            classes: [try F.storageClass("fast", bindingMode: "Immediate")]))
+        check(
+            [
+                ZoneCase(
+                    name: "missing claim",
+                    claim: "nope",
+                    nodeLabels: [zone: "a"],
+                    preFilter: Status(.unschedulableAndUnresolvable, #"persistentvolumeclaim "nope" not found"#),
+                    filter: Status(.unschedulableAndUnresolvable, #"persistentvolumeclaim "nope" not found"#)
+                ),
+                ZoneCase(
+                    name: "missing volume",
+                    claim: "PVC_4",
+                    nodeLabels: [zone: "a"],
+                    preFilter: Status(.unschedulableAndUnresolvable, #"persistentvolume "Vol_not_exist" not found"#),
+                    filter: Status(.unschedulableAndUnresolvable, #"persistentvolume "Vol_not_exist" not found"#)
+                ),
+                ZoneCase(
+                    name: "immediate class bound later",
+                    claim: "PVC_Immediate",
+                    nodeLabels: [zone: "a"],
+                    preFilter: Status(.unschedulableAndUnresolvable, "PersistentVolume had no name"),
+                    filter: Status(.unschedulableAndUnresolvable, "PersistentVolume had no name")
+                ),
+            ],
+            handle: F.handle(
+                claims: [
+                    try F.pvc("PVC_4", volumeName: "Vol_not_exist"), try F.pvc("PVC_Immediate", storageClass: "fast"),
+                ],
+                classes: [try F.storageClass("fast", bindingMode: "Immediate")]
+            )
+        )
     }
 
     @Test func zoneLabelValues() {
@@ -145,16 +291,37 @@ private func check(_ cases: [ZoneCase], handle: FakeHandle, sourceLocation: Sour
 
     @Test func claimChange() throws {
         let pod = PodBuilder("pod_1").addingClaimVolumes("PVC_1").build()
-        #expect(VolumeZone.hintAfterClaimChange(PodBuilder("pod_1").build(), claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1"))) == .skip)
-        #expect(VolumeZone.hintAfterClaimChange(PodBuilder("pod_1").addingClaimVolumes("PVC_2").build(),
-                                                claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1"))) == .skip)
-        #expect(VolumeZone.hintAfterClaimChange(pod, claim: .persistentVolumeClaim(try F.pvc("PVC_1", namespace: "ns1", volumeName: "Vol_1"))) == .skip)
-        #expect(VolumeZone.hintAfterClaimChange(pod, claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1"))) == .queue)
+        #expect(
+            VolumeZone.hintAfterClaimChange(
+                PodBuilder("pod_1").build(),
+                claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1"))
+            ) == .skip
+        )
+        #expect(
+            VolumeZone.hintAfterClaimChange(
+                PodBuilder("pod_1").addingClaimVolumes("PVC_2").build(),
+                claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1"))
+            ) == .skip
+        )
+        #expect(
+            VolumeZone.hintAfterClaimChange(
+                pod,
+                claim: .persistentVolumeClaim(try F.pvc("PVC_1", namespace: "ns1", volumeName: "Vol_1"))
+            ) == .skip
+        )
+        #expect(
+            VolumeZone.hintAfterClaimChange(pod, claim: .persistentVolumeClaim(try F.pvc("PVC_1", volumeName: "Vol_1")))
+                == .queue
+        )
     }
 
     @Test func storageClassAdded() throws {
         #expect(VolumeZone.hintAfterStorageClassAdded(.storageClass(try F.storageClass("SC_1"))) == .skip)
-        #expect(VolumeZone.hintAfterStorageClassAdded(.storageClass(try F.storageClass("SC_1", bindingMode: "WaitForFirstConsumer"))) == .queue)
+        #expect(
+            VolumeZone.hintAfterStorageClassAdded(
+                .storageClass(try F.storageClass("SC_1", bindingMode: "WaitForFirstConsumer"))
+            ) == .queue
+        )
     }
 
     @Test func persistentVolumeChange() throws {

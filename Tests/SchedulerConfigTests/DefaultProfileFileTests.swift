@@ -26,12 +26,16 @@ struct DefaultProfileFileTests {
         let expected = DefaultPlugins.upstreamMultiPoint.filter { registry.contains($0.name) }
         #expect(Self.describe(profile.plugins[.multiPoint].enabled) == Self.describe(expected))
         // Spelled out, so a change to either side shows up here.
-        #expect(Self.describe(profile.plugins[.multiPoint].enabled) == [
-            "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)", "NodeAffinity(2)",
-            "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "PodTopologySpread(2)",
-            "InterPodAffinity(2)", "DefaultPreemption",
-            "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
-        ])
+        #expect(
+            Self.describe(profile.plugins[.multiPoint].enabled) == [
+                "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)",
+                "NodeAffinity(2)",
+                "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding",
+                "VolumeZone", "PodTopologySpread(2)",
+                "InterPodAffinity(2)", "DefaultPreemption",
+                "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
+            ]
+        )
     }
 
     @Test func everyRegisteredInTreePluginIsAnUpstreamDefault() {
@@ -51,7 +55,10 @@ struct DefaultProfileFileTests {
             #expect(comment.contains(name), "default.yaml's comment should name \(name)")
         }
         for name in inTreeNames {
-            #expect(!comment.contains("  \(name),") && !comment.contains(" \(name) ("), "default.yaml's comment still lists \(name) as missing")
+            #expect(
+                !comment.contains("  \(name),") && !comment.contains(" \(name) ("),
+                "default.yaml's comment still lists \(name) as missing"
+            )
         }
     }
 
@@ -59,6 +66,9 @@ struct DefaultProfileFileTests {
         let registry = makeInTreeRegistry()
         let loaded = try ConfigurationLoader.load(path: Self.path, registry: registry)
         let builtIn = ConfigurationLoader.defaultConfiguration(registry: registry)
-        #expect(Self.describe(loaded.profiles[0].plugins[.multiPoint].enabled) == Self.describe(builtIn.profiles[0].plugins[.multiPoint].enabled))
+        #expect(
+            Self.describe(loaded.profiles[0].plugins[.multiPoint].enabled)
+                == Self.describe(builtIn.profiles[0].plugins[.multiPoint].enabled)
+        )
     }
 }

@@ -51,23 +51,34 @@ struct DefaultsTests {
 
     @Test func upstreamsFullListKeepsOrderAndWeights() {
         let all = DefaultPlugins.upstreamMultiPoint.map { $0.weight == 0 ? $0.name : "\($0.name)(\($0.weight))" }
-        #expect(all == [
-            "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)", "NodeAffinity(2)",
-            "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone",
-            "PodTopologySpread(2)", "InterPodAffinity(2)", "DynamicResources", "DefaultPreemption",
-            "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
-        ])
+        #expect(
+            all == [
+                "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)",
+                "NodeAffinity(2)",
+                "NodePorts", "NodeResourcesFit(1)", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding",
+                "VolumeZone",
+                "PodTopologySpread(2)", "InterPodAffinity(2)", "DynamicResources", "DefaultPreemption",
+                "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)", "DefaultBinder",
+            ]
+        )
     }
 
     @Test func newlyRegisteredPluginsJoinTheDefaultsInUpstreamsPosition() throws {
         let registry = TestRegistry.make(extra: ["ImageLocality", "PodTopologySpread", "MyOutOfTreePlugin"])
         let configuration = try load(header, registry: registry)
-        #expect(names(configuration.profiles[0].plugins[.multiPoint]) == [
-            "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)", "NodeAffinity(2)",
-            "NodeResourcesFit(1)", "PodTopologySpread(2)", "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)",
-            "DefaultBinder",
-        ])
-        #expect(names(DefaultPlugins.plugins(available: ["DefaultBinder", "PrioritySort"])[.multiPoint]) == ["PrioritySort", "DefaultBinder"])
+        #expect(
+            names(configuration.profiles[0].plugins[.multiPoint]) == [
+                "SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration(3)",
+                "NodeAffinity(2)",
+                "NodeResourcesFit(1)", "PodTopologySpread(2)", "NodeResourcesBalancedAllocation(1)", "ImageLocality(1)",
+                "DefaultBinder",
+            ]
+        )
+        #expect(
+            names(DefaultPlugins.plugins(available: ["DefaultBinder", "PrioritySort"])[.multiPoint]) == [
+                "PrioritySort", "DefaultBinder",
+            ]
+        )
     }
 
     @Test func singleUnnamedProfileIsTheDefaultScheduler() throws {
@@ -78,28 +89,30 @@ struct DefaultsTests {
     }
 
     @Test func readsEveryTopLevelField() throws {
-        let configuration = try load(header + """
-        parallelism: 8
-        percentageOfNodesToScore: 40
-        podInitialBackoffSeconds: 2
-        podMaxBackoffSeconds: 20
-        delayCacheUntilActive: true
-        enableProfiling: false
-        leaderElection:
-          leaderElect: false
-          leaseDuration: 1m30s
-          renewDeadline: 45.5s
-          retryPeriod: 500ms
-          resourceLock: leases
-          resourceName: swift-scheduler
-          resourceNamespace: scheduling
-        clientConnection:
-          kubeconfig: /etc/kubeconfig
-          qps: 12.5
-          burst: 30
-          contentType: application/json
-          acceptContentTypes: application/json
-        """)
+        let configuration = try load(
+            header + """
+                parallelism: 8
+                percentageOfNodesToScore: 40
+                podInitialBackoffSeconds: 2
+                podMaxBackoffSeconds: 20
+                delayCacheUntilActive: true
+                enableProfiling: false
+                leaderElection:
+                  leaderElect: false
+                  leaseDuration: 1m30s
+                  renewDeadline: 45.5s
+                  retryPeriod: 500ms
+                  resourceLock: leases
+                  resourceName: swift-scheduler
+                  resourceNamespace: scheduling
+                clientConnection:
+                  kubeconfig: /etc/kubeconfig
+                  qps: 12.5
+                  burst: 30
+                  contentType: application/json
+                  acceptContentTypes: application/json
+                """
+        )
         #expect(configuration.parallelism == 8)
         #expect(configuration.percentageOfNodesToScore == 40)
         #expect(configuration.podInitialBackoffSeconds == 2)
@@ -121,14 +134,16 @@ struct DefaultsTests {
     }
 
     @Test func zeroValuesTakeDefaultsWhereUpstreamDefaultsThem() throws {
-        let configuration = try load(header + """
-        leaderElection:
-          leaseDuration: 0s
-          resourceLock: ""
-        clientConnection:
-          qps: 0
-          burst: 0
-        """)
+        let configuration = try load(
+            header + """
+                leaderElection:
+                  leaseDuration: 0s
+                  resourceLock: ""
+                clientConnection:
+                  qps: 0
+                  burst: 0
+                """
+        )
         #expect(configuration.leaderElection.leaseDurationSeconds == 15)
         #expect(configuration.leaderElection.resourceLock == "leases")
         #expect(configuration.clientConnection.qps == 50)
@@ -136,10 +151,12 @@ struct DefaultsTests {
     }
 
     @Test func acceptsJSON() throws {
-        let configuration = try load("""
-        {"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
-         "parallelism": 4, "profiles": [{"schedulerName": "json-scheduler"}]}
-        """)
+        let configuration = try load(
+            """
+            {"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+             "parallelism": 4, "profiles": [{"schedulerName": "json-scheduler"}]}
+            """
+        )
         #expect(configuration.parallelism == 4)
         #expect(configuration.profiles.map(\.schedulerName) == ["json-scheduler"])
     }
@@ -155,10 +172,18 @@ struct DefaultsTests {
 
     @Test func goDurationErrorsUseGosMessages() throws {
         #expect(throws: GoDurationError.self) { try GoDuration(parsing: "") }
-        #expect { try GoDuration(parsing: "15") } throws: { ($0 as? GoDurationError)?.description == #"time: missing unit in duration "15""# }
-        #expect { try GoDuration(parsing: "15x") } throws: { ($0 as? GoDurationError)?.description == #"time: unknown unit "x" in duration "15x""# }
-        #expect { try GoDuration(parsing: "s") } throws: { ($0 as? GoDurationError)?.description == #"time: invalid duration "s""# }
-        #expect { try GoDuration(parsing: "9999999999h") } throws: { ($0 as? GoDurationError)?.description == #"time: invalid duration "9999999999h""# }
+        #expect { try GoDuration(parsing: "15") } throws: {
+            ($0 as? GoDurationError)?.description == #"time: missing unit in duration "15""#
+        }
+        #expect { try GoDuration(parsing: "15x") } throws: {
+            ($0 as? GoDurationError)?.description == #"time: unknown unit "x" in duration "15x""#
+        }
+        #expect { try GoDuration(parsing: "s") } throws: {
+            ($0 as? GoDurationError)?.description == #"time: invalid duration "s""#
+        }
+        #expect { try GoDuration(parsing: "9999999999h") } throws: {
+            ($0 as? GoDurationError)?.description == #"time: invalid duration "9999999999h""#
+        }
         #expect(try GoDuration(parsing: "1.5s").nanoseconds == 1_500_000_000)
     }
 }

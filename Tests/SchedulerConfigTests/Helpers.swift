@@ -3,13 +3,16 @@ import SchedulerFramework
 
 /// Three lines, so the first line a test appends is line 4.
 let header = """
-apiVersion: kubescheduler.config.k8s.io/v1
-kind: KubeSchedulerConfiguration
-# test
+    apiVersion: kubescheduler.config.k8s.io/v1
+    kind: KubeSchedulerConfiguration
+    # test
 
-"""
+    """
 
-func load(_ text: String, registry: PluginRegistry = TestRegistry.standard) throws(ConfigurationError) -> SchedulerConfiguration {
+func load(
+    _ text: String,
+    registry: PluginRegistry = TestRegistry.standard
+) throws(ConfigurationError) -> SchedulerConfiguration {
     try ConfigurationLoader.load(contents: text, source: "config.yaml", registry: registry)
 }
 

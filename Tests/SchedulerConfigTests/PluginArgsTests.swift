@@ -5,18 +5,19 @@ import SchedulerFramework
 import Testing
 
 struct PluginArgsTests {
-    let binPacking = header + """
-    profiles:
-    - schedulerName: packer
-      pluginConfig:
-      - name: NodeResourcesFit
-        args:
-          scoringStrategy:
-            type: MostAllocated
-            resources:
-            - name: cpu
-              weight: 3
-    """
+    let binPacking =
+        header + """
+            profiles:
+            - schedulerName: packer
+              pluginConfig:
+              - name: NodeResourcesFit
+                args:
+                  scoringStrategy:
+                    type: MostAllocated
+                    resources:
+                    - name: cpu
+                      weight: 3
+            """
 
     @Test func argsDecodeThroughThePluginsType() throws {
         let profile = try #require(try load(binPacking).profiles.first)
@@ -29,115 +30,146 @@ struct PluginArgsTests {
     }
 
     @Test func missingArgsGiveTheTypesDefaults() throws {
-        let profile = try #require(try load(header + "profiles:\n- pluginConfig:\n  - name: NodeResourcesFit\n").profiles.first)
+        let profile = try #require(
+            try load(header + "profiles:\n- pluginConfig:\n  - name: NodeResourcesFit\n").profiles.first
+        )
         let source = try #require(profile.pluginConfig["NodeResourcesFit"])
         #expect(try source.decode(FitArgs.self) == FitArgs.defaults)
     }
 
     @Test func argsMayNameTheirKind() throws {
-        let text = header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              apiVersion: kubescheduler.config.k8s.io/v1
-              kind: NodeResourcesFitArgs
-              ignoredResources: [example.com/foo]
-        """
+        let text =
+            header + """
+                profiles:
+                - pluginConfig:
+                  - name: NodeResourcesFit
+                    args:
+                      apiVersion: kubescheduler.config.k8s.io/v1
+                      kind: NodeResourcesFitArgs
+                      ignoredResources: [example.com/foo]
+                """
         let source = try #require(try load(text).profiles.first?.pluginConfig["NodeResourcesFit"])
         #expect(try source.decode(FitArgs.self).ignoredResources == ["example.com/foo"])
     }
 
     @Test func argsOfTheWrongKindAreRefused() {
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              kind: NodeAffinityArgs
-        """) == [
-            "config.yaml:8:13: profiles[0].pluginConfig[0].args: args for plugin NodeResourcesFit were not of type NodeResourcesFitArgs.kubescheduler.config.k8s.io, got NodeAffinityArgs.kubescheduler.config.k8s.io"
-        ])
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              apiVersion: kubescheduler.config.k8s.io/v1beta3
-        """) == [
-            #"config.yaml:8:19: profiles[0].pluginConfig[0].args.apiVersion: no kind "NodeResourcesFitArgs" is registered for version "kubescheduler.config.k8s.io/v1beta3""#
-        ])
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          kind: NodeAffinityArgs
+                    """
+            ) == [
+                "config.yaml:8:13: profiles[0].pluginConfig[0].args: args for plugin NodeResourcesFit were not of type NodeResourcesFitArgs.kubescheduler.config.k8s.io, got NodeAffinityArgs.kubescheduler.config.k8s.io"
+            ]
+        )
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          apiVersion: kubescheduler.config.k8s.io/v1beta3
+                    """
+            ) == [
+                #"config.yaml:8:19: profiles[0].pluginConfig[0].args.apiVersion: no kind "NodeResourcesFitArgs" is registered for version "kubescheduler.config.k8s.io/v1beta3""#
+            ]
+        )
     }
 
     @Test func unknownArgsFieldsAreRefused() {
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              scoringStrategy:
-                typ: MostAllocated
-        """) == [
-            #"config.yaml:9:9: profiles[0].pluginConfig[0].args.scoringStrategy: unknown field "typ" (did you mean "type"?)"#
-        ])
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          scoringStrategy:
+                            typ: MostAllocated
+                    """
+            ) == [
+                #"config.yaml:9:9: profiles[0].pluginConfig[0].args.scoringStrategy: unknown field "typ" (did you mean "type"?)"#
+            ]
+        )
     }
 
     @Test func argsTypeErrorsArePositioned() {
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              scoringStrategy:
-                resources:
-                - name: cpu
-                  weight: heavy
-        """) == [
-            #"config.yaml:11:19: profiles[0].pluginConfig[0].args.scoringStrategy.resources[0].weight: expected an integer, got string "heavy""#
-        ])
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          scoringStrategy:
+                            resources:
+                            - name: cpu
+                              weight: heavy
+                    """
+            ) == [
+                #"config.yaml:11:19: profiles[0].pluginConfig[0].args.scoringStrategy.resources[0].weight: expected an integer, got string "heavy""#
+            ]
+        )
     }
 
     @Test func argsValidationErrorsNameTheFullPath() {
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              scoringStrategy:
-                type: Fancy
-        """) == [
-            #"config.yaml:9:15: profiles[0].pluginConfig[0].args.scoringStrategy.type: Unsupported value: "Fancy": supported values: "LeastAllocated", "MostAllocated", "RequestedToCapacityRatio""#
-        ])
-        #expect(problems(header + """
-        profiles:
-        - pluginConfig:
-          - name: NodeResourcesFit
-            args:
-              scoringStrategy:
-                resources:
-                - name: cpu
-                  weight: 101
-        """) == [
-            "config.yaml:11:19: profiles[0].pluginConfig[0].args.scoringStrategy.resources[0].weight: Invalid value: 101: resource weight of cpu should be in (0, 100]"
-        ])
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          scoringStrategy:
+                            type: Fancy
+                    """
+            ) == [
+                #"config.yaml:9:15: profiles[0].pluginConfig[0].args.scoringStrategy.type: Unsupported value: "Fancy": supported values: "LeastAllocated", "MostAllocated", "RequestedToCapacityRatio""#
+            ]
+        )
+        #expect(
+            problems(
+                header + """
+                    profiles:
+                    - pluginConfig:
+                      - name: NodeResourcesFit
+                        args:
+                          scoringStrategy:
+                            resources:
+                            - name: cpu
+                              weight: 101
+                    """
+            ) == [
+                "config.yaml:11:19: profiles[0].pluginConfig[0].args.scoringStrategy.resources[0].weight: Invalid value: 101: resource weight of cpu should be in (0, 100]"
+            ]
+        )
     }
 
     @Test func argsOfPluginsWithoutArgsOrNotRegisteredOnlyWarn() throws {
-        let configuration = try load(header + """
-        profiles:
-        - pluginConfig:
-          - name: PrioritySort
-            args: {foo: 1}
-          - name: InterPodAffinity
-            args: {hardPodAffinityWeight: 1}
-          - name: MyPlugin
-            args: {}
-        """)
-        #expect(configuration.warnings == [
-            #"config.yaml:7:11: profiles[0].pluginConfig[0].args: plugin "PrioritySort" takes no args; they are ignored"#,
-            #"config.yaml:8:5: profiles[0].pluginConfig[1]: swift-kube-scheduler does not implement plugin "InterPodAffinity" yet; its args are ignored"#,
-            #"config.yaml:10:5: profiles[0].pluginConfig[2]: no plugin "MyPlugin" is registered; its args are ignored"#,
-        ])
+        let configuration = try load(
+            header + """
+                profiles:
+                - pluginConfig:
+                  - name: PrioritySort
+                    args: {foo: 1}
+                  - name: InterPodAffinity
+                    args: {hardPodAffinityWeight: 1}
+                  - name: MyPlugin
+                    args: {}
+                """
+        )
+        #expect(
+            configuration.warnings == [
+                #"config.yaml:7:11: profiles[0].pluginConfig[0].args: plugin "PrioritySort" takes no args; they are ignored"#,
+                #"config.yaml:8:5: profiles[0].pluginConfig[1]: swift-kube-scheduler does not implement plugin "InterPodAffinity" yet; its args are ignored"#,
+                #"config.yaml:10:5: profiles[0].pluginConfig[2]: no plugin "MyPlugin" is registered; its args are ignored"#,
+            ]
+        )
     }
 
     @Test func aRegistryEntryReportsDecodeErrorsWithPositions() throws {
@@ -147,7 +179,8 @@ struct PluginArgsTests {
         #expect {
             try source.decode(Strict.self)
         } throws: { error in
-            (error as? DecodeError)?.description == #"config.yaml:9:7: profiles[0].pluginConfig[0].args: unknown field "scoringStrategy""#
+            (error as? DecodeError)?.description
+                == #"config.yaml:9:7: profiles[0].pluginConfig[0].args: unknown field "scoringStrategy""#
         }
     }
 }

@@ -44,7 +44,10 @@ struct FitArgs: PluginArgs, Equatable {
     var scoringStrategy: ScoringStrategy
 
     static var defaults: FitArgs {
-        FitArgs(ignoredResources: [], scoringStrategy: ScoringStrategy(type: "LeastAllocated", resources: defaultResources))
+        FitArgs(
+            ignoredResources: [],
+            scoringStrategy: ScoringStrategy(type: "LeastAllocated", resources: defaultResources)
+        )
     }
 
     init(ignoredResources: [String], scoringStrategy: ScoringStrategy) {
@@ -55,19 +58,25 @@ struct FitArgs: PluginArgs, Equatable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         ignoredResources = try c.decodeIfPresent([String].self, forKey: .ignoredResources) ?? []
-        scoringStrategy = try c.decodeIfPresent(ScoringStrategy.self, forKey: .scoringStrategy) ?? FitArgs.defaults.scoringStrategy
+        scoringStrategy =
+            try c.decodeIfPresent(ScoringStrategy.self, forKey: .scoringStrategy) ?? FitArgs.defaults.scoringStrategy
     }
     enum CodingKeys: String, CodingKey { case ignoredResources, scoringStrategy }
 
     func validate() throws(PluginArgsError) {
         let supported = ["LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"]
         guard supported.contains(scoringStrategy.type) else {
-            throw PluginArgsError(field: "scoringStrategy.type",
-                                  "Unsupported value: \"\(scoringStrategy.type)\": supported values: \"LeastAllocated\", \"MostAllocated\", \"RequestedToCapacityRatio\"")
+            throw PluginArgsError(
+                field: "scoringStrategy.type",
+                "Unsupported value: \"\(scoringStrategy.type)\": supported values: \"LeastAllocated\", \"MostAllocated\", \"RequestedToCapacityRatio\""
+            )
         }
-        for (index, resource) in scoringStrategy.resources.enumerated() where resource.weight <= 0 || resource.weight > 100 {
-            throw PluginArgsError(field: "scoringStrategy.resources[\(index)].weight",
-                                  "Invalid value: \(resource.weight): resource weight of \(resource.name) should be in (0, 100]")
+        for (index, resource) in scoringStrategy.resources.enumerated()
+        where resource.weight <= 0 || resource.weight > 100 {
+            throw PluginArgsError(
+                field: "scoringStrategy.resources[\(index)].weight",
+                "Invalid value: \(resource.weight): resource weight of \(resource.name) should be in (0, 100]"
+            )
         }
     }
 }

@@ -14,15 +14,22 @@ import Testing
 
     @Test func everyNameOfAnImageCountsTheNodesHoldingIt() {
         let cache = SchedulerCache()
-        cache.addOrUpdateNode(NodeBuilder("n1").image(["app:v1", "app:latest"], sizeBytes: 100 * Self.mb).image(["base:1"], sizeBytes: 5 * Self.mb).build())
+        cache.addOrUpdateNode(
+            NodeBuilder("n1").image(["app:v1", "app:latest"], sizeBytes: 100 * Self.mb).image(
+                ["base:1"],
+                sizeBytes: 5 * Self.mb
+            ).build()
+        )
         cache.addOrUpdateNode(NodeBuilder("n2").image(["app:v1"], sizeBytes: 100 * Self.mb).build())
         cache.addOrUpdateNode(NodeBuilder("n3").build())
         let snapshot = cache.snapshot()
-        #expect(states(snapshot, "n1") == [
-            "app:v1": ImageStateSummary(size: 100 * Self.mb, numNodes: 2),
-            "app:latest": ImageStateSummary(size: 100 * Self.mb, numNodes: 1),
-            "base:1": ImageStateSummary(size: 5 * Self.mb, numNodes: 1),
-        ])
+        #expect(
+            states(snapshot, "n1") == [
+                "app:v1": ImageStateSummary(size: 100 * Self.mb, numNodes: 2),
+                "app:latest": ImageStateSummary(size: 100 * Self.mb, numNodes: 1),
+                "base:1": ImageStateSummary(size: 5 * Self.mb, numNodes: 1),
+            ]
+        )
         #expect(states(snapshot, "n2") == ["app:v1": ImageStateSummary(size: 100 * Self.mb, numNodes: 2)])
         #expect(states(snapshot, "n3").isEmpty)
     }

@@ -40,7 +40,9 @@ import Testing
         cache.addOrUpdateNode(NodeBuilder("n1").labels(["zone": "z1", "kubernetes.io/hostname": "n1"]).build())
         let registry = makeInTreeRegistry()
         let handle = FakeHandle()
-        let affinity = try #require(try registry[PluginName.interPodAffinity]?.make(nil, handle) as? any PreFilterPlugin)
+        let affinity = try #require(
+            try registry[PluginName.interPodAffinity]?.make(nil, handle) as? any PreFilterPlugin
+        )
         let anti = PodAffinityTerm(labelSelector: LabelSelector(matchLabels: ["app": "a"]), topologyKey: "zone")
         let holder = PodBuilder("holder").uid("holder").labels(["app": "a"]).node("n1").build()
         var withTerm = holder
@@ -48,7 +50,11 @@ import Testing
         cache.addPod(withTerm)
         var snapshot = Snapshot()
         cache.updateSnapshot(&snapshot)
-        _ = affinity.preFilter(state: CycleState(), pod: PodInfo(PodBuilder("in").labels(["app": "a"]).build()), snapshot: snapshot)
+        _ = affinity.preFilter(
+            state: CycleState(),
+            pod: PodInfo(PodBuilder("in").labels(["app": "a"]).build()),
+            snapshot: snapshot
+        )
         cache.updateSnapshot(&snapshot)
         #expect(snapshot.podIndex.entryCounts.groups == 1)
         cache.removePod(withTerm)
@@ -101,17 +107,24 @@ struct PropertyRun {
         self.seed = seed
         random = SeededGenerator(seed: seed &* 0x9E37_79B9 &+ 17)
         var objects = FakeObjectLister(namespaces: [
-            Namespace(name: "default", labels: ["team": "a"]), Namespace(name: "ns1", labels: ["team": "b"]), Namespace(name: "ns2"),
+            Namespace(name: "default", labels: ["team": "a"]), Namespace(name: "ns1", labels: ["team": "b"]),
+            Namespace(name: "ns2"),
         ])
         objects.serviceList = [Service(metadata: ObjectMeta(name: "svc", namespace: "default"), selector: ["app": "a"])]
         objects.replicaSetList = [
-            ReplicaSet(metadata: ObjectMeta(name: "rs1", namespace: "default"), selector: LabelSelector(matchLabels: ["tier": "x"])),
-            ReplicaSet(metadata: ObjectMeta(name: "rs2", namespace: "ns1"), selector: LabelSelector(matchLabels: ["app": "b"])),
+            ReplicaSet(
+                metadata: ObjectMeta(name: "rs1", namespace: "default"),
+                selector: LabelSelector(matchLabels: ["tier": "x"])
+            ),
+            ReplicaSet(
+                metadata: ObjectMeta(name: "rs2", namespace: "ns1"),
+                selector: LabelSelector(matchLabels: ["app": "b"])
+            ),
         ]
         let handle = FakeHandle(objects: objects)
         let registry = makeInTreeRegistry()
         guard let spread = try registry[PluginName.podTopologySpread]?.make(nil, handle) as? Plugin,
-              let affinity = try registry[PluginName.interPodAffinity]?.make(nil, handle) as? Plugin
+            let affinity = try registry[PluginName.interPodAffinity]?.make(nil, handle) as? Plugin
         else { throw Failure(description: "plugins missing from the registry") }
         self.spread = spread
         self.affinity = affinity
@@ -137,7 +150,13 @@ struct PropertyRun {
 
     mutating func makeNode(_ name: String) -> Node {
         var builder = NodeBuilder(name).labels(nodeLabels(name: name))
-        if chance(0.2) { builder = builder.taint(key: "dedicated", value: "x", effect: pick([Taint.noSchedule, Taint.noExecute, "PreferNoSchedule"])) }
+        if chance(0.2) {
+            builder = builder.taint(
+                key: "dedicated",
+                value: "x",
+                effect: pick([Taint.noSchedule, Taint.noExecute, "PreferNoSchedule"])
+            )
+        }
         return builder.build()
     }
 
@@ -153,11 +172,18 @@ struct PropertyRun {
         switch Int.random(in: 0..<9, using: &random) {
         case 0: return nil
         case 1: return LabelSelector()
-        case 2: return LabelSelector(matchExpressions: [LabelSelectorRequirement(key: "app", operator: "In", values: ["a", "b"])])
+        case 2:
+            return LabelSelector(matchExpressions: [
+                LabelSelectorRequirement(key: "app", operator: "In", values: ["a", "b"])
+            ])
         case 3: return LabelSelector(matchExpressions: [LabelSelectorRequirement(key: "tier", operator: "Exists")])
-        case 4: return LabelSelector(matchExpressions: [LabelSelectorRequirement(key: "app", operator: "NotIn", values: ["c"])])
+        case 4:
+            return LabelSelector(matchExpressions: [
+                LabelSelectorRequirement(key: "app", operator: "NotIn", values: ["c"])
+            ])
         case 5: return LabelSelector(matchLabels: ["app": pick(["a", "b"]), "tier": "x"])
-        case 6: return LabelSelector(matchExpressions: [LabelSelectorRequirement(key: "tier", operator: "DoesNotExist")])
+        case 6:
+            return LabelSelector(matchExpressions: [LabelSelectorRequirement(key: "tier", operator: "DoesNotExist")])
         default: return LabelSelector(matchLabels: ["app": pick(["a", "b", "c"])])
         }
     }
@@ -175,8 +201,13 @@ struct PropertyRun {
         default: break
         }
         return PodAffinityTerm(
-            labelSelector: selector(), namespaces: namespaces, topologyKey: pick(Self.topologyKeys), namespaceSelector: namespaceSelector,
-            matchLabelKeys: chance(0.2) ? ["pod-template-hash"] : nil, mismatchLabelKeys: chance(0.1) ? ["tier"] : nil)
+            labelSelector: selector(),
+            namespaces: namespaces,
+            topologyKey: pick(Self.topologyKeys),
+            namespaceSelector: namespaceSelector,
+            matchLabelKeys: chance(0.2) ? ["pod-template-hash"] : nil,
+            mismatchLabelKeys: chance(0.1) ? ["tier"] : nil
+        )
     }
 
     mutating func weighted() -> WeightedPodAffinityTerm {
@@ -196,31 +227,44 @@ struct PropertyRun {
     /// A pod with random labels, namespace, owner, spread constraints and (anti-)affinity.
     mutating func makePod(incoming: Bool) -> Pod {
         let name = newID("p")
-        var builder = PodBuilder(name, namespace: chance(0.7) ? "default" : pick(["ns1", "ns2"])).uid(name).labels(podLabels())
+        var builder = PodBuilder(name, namespace: chance(0.7) ? "default" : pick(["ns1", "ns2"])).uid(name).labels(
+            podLabels()
+        )
         if chance(0.3) { builder = builder.toleration(key: "dedicated", operator: "Exists") }
         if incoming && chance(0.2) { builder = builder.nodeSelector([Self.zoneKey: pick(["z0", "z1"])]) }
         if incoming && chance(0.15) {
-            builder = builder.requiredNodeAffinity([NodeSelectorRequirement(key: Self.rackKey, operator: "In", values: ["r0", "r1"])])
+            builder = builder.requiredNodeAffinity([
+                NodeSelectorRequirement(key: Self.rackKey, operator: "In", values: ["r0", "r1"])
+            ])
         }
         var pod = builder.build()
-        if chance(0.3) { pod.metadata.ownerReferences = [OwnerReference(apiVersion: "apps/v1", kind: "ReplicaSet", name: pick(["rs1", "rs2"]), controller: true)] }
+        if chance(0.3) {
+            pod.metadata.ownerReferences = [
+                OwnerReference(apiVersion: "apps/v1", kind: "ReplicaSet", name: pick(["rs1", "rs2"]), controller: true)
+            ]
+        }
         if !incoming && chance(0.1) { pod.metadata.deletionTimestamp = "2025-01-01T00:00:00Z" }
         if chance(incoming ? 0.6 : 0.15) {
             pod.spec.topologySpreadConstraints = (0..<Int.random(in: 1...2, using: &random)).map { _ in
                 let hard = chance(0.5)
                 return TopologySpreadConstraint(
-                    maxSkew: Int32.random(in: 1...3, using: &random), topologyKey: pick(Self.topologyKeys),
-                    whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: selector(),
+                    maxSkew: Int32.random(in: 1...3, using: &random),
+                    topologyKey: pick(Self.topologyKeys),
+                    whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway",
+                    labelSelector: selector(),
                     minDomains: hard && chance(0.3) ? Int32.random(in: 1...4, using: &random) : nil,
                     nodeAffinityPolicy: chance(0.3) ? pick(["Honor", "Ignore"]) : nil,
                     nodeTaintsPolicy: chance(0.3) ? pick(["Honor", "Ignore"]) : nil,
-                    matchLabelKeys: chance(0.25) ? ["pod-template-hash"] : nil)
+                    matchLabelKeys: chance(0.25) ? ["pod-template-hash"] : nil
+                )
             }
         }
         let p = incoming ? 0.35 : 0.25
         let podAffinity = PodAffinity(required: terms(p * 0.6, max: 2), preferred: weightedTerms(p))
         let antiAffinity = PodAntiAffinity(required: terms(p * 0.8, max: 2), preferred: weightedTerms(p))
-        if podAffinity.required.isEmpty && podAffinity.preferred.isEmpty && antiAffinity.required.isEmpty && antiAffinity.preferred.isEmpty {
+        if podAffinity.required.isEmpty && podAffinity.preferred.isEmpty && antiAffinity.required.isEmpty
+            && antiAffinity.preferred.isEmpty
+        {
             return pod
         }
         pod.spec.affinity = Affinity(podAffinity: podAffinity, podAntiAffinity: antiAffinity)
@@ -290,20 +334,26 @@ struct PropertyRun {
     var assumedInfos: [String: PodInfo] = [:]
 
     mutating func forgetAssumedPod() {
-        guard let uid = pods.filter(\.value.assumed).keys.sorted().randomElement(using: &random), let info = assumedInfos[uid] else { return }
+        guard let uid = pods.filter(\.value.assumed).keys.sorted().randomElement(using: &random),
+            let info = assumedInfos[uid]
+        else { return }
         cache.forgetPod(info)
         pods[uid] = nil
         assumedInfos[uid] = nil
     }
 
     mutating func removePod() {
-        guard let uid = pods.filter({ !$0.value.assumed }).keys.sorted().randomElement(using: &random), let entry = pods[uid] else { return }
+        guard let uid = pods.filter({ !$0.value.assumed }).keys.sorted().randomElement(using: &random),
+            let entry = pods[uid]
+        else { return }
         cache.removePod(entry.pod)
         pods[uid] = nil
     }
 
     mutating func relabelPod() {
-        guard let uid = pods.filter({ !$0.value.assumed }).keys.sorted().randomElement(using: &random), let entry = pods[uid] else { return }
+        guard let uid = pods.filter({ !$0.value.assumed }).keys.sorted().randomElement(using: &random),
+            let entry = pods[uid]
+        else { return }
         var updated = entry.pod
         updated.metadata.labels = podLabels()
         if chance(0.2) { updated.metadata.deletionTimestamp = "2025-01-01T00:00:00Z" }
@@ -344,13 +394,25 @@ struct PropertyRun {
                 for n in 0..<indexed.count {
                     let a = plugin.filter(state: stateA, pod: incoming, node: indexed.nodes[n])
                     let b = plugin.filter(state: stateB, pod: incoming, node: scanned.nodes[n])
-                    guard a == b else { throw Failure(description: "\(plugin.name) Filter on \(indexed.nodes[n].name): \(a) vs \(b); \(context)") }
+                    guard a == b else {
+                        throw Failure(
+                            description: "\(plugin.name) Filter on \(indexed.nodes[n].name): \(a) vs \(b); \(context)"
+                        )
+                    }
                     if a.code != .success {
                         tally.filterRejections += 1
                         feasible.removeAll { $0 == n }
                     }
                 }
-                try checkNominated(plugin, incoming: incoming, stateA: stateA, stateB: stateB, indexed: indexed, scanned: scanned, context: context)
+                try checkNominated(
+                    plugin,
+                    incoming: incoming,
+                    stateA: stateA,
+                    stateB: stateB,
+                    indexed: indexed,
+                    scanned: scanned,
+                    context: context
+                )
             }
         }
         guard !feasible.isEmpty else { return }
@@ -361,23 +423,31 @@ struct PropertyRun {
             let listB = NodeList(snapshot: scanned, indices: feasible)
             let statusA = plugin.preScore(state: stateA, pod: incoming, nodes: listA)
             let statusB = plugin.preScore(state: stateB, pod: incoming, nodes: listB)
-            guard statusA == statusB else { throw Failure(description: "\(plugin.name) PreScore \(statusA) vs \(statusB); \(context)") }
+            guard statusA == statusB else {
+                throw Failure(description: "\(plugin.name) PreScore \(statusA) vs \(statusB); \(context)")
+            }
             guard statusA.code == .success else { continue }
             var rawA: [Int64] = []
             var rawB: [Int64] = []
             for k in feasible.indices {
                 let (a, sa) = plugin.score(state: stateA, pod: incoming, node: listA[k])
                 let (b, sb) = plugin.score(state: stateB, pod: incoming, node: listB[k])
-                guard a == b, sa == sb else { throw Failure(description: "\(plugin.name) Score on \(listA[k].name): \(a) vs \(b); \(context)") }
+                guard a == b, sa == sb else {
+                    throw Failure(description: "\(plugin.name) Score on \(listA[k].name): \(a) vs \(b); \(context)")
+                }
                 rawA.append(a)
                 rawB.append(b)
                 tally.scoredNodes += 1
             }
             let batch = try batchScores(plugin, state: stateA, pod: incoming, snapshot: indexed, indices: feasible)
-            guard batch == rawA else { throw Failure(description: "\(plugin.name) batch Score \(batch) vs per-node \(rawA); \(context)") }
+            guard batch == rawA else {
+                throw Failure(description: "\(plugin.name) batch Score \(batch) vs per-node \(rawA); \(context)")
+            }
             _ = plugin.normalizeScores(state: stateA, pod: incoming, nodes: listA, scores: &rawA)
             _ = plugin.normalizeScores(state: stateB, pod: incoming, nodes: listB, scores: &rawB)
-            guard rawA == rawB else { throw Failure(description: "\(plugin.name) NormalizeScore \(rawA) vs \(rawB); \(context)") }
+            guard rawA == rawB else {
+                throw Failure(description: "\(plugin.name) NormalizeScore \(rawA) vs \(rawB); \(context)")
+            }
             for k in feasible.indices {
                 sumA[feasible[k]] += 2 * rawA[k]
                 sumB[feasible[k]] += 2 * rawB[k]
@@ -386,13 +456,22 @@ struct PropertyRun {
         // The placement each way picks (highest weighted sum, first in node order on ties).
         let bestA = feasible.max { sumA[$0] < sumA[$1] || (sumA[$0] == sumA[$1] && $0 > $1) }
         let bestB = feasible.max { sumB[$0] < sumB[$1] || (sumB[$0] == sumB[$1] && $0 > $1) }
-        guard bestA == bestB else { throw Failure(description: "placement \(String(describing: bestA)) vs \(String(describing: bestB)); \(context)") }
+        guard bestA == bestB else {
+            throw Failure(
+                description: "placement \(String(describing: bestA)) vs \(String(describing: bestB)); \(context)"
+            )
+        }
     }
 
     /// Nominated pods and preemption's what-ifs: a pod added to and one removed from a node, on clones of both
     /// states, must leave every Filter verdict equal.
     mutating func checkNominated(
-        _ plugin: Plugin, incoming: PodInfo, stateA: CycleState, stateB: CycleState, indexed: Snapshot, scanned: Snapshot,
+        _ plugin: Plugin,
+        incoming: PodInfo,
+        stateA: CycleState,
+        stateB: CycleState,
+        indexed: Snapshot,
+        scanned: Snapshot,
         context: String
     ) throws {
         let n = Int.random(in: 0..<indexed.count, using: &random)
@@ -402,25 +481,49 @@ struct PropertyRun {
         _ = plugin.addPod(state: cloneA, podToSchedule: incoming, podToAdd: nominated, nodeInfo: indexed.nodes[n])
         _ = plugin.addPod(state: cloneB, podToSchedule: incoming, podToAdd: nominated, nodeInfo: scanned.nodes[n])
         if let victim = indexed.nodes[n].pods.first {
-            _ = plugin.removePod(state: cloneA, podToSchedule: incoming, podToRemove: victim, nodeInfo: indexed.nodes[n])
-            _ = plugin.removePod(state: cloneB, podToSchedule: incoming, podToRemove: victim, nodeInfo: scanned.nodes[n])
+            _ = plugin.removePod(
+                state: cloneA,
+                podToSchedule: incoming,
+                podToRemove: victim,
+                nodeInfo: indexed.nodes[n]
+            )
+            _ = plugin.removePod(
+                state: cloneB,
+                podToSchedule: incoming,
+                podToRemove: victim,
+                nodeInfo: scanned.nodes[n]
+            )
         }
         for m in 0..<indexed.count {
             let a = plugin.filter(state: cloneA, pod: incoming, node: indexed.nodes[m])
             let b = plugin.filter(state: cloneB, pod: incoming, node: scanned.nodes[m])
             guard a == b else {
-                throw Failure(description: "\(plugin.name) Filter with nominated \(nominated.key) on \(indexed.nodes[m].name): \(a) vs \(b); \(context)")
+                throw Failure(
+                    description:
+                        "\(plugin.name) Filter with nominated \(nominated.key) on \(indexed.nodes[m].name): \(a) vs \(b); \(context)"
+                )
             }
             tally.nominatedChecks += 1
         }
     }
 
-    func batchScores(_ plugin: Plugin, state: CycleState, pod: PodInfo, snapshot: Snapshot, indices: [Int]) throws -> [Int64] {
+    func batchScores(
+        _ plugin: Plugin,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        indices: [Int]
+    ) throws -> [Int64] {
         var scores = [Int64](repeating: 0, count: indices.count)
         let status = snapshot.nodes.withUnsafeBufferPointer { nodes in
             indices.withUnsafeBufferPointer { indexBuffer in
                 scores.withUnsafeMutableBufferPointer { buffer in
-                    plugin.score(state: state, pod: pod, nodes: NodeBatch(nodes: nodes, indices: indexBuffer), scores: buffer)
+                    plugin.score(
+                        state: state,
+                        pod: pod,
+                        nodes: NodeBatch(nodes: nodes, indices: indexBuffer),
+                        scores: buffer
+                    )
                 }
             }
         }

@@ -21,8 +21,13 @@ private final class Recorder: FilterPlugin, ScorePlugin, ReservePlugin, PreFilte
     let reserveStatus: Status
     let permitOutcome: (Status, Duration)
 
-    init(name: String, log: Log? = nil, preFilter: (PreFilterResult?, Status) = (nil, .success),
-         reserve: Status = .success, permit: (Status, Duration) = (.success, .zero)) {
+    init(
+        name: String,
+        log: Log? = nil,
+        preFilter: (PreFilterResult?, Status) = (nil, .success),
+        reserve: Status = .success,
+        permit: (Status, Duration) = (.success, .zero)
+    ) {
         self.name = name
         self.log = log ?? Log()
         self.preFilterOutcome = preFilter
@@ -30,7 +35,9 @@ private final class Recorder: FilterPlugin, ScorePlugin, ReservePlugin, PreFilte
         self.permitOutcome = permit
     }
 
-    func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) { preFilterOutcome }
+    func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
+        preFilterOutcome
+    }
     func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         log.append("filter:\(name)")
         return .success
@@ -93,7 +100,9 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
                 // D explicit only, B re-listed (override), C disabled at Filter.
                 p[.filter] = PluginSet(enabled: [PluginEntry("D"), PluginEntry("B")], disabled: ["C"])
             },
-            registry: registry(plugins), handle: FakeHandle())
+            registry: registry(plugins),
+            handle: FakeHandle()
+        )
         #expect(built.filterPlugins.map(\.name) == ["B", "A", "D"])
         // Score was not configured explicitly: MultiPoint order.
         #expect(built.scorePlugins.map(\.plugin.name) == ["A", "B", "C"])
@@ -106,7 +115,9 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
                 p[.multiPoint] = PluginSet(enabled: [PluginEntry("A"), PluginEntry("B")])
                 p[.score] = PluginSet(enabled: [PluginEntry("B")], disabled: ["*"])
             },
-            registry: registry(plugins), handle: FakeHandle())
+            registry: registry(plugins),
+            handle: FakeHandle()
+        )
         #expect(built.scorePlugins.map(\.plugin.name) == ["B"])
         #expect(built.filterPlugins.map(\.name) == ["A", "B"])
     }
@@ -115,32 +126,59 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
         let plugins = ["A", "B", "C"].map { Recorder(name: $0) }
         let built = try ProfileFramework(
             profile: profile { p in
-                p[.multiPoint] = PluginSet(enabled: [PluginEntry("A", weight: 3), PluginEntry("B", weight: 2), PluginEntry("C")])
+                p[.multiPoint] = PluginSet(enabled: [
+                    PluginEntry("A", weight: 3), PluginEntry("B", weight: 2), PluginEntry("C"),
+                ])
                 p[.score] = PluginSet(enabled: [PluginEntry("B", weight: 7)])
             },
-            registry: registry(plugins), handle: FakeHandle())
+            registry: registry(plugins),
+            handle: FakeHandle()
+        )
         let weights = Dictionary(uniqueKeysWithValues: built.scorePlugins.map { ($0.plugin.name, $0.weight) })
         #expect(weights == ["A": 3, "B": 7, "C": 1])
     }
 
     @Test func refusesAPluginAtAnExtensionPointItDoesNotImplement() {
-        #expect(throws: ConfigurationError("profiles[0].plugins.bind.enabled[1]: plugin \"A\" does not extend Bind plugin")) {
+        #expect(
+            throws: ConfigurationError("profiles[0].plugins.bind.enabled[1]: plugin \"A\" does not extend Bind plugin")
+        ) {
             _ = try ProfileFramework(
                 profile: profile { p in p[.bind] = PluginSet(enabled: [PluginEntry("Binder"), PluginEntry("A")]) },
-                registry: registry([Recorder(name: "A")]), handle: FakeHandle())
+                registry: registry([Recorder(name: "A")]),
+                handle: FakeHandle()
+            )
         }
     }
 
     @Test func refusesUnknownPluginsAndMissingBindOrQueueSort() {
         #expect(throws: ConfigurationError.self) {
-            _ = try ProfileFramework(profile: profile { p in p[.filter] = PluginSet(enabled: [PluginEntry("Nope")]) },
-                                     registry: registry([]), handle: FakeHandle())
+            _ = try ProfileFramework(
+                profile: profile { p in p[.filter] = PluginSet(enabled: [PluginEntry("Nope")]) },
+                registry: registry([]),
+                handle: FakeHandle()
+            )
         }
-        #expect(throws: ConfigurationError("profiles[0].plugins.bind: at least one bind plugin is needed for profile with scheduler name \"default-scheduler\"")) {
-            _ = try ProfileFramework(profile: profile { p in p[.bind] = PluginSet() }, registry: registry([]), handle: FakeHandle())
+        #expect(
+            throws: ConfigurationError(
+                "profiles[0].plugins.bind: at least one bind plugin is needed for profile with scheduler name \"default-scheduler\""
+            )
+        ) {
+            _ = try ProfileFramework(
+                profile: profile { p in p[.bind] = PluginSet() },
+                registry: registry([]),
+                handle: FakeHandle()
+            )
         }
-        #expect(throws: ConfigurationError("profiles[0].plugins.queueSort: only one queue sort plugin required for profile with scheduler name \"default-scheduler\", but got 0")) {
-            _ = try ProfileFramework(profile: profile { p in p[.queueSort] = PluginSet() }, registry: registry([]), handle: FakeHandle())
+        #expect(
+            throws: ConfigurationError(
+                "profiles[0].plugins.queueSort: only one queue sort plugin required for profile with scheduler name \"default-scheduler\", but got 0"
+            )
+        ) {
+            _ = try ProfileFramework(
+                profile: profile { p in p[.queueSort] = PluginSet() },
+                registry: registry([]),
+                handle: FakeHandle()
+            )
         }
     }
 
@@ -149,9 +187,17 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
         let b = Recorder(name: "B", preFilter: (PreFilterResult(nodeNames: ["n2", "n3"]), .success))
         let c = Recorder(name: "C", preFilter: (PreFilterResult(nodeNames: ["n3"]), .success))
         let built = try ProfileFramework(
-            profile: profile { p in p[.preFilter] = PluginSet(enabled: [PluginEntry("A"), PluginEntry("B"), PluginEntry("C")]) },
-            registry: registry([a, b, c]), handle: FakeHandle())
-        let (result, status, _, narrowing) = built.runPreFilter(state: CycleState(), pod: PodBuilder("p").info(), snapshot: Snapshot())
+            profile: profile { p in
+                p[.preFilter] = PluginSet(enabled: [PluginEntry("A"), PluginEntry("B"), PluginEntry("C")])
+            },
+            registry: registry([a, b, c]),
+            handle: FakeHandle()
+        )
+        let (result, status, _, narrowing) = built.runPreFilter(
+            state: CycleState(),
+            pod: PodBuilder("p").info(),
+            snapshot: Snapshot()
+        )
         #expect(result?.nodeNames == [])
         #expect(status.code == .unschedulableAndUnresolvable)
         #expect(status.message == "node(s) didn't satisfy plugin(s) [A B C] simultaneously")
@@ -167,7 +213,9 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
                 p[.preFilter] = PluginSet(enabled: [PluginEntry("Skipper")])
                 p[.filter] = PluginSet(enabled: [PluginEntry("Skipper"), PluginEntry("Keeper")])
             },
-            registry: registry([skipper, keeper]), handle: FakeHandle())
+            registry: registry([skipper, keeper]),
+            handle: FakeHandle()
+        )
         let state = CycleState()
         _ = built.runPreFilter(state: state, pod: PodBuilder("p").info(), snapshot: Snapshot())
         #expect(state.skipFilterPlugins == ["Skipper"])
@@ -175,11 +223,20 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
         #expect(log.all == ["filter:Keeper"])
 
         let first = Recorder(name: "First", preFilter: (nil, Status(.unschedulable, "first says no")))
-        let second = Recorder(name: "Second", preFilter: (nil, Status(.unschedulableAndUnresolvable, "second says never")))
+        let second = Recorder(
+            name: "Second",
+            preFilter: (nil, Status(.unschedulableAndUnresolvable, "second says never"))
+        )
         let both = try ProfileFramework(
             profile: profile { p in p[.preFilter] = PluginSet(enabled: [PluginEntry("First"), PluginEntry("Second")]) },
-            registry: registry([first, second]), handle: FakeHandle())
-        let (_, status, rejectors, _) = both.runPreFilter(state: CycleState(), pod: PodBuilder("p").info(), snapshot: Snapshot())
+            registry: registry([first, second]),
+            handle: FakeHandle()
+        )
+        let (_, status, rejectors, _) = both.runPreFilter(
+            state: CycleState(),
+            pod: PodBuilder("p").info(),
+            snapshot: Snapshot()
+        )
         #expect(status.message == "second says never")
         #expect(status.plugin == "Second")
         #expect(rejectors == ["First", "Second"])
@@ -187,13 +244,22 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
 }
 
 @Suite(.timeLimit(.minutes(3))) struct ReservePermitTests {
-    private func run(_ plugins: [Recorder], configure: (inout Plugins) -> Void, afterFirstPass: (Scheduler) -> Void = { _ in }) async throws -> (EmbeddedCluster, Scheduler) {
+    private func run(
+        _ plugins: [Recorder],
+        configure: (inout Plugins) -> Void,
+        afterFirstPass: (Scheduler) -> Void = { _ in }
+    ) async throws -> (EmbeddedCluster, Scheduler) {
         let cluster = EmbeddedCluster()
         try cluster.create(.node(NodeBuilder("n1").build()))
         try cluster.create(.pod(PodBuilder("p").build()))
         var configuration = SchedulerConfiguration()
         configuration.profiles = [profile(configure)]
-        let scheduler = try Scheduler(configuration: configuration, registry: registry(plugins), client: cluster, clock: SimulatedClock())
+        let scheduler = try Scheduler(
+            configuration: configuration,
+            registry: registry(plugins),
+            client: cluster,
+            clock: SimulatedClock()
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         while informers.processedEventCount < cluster.emittedEventCount { await Task.yield() }
@@ -209,7 +275,9 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
         let log = Log()
         let a = Recorder(name: "A", log: log)
         let b = Recorder(name: "B", log: log, reserve: Status(.unschedulable, "no room reserved"))
-        let (cluster, scheduler) = try await run([a, b]) { p in p[.reserve] = PluginSet(enabled: [PluginEntry("A"), PluginEntry("B")]) }
+        let (cluster, scheduler) = try await run([a, b]) { p in
+            p[.reserve] = PluginSet(enabled: [PluginEntry("A"), PluginEntry("B")])
+        }
         #expect(log.all == ["reserve:A", "reserve:B", "unreserve:B", "unreserve:A"])
         #expect(scheduler.cache.podCount == 0)
         #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == nil)
@@ -232,20 +300,29 @@ private func profile(_ configure: (inout Plugins) -> Void) -> SchedulerConfigura
 
     @Test func permitWaitBindsOnceAllowed() async throws {
         let gate = Recorder(name: "Gate", permit: (Status(.wait), .seconds(60)))
-        let (cluster, _) = try await run([gate], configure: { p in p[.permit] = PluginSet(enabled: [PluginEntry("Gate")]) }) { scheduler in
-            scheduler.permitWaitingPods.waiter(uid: "default/p")?.allow(plugin: "Gate")
-        }
+        let (cluster, _) = try await run(
+            [gate],
+            configure: { p in p[.permit] = PluginSet(enabled: [PluginEntry("Gate")]) },
+            afterFirstPass: { scheduler in scheduler.permitWaitingPods.waiter(uid: "default/p")?.allow(plugin: "Gate") }
+        )
         #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == "n1")
     }
 
     @Test func permitWaitRejectedByAnotherPluginIsRequeued() async throws {
         let gate = Recorder(name: "Gate", permit: (Status(.wait), .seconds(60)))
-        let (cluster, scheduler) = try await run([gate], configure: { p in p[.permit] = PluginSet(enabled: [PluginEntry("Gate")]) }) { scheduler in
-            scheduler.permitWaitingPods.waiter(uid: "default/p")?.reject(plugin: "Gate", message: "quorum lost")
-        }
+        let (cluster, scheduler) = try await run(
+            [gate],
+            configure: { p in p[.permit] = PluginSet(enabled: [PluginEntry("Gate")]) },
+            afterFirstPass: { scheduler in
+                scheduler.permitWaitingPods.waiter(uid: "default/p")?.reject(plugin: "Gate", message: "quorum lost")
+            }
+        )
         #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == nil)
         #expect(scheduler.cache.podCount == 0)
-        #expect(cluster.pod(namespace: "default", name: "p")?.status?.conditions?.first?.message == "0/1 nodes are available: 1 quorum lost.")
+        #expect(
+            cluster.pod(namespace: "default", name: "p")?.status?.conditions?.first?.message
+                == "0/1 nodes are available: 1 quorum lost."
+        )
     }
 
     @Test func permitWaitTimesOut() async throws {

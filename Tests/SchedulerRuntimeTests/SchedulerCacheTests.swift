@@ -70,7 +70,9 @@ import Testing
         cache.addPod(PodBuilder("p").node("b2").build())
         cache.updateSnapshot(&snapshot)
         let after = snapshot.nodes.map(\.generation)
-        let changed = zip(before, after).enumerated().filter { $0.element.0 != $0.element.1 }.map { snapshot.nodes[$0.offset].name }
+        let changed = zip(before, after).enumerated().filter { $0.element.0 != $0.element.1 }.map {
+            snapshot.nodes[$0.offset].name
+        }
         #expect(changed == ["b2"])
         #expect(snapshot.nodeInfo(named: "b2")?.pods.count == 1)
     }

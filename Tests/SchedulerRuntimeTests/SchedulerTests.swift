@@ -11,7 +11,8 @@ import Testing
 private final class TestSort: QueueSortPlugin {
     let name = "TestSort"
     func less(_ lhs: QueuedPodInfo, _ rhs: QueuedPodInfo) -> Bool {
-        lhs.podInfo.priority > rhs.podInfo.priority || (lhs.podInfo.priority == rhs.podInfo.priority && lhs.timestamp < rhs.timestamp)
+        lhs.podInfo.priority > rhs.podInfo.priority
+            || (lhs.podInfo.priority == rhs.podInfo.priority && lhs.timestamp < rhs.timestamp)
     }
 }
 
@@ -22,7 +23,9 @@ private final class LabelFilter: FilterPlugin, EnqueueExtensions {
         guard let reason = node.node.metadata.labels?["reject"] else { return .success }
         return Status(.unschedulable, reason)
     }
-    func eventsToRegister() -> [ClusterEventWithHint] { [ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeLabel]))] }
+    func eventsToRegister() -> [ClusterEventWithHint] {
+        [ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeLabel]))]
+    }
 }
 
 /// Scores a node by its `score` label.
@@ -101,7 +104,9 @@ private func configuration(binder: String = "ClientBinder", score: Bool = true) 
 
 /// Records outcomes reported by the scheduler.
 private final class Outcomes: SchedulingObserver {
-    let state = Mutex<(scheduled: [String: String], failed: [String: String], bindCount: [String: Int])>(([:], [:], [:]))
+    let state = Mutex<(scheduled: [String: String], failed: [String: String], bindCount: [String: Int])>(
+        ([:], [:], [:])
+    )
     func podScheduled(_ pod: Pod, nodeName: String) {
         state.withLock {
             $0.scheduled[pod.name] = nodeName
@@ -143,24 +148,46 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         try cluster.create(.node(NodeBuilder("n3").labels(["score": "50"]).build()))
         try cluster.create(.pod(PodBuilder("p").build()))
         let outcomes = Outcomes()
-        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock(), observer: outcomes)
+        let scheduler = try Scheduler(
+            configuration: configuration(),
+            registry: registry(),
+            client: cluster,
+            clock: SimulatedClock(),
+            observer: outcomes
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)
         #expect(cluster.pod(namespace: "default", name: "p")?.spec.nodeName == "n3")
         #expect(outcomes.state.withLock { $0.bindCount["p"] } == 1)
-        #expect(cluster.recordedEvents.contains { $0.reason == "Scheduled" && $0.note == "Successfully assigned default/p to n3" })
+        #expect(
+            cluster.recordedEvents.contains {
+                $0.reason == "Scheduled" && $0.note == "Successfully assigned default/p to n3"
+            }
+        )
         #expect(scheduler.cache.assumedPodCount == 0)
         informers.stop()
     }
 
     @Test func fitErrorMessageCountsReasonsSortedAsStrings() async throws {
         let cluster = EmbeddedCluster()
-        for i in 0..<12 { try cluster.create(.node(NodeBuilder("a\(i)").labels(["reject": "Insufficient cpu"]).build())) }
-        for i in 0..<2 { try cluster.create(.node(NodeBuilder("b\(i)").labels(["reject": "node(s) had untolerated taint(s)"]).build())) }
+        for i in 0..<12 {
+            try cluster.create(.node(NodeBuilder("a\(i)").labels(["reject": "Insufficient cpu"]).build()))
+        }
+        for i in 0..<2 {
+            try cluster.create(
+                .node(NodeBuilder("b\(i)").labels(["reject": "node(s) had untolerated taint(s)"]).build())
+            )
+        }
         try cluster.create(.pod(PodBuilder("p").build()))
         let outcomes = Outcomes()
-        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock(), observer: outcomes)
+        let scheduler = try Scheduler(
+            configuration: configuration(),
+            registry: registry(),
+            client: cluster,
+            clock: SimulatedClock(),
+            observer: outcomes
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)
@@ -171,7 +198,11 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         #expect(condition?.status == "False")
         #expect(condition?.reason == "Unschedulable")
         #expect(condition?.message == message)
-        #expect(cluster.recordedEvents.contains { $0.reason == "FailedScheduling" && $0.type == "Warning" && $0.note == message })
+        #expect(
+            cluster.recordedEvents.contains {
+                $0.reason == "FailedScheduling" && $0.type == "Warning" && $0.note == message
+            }
+        )
         #expect(scheduler.queue.location(of: "default/p") == .unschedulable)
 
         // A node that fits arrives: the pod is requeued (to backoff, popped at once since nothing else is
@@ -188,8 +219,13 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         try cluster.create(.pod(PodBuilder("p").build()))
         let outcomes = Outcomes()
         let clock = SimulatedClock()
-        let scheduler = try Scheduler(configuration: configuration(binder: "FlakyBinder"), registry: registry(bindFailures: 1),
-                                      client: cluster, clock: clock, observer: outcomes)
+        let scheduler = try Scheduler(
+            configuration: configuration(binder: "FlakyBinder"),
+            registry: registry(bindFailures: 1),
+            client: cluster,
+            clock: clock,
+            observer: outcomes
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)
@@ -212,7 +248,12 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         try cluster.create(.node(NodeBuilder("n1").build()))
         try cluster.create(.pod(PodBuilder("mine").build()))
         try cluster.create(.pod(PodBuilder("theirs").schedulerName("other-scheduler").build()))
-        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock())
+        let scheduler = try Scheduler(
+            configuration: configuration(),
+            registry: registry(),
+            client: cluster,
+            clock: SimulatedClock()
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)
@@ -233,7 +274,14 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
             }
             for i in 0..<20 { try cluster.create(.pod(PodBuilder("p\(i)").build())) }
             let outcomes = Outcomes()
-            let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock(), seed: seed, observer: outcomes)
+            let scheduler = try Scheduler(
+                configuration: configuration(),
+                registry: registry(),
+                client: cluster,
+                clock: SimulatedClock(),
+                seed: seed,
+                observer: outcomes
+            )
             let informers = Informers(client: cluster, scheduler: scheduler)
             try await informers.start()
             await drain(scheduler, informers, cluster)
@@ -257,7 +305,12 @@ private func drain(_ scheduler: Scheduler, _ informers: Informers, _ cluster: Em
         let cluster = EmbeddedCluster()
         try cluster.create(.node(NodeBuilder("n1").labels(["reject": "no"]).build()))
         try cluster.create(.pod(PodBuilder("p").build()))
-        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock())
+        let scheduler = try Scheduler(
+            configuration: configuration(),
+            registry: registry(),
+            client: cluster,
+            clock: SimulatedClock()
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)
@@ -295,8 +348,13 @@ private final class PluginTimings: SchedulerInstrumentation {
         try cluster.create(.node(NodeBuilder("n2").labels(["score": "2"]).build()))
         try cluster.create(.pod(PodBuilder("p").build()))
         let timings = PluginTimings()
-        let scheduler = try Scheduler(configuration: configuration(), registry: registry(), client: cluster, clock: SimulatedClock(),
-                                      instrumentation: timings)
+        let scheduler = try Scheduler(
+            configuration: configuration(),
+            registry: registry(),
+            client: cluster,
+            clock: SimulatedClock(),
+            instrumentation: timings
+        )
         let informers = Informers(client: cluster, scheduler: scheduler)
         try await informers.start()
         await drain(scheduler, informers, cluster)

@@ -11,8 +11,11 @@ private let prioritySort: @Sendable (QueuedPodInfo, QueuedPodInfo) -> Bool = { l
         || (lhs.podInfo.priority == rhs.podInfo.priority && lhs.timestamp < rhs.timestamp)
 }
 
-private func makeQueue(clock: SimulatedClock, events: SchedulingQueue.EventRegistry = [:],
-                       preEnqueue: @escaping @Sendable (PodInfo) -> Status = { _ in .success }) -> SchedulingQueue {
+private func makeQueue(
+    clock: SimulatedClock,
+    events: SchedulingQueue.EventRegistry = [:],
+    preEnqueue: @escaping @Sendable (PodInfo) -> Status = { _ in .success }
+) -> SchedulingQueue {
     SchedulingQueue(clock: clock, less: prioritySort, preEnqueue: preEnqueue, events: events)
 }
 
@@ -67,7 +70,11 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
     @Test func rejectedPodIsParkedUntilARegisteredEventArrives() {
         let clock = SimulatedClock()
         let events: SchedulingQueue.EventRegistry = [
-            "default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeAllocatable]))]]
+            "default-scheduler": [
+                "NodeResourcesFit": [
+                    ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeAllocatable]))
+                ]
+            ]
         ]
         let queue = makeQueue(clock: clock, events: events)
         queue.add(PodBuilder("p").build())
@@ -90,7 +97,9 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
 
     @Test func emptyActiveQueuePopsFromBackoffButNotFromErrorBackoff() {
         let clock = SimulatedClock()
-        let events: SchedulingQueue.EventRegistry = ["default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(.nodeAdd)]]]
+        let events: SchedulingQueue.EventRegistry = [
+            "default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(.nodeAdd)]]
+        ]
         let queue = makeQueue(clock: clock, events: events)
         queue.add(PodBuilder("rejected").build())
         queue.add(PodBuilder("errored").build())
@@ -131,7 +140,9 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
 
     @Test func eventDuringTheAttemptSendsThePodToBackoff() {
         let clock = SimulatedClock()
-        let events: SchedulingQueue.EventRegistry = ["default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(.nodeAdd)]]]
+        let events: SchedulingQueue.EventRegistry = [
+            "default-scheduler": ["NodeResourcesFit": [ClusterEventWithHint(.nodeAdd)]]
+        ]
         let queue = makeQueue(clock: clock, events: events)
         queue.add(PodBuilder("p").build())
         guard var info = queue.pop() else {
@@ -170,7 +181,8 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
     @Test func schedulingGatesKeepAPodOutOfTheActiveQueueUntilRemoved() {
         let clock = SimulatedClock()
         let gate: @Sendable (PodInfo) -> Status = { pod in
-            (pod.pod.spec.schedulingGates ?? []).isEmpty ? .success : Status(.unschedulableAndUnresolvable, "gated", plugin: "SchedulingGates")
+            (pod.pod.spec.schedulingGates ?? []).isEmpty
+                ? .success : Status(.unschedulableAndUnresolvable, "gated", plugin: "SchedulingGates")
         }
         let queue = makeQueue(clock: clock, preEnqueue: gate)
         let gated = PodBuilder("p").schedulingGates(["example.com/wait"]).build()
@@ -192,7 +204,9 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
         let gate: @Sendable (PodInfo) -> Status = { _ in
             open.load(ordering: .relaxed) ? .success : Status(.unschedulableAndUnresolvable, "waiting", plugin: "Gate")
         }
-        let events: SchedulingQueue.EventRegistry = ["default-scheduler": ["Gate": [ClusterEventWithHint(.assignedPodDelete)]]]
+        let events: SchedulingQueue.EventRegistry = [
+            "default-scheduler": ["Gate": [ClusterEventWithHint(.assignedPodDelete)]]
+        ]
         let queue = makeQueue(clock: clock, events: events, preEnqueue: gate)
         queue.add(PodBuilder("p").build())
         #expect(queue.location(of: "default/p") == .gated)
@@ -210,7 +224,9 @@ private func failOnce(_ queue: SchedulingQueue, plugin: String?) -> QueuedPodInf
         queue.add(pod)
         _ = failOnce(queue, plugin: "NodeAffinity")
         var patched = pod
-        patched.status = PodStatus(conditions: [PodCondition(type: "PodScheduled", status: "False", reason: "Unschedulable")])
+        patched.status = PodStatus(conditions: [
+            PodCondition(type: "PodScheduled", status: "False", reason: "Unschedulable")
+        ])
         queue.update(old: pod, new: patched)
         #expect(queue.location(of: "default/p") == .unschedulable)
     }

@@ -16,13 +16,23 @@ private func quantities(_ list: [String: String]) -> ResourceList {
 
 /// A running pod on `node` whose container `c0` asks for `spec`, with the kubelet's allocated and
 /// actuated requests in its status.
-private func resizedPod(_ name: String, node: String, spec: [String: String], allocated: [String: String]?,
-                        actuated: [String: String]?, infeasible: Bool = false) -> Pod {
+private func resizedPod(
+    _ name: String,
+    node: String,
+    spec: [String: String],
+    allocated: [String: String]?,
+    actuated: [String: String]?,
+    infeasible: Bool = false
+) -> Pod {
     var pod = PodBuilder(name).container(spec).node(node).build()
     var status = PodStatus(phase: "Running")
-    status.containerStatuses = [ContainerStatus(
-        name: "c0", allocatedResources: allocated.map(quantities),
-        resources: actuated.map { ResourceRequirements(requests: quantities($0)) })]
+    status.containerStatuses = [
+        ContainerStatus(
+            name: "c0",
+            allocatedResources: allocated.map(quantities),
+            resources: actuated.map { ResourceRequirements(requests: quantities($0)) }
+        )
+    ]
     if infeasible {
         status.conditions = [PodCondition(type: "PodResizePending", status: "True", reason: "Infeasible")]
     }
@@ -38,9 +48,15 @@ private struct Harness {
 
     init(config: String? = nil) throws {
         let registry = makeInTreeRegistry()
-        let configuration = try config.map { try ConfigurationLoader.load(contents: $0, source: "config.yaml", registry: registry) }
+        let configuration =
+            try config.map { try ConfigurationLoader.load(contents: $0, source: "config.yaml", registry: registry) }
             ?? ConfigurationLoader.defaultConfiguration(registry: registry)
-        scheduler = try Scheduler(configuration: configuration, registry: registry, client: cluster, clock: SimulatedClock())
+        scheduler = try Scheduler(
+            configuration: configuration,
+            registry: registry,
+            client: cluster,
+            clock: SimulatedClock()
+        )
         informers = Informers(client: cluster, scheduler: scheduler)
     }
 
@@ -77,7 +93,9 @@ private struct Harness {
     @Test func requestsAreSummedExactlyAndRoundedOnce() {
         // Two containers of half a millicore and half a byte: upstream adds the quantities (1m, 1 byte),
         // rounding each first would give 2m and 2 bytes.
-        let pod = PodBuilder("p").container(["cpu": "0.5m", "memory": "500m"]).container(["cpu": "0.5m", "memory": "500m"]).build()
+        let pod = PodBuilder("p").container(["cpu": "0.5m", "memory": "500m"]).container([
+            "cpu": "0.5m", "memory": "500m",
+        ]).build()
         let request = PodRequests.compute(pod)
         #expect(request.milliCPU == 1)
         #expect(request.memory == 1)
@@ -107,7 +125,14 @@ private struct Harness {
         let growing = resizedPod("b", node: "n1", spec: ["cpu": "3"], allocated: ["cpu": "3"], actuated: ["cpu": "1"])
         #expect(PodInfo(growing).request.milliCPU == 3000)
         // An infeasible resize counts only what the kubelet holds.
-        let infeasible = resizedPod("c", node: "n1", spec: ["cpu": "8"], allocated: ["cpu": "1"], actuated: ["cpu": "1"], infeasible: true)
+        let infeasible = resizedPod(
+            "c",
+            node: "n1",
+            spec: ["cpu": "8"],
+            allocated: ["cpu": "1"],
+            actuated: ["cpu": "1"],
+            infeasible: true
+        )
         #expect(PodInfo(infeasible).request.milliCPU == 1000)
     }
 
@@ -124,7 +149,9 @@ private struct Harness {
     @Test(.timeLimit(.minutes(1)))
     func resizedDownRunningPodRequeuesPodsRejectedForResources() async throws {
         let harness = try Harness()
-        try harness.cluster.create(.node(NodeBuilder("n1").capacity(["cpu": "2", "memory": "8Gi", "pods": "10"]).build()))
+        try harness.cluster.create(
+            .node(NodeBuilder("n1").capacity(["cpu": "2", "memory": "8Gi", "pods": "10"]).build())
+        )
         let big = resizedPod("big", node: "n1", spec: ["cpu": "2"], allocated: ["cpu": "2"], actuated: ["cpu": "2"])
         try harness.cluster.create(.pod(big))
         try harness.cluster.create(.pod(PodBuilder("p").requests(cpu: "1").build()))
@@ -135,7 +162,9 @@ private struct Harness {
         #expect(harness.scheduler.queue.location(of: "default/p") == .unschedulable)
 
         // The kubelet resizes `big` down in place: UpdatePodScaleDown requeues `p`.
-        harness.cluster.update(.pod(resizedPod("big", node: "n1", spec: ["cpu": "1"], allocated: ["cpu": "1"], actuated: ["cpu": "1"])))
+        harness.cluster.update(
+            .pod(resizedPod("big", node: "n1", spec: ["cpu": "1"], allocated: ["cpu": "1"], actuated: ["cpu": "1"]))
+        )
         await harness.drain()
         #expect(harness.node(of: "p") == "n1")
     }
@@ -145,8 +174,14 @@ private struct Harness {
     /// `high` (gated, so it never schedules) holds a nomination on the only node; `low` does not fit beside it.
     private func nominatedSetup() async throws -> Harness {
         let harness = try Harness()
-        try harness.cluster.create(.node(NodeBuilder("n1").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build()))
-        try harness.cluster.create(.pod(PodBuilder("high").priority(10).requests(cpu: "1").schedulingGates(["hold"]).nominatedNode("n1").build()))
+        try harness.cluster.create(
+            .node(NodeBuilder("n1").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build())
+        )
+        try harness.cluster.create(
+            .pod(
+                PodBuilder("high").priority(10).requests(cpu: "1").schedulingGates(["hold"]).nominatedNode("n1").build()
+            )
+        )
         try harness.cluster.create(.pod(PodBuilder("low").requests(cpu: "1").build()))
         try await harness.informers.start()
         await harness.drain()
@@ -183,18 +218,20 @@ private struct Harness {
     @Test(.timeLimit(.minutes(1)))
     func profileWithoutPostFilterKeepsAnExistingNomination() async throws {
         let config = """
-        apiVersion: kubescheduler.config.k8s.io/v1
-        kind: KubeSchedulerConfiguration
-        profiles:
-        - schedulerName: default-scheduler
-          plugins:
-            postFilter:
-              disabled:
-              - name: DefaultPreemption
-        """
+            apiVersion: kubescheduler.config.k8s.io/v1
+            kind: KubeSchedulerConfiguration
+            profiles:
+            - schedulerName: default-scheduler
+              plugins:
+                postFilter:
+                  disabled:
+                  - name: DefaultPreemption
+            """
         let harness = try Harness(config: config)
         defer { harness.informers.stop() }
-        try harness.cluster.create(.node(NodeBuilder("n1").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build()))
+        try harness.cluster.create(
+            .node(NodeBuilder("n1").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build())
+        )
         try harness.cluster.create(.pod(PodBuilder("p").requests(cpu: "2").nominatedNode("n1").build()))
         try await harness.informers.start()
         await harness.drain()
@@ -252,8 +289,10 @@ private struct Harness {
         #expect(error.message == "0/3 nodes are available:")
         var withPostFilter = Diagnosis()
         withPostFilter.postFilterMessage = "preemption: not eligible"
-        #expect(FitError(podKey: "default/p", numAllNodes: 3, diagnosis: withPostFilter).message
-            == "0/3 nodes are available: preemption: not eligible")
+        #expect(
+            FitError(podKey: "default/p", numAllNodes: 3, diagnosis: withPostFilter).message
+                == "0/3 nodes are available: preemption: not eligible"
+        )
     }
 }
 
@@ -261,14 +300,18 @@ private struct Harness {
     @Test func podWaitingForCapacityIsRetriedWhenANodeAppears() async throws {
         let harness = try Harness()
         defer { harness.informers.stop() }
-        try harness.cluster.create(.node(NodeBuilder("small").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build()))
+        try harness.cluster.create(
+            .node(NodeBuilder("small").capacity(["cpu": "1", "memory": "8Gi", "pods": "10"]).build())
+        )
         try harness.cluster.create(.pod(PodBuilder("late").requests(cpu: "2").build()))
         try await harness.informers.start()
         await harness.drain()
         // No node fits yet: the pod waits for an event.
         #expect(harness.node(of: "late") == nil)
         #expect(harness.scheduler.queue.location(of: "default/late") == .unschedulable)
-        try harness.cluster.create(.node(NodeBuilder("big").capacity(["cpu": "4", "memory": "8Gi", "pods": "10"]).build()))
+        try harness.cluster.create(
+            .node(NodeBuilder("big").capacity(["cpu": "4", "memory": "8Gi", "pods": "10"]).build())
+        )
         await harness.drain()
         #expect(harness.node(of: "late") == "big")
     }

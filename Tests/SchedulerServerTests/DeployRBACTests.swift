@@ -5,8 +5,9 @@ import NIOHTTP1
 import SchedulerFramework
 import SchedulerServer
 import SchedulerTesting
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// One RBAC rule of `deploy/rbac.yaml`.
 struct RBACRule: Equatable, CustomStringConvertible {
@@ -78,7 +79,11 @@ struct APICall: Hashable, CustomStringConvertible {
         self.resource = parts.count >= 3 ? "\(resource)/\(parts[2])" : resource
         switch request.method {
         case .GET:
-            if request.query["watch"] == "true" || request.query["watch"] == "1" { verb = "watch" } else { verb = name == nil ? "list" : "get" }
+            if request.query["watch"] == "true" || request.query["watch"] == "1" {
+                verb = "watch"
+            } else {
+                verb = name == nil ? "list" : "get"
+            }
         case .POST: verb = "create"
         case .PUT: verb = "update"
         case .PATCH: verb = "patch"
@@ -92,38 +97,67 @@ struct APICall: Hashable, CustomStringConvertible {
 /// `deploy/rbac.yaml` against the API calls the scheduler really makes (issue 14, point 4).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct DeployRBACTests {
     @Test func theParserReadsTheShippedRules() throws {
-        let rules = RBACRule.parse(try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8))
+        let rules = RBACRule.parse(
+            try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8)
+        )
         #expect(rules.contains(RBACRule(apiGroups: [""], resources: ["pods/binding"], verbs: ["create"])))
-        #expect(rules.contains(RBACRule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update"], resourceNames: ["swift-kube-scheduler"])))
+        #expect(
+            rules.contains(
+                RBACRule(
+                    apiGroups: ["coordination.k8s.io"],
+                    resources: ["leases"],
+                    verbs: ["get", "update"],
+                    resourceNames: ["swift-kube-scheduler"]
+                )
+            )
+        )
         // A call outside the rules is refused (the check can fail).
         #expect(!rules.contains { $0.allows(group: "", resource: "pods", verb: "update", name: "x") })
-        #expect(!rules.contains { $0.allows(group: "coordination.k8s.io", resource: "leases", verb: "update", name: "someone-else") })
+        #expect(
+            !rules.contains {
+                $0.allows(group: "coordination.k8s.io", resource: "leases", verb: "update", name: "someone-else")
+            }
+        )
     }
 
     @Test func everyCallTheSchedulerMakesIsGrantedByDeployRBAC() async throws {
-        let rules = RBACRule.parse(try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8))
+        let rules = RBACRule.parse(
+            try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8)
+        )
         let fake = try await FakeAPIServer.start()
         // Exercise every path: informers, leader election, binding, status patches, events, preemption.
         fake.createNode(node("n1", cpu: "1"))
         var victim = PodBuilder("low").schedulerName("default-scheduler").priority(1).container(["cpu": "800m"]).build()
         victim.spec.nodeName = "n1"
         fake.createPod(victim)
-        fake.createPod(PodBuilder("high").schedulerName(testSchedulerName).priority(1000).container(["cpu": "500m"]).build())
+        fake.createPod(
+            PodBuilder("high").schedulerName(testSchedulerName).priority(1000).container(["cpu": "500m"]).build()
+        )
         fake.createPod(pod("huge", cpu: "64"))
         let runner = try makeRunner(fake, identity: "sched-a", leaderElect: true)
         let run = launch(runner)
         #expect(await eventually { allBound(fake, ["default/high"]) })
-        #expect(await eventually { fake.events.contains { $0.reason == "FailedScheduling" } && fake.events.contains { $0.reason == "Preempted" } })
+        #expect(
+            await eventually {
+                fake.events.contains { $0.reason == "FailedScheduling" }
+                    && fake.events.contains { $0.reason == "Preempted" }
+            }
+        )
         runner.shutdown()
         #expect(await run.value == .shutdown)
         await fake.stop()
 
         let calls = Set(fake.requests.compactMap(APICall.init))
-        let refused = calls.filter { call in !rules.contains { $0.allows(group: call.group, resource: call.resource, verb: call.verb, name: call.name) } }
+        let refused = calls.filter { call in
+            !rules.contains { $0.allows(group: call.group, resource: call.resource, verb: call.verb, name: call.name) }
+        }
         #expect(refused.isEmpty, "not granted by deploy/rbac.yaml: \(refused.map(\.description).sorted())")
         // The scenario really made the calls that need special grants.
         let made = Set(calls.map { "\($0.verb) \($0.resource)" })
-        for expected in ["create pods/binding", "patch pods/status", "delete pods", "create events", "watch pods", "list nodes", "update leases"] {
+        for expected in [
+            "create pods/binding", "patch pods/status", "delete pods", "create events", "watch pods", "list nodes",
+            "update leases",
+        ] {
             #expect(made.contains(expected), "\(expected) not exercised: \(made.sorted())")
         }
     }
@@ -140,7 +174,9 @@ struct APICall: Hashable, CustomStringConvertible {
         try await client.bind(namespace: "default", name: "p", uid: uid, nodeName: "n1")
         #expect(fake.doublyBound.isEmpty)
         // The fake refuses the second binding, but the attempt is what matters.
-        await #expect(throws: ClusterError.self) { try await client.bind(namespace: "default", name: "p", uid: uid, nodeName: "n1") }
+        await #expect(throws: ClusterError.self) {
+            try await client.bind(namespace: "default", name: "p", uid: uid, nodeName: "n1")
+        }
         #expect(fake.bindAttemptLog.map(\.code) == [201, 409])
         #expect(fake.doublyBound == ["default/p"])
         await client.shutdown()

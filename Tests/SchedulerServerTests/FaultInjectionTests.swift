@@ -4,12 +4,18 @@ import KubeClient
 import SchedulerFramework
 import SchedulerRuntime
 import SchedulerServer
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// The invariants every fault test checks: no pod got a binding after one of its bindings was accepted, every
 /// accepted binding came from `leader`, and every pod of `keys` is bound.
-private func checkInvariants(_ fake: FakeAPIServer, keys: [String], leader: String, sourceLocation: SourceLocation = #_sourceLocation) {
+private func checkInvariants(
+    _ fake: FakeAPIServer,
+    keys: [String],
+    leader: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(fake.doublyBound.isEmpty, "bound twice: \(fake.doublyBound)", sourceLocation: sourceLocation)
     let foreign = fake.bindAttemptLog.filter { $0.accepted && !$0.userAgent.hasSuffix("(\(leader))") }
     #expect(foreign.isEmpty, "bindings from a non-leader: \(foreign)", sourceLocation: sourceLocation)
@@ -23,11 +29,16 @@ private func checkInvariants(_ fake: FakeAPIServer, keys: [String], leader: Stri
         var target: FakeAPIServer.FaultTarget
         var status: Int
         var retryAfter: Int?
-        var testDescription: String { "\(status)\(retryAfter.map { " Retry-After \($0)" } ?? "") on \(target.rawValue)" }
+        var testDescription: String {
+            "\(status)\(retryAfter.map { " Retry-After \($0)" } ?? "") on \(target.rawValue)"
+        }
     }
 
     static let bursts: [Burst] = FakeAPIServer.FaultTarget.allCases.flatMap { target in
-        [Burst(target: target, status: 500), Burst(target: target, status: 503, retryAfter: 1), Burst(target: target, status: 429, retryAfter: 1)]
+        [
+            Burst(target: target, status: 500), Burst(target: target, status: 503, retryAfter: 1),
+            Burst(target: target, status: 429, retryAfter: 1),
+        ]
     }
 
     @Test(arguments: bursts)
@@ -52,7 +63,9 @@ private func checkInvariants(_ fake: FakeAPIServer, keys: [String], leader: Stri
         if burst.target != .events {
             // Events are best effort: one the server refused with a status is dropped, as client-go's
             // recorder does ("Server rejected event (will not retry!)").
-            #expect(await eventually(timeout: .seconds(30)) { fake.events.contains { $0.reason == "FailedScheduling" } })
+            #expect(
+                await eventually(timeout: .seconds(30)) { fake.events.contains { $0.reason == "FailedScheduling" } }
+            )
         }
         checkInvariants(fake, keys: early + late, leader: "sched-a")
         #expect(fake.pod("default/huge")?.nodeName == "")
@@ -68,8 +81,12 @@ private func checkInvariants(_ fake: FakeAPIServer, keys: [String], leader: Stri
         fake.createPod(pod("huge", cpu: "64"))
         for i in 0..<3 { fake.createPod(pod("p\(i)")) }
         fake.injectDelay(target, .seconds(3), count: 2)
-        let runner = try makeRunner(fake, identity: "sched-a", leaderElect: true,
-                                    durations: (.seconds(8), .seconds(6), .milliseconds(250))) { options in
+        let runner = try makeRunner(
+            fake,
+            identity: "sched-a",
+            leaderElect: true,
+            durations: (.seconds(8), .seconds(6), .milliseconds(250))
+        ) { options in
             options.client.requestTimeout = .seconds(1)
         }
         let run = launch(runner)
@@ -88,12 +105,18 @@ private func checkInvariants(_ fake: FakeAPIServer, keys: [String], leader: Stri
         let logs = LogCapture()
         // The watches that miss the binding are restarted after 3 s of silence; the scheduler's backoff would
         // retry the binding after about 1 s.
-        let runner = try makeRunner(fake, identity: "sched-a", logs: logs) { $0.clientOptions.watchIdleTimeout = .seconds(3) }
+        let runner = try makeRunner(fake, identity: "sched-a", logs: logs) {
+            $0.clientOptions.watchIdleTimeout = .seconds(3)
+        }
         let run = launch(runner)
         #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
         fake.resetNextBind("default/p")
         fake.createPod(pod("p"))
-        #expect(await eventually(timeout: .seconds(60)) { allBound(fake, ["default/p"]) && runner.scheduler.cache.assumedPodCount == 0 })
+        #expect(
+            await eventually(timeout: .seconds(60)) {
+                allBound(fake, ["default/p"]) && runner.scheduler.cache.assumedPodCount == 0
+            }
+        )
         // Let a wrong retry happen if it would.
         try await Task.sleep(for: .seconds(2))
         #expect(fake.bindAttempts("default/p") == 1)

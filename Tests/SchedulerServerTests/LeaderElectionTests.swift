@@ -5,8 +5,9 @@ import Logging
 import SchedulerFramework
 import SchedulerServer
 import Synchronization
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// Two scheduler instances against one fake API server, electing a leader through a Lease with short timings
 /// (lease 3 s, renew deadline 2 s, retry 250 ms). Serialized: they measure time.
@@ -145,19 +146,29 @@ import Testing
 
     @Test func configurationIsValidatedAsClientGoDoes() throws {
         struct NoStore: LeaseStore {
-            func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease { throw ClusterError(.notFound, "") }
+            func getLease(namespace: String, name: String) async throws(ClusterError) -> Lease {
+                throw ClusterError(.notFound, "")
+            }
             func createLease(_ lease: Lease) async throws(ClusterError) -> Lease { lease }
             func updateLease(_ lease: Lease) async throws(ClusterError) -> Lease { lease }
         }
         var c = LeaderElector.Configuration(leaseNamespace: "kube-system", leaseName: "l", identity: "me")
         #expect(throws: Never.self) { try c.validate() }
         c.renewDeadline = .seconds(15)
-        #expect(throws: LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline")) { try c.validate() }
+        #expect(throws: LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline"))
+        { try c.validate() }
         c.renewDeadline = .seconds(2)
-        #expect(throws: LeaderElectionError(.invalidConfiguration, "renewDeadline must be greater than retryPeriod*JitterFactor")) { try c.validate() }
+        #expect(
+            throws: LeaderElectionError(
+                .invalidConfiguration,
+                "renewDeadline must be greater than retryPeriod*JitterFactor"
+            )
+        ) { try c.validate() }
         c.renewDeadline = .seconds(10)
         c.identity = ""
-        #expect(throws: LeaderElectionError.self) { try LeaderElector(configuration: c, store: NoStore(), logger: Logger(label: "x")) }
+        #expect(throws: LeaderElectionError.self) {
+            try LeaderElector(configuration: c, store: NoStore(), logger: Logger(label: "x"))
+        }
         let identity = BuildInfo.makeIdentity(hostname: "node-7")
         #expect(identity.hasPrefix("node-7_") && identity.count == "node-7_".count + 36)
         #expect(BuildInfo.userAgent(identity: identity) == "swift-kube-scheduler/\(BuildInfo.version) (\(identity))")
@@ -165,8 +176,14 @@ import Testing
 
     @Test func anInvalidElectionSetupFailsCleanly() async throws {
         let fake = try await FakeAPIServer.start()
-        #expect(throws: LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline")) {
-            _ = try makeRunner(fake, identity: "bad", leaderElect: true, durations: (.seconds(1), .seconds(2), .milliseconds(100)))
+        #expect(throws: LeaderElectionError(.invalidConfiguration, "leaseDuration must be greater than renewDeadline"))
+        {
+            _ = try makeRunner(
+                fake,
+                identity: "bad",
+                leaderElect: true,
+                durations: (.seconds(1), .seconds(2), .milliseconds(100))
+            )
         }
         // The client made before the failure was shut down (a debug build would trap otherwise).
         try await Task.sleep(for: .milliseconds(100))

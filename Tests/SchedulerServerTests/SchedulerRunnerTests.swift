@@ -11,8 +11,9 @@ import SchedulerFramework
 import SchedulerRuntime
 import SchedulerServer
 import SchedulerTesting
-@testable import KubeTestSupport
 import Testing
+
+@testable import KubeTestSupport
 
 /// The scheduler run against the fake API server, end to end: informers, the scheduling loop, binding,
 /// status patches, events, the endpoints. Serialized: each starts servers and a scheduler.
@@ -64,13 +65,22 @@ import Testing
         fake.createPod(pod("huge", cpu: "8"))
         let runner = try makeRunner(fake, identity: "sched-a")
         let run = launch(runner)
-        #expect(await eventually {
-            fake.pod("default/huge")?.status?.conditions?.contains { $0.type == "PodScheduled" && $0.reason == "Unschedulable" } ?? false
-        })
+        #expect(
+            await eventually {
+                fake.pod("default/huge")?.status?.conditions?.contains {
+                    $0.type == "PodScheduled" && $0.reason == "Unschedulable"
+                } ?? false
+            }
+        )
         let condition = fake.pod("default/huge")?.status?.conditions?.first { $0.type == "PodScheduled" }
         #expect(condition?.status == "False")
-        #expect(condition?.message == "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
-        #expect(await eventually { fake.events.contains { $0.reason == "FailedScheduling" && $0.regarding.name == "huge" } })
+        #expect(
+            condition?.message
+                == "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+        )
+        #expect(
+            await eventually { fake.events.contains { $0.reason == "FailedScheduling" && $0.regarding.name == "huge" } }
+        )
         let failed = fake.events.first { $0.reason == "FailedScheduling" }
         #expect(failed?.type == "Warning")
         #expect(failed?.action == "Scheduling")
@@ -112,7 +122,9 @@ import Testing
         var victim = PodBuilder("low").schedulerName("default-scheduler").priority(1).container(["cpu": "800m"]).build()
         victim.spec.nodeName = "n1"
         fake.createPod(victim)
-        fake.createPod(PodBuilder("high").schedulerName(testSchedulerName).priority(1000).container(["cpu": "500m"]).build())
+        fake.createPod(
+            PodBuilder("high").schedulerName(testSchedulerName).priority(1000).container(["cpu": "500m"]).build()
+        )
         let runner = try makeRunner(fake, identity: "sched-a")
         let run = launch(runner)
         #expect(await eventually { fake.deletions == ["default/low"] })
@@ -127,7 +139,9 @@ import Testing
         #expect(preempted?.note?.hasPrefix("Preempted by pod ") == true)
         #expect(preempted?.action == "Preempting")
         // The preemptor was nominated to n1 through a status patch while it waited.
-        #expect(fake.statusPatches.contains { $0.pod == "default/high" && $0.body.contains("\"nominatedNodeName\":\"n1\"") })
+        #expect(
+            fake.statusPatches.contains { $0.pod == "default/high" && $0.body.contains("\"nominatedNodeName\":\"n1\"") }
+        )
         #expect(fake.doublyBound.isEmpty)
         runner.shutdown()
         #expect(await run.value == .shutdown)
@@ -227,7 +241,11 @@ import Testing
         let run = launch(runner)
         #expect(await eventually { fake.bindAttempts("default/raced") >= 1 })
         fake.bindExternally("default/raced", node: "n2")
-        #expect(await eventually { runner.scheduler.queue.location(of: "default/raced") == nil && runner.scheduler.cache.podCount == 1 })
+        #expect(
+            await eventually {
+                runner.scheduler.queue.location(of: "default/raced") == nil && runner.scheduler.cache.podCount == 1
+            }
+        )
         try await Task.sleep(for: .seconds(2))  // longer than the backoff: a requeued pod would be retried
         #expect(fake.bindings.isEmpty)
         #expect(fake.pod("default/raced")?.nodeName == "n2")
@@ -241,7 +259,10 @@ import Testing
         let fake = try await FakeAPIServer.start()
         fake.createNode(node("n1"))
         fake.createPod(pod("ok1"))
-        fake.addMalformedListItem(.pod, #"{"metadata":{"name":"mangled","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"lots"}}}]}}"#)
+        fake.addMalformedListItem(
+            .pod,
+            #"{"metadata":{"name":"mangled","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"lots"}}}]}}"#
+        )
         fake.addMalformedListItem(.node, #"{"metadata":17}"#)
         let logs = LogCapture()
         let runner = try makeRunner(fake, identity: "sched-a", logs: logs)
@@ -250,7 +271,10 @@ import Testing
         #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
         fake.injectRawWatchBytes(.pod, "{\"type\":\"ADDED\",\"object\":{\"metadata\":")
         fake.injectRawWatchBytes(.pod, "}}}} <html>502 Bad Gateway</html>")
-        fake.injectRawWatchBytes(.node, #"{"type":"MODIFIED","object":{"metadata":{"name":"n1"},"spec":{"taints":"everywhere"}}}"#)
+        fake.injectRawWatchBytes(
+            .node,
+            #"{"type":"MODIFIED","object":{"metadata":{"name":"n1"},"spec":{"taints":"everywhere"}}}"#
+        )
         fake.createPod(pod("ok2"))
         #expect(await eventually { allBound(fake, ["default/ok2"]) })
         #expect(logs.contains("Skipping an object that cannot be decoded"))
@@ -276,7 +300,10 @@ import Testing
 
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         func get(_ path: String) async throws -> (Int, String) {
-            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+            let response = try await http.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"),
+                timeout: .seconds(10)
+            )
             let body = try await response.body.collect(upTo: 8 << 20)
             return (Int(response.status.code), String(buffer: body))
         }
@@ -287,13 +314,29 @@ import Testing
         #expect(verbose.1.contains("[+]sched-handler-sync ok"))
         let (status, metrics) = try await get("/metrics")
         #expect(status == 200)
-        #expect(metrics.contains("scheduler_schedule_attempts_total{result=\"scheduled\",profile=\"\(testSchedulerName)\"} 3"))
-        #expect(metrics.contains("scheduler_schedule_attempts_total{result=\"unschedulable\",profile=\"\(testSchedulerName)\"}"))
-        #expect(metrics.contains("scheduler_scheduling_attempt_duration_seconds_bucket{result=\"scheduled\",profile=\"\(testSchedulerName)\",le=\"0.001\"}"))
+        #expect(
+            metrics.contains(
+                "scheduler_schedule_attempts_total{result=\"scheduled\",profile=\"\(testSchedulerName)\"} 3"
+            )
+        )
+        #expect(
+            metrics.contains(
+                "scheduler_schedule_attempts_total{result=\"unschedulable\",profile=\"\(testSchedulerName)\"}"
+            )
+        )
+        #expect(
+            metrics.contains(
+                "scheduler_scheduling_attempt_duration_seconds_bucket{result=\"scheduled\",profile=\"\(testSchedulerName)\",le=\"0.001\"}"
+            )
+        )
         #expect(metrics.contains("scheduler_pod_scheduling_sli_duration_seconds_count{attempts=\"1\"} 3"))
         #expect(metrics.contains("scheduler_pending_pods{queue=\"unschedulable\"} 1"))
         #expect(metrics.contains("scheduler_pending_pods{queue=\"active\"} 0"))
-        #expect(metrics.contains("scheduler_framework_extension_point_duration_seconds_bucket{extension_point=\"Filter\",status=\"Success\",profile=\"\(testSchedulerName)\""))
+        #expect(
+            metrics.contains(
+                "scheduler_framework_extension_point_duration_seconds_bucket{extension_point=\"Filter\",status=\"Success\",profile=\"\(testSchedulerName)\""
+            )
+        )
         #expect(metrics.contains("# TYPE scheduler_plugin_execution_duration_seconds histogram"))
         #expect(metrics.contains("# TYPE scheduler_preemption_attempts_total counter"))
         #expect(metrics.contains("# TYPE scheduler_preemption_victims histogram"))
@@ -337,23 +380,40 @@ import Testing
         let dir = try scratchDirectory("tls")
         try write(testCertificatePEM, to: dir + "/tls.crt")
         try write(testPrivateKeyPEM, to: dir + "/tls.key")
-        var options = RunOptions(configuration: try testConfiguration(), client: fakeClientConfiguration(fake), identity: "tls")
+        var options = RunOptions(
+            configuration: try testConfiguration(),
+            client: fakeClientConfiguration(fake),
+            identity: "tls"
+        )
         options.leaderElect = false
         options.port = 0
         options.bindAddress = "127.0.0.1"
         options.tlsCertificateFile = dir + "/tls.crt"
         options.tlsPrivateKeyFile = dir + "/tls.key"
-        let runner = try SchedulerRunner(options: options, registry: makeInTreeRegistry(), logger: LogCapture().logger("tls"))
+        let runner = try SchedulerRunner(
+            options: options,
+            registry: makeInTreeRegistry(),
+            logger: LogCapture().logger("tls")
+        )
         let run = launch(runner)
         #expect(await eventually { runner.boundPort != nil && runner.isReady })
         let port = try #require(runner.boundPort)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(testCertificatePEM.utf8)))
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
-        let response = try await http.execute(HTTPClientRequest(url: "https://localhost:\(port)/readyz"), timeout: .seconds(10))
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(tlsConfiguration: tls)
+        )
+        let response = try await http.execute(
+            HTTPClientRequest(url: "https://localhost:\(port)/readyz"),
+            timeout: .seconds(10)
+        )
         #expect(response.status == .ok)
         #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)) == "ok")
-        let plain = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(2))))
+        let plain = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(2)))
+        )
         await #expect(throws: (any Error).self) {
             _ = try await plain.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
         }
@@ -369,15 +429,23 @@ import Testing
         fake.createNode(node("n1"))
         // Someone else holds the lease for a long time.
         let client = try makeClient(fake)
-        _ = try await client.createLease(Lease(metadata: ObjectMeta(name: "swift-kube-scheduler", namespace: "kube-system"),
-                                               spec: LeaseSpec(holderIdentity: "other", leaseDurationSeconds: 3600)))
+        _ = try await client.createLease(
+            Lease(
+                metadata: ObjectMeta(name: "swift-kube-scheduler", namespace: "kube-system"),
+                spec: LeaseSpec(holderIdentity: "other", leaseDurationSeconds: 3600)
+            )
+        )
         await client.shutdown()
         var configuration = try testConfiguration()
         configuration.delayCacheUntilActive = true
         var options = RunOptions(configuration: configuration, client: fakeClientConfiguration(fake), identity: "lazy")
         options.port = nil
         options.leaseDurations = (.seconds(3), .seconds(2), .milliseconds(250))
-        let runner = try SchedulerRunner(options: options, registry: makeInTreeRegistry(), logger: LogCapture().logger("lazy"))
+        let runner = try SchedulerRunner(
+            options: options,
+            registry: makeInTreeRegistry(),
+            logger: LogCapture().logger("lazy")
+        )
         let run = launch(runner)
         #expect(await eventually { fake.requests.filter { $0.path.contains("/leases/") }.count >= 3 })
         #expect(!fake.requests.contains { $0.path == "/api/v1/nodes" })

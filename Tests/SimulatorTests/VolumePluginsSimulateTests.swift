@@ -2,7 +2,12 @@ import Simulator
 import Testing
 
 /// A PersistentVolume already bound to `claim` (claimRef, phase Bound), with optional labels and source.
-private func boundVolume(_ name: String, claim: String, labels: String = "{}", source: String = "hostPath: {path: /data}") -> String {
+private func boundVolume(
+    _ name: String,
+    claim: String,
+    labels: String = "{}",
+    source: String = "hostPath: {path: /data}"
+) -> String {
     """
     apiVersion: v1
     kind: PersistentVolume
@@ -49,7 +54,8 @@ private func volumes(_ lines: String...) -> String {
 /// reason in the FitError line.
 @Suite struct VolumePluginsSimulateTests {
     @Test func volumeZonePinsThePodToItsVolumesZone() async throws {
-        let manifests = node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"])
+        let manifests =
+            node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"])
             + node("b1", labels: ["topology.kubernetes.io/zone": "zone-b"])
             + boundVolume("pv-b", claim: "data-b", labels: "{topology.kubernetes.io/zone: zone-b}")
             + boundClaim("data-b", volume: "pv-b")
@@ -60,16 +66,23 @@ private func volumes(_ lines: String...) -> String {
         let result = try await simulate(manifests)
         #expect(outcome(result, "in-b")?.node == "b1")
         #expect(outcome(result, "in-c")?.status == .unschedulable)
-        #expect(outcome(result, "in-c")?.message
-            == "0/2 nodes are available: 2 node(s) had no available volume zone. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
+        #expect(
+            outcome(result, "in-c")?.message
+                == "0/2 nodes are available: 2 node(s) had no available volume zone. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+        )
     }
 
     @Test func volumeRestrictionsRejectsAConflictingDiskAndAReadWriteOncePodClaimInUse() async throws {
         let disk = "{name: disk, gcePersistentDisk: {pdName: shared-disk}}"
-        let manifests = node("n1") + node("n2")
+        let manifests =
+            node("n1") + node("n2")
             + pod("disk-holder", extra: "  nodeName: n1\n" + volumes(disk))
-            + boundVolume("pv-rwop", claim: "exclusive") + boundClaim("exclusive", volume: "pv-rwop", accessMode: "ReadWriteOncePod")
-            + pod("claim-holder", extra: "  nodeName: n2\n" + volumes("{name: data, persistentVolumeClaim: {claimName: exclusive}}"))
+            + boundVolume("pv-rwop", claim: "exclusive")
+            + boundClaim("exclusive", volume: "pv-rwop", accessMode: "ReadWriteOncePod")
+            + pod(
+                "claim-holder",
+                extra: "  nodeName: n2\n" + volumes("{name: data, persistentVolumeClaim: {claimName: exclusive}}")
+            )
             + pod("disk-wanted", extra: volumes(disk))
             + pod("claim-wanted", extra: volumes("{name: data, persistentVolumeClaim: {claimName: exclusive}}"))
         let result = try await simulate(manifests)
@@ -77,26 +90,37 @@ private func volumes(_ lines: String...) -> String {
         #expect(outcome(result, "disk-wanted")?.node == "n2")
         // A ReadWriteOncePod claim in use blocks every node.
         #expect(outcome(result, "claim-wanted")?.status == .unschedulable)
-        #expect(outcome(result, "claim-wanted")?.message?.hasPrefix(
-            "0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode.") == true)
+        #expect(
+            outcome(result, "claim-wanted")?.message?.hasPrefix(
+                "0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode."
+            ) == true
+        )
 
-        let single = try await simulate(node("n1") + pod("disk-holder", extra: "  nodeName: n1\n" + volumes(disk)) + pod("disk-wanted", extra: volumes(disk)))
-        #expect(outcome(single, "disk-wanted")?.message?.hasPrefix("0/1 nodes are available: 1 node(s) had no available disk.") == true)
+        let single = try await simulate(
+            node("n1") + pod("disk-holder", extra: "  nodeName: n1\n" + volumes(disk))
+                + pod("disk-wanted", extra: volumes(disk))
+        )
+        #expect(
+            outcome(single, "disk-wanted")?.message?.hasPrefix(
+                "0/1 nodes are available: 1 node(s) had no available disk."
+            ) == true
+        )
     }
 
     @Test func nodeVolumeLimitsCountsCSIVolumesAgainstTheCSINode() async throws {
         let csiNode = """
-        apiVersion: storage.k8s.io/v1
-        kind: CSINode
-        metadata: {name: n1}
-        spec:
-          drivers:
-          - {name: ebs.csi.aws.com, nodeID: n1, allocatable: {count: 1}}
-        ---
+            apiVersion: storage.k8s.io/v1
+            kind: CSINode
+            metadata: {name: n1}
+            spec:
+              drivers:
+              - {name: ebs.csi.aws.com, nodeID: n1, allocatable: {count: 1}}
+            ---
 
-        """
+            """
         let csi = { (handle: String) in "csi: {driver: ebs.csi.aws.com, volumeHandle: \(handle)}" }
-        let manifests = node("n1") + csiNode
+        let manifests =
+            node("n1") + csiNode
             + boundVolume("pv-1", claim: "c1", source: csi("vol-1")) + boundClaim("c1", volume: "pv-1")
             + boundVolume("pv-2", claim: "c2", source: csi("vol-2")) + boundClaim("c2", volume: "pv-2")
             + pod("first", extra: "  nodeName: n1\n" + volumes("{name: data, persistentVolumeClaim: {claimName: c1}}"))
@@ -106,6 +130,9 @@ private func volumes(_ lines: String...) -> String {
         // The volume already attached for `first` does not count again.
         #expect(outcome(result, "shares")?.node == "n1")
         #expect(outcome(result, "second")?.status == .unschedulable)
-        #expect(outcome(result, "second")?.message?.hasPrefix("0/1 nodes are available: 1 node(s) exceed max volume count.") == true)
+        #expect(
+            outcome(result, "second")?.message?.hasPrefix("0/1 nodes are available: 1 node(s) exceed max volume count.")
+                == true
+        )
     }
 }

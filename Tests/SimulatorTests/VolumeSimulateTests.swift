@@ -1,8 +1,9 @@
 import Foundation
 import KubeAPI
-@testable import KubeTestSupport
 import Simulator
 import Testing
+
+@testable import KubeTestSupport
 
 private func localClass(_ name: String = "local-storage") -> String {
     """
@@ -51,7 +52,9 @@ private func claim(_ name: String, storageClass: String, size: String) -> String
 }
 
 private func podUsing(_ name: String, claims: [String]) -> String {
-    let volumes = claims.map { "  - name: \($0)\n    persistentVolumeClaim: {claimName: \($0)}" }.joined(separator: "\n")
+    let volumes = claims.map { "  - name: \($0)\n    persistentVolumeClaim: {claimName: \($0)}" }.joined(
+        separator: "\n"
+    )
     return pod(name, cpu: "100m", extra: "  volumes:\n\(volumes)")
 }
 
@@ -59,12 +62,15 @@ private func podUsing(_ name: String, claims: [String]) -> String {
     /// Local PVs pin each pod to the node holding its volume; the smallest fitting PV is taken, never one PV
     /// twice; a pod whose claim fits no PV is reported with upstream's reason.
     @Test(.timeLimit(.minutes(1))) func localVolumesPinPodsToNodes() async throws {
-        let manifests = node("a") + node("b") + node("c") + localClass()
+        let manifests =
+            node("a") + node("b") + node("c") + localClass()
             + localVolume("pv-a-small", node: "a", size: "5Gi") + localVolume("pv-a-big", node: "a", size: "100Gi")
             + localVolume("pv-b", node: "b", size: "20Gi")
-            + claim("data-0", storageClass: "local-storage", size: "10Gi") + claim("data-1", storageClass: "local-storage", size: "10Gi")
+            + claim("data-0", storageClass: "local-storage", size: "10Gi")
+            + claim("data-1", storageClass: "local-storage", size: "10Gi")
             + claim("data-2", storageClass: "local-storage", size: "10Gi")
-            + podUsing("db-0", claims: ["data-0"]) + podUsing("db-1", claims: ["data-1"]) + podUsing("db-2", claims: ["data-2"])
+            + podUsing("db-0", claims: ["data-0"]) + podUsing("db-1", claims: ["data-1"])
+            + podUsing("db-2", claims: ["data-2"])
         let result = try await simulate(manifests)
         let placed = ["db-0", "db-1", "db-2"].compactMap { outcome(result, $0) }.filter { $0.status == .scheduled }
         // Two PVs of at least 10Gi exist (a: 100Gi, b: 20Gi): two of the three pods run, one per volume.
@@ -75,15 +81,25 @@ private func podUsing(_ name: String, claims: [String]) -> String {
             #expect(volume == (pod.node == "a" ? "pv-a-big" : "pv-b"))
             #expect(pod.volumes?.first?.provisioned == false)
         }
-        let waiting = try #require(["db-0", "db-1", "db-2"].compactMap { outcome(result, $0) }.first { $0.status != .scheduled })
+        let waiting = try #require(
+            ["db-0", "db-1", "db-2"].compactMap { outcome(result, $0) }.first { $0.status != .scheduled }
+        )
         #expect(waiting.status == .unschedulable)
-        #expect(waiting.message == "0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
-        #expect(waiting.volumes == [VolumeOutcome(claim: waiting.volumes?.first?.claim ?? "", volume: nil, provisioned: false)])
+        #expect(
+            waiting.message
+                == "0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        )
+        #expect(
+            waiting.volumes == [
+                VolumeOutcome(claim: waiting.volumes?.first?.claim ?? "", volume: nil, provisioned: false)
+            ]
+        )
     }
 
     /// The smallest PV that fits, among several on the node.
     @Test(.timeLimit(.minutes(1))) func smallestLocalVolumeIsBound() async throws {
-        let manifests = node("a") + localClass()
+        let manifests =
+            node("a") + localClass()
             + localVolume("pv-100", node: "a", size: "100Gi") + localVolume("pv-5", node: "a", size: "5Gi")
             + localVolume("pv-2", node: "a", size: "2Gi") + localVolume("pv-10", node: "a", size: "10Gi")
             + claim("tiny", storageClass: "local-storage", size: "3Gi") + podUsing("small", claims: ["tiny"])
@@ -106,7 +122,9 @@ private func podUsing(_ name: String, claims: [String]) -> String {
             ---
 
             """
-        let manifests = node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"]) + node("b1", labels: ["topology.kubernetes.io/zone": "zone-b"])
+        let manifests =
+            node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"])
+            + node("b1", labels: ["topology.kubernetes.io/zone": "zone-b"])
             + node("a2", labels: ["topology.kubernetes.io/zone": "zone-a"]) + zonalClass
             + claim("cache", storageClass: "zonal", size: "20Gi") + podUsing("cache-0", claims: ["cache"])
         let result = try await simulate(manifests)
@@ -116,11 +134,14 @@ private func podUsing(_ name: String, claims: [String]) -> String {
         #expect(volume.volume == "pvc-default-cache")
 
         // Without a zone-b node the claim cannot be provisioned anywhere.
-        let noZone = node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"]) + zonalClass
+        let noZone =
+            node("a1", labels: ["topology.kubernetes.io/zone": "zone-a"]) + zonalClass
             + claim("cache", storageClass: "zonal", size: "20Gi") + podUsing("cache-0", claims: ["cache"])
         let failed = try await simulate(noZone)
-        #expect(outcome(failed, "cache-0")?.message
-            == "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+        #expect(
+            outcome(failed, "cache-0")?.message
+                == "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+        )
     }
 
     @Test(.timeLimit(.minutes(1))) func immediateClaimsAreBoundBeforeScheduling() async throws {
@@ -132,16 +153,27 @@ private func podUsing(_ name: String, claims: [String]) -> String {
             ---
 
             """
-        let manifests = node("a") + immediate + claim("data", storageClass: "fast", size: "1Gi") + podUsing("app", claims: ["data"])
+        let manifests =
+            node("a") + immediate + claim("data", storageClass: "fast", size: "1Gi") + podUsing("app", claims: ["data"])
         let result = try await simulate(manifests)
         #expect(outcome(result, "app")?.status == .scheduled)
-        #expect(outcome(result, "app")?.volumes == [VolumeOutcome(claim: "data", volume: "pvc-default-data", provisioned: true)])
+        #expect(
+            outcome(result, "app")?.volumes == [
+                VolumeOutcome(claim: "data", volume: "pvc-default-data", provisioned: true)
+            ]
+        )
     }
 
     /// The example manifest: local PVs, a zonal class, a CSI class with per-node capacity.
     @Test(.timeLimit(.minutes(1))) func exampleVolumes() async throws {
-        let config = try String(contentsOf: repositoryRoot.appendingPathComponent("profiles/default.yaml"), encoding: .utf8)
-        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/volumes.yaml"), encoding: .utf8)
+        let config = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("profiles/default.yaml"),
+            encoding: .utf8
+        )
+        let text = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("examples/volumes.yaml"),
+            encoding: .utf8
+        )
         let result = try await simulate(text, config: config)
         for name in ["db-0", "db-1", "db-2"] {
             let pod = try #require(outcome(result, name))
@@ -152,7 +184,11 @@ private func podUsing(_ name: String, claims: [String]) -> String {
         // 50Gi of csi-lvm: node-4 reports only 20Gi free.
         #expect(outcome(result, "logs-0")?.status == .scheduled)
         #expect(outcome(result, "logs-0")?.node != "node-4")
-        #expect(outcome(result, "orphan")?.message?.hasPrefix("0/4 nodes are available: persistentvolumeclaim \"missing\" not found.") == true)
+        #expect(
+            outcome(result, "orphan")?.message?.hasPrefix(
+                "0/4 nodes are available: persistentvolumeclaim \"missing\" not found."
+            ) == true
+        )
         let json = SimulationReport.json(result)
         #expect(json.contains(#""volumes":[{"claim":"cache","volume":"pvc-default-cache","provisioned":true}]"#))
         #expect(SimulationReport.text(result).contains("VOLUMES\nNAMESPACE   POD        CLAIM       VOLUME"))

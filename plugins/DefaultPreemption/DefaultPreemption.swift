@@ -55,7 +55,12 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
 
     // MARK: PostFilter
 
-    package func postFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
+    package func postFilter(
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        nodeStatuses: NodeToStatus
+    ) -> (PostFilterResult?, Status) {
         let (result, status) = preempt(state: state, pod: pod, snapshot: snapshot, nodeStatuses: nodeStatuses)
         guard !status.reasons.isEmpty else { return (result, status) }
         return (result, Status(status.code, "preemption: " + status.message, plugin: status.plugin))
@@ -69,30 +74,52 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         var pdbViolations: Int
     }
 
-    private func preempt(state: CycleState, pod: PodInfo, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> (PostFilterResult?, Status) {
-        guard let services = handle.services else { return (nil, .error("preemption needs the scheduler's framework services")) }
+    private func preempt(
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        nodeStatuses: NodeToStatus
+    ) -> (PostFilterResult?, Status) {
+        guard let services = handle.services else {
+            return (nil, .error("preemption needs the scheduler's framework services"))
+        }
         let preemptor = services.latestPod(uid: pod.uid).map(PodInfo.init) ?? pod
         let nominatedNode = preemptor.pod.status?.nominatedNodeName ?? ""
-        if let reason = ineligibility(preemptor, nominatedNode: nominatedNode, snapshot: snapshot, nodeStatuses: nodeStatuses) {
+        if let reason = ineligibility(
+            preemptor,
+            nominatedNode: nominatedNode,
+            snapshot: snapshot,
+            nodeStatuses: nodeStatuses
+        ) {
             services.preemptionAttempted(victims: 0)
             return (nil, Status(.unschedulable, reason))
         }
 
         // Only nodes that failed as Unschedulable can be helped by evicting pods.
-        let potential = snapshot.nodes.indices.filter { nodeStatuses.status(of: snapshot.nodes[$0].name)?.code == .unschedulable }
+        let potential = snapshot.nodes.indices.filter {
+            nodeStatuses.status(of: snapshot.nodes[$0].name)?.code == .unschedulable
+        }
         var statuses = NodeToStatus()
         var candidates: [Candidate] = []
         if !potential.isEmpty {
             let offset = offsetGenerator.withLock { Int($0.next() % UInt64(potential.count)) }
             let wanted = candidateCount(numNodes: potential.count)
-            (candidates, statuses) = dryRun(state: state, pod: preemptor, snapshot: snapshot, potential: potential,
-                                            offset: offset, wanted: wanted, services: services)
+            (candidates, statuses) = dryRun(
+                state: state,
+                pod: preemptor,
+                snapshot: snapshot,
+                potential: potential,
+                offset: offset,
+                wanted: wanted,
+                services: services
+            )
         }
         let best = select(candidates)
         services.preemptionAttempted(victims: best?.victims.count ?? 0)
         guard let best else {
             statuses.absentStatus = Status(.unschedulableAndUnresolvable, Self.reasonNotHelpful)
-            let message = FitError(podKey: preemptor.key, numAllNodes: snapshot.count, diagnosis: diagnosis(statuses)).message
+            let message = FitError(podKey: preemptor.key, numAllNodes: snapshot.count, diagnosis: diagnosis(statuses))
+                .message
             return (PostFilterResult(nominatingMode: .override(nodeName: "")), Status(.unschedulable, message))
         }
         evict(best, preemptor: preemptor, services: services)
@@ -106,7 +133,12 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     }
 
     /// `PodEligibleToPreemptOthers`: nil when the pod may preempt, else the reason.
-    private func ineligibility(_ pod: PodInfo, nominatedNode: String, snapshot: Snapshot, nodeStatuses: NodeToStatus) -> String? {
+    private func ineligibility(
+        _ pod: PodInfo,
+        nominatedNode: String,
+        snapshot: Snapshot,
+        nodeStatuses: NodeToStatus
+    ) -> String? {
         if pod.pod.spec.preemptionPolicy == "Never" { return Self.reasonPreemptionPolicyNever }
         guard !nominatedNode.isEmpty else { return nil }
         // A nominated node that became unresolvable is given up: preempt again elsewhere.
@@ -121,7 +153,9 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
 
     static func isTerminatingByPreemption(_ pod: Pod) -> Bool {
         guard pod.isTerminating else { return false }
-        guard let condition = pod.status?.conditions?.first(where: { $0.type == "DisruptionTarget" }) else { return false }
+        guard let condition = pod.status?.conditions?.first(where: { $0.type == "DisruptionTarget" }) else {
+            return false
+        }
         return condition.status == "True" && condition.reason == "PreemptionByScheduler"
     }
 
@@ -135,7 +169,13 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     /// Dry-runs preemption on the potential nodes in parallel batches, in scan order from `offset`, until
     /// at least one PDB-respecting candidate exists and `wanted` candidates were found.
     private func dryRun(
-        state: CycleState, pod: PodInfo, snapshot: Snapshot, potential: [Int], offset: Int, wanted: Int, services: any FrameworkServices
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        potential: [Int],
+        offset: Int,
+        wanted: Int,
+        services: any FrameworkServices
     ) -> ([Candidate], NodeToStatus) {
         let budgets = disruptionBudgets(snapshot: snapshot, potential: potential, preemptor: pod)
         var nonViolating: [Candidate] = []
@@ -153,19 +193,31 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
             DispatchQueue.concurrentPerform(iterations: end - start) { i in
                 let position = batchStart + i
                 var node = snapshot.nodes[potential[(offset + position) % potential.count]]
-                let (victims, violations, status) = selectVictims(on: &node, state: state.clone(), pod: pod, budgets: budgets, services: services)
+                let (victims, violations, status) = selectVictims(
+                    on: &node,
+                    state: state.clone(),
+                    pod: pod,
+                    budgets: budgets,
+                    services: services
+                )
                 let entry: (Int, Candidate?, Status?)
                 if status.isSuccess && !victims.isEmpty {
                     entry = (position, Candidate(nodeName: node.name, victims: victims, pdbViolations: violations), nil)
                 } else {
-                    let failure = status.isSuccess ? Status.error("expected at least one victim pod on node \"\(node.name)\"") : status
+                    let failure =
+                        status.isSuccess
+                        ? Status.error("expected at least one victim pod on node \"\(node.name)\"") : status
                     entry = (position, nil, failure.attributed(to: node.name))
                 }
                 results.withLock { $0.append(entry) }
             }
             for (_, candidate, status) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
                 if let candidate {
-                    if candidate.pdbViolations == 0 { nonViolating.append(candidate) } else { violating.append(candidate) }
+                    if candidate.pdbViolations == 0 {
+                        nonViolating.append(candidate)
+                    } else {
+                        violating.append(candidate)
+                    }
                 } else if var status {
                     let name = status.plugin ?? ""
                     status.plugin = nil
@@ -181,7 +233,11 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     /// `SelectVictimsOnNode`: remove every lower-priority pod, check the preemptor fits, then add pods back
     /// from the most important down — PDB-violating ones first — keeping those that still let it fit.
     private func selectVictims(
-        on node: inout NodeInfo, state: CycleState, pod: PodInfo, budgets: [Budget], services: any FrameworkServices
+        on node: inout NodeInfo,
+        state: CycleState,
+        pod: PodInfo,
+        budgets: [Budget],
+        services: any FrameworkServices
     ) -> ([PodInfo], Int, Status) {
         var potential = node.pods.filter { $0.priority < pod.priority }
         guard !potential.isEmpty else {
@@ -189,7 +245,12 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         }
         for victim in potential {
             node.removePod(uid: victim.uid)
-            let status = services.runPreFilterExtensionRemovePod(state: state, podToSchedule: pod, podToRemove: victim, nodeInfo: node)
+            let status = services.runPreFilterExtensionRemovePod(
+                state: state,
+                podToSchedule: pod,
+                podToRemove: victim,
+                nodeInfo: node
+            )
             if !status.isSuccess { return ([], 0, status) }
         }
         let fits = services.runFilterPluginsWithNominatedPods(state: state, pod: pod, nodeInfo: node)
@@ -201,11 +262,23 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         var violations = 0
         func reprieve(_ candidate: PodInfo) -> Status? {
             node.addPod(candidate)
-            let added = services.runPreFilterExtensionAddPod(state: state, podToSchedule: pod, podToAdd: candidate, nodeInfo: node)
+            let added = services.runPreFilterExtensionAddPod(
+                state: state,
+                podToSchedule: pod,
+                podToAdd: candidate,
+                nodeInfo: node
+            )
             if !added.isSuccess { return added }
-            if services.runFilterPluginsWithNominatedPods(state: state, pod: pod, nodeInfo: node).isSuccess { return nil }
+            if services.runFilterPluginsWithNominatedPods(state: state, pod: pod, nodeInfo: node).isSuccess {
+                return nil
+            }
             node.removePod(uid: candidate.uid)
-            let removed = services.runPreFilterExtensionRemovePod(state: state, podToSchedule: pod, podToRemove: candidate, nodeInfo: node)
+            let removed = services.runPreFilterExtensionRemovePod(
+                state: state,
+                podToSchedule: pod,
+                podToRemove: candidate,
+                nodeInfo: node
+            )
             if !removed.isSuccess { return removed }
             victims.append(candidate)
             return .success
@@ -248,7 +321,8 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         var namespaces: [String] = []
         var seen: Set<String> = []
         for index in potential {
-            for pod in snapshot.nodes[index].pods where pod.priority < preemptor.priority && seen.insert(pod.namespace).inserted {
+            for pod in snapshot.nodes[index].pods
+            where pod.priority < preemptor.priority && seen.insert(pod.namespace).inserted {
                 namespaces.append(pod.namespace)
             }
         }
@@ -257,8 +331,14 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
             for pdb in handle.objects.podDisruptionBudgets(namespace: namespace) {
                 // An invalid selector matches nothing.
                 guard let selector = try? Selector(pdb.spec.selector) else { continue }
-                budgets.append(Budget(namespace: namespace, selector: selector, allowed: pdb.status?.disruptionsAllowed ?? 0,
-                                      disrupted: Set((pdb.status?.disruptedPods ?? [:]).keys)))
+                budgets.append(
+                    Budget(
+                        namespace: namespace,
+                        selector: selector,
+                        allowed: pdb.status?.disruptionsAllowed ?? 0,
+                        disrupted: Set((pdb.status?.disruptedPods ?? [:]).keys)
+                    )
+                )
             }
         }
         return budgets
@@ -266,7 +346,10 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
 
     /// Splits pods (order kept) into those whose eviction would exceed a budget and the rest
     /// (`filterPodsWithPDBViolation`).
-    static func splitByBudgetViolation(_ pods: [PodInfo], budgets: [Budget]) -> (violating: [PodInfo], nonViolating: [PodInfo]) {
+    static func splitByBudgetViolation(
+        _ pods: [PodInfo],
+        budgets: [Budget]
+    ) -> (violating: [PodInfo], nonViolating: [PodInfo]) {
         var allowed = budgets.map(\.allowed)
         var violating: [PodInfo] = []
         var nonViolating: [PodInfo] = []
@@ -301,7 +384,8 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
             { candidate in
                 // The earliest start among the highest-priority victims; later is better.
                 let top = candidate.victims.first?.priority ?? 0
-                return candidate.victims.filter { $0.priority == top }.map { Self.startTime($0.pod) }.min() ?? -Double.greatestFiniteMagnitude
+                return candidate.victims.filter { $0.priority == top }.map { Self.startTime($0.pod) }.min() ?? -Double
+                    .greatestFiniteMagnitude
             },
         ]
         var remaining = candidates
@@ -322,7 +406,9 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     private func evict(_ candidate: Candidate, preemptor: PodInfo, services: any FrameworkServices) {
         let victims = candidate.victims.filter { !$0.pod.isTerminating }
         guard !victims.isEmpty else { return }
-        let lowerNominated = services.nominatedPods(forNode: candidate.nodeName).filter { $0.priority < preemptor.priority }
+        let lowerNominated = services.nominatedPods(forNode: candidate.nodeName).filter {
+            $0.priority < preemptor.priority
+        }
         let uid = preemptor.uid
         preempting.withLock { $0[uid] = .some(nil) }
         let client = handle.client
@@ -331,8 +417,11 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         services.runAsync { [self] in
             var failed = false
             for nominated in lowerNominated where !(nominated.pod.status?.nominatedNodeName ?? "").isEmpty {
-                try? await client.patchPodStatus(namespace: nominated.namespace, name: nominated.name,
-                                                 patch: PodStatusPatch(nominatedNodeName: .clear))
+                try? await client.patchPodStatus(
+                    namespace: nominated.namespace,
+                    name: nominated.name,
+                    patch: PodStatusPatch(nominatedNodeName: .clear)
+                )
             }
             for (index, victim) in victims.enumerated() {
                 if index == victims.count - 1 {
@@ -341,10 +430,18 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                 if services.rejectWaitingPod(uid: victim.uid, plugin: Self.name, message: "preempted") {
                     continue
                 }
-                let condition = PodCondition(type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler",
-                                             message: "\(schedulerName): preempting to accommodate a higher priority pod")
+                let condition = PodCondition(
+                    type: "DisruptionTarget",
+                    status: "True",
+                    reason: "PreemptionByScheduler",
+                    message: "\(schedulerName): preempting to accommodate a higher priority pod"
+                )
                 do {
-                    try await client.patchPodStatus(namespace: victim.namespace, name: victim.name, patch: PodStatusPatch(condition: condition))
+                    try await client.patchPodStatus(
+                        namespace: victim.namespace,
+                        name: victim.name,
+                        patch: PodStatusPatch(condition: condition)
+                    )
                     try await client.deletePod(namespace: victim.namespace, name: victim.name, uid: victim.uid)
                 } catch let error as ClusterError where error.code == .notFound {
                     continue  // already gone
@@ -353,9 +450,17 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                     break
                 }
                 services.podPreempted(victim.pod, nodeName: node, preemptor: preemptor.pod)
-                await client.recordEvent(SchedulingEvent(
-                    namespace: victim.namespace, podName: victim.name, type: "Normal", reason: "Preempted", action: "Preempting",
-                    note: "Preempted by pod \(preemptor.uid) on node \(node)", reportingController: schedulerName))
+                await client.recordEvent(
+                    SchedulingEvent(
+                        namespace: victim.namespace,
+                        podName: victim.name,
+                        type: "Normal",
+                        reason: "Preempted",
+                        action: "Preempting",
+                        note: "Preempted by pod \(preemptor.uid) on node \(node)",
+                        reportingController: schedulerName
+                    )
+                )
             }
             preempting.withLock { _ = $0.removeValue(forKey: uid) }
             // After a failed eviction the preemptor could otherwise wait for an event that never comes.

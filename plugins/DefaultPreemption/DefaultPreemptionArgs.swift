@@ -25,15 +25,22 @@ package struct DefaultPreemptionArgs: PluginArgs, Equatable {
     /// Upstream's `ValidateDefaultPreemptionArgs`.
     package func validate() throws(PluginArgsError) {
         if minCandidateNodesPercentage < 0 || minCandidateNodesPercentage > 100 {
-            throw PluginArgsError(field: "minCandidateNodesPercentage",
-                                  "Invalid value: \(minCandidateNodesPercentage): not in valid range [0, 100]")
+            throw PluginArgsError(
+                field: "minCandidateNodesPercentage",
+                "Invalid value: \(minCandidateNodesPercentage): not in valid range [0, 100]"
+            )
         }
         if minCandidateNodesAbsolute < 0 {
-            throw PluginArgsError(field: "minCandidateNodesAbsolute", "Invalid value: \(minCandidateNodesAbsolute): not in valid range [0, inf)")
+            throw PluginArgsError(
+                field: "minCandidateNodesAbsolute",
+                "Invalid value: \(minCandidateNodesAbsolute): not in valid range [0, inf)"
+            )
         }
         if minCandidateNodesPercentage == 0 && minCandidateNodesAbsolute == 0 {
-            throw PluginArgsError(field: "minCandidateNodesPercentage",
-                                  "Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute")
+            throw PluginArgsError(
+                field: "minCandidateNodesPercentage",
+                "Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute"
+            )
         }
     }
 }

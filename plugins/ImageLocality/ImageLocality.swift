@@ -95,7 +95,10 @@ package final class ImageLocality: PreScorePlugin, ScorePlugin {
 extension ImageLocality {
     /// Records the pod's normalized image names and the number of nodes in the cluster.
     package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status {
-        state.write(PreScoreState(images: Self.images(of: pod.pod), totalNodes: nodes.snapshot.count), for: Self.preScoreKey)
+        state.write(
+            PreScoreState(images: Self.images(of: pod.pod), totalNodes: nodes.snapshot.count),
+            for: Self.preScoreKey
+        )
         return .success
     }
 
@@ -110,7 +113,12 @@ extension ImageLocality {
 
     /// Batch Score: the prepared images are read once per batch, and a node without any image state (the
     /// common case when node status lists no images) costs one emptiness check.
-    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         guard let prepared = state.read(Self.preScoreKey) else {
             return .error("reading \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }

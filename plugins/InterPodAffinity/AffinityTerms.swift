@@ -73,7 +73,10 @@ final class CompiledAffinityTerms: Sendable {
         func preferred(_ terms: [WeightedPodAffinityTerm], _ label: String) -> [WeightedAffinityTerm] {
             do throws(SelectorError) {
                 return try terms.map { weighted throws(SelectorError) in
-                    WeightedAffinityTerm(term: try Self.compile(weighted.podAffinityTerm, of: pod), weight: Int64(weighted.weight))
+                    WeightedAffinityTerm(
+                        term: try Self.compile(weighted.podAffinityTerm, of: pod),
+                        weight: Int64(weighted.weight)
+                    )
                 }
             } catch {
                 errors.append("\(label): \(error)")
@@ -108,14 +111,21 @@ final class CompiledAffinityTerms: Sendable {
             apply(term.mismatchLabelKeys, "NotIn")
             labelSelector = merged
         }
-        if let error = SelectorValidation.firstError(labelSelector) ?? SelectorValidation.firstError(term.namespaceSelector) {
+        if let error = SelectorValidation.firstError(labelSelector)
+            ?? SelectorValidation.firstError(term.namespaceSelector)
+        {
             throw SelectorError(error)
         }
         let selector = try Selector(labelSelector)
         let namespaceSelector = try Selector(term.namespaceSelector)
         let listed = term.namespaces ?? []
         let namespaces = listed.isEmpty && term.namespaceSelector == nil ? [pod.namespace] : listed
-        return AffinityTerm(namespaces: namespaces, namespaceSelector: namespaceSelector, selector: selector, topologyKey: term.topologyKey)
+        return AffinityTerm(
+            namespaces: namespaces,
+            namespaceSelector: namespaceSelector,
+            selector: selector,
+            topologyKey: term.topologyKey
+        )
     }
 }
 
@@ -142,7 +152,9 @@ struct IncomingAffinityTerm: Sendable {
     @inline(__always)
     func matches(_ pod: PodLabels, _ namespaces: NamespaceLookup) -> Bool {
         if !allNamespaces && !term.namespaces.contains(pod.namespace) {
-            guard selectsNamespaces, namespaces.selects(pod.namespace, with: term.namespaceSelector) else { return false }
+            guard selectsNamespaces, namespaces.selects(pod.namespace, with: term.namespaceSelector) else {
+                return false
+            }
         }
         return term.selector.matches(pod.labels)
     }
@@ -188,7 +200,9 @@ final class AffinityTermsCache: Sendable {
         let terms: CompiledAffinityTerms
     }
 
-    private let generations = Mutex<(current: [ObjectIdentifier: Entry], previous: [ObjectIdentifier: Entry])>(([:], [:]))
+    private let generations = Mutex<(current: [ObjectIdentifier: Entry], previous: [ObjectIdentifier: Entry])>(
+        ([:], [:])
+    )
     private let capacity: Int
 
     init(capacity: Int = 65_536) { self.capacity = capacity }
@@ -266,7 +280,9 @@ struct TopologyCounts: Sendable {
     /// Adds per-domain sums of `domains`' ids for `key` (the indexed path; `key` must be new or indexed by the
     /// same domains).
     mutating func add(_ key: String, domains: TopologyDomains, sums: [Int64]) {
-        var entry = byKey.removeValue(forKey: key) ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count))
+        var entry =
+            byKey.removeValue(forKey: key)
+            ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count))
         guard entry.counts.count == sums.count else {
             // Not indexed by these domains: add pair by pair.
             byKey[key] = entry
@@ -297,7 +313,9 @@ struct TopologyCounts: Sendable {
     var pairs: [String: [String: Int64]] {
         var result: [String: [String: Int64]] = [:]
         for (key, entry) in byKey {
-            for (value, id) in entry.ids where entry.counts[Int(id)] != 0 { result[key, default: [:]][value] = entry.counts[Int(id)] }
+            for (value, id) in entry.ids where entry.counts[Int(id)] != 0 {
+                result[key, default: [:]][value] = entry.counts[Int(id)]
+            }
             for (value, count) in entry.extra where count != 0 { result[key, default: [:]][value] = count }
         }
         return result

@@ -101,14 +101,19 @@ struct DomainSums {
 extension InterPodAffinity {
     /// PreFilter's three counts through the index; nil when it does not serve them (yet).
     func indexedPreFilterCounts(
-        podLabels: PodLabels, namespaceLabels: [String: String], affinityTerms: [IncomingAffinityTerm],
-        antiAffinityTerms: [IncomingAffinityTerm], snapshot: Snapshot
+        podLabels: PodLabels,
+        namespaceLabels: [String: String],
+        affinityTerms: [IncomingAffinityTerm],
+        antiAffinityTerms: [IncomingAffinityTerm],
+        snapshot: Snapshot
     ) -> (existing: TopologyCounts, affinity: TopologyCounts, anti: TopologyCounts)? {
         let index = snapshot.podIndex
         guard index.isEnabled else { return nil }
         let affinityClauses = affinityTerms.compactMap(\.clause)
         let antiClauses = antiAffinityTerms.compactMap(\.clause)
-        guard affinityClauses.count == affinityTerms.count, antiClauses.count == antiAffinityTerms.count else { return nil }
+        guard affinityClauses.count == affinityTerms.count, antiClauses.count == antiAffinityTerms.count else {
+            return nil
+        }
 
         var existing = DomainSums(snapshot: snapshot)
         if let groups = index.groups(of: requiredAntiAffinityGrouping) {
@@ -141,12 +146,17 @@ extension InterPodAffinity {
     /// PreScore's sums through the index (nil when it does not serve them yet); `touched` tells whether any
     /// pair was contributed to.
     func indexedPreScoreSums(
-        podLabels: PodLabels, namespaceLabels: [String: String], preferredAffinity: [IncomingAffinityTerm],
-        preferredAntiAffinity: [IncomingAffinityTerm], hardWeight: Int64, snapshot: Snapshot
+        podLabels: PodLabels,
+        namespaceLabels: [String: String],
+        preferredAffinity: [IncomingAffinityTerm],
+        preferredAntiAffinity: [IncomingAffinityTerm],
+        hardWeight: Int64,
+        snapshot: Snapshot
     ) -> (scores: TopologyCounts, touched: Bool)? {
         let index = snapshot.podIndex
         guard index.isEnabled else { return nil }
-        guard preferredAffinity.allSatisfy({ $0.clause != nil }), preferredAntiAffinity.allSatisfy({ $0.clause != nil }) else {
+        guard preferredAffinity.allSatisfy({ $0.clause != nil }), preferredAntiAffinity.allSatisfy({ $0.clause != nil })
+        else {
             return nil
         }
         var sums = DomainSums(snapshot: snapshot)

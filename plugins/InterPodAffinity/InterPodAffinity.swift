@@ -8,7 +8,8 @@ import SchedulerFramework
 /// PreFilter counts, per topology pair (`key=value`), the existing pods matching the incoming pod's terms and the
 /// existing pods whose anti-affinity matches the incoming pod, so Filter only looks up the node's pairs. PreScore
 /// likewise sums the preferred weights per topology pair, and Score adds up the node's pairs.
-package final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
+package final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin,
+    NormalizeScorePlugin,
     EnqueueExtensions
 {
     /// The registry and configuration name.
@@ -22,7 +23,8 @@ package final class InterPodAffinity: PreFilterPlugin, PreFilterExtensions, Filt
     /// A pod matching the incoming pod's required anti-affinity is in the node's domain (Unschedulable).
     package static let reasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules"
     /// The incoming pod matches the required anti-affinity of a pod in the node's domain (Unschedulable).
-    package static let reasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
+    package static let reasonExistingAntiAffinityRulesNotMatch =
+        "node(s) didn't satisfy existing pods anti-affinity rules"
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + InterPodAffinity.name)
     static let preScoreKey = StateKey<PreScoreState>("PreScore" + InterPodAffinity.name)
@@ -74,9 +76,17 @@ extension InterPodAffinity {
         /// Existing pods matching an incoming required anti-affinity term, per term pair.
         var antiAffinityCounts: TopologyCounts
 
-        init(pod: PodInfo, affinityTerms: [IncomingAffinityTerm], antiAffinityTerms: [IncomingAffinityTerm],
-             namespaceLabels: [String: String], namespaces: NamespaceLookup, matchesOwnAffinity: Bool,
-             existingAntiAffinityCounts: TopologyCounts, affinityCounts: TopologyCounts, antiAffinityCounts: TopologyCounts) {
+        init(
+            pod: PodInfo,
+            affinityTerms: [IncomingAffinityTerm],
+            antiAffinityTerms: [IncomingAffinityTerm],
+            namespaceLabels: [String: String],
+            namespaces: NamespaceLookup,
+            matchesOwnAffinity: Bool,
+            existingAntiAffinityCounts: TopologyCounts,
+            affinityCounts: TopologyCounts,
+            antiAffinityCounts: TopologyCounts
+        ) {
             self.pod = pod
             self.podLabels = PodLabels(pod)
             self.affinityTerms = affinityTerms
@@ -90,10 +100,17 @@ extension InterPodAffinity {
         }
 
         func clone() -> any StateData {
-            PreFilterState(pod: pod, affinityTerms: affinityTerms, antiAffinityTerms: antiAffinityTerms,
-                           namespaceLabels: namespaceLabels, namespaces: namespaces, matchesOwnAffinity: matchesOwnAffinity,
-                           existingAntiAffinityCounts: existingAntiAffinityCounts, affinityCounts: affinityCounts,
-                           antiAffinityCounts: antiAffinityCounts)
+            PreFilterState(
+                pod: pod,
+                affinityTerms: affinityTerms,
+                antiAffinityTerms: antiAffinityTerms,
+                namespaceLabels: namespaceLabels,
+                namespaces: namespaces,
+                matchesOwnAffinity: matchesOwnAffinity,
+                existingAntiAffinityCounts: existingAntiAffinityCounts,
+                affinityCounts: affinityCounts,
+                antiAffinityCounts: antiAffinityCounts
+            )
         }
 
         /// Upstream `updateWithPod`: `other` (with its compiled terms) is added to (`delta` 1) or removed from
@@ -101,7 +118,9 @@ extension InterPodAffinity {
         func update(with other: PodInfo, terms: CompiledAffinityTerms, node: Node, delta: Int64) {
             guard let labels = node.metadata.labels, !labels.isEmpty else { return }
             for term in terms.requiredAntiAffinity where term.matches(podLabels, namespaceLabels: namespaceLabels) {
-                if let value = labels[term.topologyKey] { existingAntiAffinityCounts.add(term.topologyKey, value, delta) }
+                if let value = labels[term.topologyKey] {
+                    existingAntiAffinityCounts.add(term.topologyKey, value, delta)
+                }
             }
             let otherLabels = PodLabels(other)
             if IncomingAffinityTerm.allMatch(affinityTerms, otherLabels, namespaces) {
@@ -130,7 +149,9 @@ extension InterPodAffinity {
         func satisfiesAntiAffinity(_ labels: [String: String]?) -> Bool {
             guard !antiAffinityCounts.isEmpty, let labels else { return true }
             for term in antiAffinityTerms {
-                if let value = labels[term.topologyKey], antiAffinityCounts.count(term.topologyKey, value) > 0 { return false }
+                if let value = labels[term.topologyKey], antiAffinityCounts.count(term.topologyKey, value) > 0 {
+                    return false
+                }
             }
             return true
         }
@@ -158,27 +179,51 @@ extension InterPodAffinity {
         var affinityCounts = TopologyCounts()
         var antiAffinityCounts = TopologyCounts()
         if let indexed = indexedPreFilterCounts(
-            podLabels: podLabels, namespaceLabels: namespaceLabels, affinityTerms: affinityTerms,
-            antiAffinityTerms: antiAffinityTerms, snapshot: snapshot)
-        {
+            podLabels: podLabels,
+            namespaceLabels: namespaceLabels,
+            affinityTerms: affinityTerms,
+            antiAffinityTerms: antiAffinityTerms,
+            snapshot: snapshot
+        ) {
             (existingAntiAffinityCounts, affinityCounts, antiAffinityCounts) = indexed
         } else {
             scanPreFilterCounts(
-                podLabels: podLabels, namespaceLabels: namespaceLabels, namespaces: namespaces, affinityTerms: affinityTerms,
-                antiAffinityTerms: antiAffinityTerms, snapshot: snapshot, existing: &existingAntiAffinityCounts,
-                affinity: &affinityCounts, anti: &antiAffinityCounts)
+                podLabels: podLabels,
+                namespaceLabels: namespaceLabels,
+                namespaces: namespaces,
+                affinityTerms: affinityTerms,
+                antiAffinityTerms: antiAffinityTerms,
+                snapshot: snapshot,
+                existing: &existingAntiAffinityCounts,
+                affinity: &affinityCounts,
+                anti: &antiAffinityCounts
+            )
         }
         return finishPreFilter(
-            state: state, pod: pod, podLabels: podLabels, namespaceLabels: namespaceLabels, namespaces: namespaces,
-            affinityTerms: affinityTerms, antiAffinityTerms: antiAffinityTerms,
-            existingAntiAffinityCounts: existingAntiAffinityCounts, affinityCounts: affinityCounts, antiAffinityCounts: antiAffinityCounts)
+            state: state,
+            pod: pod,
+            podLabels: podLabels,
+            namespaceLabels: namespaceLabels,
+            namespaces: namespaces,
+            affinityTerms: affinityTerms,
+            antiAffinityTerms: antiAffinityTerms,
+            existingAntiAffinityCounts: existingAntiAffinityCounts,
+            affinityCounts: affinityCounts,
+            antiAffinityCounts: antiAffinityCounts
+        )
     }
 
     /// Upstream's counting: every existing pod matched against the terms.
     func scanPreFilterCounts(
-        podLabels: PodLabels, namespaceLabels: [String: String], namespaces: NamespaceLookup, affinityTerms: [IncomingAffinityTerm],
-        antiAffinityTerms: [IncomingAffinityTerm], snapshot: Snapshot, existing existingAntiAffinityCounts: inout TopologyCounts,
-        affinity affinityCounts: inout TopologyCounts, anti antiAffinityCounts: inout TopologyCounts
+        podLabels: PodLabels,
+        namespaceLabels: [String: String],
+        namespaces: NamespaceLookup,
+        affinityTerms: [IncomingAffinityTerm],
+        antiAffinityTerms: [IncomingAffinityTerm],
+        snapshot: Snapshot,
+        existing existingAntiAffinityCounts: inout TopologyCounts,
+        affinity affinityCounts: inout TopologyCounts,
+        anti antiAffinityCounts: inout TopologyCounts
     ) {
         // Symmetry: existing pods' required anti-affinity terms that match the incoming pod. Only nodes holding
         // such pods are visited.
@@ -188,7 +233,9 @@ extension InterPodAffinity {
             for existing in node.podsWithRequiredAntiAffinity {
                 for term in termsCache.terms(of: existing).requiredAntiAffinity
                 where term.matches(podLabels, namespaceLabels: namespaceLabels) {
-                    if let value = labels[term.topologyKey] { existingAntiAffinityCounts.add(term.topologyKey, value, 1) }
+                    if let value = labels[term.topologyKey] {
+                        existingAntiAffinityCounts.add(term.topologyKey, value, 1)
+                    }
                 }
             }
         }
@@ -217,20 +264,34 @@ extension InterPodAffinity {
     }
 
     private func finishPreFilter(
-        state: CycleState, pod: PodInfo, podLabels: PodLabels, namespaceLabels: [String: String], namespaces: NamespaceLookup,
-        affinityTerms: [IncomingAffinityTerm], antiAffinityTerms: [IncomingAffinityTerm],
-        existingAntiAffinityCounts: TopologyCounts, affinityCounts: TopologyCounts, antiAffinityCounts: TopologyCounts
+        state: CycleState,
+        pod: PodInfo,
+        podLabels: PodLabels,
+        namespaceLabels: [String: String],
+        namespaces: NamespaceLookup,
+        affinityTerms: [IncomingAffinityTerm],
+        antiAffinityTerms: [IncomingAffinityTerm],
+        existingAntiAffinityCounts: TopologyCounts,
+        affinityCounts: TopologyCounts,
+        antiAffinityCounts: TopologyCounts
     ) -> (PreFilterResult?, Status) {
         if existingAntiAffinityCounts.isEmpty && affinityTerms.isEmpty && antiAffinityTerms.isEmpty {
             return (nil, .skip)
         }
         state.write(
             PreFilterState(
-                pod: pod, affinityTerms: affinityTerms, antiAffinityTerms: antiAffinityTerms, namespaceLabels: namespaceLabels,
-                namespaces: namespaces, matchesOwnAffinity: IncomingAffinityTerm.allMatch(affinityTerms, podLabels, namespaces),
-                existingAntiAffinityCounts: existingAntiAffinityCounts, affinityCounts: affinityCounts,
-                antiAffinityCounts: antiAffinityCounts),
-            for: Self.preFilterKey)
+                pod: pod,
+                affinityTerms: affinityTerms,
+                antiAffinityTerms: antiAffinityTerms,
+                namespaceLabels: namespaceLabels,
+                namespaces: namespaces,
+                matchesOwnAffinity: IncomingAffinityTerm.allMatch(affinityTerms, podLabels, namespaces),
+                existingAntiAffinityCounts: existingAntiAffinityCounts,
+                affinityCounts: affinityCounts,
+                antiAffinityCounts: antiAffinityCounts
+            ),
+            for: Self.preFilterKey
+        )
         return (nil, .success)
     }
 
@@ -263,7 +324,12 @@ extension InterPodAffinity {
     }
 
     /// Stops counting `podToRemove` on `nodeInfo`'s node.
-    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -307,9 +373,13 @@ extension InterPodAffinity {
         let podLabels = PodLabels(pod)
 
         if let indexed = indexedPreScoreSums(
-            podLabels: podLabels, namespaceLabels: namespaceLabels, preferredAffinity: preferredAffinity,
-            preferredAntiAffinity: preferredAntiAffinity, hardWeight: hardWeight, snapshot: nodes.snapshot)
-        {
+            podLabels: podLabels,
+            namespaceLabels: namespaceLabels,
+            preferredAffinity: preferredAffinity,
+            preferredAntiAffinity: preferredAntiAffinity,
+            hardWeight: hardWeight,
+            snapshot: nodes.snapshot
+        ) {
             if !indexed.touched { return .skip }
             state.write(PreScoreState(topologyScore: indexed.scores), for: Self.preScoreKey)
             return .success
@@ -321,24 +391,32 @@ extension InterPodAffinity {
             for existing in hasConstraints ? node.pods : node.podsWithAffinity {
                 let existingLabels = PodLabels(existing)
                 for term in preferredAffinity where term.matches(existingLabels, namespaces) {
-                    if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &+= term.weight }
+                    if let value = labels[term.topologyKey] {
+                        scores[term.topologyKey, default: [:]][value, default: 0] &+= term.weight
+                    }
                 }
                 for term in preferredAntiAffinity where term.matches(existingLabels, namespaces) {
-                    if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &-= term.weight }
+                    if let value = labels[term.topologyKey] {
+                        scores[term.topologyKey, default: [:]][value, default: 0] &-= term.weight
+                    }
                 }
                 guard existing.hasAffinity else { continue }
                 let terms = termsCache.terms(of: existing)
                 if hardWeight > 0 {
                     for term in terms.requiredAffinity where term.matches(podLabels, namespaceLabels: namespaceLabels) {
-                        if let value = labels[term.topologyKey] { scores[term.topologyKey, default: [:]][value, default: 0] &+= hardWeight }
+                        if let value = labels[term.topologyKey] {
+                            scores[term.topologyKey, default: [:]][value, default: 0] &+= hardWeight
+                        }
                     }
                 }
-                for weighted in terms.preferredAffinity where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
+                for weighted in terms.preferredAffinity
+                where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
                     if let value = labels[weighted.term.topologyKey] {
                         scores[weighted.term.topologyKey, default: [:]][value, default: 0] &+= weighted.weight
                     }
                 }
-                for weighted in terms.preferredAntiAffinity where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
+                for weighted in terms.preferredAntiAffinity
+                where weighted.term.matches(podLabels, namespaceLabels: namespaceLabels) {
                     if let value = labels[weighted.term.topologyKey] {
                         scores[weighted.term.topologyKey, default: [:]][value, default: 0] &-= weighted.weight
                     }
@@ -403,11 +481,21 @@ extension InterPodAffinity {
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
-                ClusterEvent(resource: .pod, action: [.add, .updatePodLabel, .delete], label: "PodAdd|UpdatePodLabel|Delete"),
-                hint: { pod, old, new in InterPodAffinity.hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }),
+                ClusterEvent(
+                    resource: .pod,
+                    action: [.add, .updatePodLabel, .delete],
+                    label: "PodAdd|UpdatePodLabel|Delete"
+                ),
+                hint: { pod, old, new in InterPodAffinity.hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }
+            ),
             ClusterEventWithHint(
-                ClusterEvent(resource: .node, action: [.add, .updateNodeLabel, .updateNodeTaint], label: "NodeAdd|UpdateNodeLabel|UpdateNodeTaint"),
-                hint: { pod, old, new in InterPodAffinity.hintAfterNodeChange(pod, old: old?.node, new: new?.node) }),
+                ClusterEvent(
+                    resource: .node,
+                    action: [.add, .updateNodeLabel, .updateNodeTaint],
+                    label: "NodeAdd|UpdateNodeLabel|UpdateNodeTaint"
+                ),
+                hint: { pod, old, new in InterPodAffinity.hintAfterNodeChange(pod, old: old?.node, new: new?.node) }
+            ),
         ]
     }
 
@@ -430,15 +518,21 @@ extension InterPodAffinity {
         if terms.parseError != nil { return .queue }
         switch (old, new) {
         case (let original?, let modified?):
-            if !allMatch(terms.requiredAffinity, original) && allMatch(terms.requiredAffinity, modified) { return .queue }
-            if allMatch(terms.requiredAntiAffinity, original) && !allMatch(terms.requiredAntiAffinity, modified) { return .queue }
+            if !allMatch(terms.requiredAffinity, original) && allMatch(terms.requiredAffinity, modified) {
+                return .queue
+            }
+            if allMatch(terms.requiredAntiAffinity, original) && !allMatch(terms.requiredAntiAffinity, modified) {
+                return .queue
+            }
             return .skip
         case (nil, let added?):
             return allMatch(terms.requiredAffinity, added) ? .queue : .skip
         case (let deleted?, nil):
             if allMatch(terms.requiredAntiAffinity, deleted) { return .queue }
             let target = PodLabels(pod)
-            let repelled = CompiledAffinityTerms(deleted).requiredAntiAffinity.contains { $0.matches(target, namespaceLabels: [:]) }
+            let repelled = CompiledAffinityTerms(deleted).requiredAntiAffinity.contains {
+                $0.matches(target, namespaceLabels: [:])
+            }
             return repelled ? .queue : .skip
         case (nil, nil):
             return .queue

@@ -27,13 +27,17 @@ package struct InterPodAffinityArgs: PluginArgs, Equatable {
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         hardPodAffinityWeight = try c.decodeIfPresent(Int32.self, forKey: .hardPodAffinityWeight) ?? 1
-        ignorePreferredTermsOfExistingPods = try c.decodeIfPresent(Bool.self, forKey: .ignorePreferredTermsOfExistingPods) ?? false
+        ignorePreferredTermsOfExistingPods =
+            try c.decodeIfPresent(Bool.self, forKey: .ignorePreferredTermsOfExistingPods) ?? false
     }
 
     /// Upstream's `ValidateInterPodAffinityArgs`: the weight must lie in `[0, 100]`.
     package func validate() throws(PluginArgsError) {
         if hardPodAffinityWeight < 0 || hardPodAffinityWeight > 100 {
-            throw PluginArgsError(field: "hardPodAffinityWeight", "Invalid value: \(hardPodAffinityWeight): not in valid range [0, 100]")
+            throw PluginArgsError(
+                field: "hardPodAffinityWeight",
+                "Invalid value: \(hardPodAffinityWeight): not in valid range [0, 100]"
+            )
         }
     }
 }

@@ -14,7 +14,11 @@ enum SelectorValidation {
             case "In", "NotIn", "Exists", "DoesNotExist": break
             default: return "\"\(expression.operator)\" is not a valid label selector operator"
             }
-            if let error = requirementError(key: expression.key, operator: expression.operator, values: expression.values ?? []) {
+            if let error = requirementError(
+                key: expression.key,
+                operator: expression.operator,
+                values: expression.values ?? []
+            ) {
                 return error
             }
         }
@@ -31,11 +35,15 @@ enum SelectorValidation {
         switch op {
         case "In", "NotIn":
             if values.isEmpty {
-                errors.append("values: Invalid value: \(goStrings(values)): for 'in', 'notin' operators, values set can't be empty")
+                errors.append(
+                    "values: Invalid value: \(goStrings(values)): for 'in', 'notin' operators, values set can't be empty"
+                )
             }
         case "Exists", "DoesNotExist":
             if !values.isEmpty {
-                errors.append("values: Invalid value: \(goStrings(values)): values set must be empty for exists and does not exist")
+                errors.append(
+                    "values: Invalid value: \(goStrings(values)): values set must be empty for exists and does not exist"
+                )
             }
         default:
             break
@@ -43,7 +51,9 @@ enum SelectorValidation {
         for (i, value) in values.enumerated() {
             let valueErrors = labelValueErrors(value)
             if !valueErrors.isEmpty {
-                errors.append("values[\(i)][\(key)]: Invalid value: \(quoted(value)): " + valueErrors.joined(separator: "; "))
+                errors.append(
+                    "values[\(i)][\(key)]: Invalid value: \(quoted(value)): " + valueErrors.joined(separator: "; ")
+                )
             }
         }
         if errors.isEmpty { return nil }

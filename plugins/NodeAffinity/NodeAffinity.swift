@@ -6,7 +6,8 @@ import SchedulerFramework
 /// `nodeaffinity.NodeAffinity` (v1.35).
 ///
 /// Inside this module `NodeAffinity` is the plugin; the API type is `KubeAPI.NodeAffinity`.
-package final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
+package final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, NormalizeScorePlugin, EnqueueExtensions
+{
     /// The registry and configuration name.
     package static let name = PluginName.nodeAffinity
     /// The registry name, the same as the type's static `name`.
@@ -32,7 +33,9 @@ package final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin,
     package init(args: NodeAffinityArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
         self.args = args
-        addedRequired = args.addedAffinity?.requiredDuringSchedulingIgnoredDuringExecution.map(CompiledNodeSelector.init)
+        addedRequired = args.addedAffinity?.requiredDuringSchedulingIgnoredDuringExecution.map(
+            CompiledNodeSelector.init
+        )
         let preferred = args.addedAffinity?.preferred ?? []
         addedPreferred = preferred.isEmpty ? nil : Self.compile(preferred)
     }
@@ -81,7 +84,8 @@ extension NodeAffinity {
         for term in terms {
             // Requirements inside a term are ANDed: intersect their names.
             var termNames: Set<String>?
-            for requirement in term.matchFields ?? [] where requirement.key == "metadata.name" && requirement.operator == "In" {
+            for requirement in term.matchFields ?? []
+            where requirement.key == "metadata.name" && requirement.operator == "In" {
                 let names = Set(requirement.values ?? [])
                 termNames = termNames.map { $0.intersection(names) } ?? names
             }
@@ -106,7 +110,12 @@ extension NodeAffinity {
     }
 
     /// Batch Filter: the pod's compiled affinity is read once per batch.
-    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>
+    ) {
         let required = pod.requiredNodeAffinity
         for k in 0..<nodes.count where statuses[k] == nil {
             // Labels and name only: passing the whole node object would copy it per node.
@@ -146,7 +155,9 @@ extension NodeAffinity {
         var count: Int64 = 0
         if let addedPreferred { count &+= Self.sum(addedPreferred, labels: labels, name: node.name) }
         if let prepared = state.read(Self.preScoreKey) {
-            if let podPreferred = prepared.podPreferred { count &+= Self.sum(podPreferred, labels: labels, name: node.name) }
+            if let podPreferred = prepared.podPreferred {
+                count &+= Self.sum(podPreferred, labels: labels, name: node.name)
+            }
         } else if let preferred = pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution {
             // PreScore did not run: compile here (allocates, but only on this fallback path).
             count &+= Self.sum(Self.compile(preferred), labels: labels, name: node.name)
@@ -181,7 +192,8 @@ extension NodeAffinity {
                     guard required.matches(modified) else { return .skip }
                     guard let original = old?.node else { return .queue }
                     return required.matches(original) ? .skip : .queue
-                })
+                }
+            )
         ]
     }
 }

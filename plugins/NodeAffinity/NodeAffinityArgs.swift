@@ -32,7 +32,9 @@ package struct NodeAffinityArgs: PluginArgs, Equatable {
         }
         let path = "addedAffinity.preferredDuringSchedulingIgnoredDuringExecution"
         for (i, term) in affinity.preferred.enumerated() where term.weight != 0 {
-            if let error = NodeSelectorTermValidation.firstError(term.preference, path: "\(path)[\(i)].preference") { throw error }
+            if let error = NodeSelectorTermValidation.firstError(term.preference, path: "\(path)[\(i)].preference") {
+                throw error
+            }
         }
     }
 }
@@ -50,22 +52,30 @@ enum NodeSelectorTermValidation {
             switch requirement.operator {
             case "In", "NotIn":
                 if values.isEmpty {
-                    return PluginArgsError(field: "\(base).values",
-                                           "Invalid value: \(goStrings(values)): for 'in', 'notin' operators, values set can't be empty")
+                    return PluginArgsError(
+                        field: "\(base).values",
+                        "Invalid value: \(goStrings(values)): for 'in', 'notin' operators, values set can't be empty"
+                    )
                 }
             case "Exists", "DoesNotExist":
                 if !values.isEmpty {
-                    return PluginArgsError(field: "\(base).values",
-                                           "Invalid value: \(goStrings(values)): values set must be empty for exists and does not exist")
+                    return PluginArgsError(
+                        field: "\(base).values",
+                        "Invalid value: \(goStrings(values)): values set must be empty for exists and does not exist"
+                    )
                 }
             case "Gt", "Lt":
                 if values.count != 1 {
-                    return PluginArgsError(field: "\(base).values",
-                                           "Invalid value: \(goStrings(values)): for 'Gt', 'Lt' operators, exactly one value is required")
+                    return PluginArgsError(
+                        field: "\(base).values",
+                        "Invalid value: \(goStrings(values)): for 'Gt', 'Lt' operators, exactly one value is required"
+                    )
                 }
                 for (k, value) in values.enumerated() where Int64(value) == nil {
-                    return PluginArgsError(field: "\(base).values[\(k)]",
-                                           "Invalid value: \"\(value)\": for 'Gt', 'Lt' operators, the value must be an integer")
+                    return PluginArgsError(
+                        field: "\(base).values[\(k)]",
+                        "Invalid value: \"\(value)\": for 'Gt', 'Lt' operators, the value must be an integer"
+                    )
                 }
             default:
                 return PluginArgsError(field: "\(base).operator", unsupported(requirement.operator, labelOperators))
@@ -81,10 +91,16 @@ enum NodeSelectorTermValidation {
             }
             let values = requirement.values ?? []
             if values.count != 1 {
-                return PluginArgsError(field: "\(base).values", "Invalid value: \(goStrings(values)): must have one element")
+                return PluginArgsError(
+                    field: "\(base).values",
+                    "Invalid value: \(goStrings(values)): must have one element"
+                )
             }
             if requirement.key != "metadata.name" {
-                return PluginArgsError(field: "\(base).key", "Invalid value: \"\(requirement.key)\": not a valid field selector key")
+                return PluginArgsError(
+                    field: "\(base).key",
+                    "Invalid value: \"\(requirement.key)\": not a valid field selector key"
+                )
             }
         }
         return nil

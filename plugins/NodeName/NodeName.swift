@@ -24,11 +24,17 @@ package final class NodeName: FilterPlugin, EnqueueExtensions {
 extension NodeName {
     /// UnschedulableAndUnresolvable on every node but the requested one.
     package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
-        Self.fits(pod.pod, nodeName: node.name) ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
+        Self.fits(pod.pod, nodeName: node.name)
+            ? .success : Status(.unschedulableAndUnresolvable, Self.reasonNodeNameMismatch)
     }
 
     /// Batch Filter: nothing to do for the usual pod without `spec.nodeName`.
-    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>
+    ) {
         let wanted = pod.pod.spec.nodeName ?? ""
         guard !wanted.isEmpty else { return }
         for k in 0..<nodes.count where statuses[k] == nil && nodes[k].name != wanted {
@@ -46,7 +52,8 @@ extension NodeName {
                 hint: { pod, _, new in
                     guard let node = new?.node else { return .queue }
                     return NodeName.fits(pod, nodeName: node.metadata.name) ? .queue : .skip
-                })
+                }
+            )
         ]
     }
 }

@@ -51,7 +51,8 @@ extension NodePorts {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
-        return Self.fits(prepared.ports, usedPorts: node.usedPorts) ? .success : Status(.unschedulable, Self.reasonPortsTaken)
+        return Self.fits(prepared.ports, usedPorts: node.usedPorts)
+            ? .success : Status(.unschedulable, Self.reasonPortsTaken)
     }
 }
 
@@ -63,7 +64,8 @@ extension NodePorts {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .delete, label: "PodDelete"),
-                hint: { pod, old, _ in NodePorts.hintAfterPodDeleted(pod, deleted: old?.pod) }),
+                hint: { pod, old, _ in NodePorts.hintAfterPodDeleted(pod, deleted: old?.pod) }
+            ),
             ClusterEventWithHint(ClusterEvent(resource: .node, action: .add, label: "NodeAdd")),
         ]
     }

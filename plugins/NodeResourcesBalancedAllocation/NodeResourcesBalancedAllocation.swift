@@ -97,7 +97,12 @@ extension NodeResourcesBalancedAllocation {
     }
 
     /// Batch Score: the pod's requests are read once per batch.
-    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         guard !scorer.resources.isEmpty else { return .error("resources not found") }
         let podRequests: [Int64]
         if let prepared = state.read(Self.preScoreKey) {
@@ -110,13 +115,17 @@ extension NodeResourcesBalancedAllocation {
             }
         }
         for k in 0..<nodes.count {
-            scores[k] = score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k) }
+            scores[k] = score(podRequests: podRequests) {
+                scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k)
+            }
         }
         return Status(.success)
     }
 
     func score(podRequests: [Int64], node: NodeInfo) -> Int64 {
-        score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node) }
+        score(podRequests: podRequests) {
+            scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node)
+        }
     }
 
     /// The score from each configured resource's (allocatable, requested-with-pod) amounts.

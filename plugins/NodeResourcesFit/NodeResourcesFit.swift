@@ -71,7 +71,10 @@ extension NodeResourcesFit {
             var scalars: [(name: String, amount: Int64, reason: String)] = []
             for (name, amount) in request.scalarResources.sorted(by: { $0.key < $1.key }) where amount != 0 {
                 if Resource.isExtendedResourceName(name) {
-                    let group = name.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? name
+                    let group =
+                        name.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(
+                            String.init
+                        ) ?? name
                     if ignoredResources.contains(name) || ignoredResourceGroups.contains(group) { continue }
                 }
                 scalars.append((name, amount, NodeResourcesFit.insufficientReason(name)))
@@ -90,10 +93,15 @@ extension NodeResourcesFit {
                 if request.isZero {
                     if !tooManyPods { return nil }
                 } else if !tooManyPods {
-                    let cpu = request.milliCPU > 0 && request.milliCPU > nodes[k].allocatable.milliCPU &- nodes[k].requested.milliCPU
-                    let memory = request.memory > 0 && request.memory > nodes[k].allocatable.memory &- nodes[k].requested.memory
-                    let storage = request.ephemeralStorage > 0
-                        && request.ephemeralStorage > nodes[k].allocatable.ephemeralStorage &- nodes[k].requested.ephemeralStorage
+                    let cpu =
+                        request.milliCPU > 0
+                        && request.milliCPU > nodes[k].allocatable.milliCPU &- nodes[k].requested.milliCPU
+                    let memory =
+                        request.memory > 0 && request.memory > nodes[k].allocatable.memory &- nodes[k].requested.memory
+                    let storage =
+                        request.ephemeralStorage > 0
+                        && request.ephemeralStorage > nodes[k].allocatable.ephemeralStorage
+                            &- nodes[k].requested.ephemeralStorage
                     if !cpu && !memory && !storage { return nil }
                 }
             }
@@ -112,10 +120,14 @@ extension NodeResourcesFit {
             }
             let cpu = request.milliCPU > 0 && request.milliCPU > allocatable.milliCPU &- requested.milliCPU
             let memory = request.memory > 0 && request.memory > allocatable.memory &- requested.memory
-            let storage = request.ephemeralStorage > 0
+            let storage =
+                request.ephemeralStorage > 0
                 && request.ephemeralStorage > allocatable.ephemeralStorage &- requested.ephemeralStorage
             var scalarFails = false
-            for scalar in scalars where scalar.amount > (allocatable.scalarResources[scalar.name] ?? 0) &- (requested.scalarResources[scalar.name] ?? 0) {
+            for scalar in scalars
+            where scalar.amount > (allocatable.scalarResources[scalar.name] ?? 0)
+                &- (requested.scalarResources[scalar.name] ?? 0)
+            {
                 scalarFails = true
                 break
             }
@@ -151,8 +163,13 @@ extension NodeResourcesFit {
     /// Stores the pod's effective request (PodInfo.request) for Filter.
     package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         state.write(
-            PreFilterState(request: pod.request, ignoredResources: ignoredResources, ignoredResourceGroups: ignoredResourceGroups),
-            for: Self.preFilterKey)
+            PreFilterState(
+                request: pod.request,
+                ignoredResources: ignoredResources,
+                ignoredResourceGroups: ignoredResourceGroups
+            ),
+            for: Self.preFilterKey
+        )
         return (nil, .success)
     }
 
@@ -165,7 +182,12 @@ extension NodeResourcesFit {
     }
 
     /// Batch Filter: the prepared request is read once; nodes are checked in place.
-    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>
+    ) {
         guard let prepared = state.read(Self.preFilterKey) else {
             for k in 0..<nodes.count where statuses[k] == nil {
                 statuses[k] = .error("error reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
@@ -208,18 +230,27 @@ extension NodeResourcesFit {
     }
 
     /// Batch Score: the pod's requests are read once per batch.
-    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         guard !scorer.resources.isEmpty else { return .error("resources not found") }
         let podRequests = state.read(Self.preScoreKey)?.podRequests ?? scorer.podRequests(pod)
         for k in 0..<nodes.count {
-            scores[k] = score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k) }
+            scores[k] = score(podRequests: podRequests) {
+                scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], nodes: nodes, node: k)
+            }
         }
         return Status(.success)
     }
 
     /// The strategy's score for `node`, with Go's truncating integer arithmetic.
     func score(podRequests: [Int64], node: NodeInfo) -> Int64 {
-        score(podRequests: podRequests) { scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node) }
+        score(podRequests: podRequests) {
+            scorer.allocatableAndRequested(at: $0, podRequest: podRequests[$0], node: node)
+        }
     }
 
     /// The strategy's score from each configured resource's (allocatable, requested-with-pod) amounts.
@@ -233,7 +264,8 @@ extension NodeResourcesFit {
             let weight = scorer.resources[i].weight
             switch strategy {
             case .leastAllocated:
-                let resourceScore = requested > allocatable ? 0 : (allocatable &- requested) &* NodeScoreRange.max / allocatable
+                let resourceScore =
+                    requested > allocatable ? 0 : (allocatable &- requested) &* NodeScoreRange.max / allocatable
                 nodeScore = nodeScore &+ resourceScore &* weight
                 weightSum = weightSum &+ weight
             case .mostAllocated:
@@ -277,11 +309,21 @@ extension NodeResourcesFit {
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
-                ClusterEvent(resource: .pod, action: [.delete, .updatePodScaleDown], label: "PodDelete|UpdatePodScaleDown"),
-                hint: { pod, old, new in NodeResourcesFit.hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }),
+                ClusterEvent(
+                    resource: .pod,
+                    action: [.delete, .updatePodScaleDown],
+                    label: "PodDelete|UpdatePodScaleDown"
+                ),
+                hint: { pod, old, new in NodeResourcesFit.hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }
+            ),
             ClusterEventWithHint(
-                ClusterEvent(resource: .node, action: [.add, .updateNodeAllocatable], label: "NodeAdd|UpdateNodeAllocatable"),
-                hint: { pod, old, new in NodeResourcesFit.hintAfterNodeChange(pod, old: old?.node, new: new?.node) }),
+                ClusterEvent(
+                    resource: .node,
+                    action: [.add, .updateNodeAllocatable],
+                    label: "NodeAdd|UpdateNodeAllocatable"
+                ),
+                hint: { pod, old, new in NodeResourcesFit.hintAfterNodeChange(pod, old: old?.node, new: new?.node) }
+            ),
         ]
     }
 
@@ -317,7 +359,8 @@ extension NodeResourcesFit {
         if request.isZero { return .skip }
         if (request.milliCPU > 0 && after.milliCPU > before.milliCPU)
             || (request.memory > 0 && after.memory > before.memory)
-            || (request.ephemeralStorage > 0 && after.ephemeralStorage > before.ephemeralStorage) {
+            || (request.ephemeralStorage > 0 && after.ephemeralStorage > before.ephemeralStorage)
+        {
             return .queue
         }
         for (name, amount) in request.scalarResources where amount != 0 {

@@ -18,7 +18,11 @@ package struct NodeResourcesFitArgs: PluginArgs, Equatable {
     package var scoringStrategy: ScoringStrategy
 
     /// Args with the given values, taken as given (no defaulting).
-    package init(ignoredResources: [String] = [], ignoredResourceGroups: [String] = [], scoringStrategy: ScoringStrategy = .default) {
+    package init(
+        ignoredResources: [String] = [],
+        ignoredResourceGroups: [String] = [],
+        scoringStrategy: ScoringStrategy = .default
+    ) {
         self.ignoredResources = ignoredResources
         self.ignoredResourceGroups = ignoredResourceGroups
         self.scoringStrategy = scoringStrategy
@@ -37,8 +41,11 @@ package struct NodeResourcesFitArgs: PluginArgs, Equatable {
         package var requestedToCapacityRatio: RequestedToCapacityRatioParam?
 
         /// A strategy with the given values, taken as given (no defaulting).
-        package init(type: ScoringStrategyType, resources: [ResourceSpec] = ResourceSpec.defaultResources,
-                    requestedToCapacityRatio: RequestedToCapacityRatioParam? = nil) {
+        package init(
+            type: ScoringStrategyType,
+            resources: [ResourceSpec] = ResourceSpec.defaultResources,
+            requestedToCapacityRatio: RequestedToCapacityRatioParam? = nil
+        ) {
             self.type = type
             self.resources = resources
             self.requestedToCapacityRatio = requestedToCapacityRatio
@@ -57,7 +64,10 @@ package struct NodeResourcesFitArgs: PluginArgs, Equatable {
             if resources.isEmpty { resources = ResourceSpec.defaultResources }
             for i in resources.indices where resources[i].weight == 0 { resources[i].weight = 1 }
             self.resources = resources
-            requestedToCapacityRatio = try c.decodeIfPresent(RequestedToCapacityRatioParam.self, forKey: .requestedToCapacityRatio)
+            requestedToCapacityRatio = try c.decodeIfPresent(
+                RequestedToCapacityRatioParam.self,
+                forKey: .requestedToCapacityRatio
+            )
         }
     }
 
@@ -82,7 +92,9 @@ package struct NodeResourcesFitArgs: PluginArgs, Equatable {
         /// Scores utilization through a configurable broken-linear shape.
         package static let requestedToCapacityRatio = ScoringStrategyType(rawValue: "RequestedToCapacityRatio")
         /// The supported types, sorted as upstream lists them in its error.
-        package static let supported: [ScoringStrategyType] = [.leastAllocated, .mostAllocated, .requestedToCapacityRatio]
+        package static let supported: [ScoringStrategyType] = [
+            .leastAllocated, .mostAllocated, .requestedToCapacityRatio,
+        ]
     }
 
     /// The RequestedToCapacityRatio function: utilization (0...100) → score (0...10), linear between points.
@@ -131,46 +143,66 @@ package struct NodeResourcesFitArgs: PluginArgs, Equatable {
     /// Upstream's `ValidateNodeResourcesFitArgs`; throws the first problem found.
     package func validate() throws(PluginArgsError) {
         for (i, group) in ignoredResourceGroups.enumerated() where group.contains("/") {
-            throw PluginArgsError(field: "ignoredResourceGroups[\(i)]", "Invalid value: \(goQuoted(group)): resource group name can't contain '/'")
+            throw PluginArgsError(
+                field: "ignoredResourceGroups[\(i)]",
+                "Invalid value: \(goQuoted(group)): resource group name can't contain '/'"
+            )
         }
         let strategy = scoringStrategy
         if !ScoringStrategyType.supported.contains(strategy.type) {
             let supported = ScoringStrategyType.supported.map { goQuoted($0.rawValue) }.joined(separator: ", ")
-            throw PluginArgsError(field: "scoringStrategy.type", "Unsupported value: \(goQuoted(strategy.type.rawValue)): supported values: \(supported)")
+            throw PluginArgsError(
+                field: "scoringStrategy.type",
+                "Unsupported value: \(goQuoted(strategy.type.rawValue)): supported values: \(supported)"
+            )
         }
         for (i, resource) in strategy.resources.enumerated() where resource.weight <= 0 || resource.weight > 100 {
             throw PluginArgsError(
                 field: "scoringStrategy.resources[\(i)].weight",
-                "Invalid value: \(resource.weight): resource weight of \(resource.name) not in valid range (0, 100]")
+                "Invalid value: \(resource.weight): resource weight of \(resource.name) not in valid range (0, 100]"
+            )
         }
         if strategy.type == .requestedToCapacityRatio {
             guard let ratio = strategy.requestedToCapacityRatio else {
-                throw PluginArgsError(field: "scoringStrategy.requestedToCapacityRatio",
-                                      "Required value: must be specified when type is RequestedToCapacityRatio")
+                throw PluginArgsError(
+                    field: "scoringStrategy.requestedToCapacityRatio",
+                    "Required value: must be specified when type is RequestedToCapacityRatio"
+                )
             }
             try Self.validateShape(ratio.shape, path: "scoringStrategy.requestedToCapacityRatio.shape")
         } else if strategy.requestedToCapacityRatio != nil {
-            throw PluginArgsError(field: "scoringStrategy.requestedToCapacityRatio",
-                                  "Forbidden: must be nil when type is not RequestedToCapacityRatio")
+            throw PluginArgsError(
+                field: "scoringStrategy.requestedToCapacityRatio",
+                "Forbidden: must be nil when type is not RequestedToCapacityRatio"
+            )
         }
     }
 
     /// Upstream's `validateFunctionShape`: at least one point, utilization strictly increasing and in
     /// 0...100, score in 0...10.
     static func validateShape(_ shape: [UtilizationShapePoint], path: String) throws(PluginArgsError) {
-        guard !shape.isEmpty else { throw PluginArgsError(field: path, "Required value: at least one point must be specified") }
+        guard !shape.isEmpty else {
+            throw PluginArgsError(field: path, "Required value: at least one point must be specified")
+        }
         for i in 1..<shape.count where shape[i - 1].utilization >= shape[i].utilization {
-            throw PluginArgsError(field: "\(path)[\(i)].utilization",
-                                  "Invalid value: \(shape[i].utilization): values must be sorted in increasing order")
+            throw PluginArgsError(
+                field: "\(path)[\(i)].utilization",
+                "Invalid value: \(shape[i].utilization): values must be sorted in increasing order"
+            )
         }
         for (i, point) in shape.enumerated() {
             if point.utilization < 0 || point.utilization > 100 {
-                throw PluginArgsError(field: "\(path)[\(i)].utilization", "Invalid value: \(point.utilization): not in valid range [0, 100]")
+                throw PluginArgsError(
+                    field: "\(path)[\(i)].utilization",
+                    "Invalid value: \(point.utilization): not in valid range [0, 100]"
+                )
             }
             if point.score < 0 || point.score > 10 {
-                throw PluginArgsError(field: "\(path)[\(i)].score", "Invalid value: \(point.score): not in valid range [0, 10]")
+                throw PluginArgsError(
+                    field: "\(path)[\(i)].score",
+                    "Invalid value: \(point.score): not in valid range [0, 10]"
+                )
             }
         }
     }
 }
-

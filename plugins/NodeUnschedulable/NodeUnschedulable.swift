@@ -33,7 +33,12 @@ extension NodeUnschedulable {
     }
 
     /// Batch Filter: one flag read per node.
-    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>
+    ) {
         var tolerates: Bool?
         for k in 0..<nodes.count where statuses[k] == nil && nodes[k].node.spec.unschedulable == true {
             if tolerates == nil { tolerates = Self.toleratesUnschedulable(pod.pod.spec.tolerations) }
@@ -53,14 +58,17 @@ extension NodeUnschedulable {
                     let nowSchedulable = modified.spec.unschedulable != true
                     guard let original = old?.node else { return nowSchedulable ? .queue : .skip }
                     return original.spec.unschedulable == true && nowSchedulable ? .queue : .skip
-                }),
+                }
+            ),
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .updatePodToleration, label: "PodUpdatePodToleration"),
                 hint: { pod, old, new in
                     guard let modified = new?.pod, modified.uid == pod.uid else { return .skip }
                     let before = NodeUnschedulable.toleratesUnschedulable(old?.pod?.spec.tolerations)
-                    return !before && NodeUnschedulable.toleratesUnschedulable(modified.spec.tolerations) ? .queue : .skip
-                }),
+                    return !before && NodeUnschedulable.toleratesUnschedulable(modified.spec.tolerations)
+                        ? .queue : .skip
+                }
+            ),
         ]
     }
 }

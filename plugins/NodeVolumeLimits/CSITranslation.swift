@@ -64,7 +64,9 @@ enum CSITranslation {
     /// plugin's translation sets no CSI source.
     static func handle(ofInline volume: Volume) -> Result<String?, TranslationError> {
         if let ebs = volume.awsElasticBlockStore { return ebsVolumeID(ebs.volumeID).map { Optional($0) } }
-        if let pd = volume.gcePersistentDisk { return .success("projects/UNSPECIFIED/zones/UNSPECIFIED/disks/\(pd.pdName)") }
+        if let pd = volume.gcePersistentDisk {
+            return .success("projects/UNSPECIFIED/zones/UNSPECIFIED/disks/\(pd.pdName)")
+        }
         if let disk = volume.azureDisk { return .success(disk.diskURI) }
         if let cinder = volume.cinder { return .success(cinder.volumeID) }
         if let portworx = volume.portworxVolume { return .success(portworx.volumeID) }
@@ -77,7 +79,9 @@ enum CSITranslation {
     static func handle(of pv: PersistentVolume) -> Result<String?, TranslationError> {
         let spec = pv.spec
         if let ebs = spec.awsElasticBlockStore { return ebsVolumeID(ebs.volumeID).map { Optional($0) } }
-        if let pd = spec.gcePersistentDisk { return gcePDHandle(pdName: pd.pdName, labels: pv.metadata.labels ?? [:]).map { Optional($0) } }
+        if let pd = spec.gcePersistentDisk {
+            return gcePDHandle(pdName: pd.pdName, labels: pv.metadata.labels ?? [:]).map { Optional($0) }
+        }
         if let disk = spec.azureDisk { return .success(disk.diskURI) }
         if let cinder = spec.cinder { return .success(cinder.volumeID) }
         if let portworx = spec.portworxVolume { return .success(portworx.volumeID) }
@@ -91,7 +95,9 @@ enum CSITranslation {
         guard id.hasPrefix("aws://") else { return .success(id) }
         let rest = id.dropFirst("aws://".count)
         // The URL's path: everything after the host, slashes trimmed.
-        guard let slash = rest.firstIndex(of: "/") else { return .failure(.invalid("Invalid format for AWS volume (\(id))")) }
+        guard let slash = rest.firstIndex(of: "/") else {
+            return .failure(.invalid("Invalid format for AWS volume (\(id))"))
+        }
         let path = rest[slash...].drop(while: { $0 == "/" })
         let trimmed = String(path.reversed().drop(while: { $0 == "/" }).reversed())
         guard trimmed.hasPrefix("vol-"), !trimmed.dropFirst(4).contains("/") else {

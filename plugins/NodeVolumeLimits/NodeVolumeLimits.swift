@@ -39,7 +39,9 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
         self.objects = handle.objects
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
-        self.randomVolumeIDPrefix = String((0..<32).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        self.randomVolumeIDPrefix = String(
+            (0..<32).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+        )
     }
 
     /// A volume that counts against a driver's limit. `migratedFrom` names the in-tree plugin when the volume
@@ -106,7 +108,10 @@ extension NodeVolumeLimits {
     /// Skip unless the pod has a claim, a generic ephemeral volume or a migratable inline volume.
     package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let volumes = pod.pod.spec.volumes ?? []
-        guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil })
+        guard
+            volumes.contains(where: {
+                $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil
+            })
         else { return (nil, .skip) }
         state.write(PreFilterState(entries: resolve(pod.pod, newPod: true)), for: Self.preFilterKey)
         return (nil, .success)
@@ -116,7 +121,9 @@ extension NodeVolumeLimits {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let prepared = state.read(Self.preFilterKey)
         let csiNode = objects.csiNode(named: node.name)
-        if let prepared, !prepared.needsPerNodeResolution, let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node) {
+        if let prepared, !prepared.needsPerNodeResolution,
+            let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node)
+        {
             return fast
         }
         let entries = prepared?.entries ?? resolve(pod.pod, newPod: true)
@@ -141,7 +148,9 @@ extension NodeVolumeLimits {
         if let bound = Self.claimCountUpperBound(node) {
             var newCount: [String: Int] = [:]
             for driver in newVolumes.values { newCount[driver, default: 0] += 1 }
-            if newCount.allSatisfy({ driver, count in limits[driver].map { bound + count <= $0 } ?? true }) { return .success }
+            if newCount.allSatisfy({ driver, count in limits[driver].map { bound + count <= $0 } ?? true }) {
+                return .success
+            }
         }
 
         // Volumes of the pods already on the node, each counted once.
@@ -182,7 +191,9 @@ extension NodeVolumeLimits {
         }
         let drivers = csiNode.spec.drivers ?? []
         // No volumes, or a node without any limit.
-        if prepared.countsWithCSINode.isEmpty || !drivers.contains(where: { $0.allocatable?.count != nil }) { return .success }
+        if prepared.countsWithCSINode.isEmpty || !drivers.contains(where: { $0.allocatable?.count != nil }) {
+            return .success
+        }
         // The smallest room any of the pod's limited drivers leaves for the node's existing volumes.
         var room = Int.max
         for (driver, count) in prepared.countsWithCSINode {
@@ -222,11 +233,14 @@ extension NodeVolumeLimits {
     static func isMigrationOn(csiNode: CSINode?, plugin: String) -> Bool {
         guard let csiNode, !plugin.isEmpty else { return false }
         switch plugin {
-        case CSITranslation.awsEBSPlugin, CSITranslation.gcePDPlugin, CSITranslation.azureDiskPlugin, CSITranslation.cinderPlugin:
+        case CSITranslation.awsEBSPlugin, CSITranslation.gcePDPlugin, CSITranslation.azureDiskPlugin,
+            CSITranslation.cinderPlugin:
             return true
         case CSITranslation.portworxPlugin:
             // Migrated only where the CSINode lists the plugin.
-            guard let listed = csiNode.metadata.annotations?[migratedPluginsAnnotation], !listed.isEmpty else { return false }
+            guard let listed = csiNode.metadata.annotations?[migratedPluginsAnnotation], !listed.isEmpty else {
+                return false
+            }
             return listed.split(separator: ",").contains { $0 == plugin }
         default:
             return false
@@ -270,7 +284,8 @@ extension NodeVolumeLimits {
             guard let claim = objects.persistentVolumeClaim(namespace: pod.namespace, name: claimName) else {
                 if newPod {
                     // The pod cannot run without its claim.
-                    let message = "looking up PVC \(pod.namespace)/\(claimName): persistentvolumeclaims \"\(claimName)\" not found"
+                    let message =
+                        "looking up PVC \(pod.namespace)/\(claimName): persistentvolumeclaims \"\(claimName)\" not found"
                     entries.append(.failure(Status(.unschedulableAndUnresolvable, message), migratedFrom: nil))
                     return entries
                 }
@@ -278,7 +293,8 @@ extension NodeVolumeLimits {
             }
             if isEphemeral && !Self.isClaimOwned(claim, by: pod) {
                 let claimKey = "\(claim.metadata.namespace ?? "default")/\(claim.metadata.name)"
-                let message = "PVC \(claimKey) was not created for pod \(pod.namespace)/\(pod.metadata.name) (pod is not owner)"
+                let message =
+                    "PVC \(claimKey) was not created for pod \(pod.namespace)/\(pod.metadata.name) (pod is not owner)"
                 entries.append(.failure(.error(message), migratedFrom: nil))
                 return entries
             }
@@ -296,10 +312,15 @@ extension NodeVolumeLimits {
 
     /// `checkAttachableInlineVolume`: a migratable inline volume counts under its CSI driver where migration is on.
     func inlineEntry(_ volume: Volume) -> Entry? {
-        guard let plugin = CSITranslation.plugin(of: volume), let driver = CSITranslation.driverByPlugin[plugin] else { return nil }
+        guard let plugin = CSITranslation.plugin(of: volume), let driver = CSITranslation.driverByPlugin[plugin] else {
+            return nil
+        }
         switch CSITranslation.handle(ofInline: volume) {
         case .failure(.invalid(let reason)):
-            return .failure(.error("converting volume(\(volume.name)) from inline to csi: \(reason)"), migratedFrom: plugin)
+            return .failure(
+                .error("converting volume(\(volume.name)) from inline to csi: \(reason)"),
+                migratedFrom: plugin
+            )
         case .success(nil):
             return nil
         case .success(let handle?):
@@ -310,9 +331,15 @@ extension NodeVolumeLimits {
     /// `getCSIDriverInfo`: the claim's PV, or its StorageClass when unbound or the PV is missing.
     func attachableVolume(of claim: PersistentVolumeClaim) -> AttachableVolume? {
         let pvName = claim.spec.volumeName ?? ""
-        guard !pvName.isEmpty, let pv = objects.persistentVolume(named: pvName) else { return attachableVolumeFromClass(of: claim) }
+        guard !pvName.isEmpty, let pv = objects.persistentVolume(named: pvName) else {
+            return attachableVolumeFromClass(of: claim)
+        }
         if let csi = pv.spec.csi {
-            return AttachableVolume(uniqueName: "\(csi.driver)/\(csi.volumeHandle)", driver: csi.driver, migratedFrom: nil)
+            return AttachableVolume(
+                uniqueName: "\(csi.driver)/\(csi.volumeHandle)",
+                driver: csi.driver,
+                migratedFrom: nil
+            )
         }
         guard let plugin = CSITranslation.plugin(of: pv), let driver = CSITranslation.driverByPlugin[plugin],
             case .success(let handle?) = CSITranslation.handle(of: pv)
@@ -325,7 +352,9 @@ extension NodeVolumeLimits {
     /// bound before scheduling).
     func attachableVolumeFromClass(of claim: PersistentVolumeClaim) -> AttachableVolume? {
         var className = claim.spec.storageClassName ?? ""
-        if let annotated = claim.metadata.annotations?["volume.beta.kubernetes.io/storage-class"] { className = annotated }
+        if let annotated = claim.metadata.annotations?["volume.beta.kubernetes.io/storage-class"] {
+            className = annotated
+        }
         guard !className.isEmpty, let storageClass = objects.storageClass(named: className) else { return nil }
         let handle = "\(randomVolumeIDPrefix)-\(claim.metadata.namespace ?? "default")/\(claim.metadata.name)"
         let provisioner = storageClass.provisioner
@@ -346,13 +375,16 @@ extension NodeVolumeLimits {
             ClusterEventWithHint(ClusterEvent(resource: .csiNode, action: .add, label: "CSINodeAdd")),
             ClusterEventWithHint(
                 ClusterEvent(resource: .csiNode, action: .update, label: "CSINodeUpdate"),
-                hint: { _, old, new in NodeVolumeLimits.hintAfterCSINodeUpdated(old: old, new: new) }),
+                hint: { _, old, new in NodeVolumeLimits.hintAfterCSINodeUpdated(old: old, new: new) }
+            ),
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .delete, label: "PodDelete"),
-                hint: { _, old, _ in NodeVolumeLimits.hintAfterPodDeleted(old?.pod) }),
+                hint: { _, old, _ in NodeVolumeLimits.hintAfterPodDeleted(old?.pod) }
+            ),
             ClusterEventWithHint(
                 ClusterEvent(resource: .persistentVolumeClaim, action: .add, label: "PersistentVolumeClaimAdd"),
-                hint: { pod, _, new in NodeVolumeLimits.hintAfterClaimAdded(pod, added: new) }),
+                hint: { pod, _, new in NodeVolumeLimits.hintAfterClaimAdded(pod, added: new) }
+            ),
         ]
     }
 
@@ -360,7 +392,9 @@ extension NodeVolumeLimits {
     static func hintAfterPodDeleted(_ deleted: Pod?) -> QueueingHint {
         guard let deleted else { return .queue }
         guard let volumes = deleted.spec.volumes, !volumes.isEmpty, !deleted.nodeName.isEmpty else { return .skip }
-        for volume in volumes where volume.persistentVolumeClaim != nil || volume.ephemeral != nil || CSITranslation.plugin(of: volume) != nil {
+        for volume in volumes
+        where volume.persistentVolumeClaim != nil || volume.ephemeral != nil || CSITranslation.plugin(of: volume) != nil
+        {
             return .queue
         }
         return .skip

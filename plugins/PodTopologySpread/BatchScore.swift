@@ -4,7 +4,12 @@ import SchedulerFramework
 extension PodTopologySpread {
     /// Batch Score: the PreScore state and each constraint's lookups are read once per batch, and node infos are
     /// read in place; the same arithmetic as ``score(state:pod:node:)``.
-    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         guard let prepared = state.read(Self.preScoreKey) else {
             return .error("error reading \"\(Self.preScoreKey.name)\" from cycleState: not found")
         }

@@ -27,12 +27,19 @@ extension PodTopologySpread {
         var complete = true
         for constraint in constraints {
             // Ask for everything before giving up, so one cycle registers all of it.
-            if let found = index.domains(forKey: constraint.topologyKey) { domains.append(found) } else { complete = false }
+            if let found = index.domains(forKey: constraint.topologyKey) {
+                domains.append(found)
+            } else {
+                complete = false
+            }
             if constraint.selector.isEmpty || constraint.selector.matchesNothing {
                 counts.append(nil)
                 continue
             }
-            let matcher = PodMatcher(clauses: [.init(selector: constraint.selector, namespaces: [pod.namespace])], excludeTerminating: true)
+            let matcher = PodMatcher(
+                clauses: [.init(selector: constraint.selector, namespaces: [pod.namespace])],
+                excludeTerminating: true
+            )
             if let found = index.counts(for: matcher) { counts.append(found) } else { complete = false }
         }
         guard complete else { return nil }
@@ -58,7 +65,8 @@ extension PodTopologySpread {
     }
 
     /// Hard constraints by matching every pod of every eligible node (upstream's algorithm).
-    static func scannedHardCounts(_ constraints: [SpreadConstraint], pod: PodInfo, snapshot: Snapshot) -> [DomainCounts] {
+    static func scannedHardCounts(_ constraints: [SpreadConstraint], pod: PodInfo, snapshot: Snapshot) -> [DomainCounts]
+    {
         var tables = [DomainCounts](repeating: DomainCounts(), count: constraints.count)
         let namespace = pod.namespace
         for node in snapshot.nodes {
@@ -81,7 +89,12 @@ extension PodTopologySpread {
     }
 
     /// Soft constraints through the index; nil when it does not serve them (yet).
-    func indexedSoftCounts(_ constraints: [SpreadConstraint], pod: PodInfo, nodes: NodeList, requireAllTopologies: Bool) -> SoftCounts? {
+    func indexedSoftCounts(
+        _ constraints: [SpreadConstraint],
+        pod: PodInfo,
+        nodes: NodeList,
+        requireAllTopologies: Bool
+    ) -> SoftCounts? {
         let snapshot = nodes.snapshot
         guard let inputs = Self.indexedInputs(constraints, pod: pod, index: snapshot.podIndex) else { return nil }
         // A node without a key is the domain "" (upstream reads the missing label as ""): that value's id, or one
@@ -125,7 +138,12 @@ extension PodTopologySpread {
     }
 
     /// Soft constraints by matching every pod of every eligible node (upstream's algorithm).
-    static func scannedSoftCounts(_ constraints: [SpreadConstraint], pod: PodInfo, nodes: NodeList, requireAllTopologies: Bool) -> SoftCounts {
+    static func scannedSoftCounts(
+        _ constraints: [SpreadConstraint],
+        pod: PodInfo,
+        nodes: NodeList,
+        requireAllTopologies: Bool
+    ) -> SoftCounts {
         var result = SoftCounts(domainCounts: [DomainCounts](repeating: DomainCounts(), count: constraints.count))
         for node in nodes {
             let labels = node.node.metadata.labels
@@ -145,7 +163,9 @@ extension PodTopologySpread {
                 let value = labels?[constraint.topologyKey] ?? ""
                 let id = result.domainCounts[i].id(of: value)
                 // Only domains of feasible nodes matter.
-                guard result.domainCounts[i].isPresent(id: id), constraint.includes(node.node, for: pod) else { continue }
+                guard result.domainCounts[i].isPresent(id: id), constraint.includes(node.node, for: pod) else {
+                    continue
+                }
                 result.domainCounts[i].add(id: id, countMatching(node.pods, constraint.selector, namespace: namespace))
             }
         }

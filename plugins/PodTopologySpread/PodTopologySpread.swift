@@ -16,7 +16,8 @@ import Darwin
 ///
 /// PreFilter counts matching pods per domain once (domain value → count), so Filter is a lookup per constraint;
 /// PreScore does the same for the soft constraints.
-package final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, NormalizeScorePlugin,
+package final class PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin,
+    NormalizeScorePlugin,
     EnqueueExtensions
 {
     /// The registry and configuration name.
@@ -119,7 +120,11 @@ extension PodTopologySpread {
 
     /// Upstream `filterTopologySpreadConstraints`: the constraints with `whenUnsatisfiable == action`, with
     /// `matchLabelKeys` ANDed into the selector (keys absent from the pod's labels are ignored).
-    static func filter(_ constraints: [TopologySpreadConstraint], podLabels: [String: String], action: String) throws(SelectorError)
+    static func filter(
+        _ constraints: [TopologySpreadConstraint],
+        podLabels: [String: String],
+        action: String
+    ) throws(SelectorError)
         -> [SpreadConstraint]
     {
         var result: [SpreadConstraint] = []
@@ -132,11 +137,16 @@ extension PodTopologySpread {
             if !matchLabels.isEmpty && !selector.matchesNothing {
                 selector = Selector(matching: matchLabels).adding(selector.requirements)
             }
-            result.append(SpreadConstraint(
-                maxSkew: constraint.maxSkew, topologyKey: constraint.topologyKey, selector: selector,
-                minDomains: constraint.minDomains ?? 1,
-                honorNodeAffinity: (constraint.nodeAffinityPolicy ?? honor) == honor,
-                honorNodeTaints: (constraint.nodeTaintsPolicy ?? ignore) == honor))
+            result.append(
+                SpreadConstraint(
+                    maxSkew: constraint.maxSkew,
+                    topologyKey: constraint.topologyKey,
+                    selector: selector,
+                    minDomains: constraint.minDomains ?? 1,
+                    honorNodeAffinity: (constraint.nodeAffinityPolicy ?? honor) == honor,
+                    honorNodeTaints: (constraint.nodeTaintsPolicy ?? ignore) == honor
+                )
+            )
         }
         return result
     }
@@ -152,8 +162,14 @@ extension PodTopologySpread {
         let selector = defaultSelector(for: pod)
         if selector.isEmpty { return [] }
         return defaults.map {
-            SpreadConstraint(maxSkew: $0.maxSkew, topologyKey: $0.topologyKey, selector: selector, minDomains: $0.minDomains,
-                             honorNodeAffinity: $0.honorNodeAffinity, honorNodeTaints: $0.honorNodeTaints)
+            SpreadConstraint(
+                maxSkew: $0.maxSkew,
+                topologyKey: $0.topologyKey,
+                selector: selector,
+                minDomains: $0.minDomains,
+                honorNodeAffinity: $0.honorNodeAffinity,
+                honorNodeTaints: $0.honorNodeTaints
+            )
         }
     }
 
@@ -179,18 +195,23 @@ extension PodTopologySpread {
         let version = parts.count == 2 ? String(parts[1]) : String(parts[0])
         switch (group, version, owner.kind) {
         case ("", "v1", "ReplicationController"):
-            if let controller = objects.replicationControllers(namespace: pod.namespace).first(where: { $0.metadata.name == owner.name }) {
+            if let controller = objects.replicationControllers(namespace: pod.namespace).first(where: {
+                $0.metadata.name == owner.name
+            }) {
                 labelSet.merge(controller.spec?.selector ?? [:]) { $1 }
                 selector = Selector(matching: labelSet)
             }
         case ("apps", "v1", "ReplicaSet"):
             if let set = objects.replicaSets(namespace: pod.namespace).first(where: { $0.metadata.name == owner.name }),
-               let other = try? Selector(set.spec?.selector), !other.matchesNothing {
+                let other = try? Selector(set.spec?.selector), !other.matchesNothing
+            {
                 selector = selector.adding(other.requirements)
             }
         case ("apps", "v1", "StatefulSet"):
-            if let set = objects.statefulSets(namespace: pod.namespace).first(where: { $0.metadata.name == owner.name }),
-               let other = try? Selector(set.spec?.selector), !other.matchesNothing {
+            if let set = objects.statefulSets(namespace: pod.namespace).first(where: { $0.metadata.name == owner.name }
+            ),
+                let other = try? Selector(set.spec?.selector), !other.matchesNothing
+            {
                 selector = selector.adding(other.requirements)
             }
         default:
@@ -206,7 +227,9 @@ extension PodTopologySpread {
         var count = 0
         for pod in pods {
             // Field by field: copying the whole metadata (or pod) per pod would dominate the loop.
-            if pod.pod.metadata.deletionTimestamp != nil || (pod.pod.metadata.namespace ?? "default") != namespace { continue }
+            if pod.pod.metadata.deletionTimestamp != nil || (pod.pod.metadata.namespace ?? "default") != namespace {
+                continue
+            }
             if selector.matches(pod.pod.metadata.labels ?? [:]) { count += 1 }
         }
         return count
@@ -257,7 +280,12 @@ extension PodTopologySpread {
         var domainCounts: [DomainCounts]
         var criticalPaths: [CriticalPaths]
 
-        init(constraints: [SpreadConstraint], selfMatch: [Int], domainCounts: [DomainCounts], criticalPaths: [CriticalPaths]) {
+        init(
+            constraints: [SpreadConstraint],
+            selfMatch: [Int],
+            domainCounts: [DomainCounts],
+            criticalPaths: [CriticalPaths]
+        ) {
             self.constraints = constraints
             self.selfMatch = selfMatch
             self.domainCounts = domainCounts
@@ -265,7 +293,12 @@ extension PodTopologySpread {
         }
 
         func clone() -> any StateData {
-            PreFilterState(constraints: constraints, selfMatch: selfMatch, domainCounts: domainCounts, criticalPaths: criticalPaths)
+            PreFilterState(
+                constraints: constraints,
+                selfMatch: selfMatch,
+                domainCounts: domainCounts,
+                criticalPaths: criticalPaths
+            )
         }
 
         /// Per constraint: domain value → matching pods (tests).
@@ -285,7 +318,9 @@ extension PodTopologySpread {
             guard PodTopologySpread.hasAllKeys(labels, constraints) else { return }
             let otherLabels = other.labels
             for (i, constraint) in constraints.enumerated() {
-                guard constraint.selector.matches(otherLabels), constraint.includes(node, for: preemptor) else { continue }
+                guard constraint.selector.matches(otherLabels), constraint.includes(node, for: preemptor) else {
+                    continue
+                }
                 let value = labels?[constraint.topologyKey] ?? ""
                 domainCounts[i].add(value, delta)
                 criticalPaths[i].update(value, domainCounts[i].count(value))
@@ -304,14 +339,20 @@ extension PodTopologySpread {
         }
         if constraints.isEmpty { return (nil, .skip) }
 
-        let domainCounts = indexedHardCounts(constraints, pod: pod, snapshot: snapshot)
+        let domainCounts =
+            indexedHardCounts(constraints, pod: pod, snapshot: snapshot)
             ?? Self.scannedHardCounts(constraints, pod: pod, snapshot: snapshot)
         let paths = domainCounts.map { $0.criticalPaths() }
         let podLabels = pod.pod.labels
         state.write(
-            PreFilterState(constraints: constraints, selfMatch: constraints.map { $0.selector.matches(podLabels) ? 1 : 0 },
-                           domainCounts: domainCounts, criticalPaths: paths),
-            for: Self.preFilterKey)
+            PreFilterState(
+                constraints: constraints,
+                selfMatch: constraints.map { $0.selector.matches(podLabels) ? 1 : 0 },
+                domainCounts: domainCounts,
+                criticalPaths: paths
+            ),
+            for: Self.preFilterKey
+        )
         return (nil, .success)
     }
 
@@ -345,7 +386,12 @@ extension PodTopologySpread {
     }
 
     /// Stops counting `podToRemove` in its node's domains.
-    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
         guard let prepared = state.read(Self.preFilterKey) else {
             return .error("reading \"\(Self.preFilterKey.name)\" from cycleState: not found")
         }
@@ -372,8 +418,14 @@ extension PodTopologySpread {
         let weights: [Double]
         let namespace: String
 
-        init(constraints: [SpreadConstraint], ignoredNodes: Set<String>, domainCounts: [DomainCounts], hostCounts: [SlotCounts?],
-             weights: [Double], namespace: String) {
+        init(
+            constraints: [SpreadConstraint],
+            ignoredNodes: Set<String>,
+            domainCounts: [DomainCounts],
+            hostCounts: [SlotCounts?],
+            weights: [Double],
+            namespace: String
+        ) {
             self.constraints = constraints
             self.ignoredNodes = ignoredNodes
             self.domainCounts = domainCounts
@@ -400,20 +452,34 @@ extension PodTopologySpread {
         do {
             constraints = try self.constraints(for: pod.pod, action: Self.scheduleAnyway)
         } catch {
-            let what = hasOwnConstraints ? "obtaining pod's soft topology spread constraints" : "setting default soft topology spread constraints"
+            let what =
+                hasOwnConstraints
+                ? "obtaining pod's soft topology spread constraints"
+                : "setting default soft topology spread constraints"
             return .error("calculating preScoreState: \(what): \(error)")
         }
         if constraints.isEmpty { return .skip }
 
-        let prepared = indexedSoftCounts(constraints, pod: pod, nodes: nodes, requireAllTopologies: requireAllTopologies)
+        let prepared =
+            indexedSoftCounts(constraints, pod: pod, nodes: nodes, requireAllTopologies: requireAllTopologies)
             ?? Self.scannedSoftCounts(constraints, pod: pod, nodes: nodes, requireAllTopologies: requireAllTopologies)
         let weights = constraints.indices.map { i in
-            let size = constraints[i].isHostname ? nodes.count - prepared.ignoredNodes.count : prepared.domainCounts[i].eligible
+            let size =
+                constraints[i].isHostname
+                ? nodes.count - prepared.ignoredNodes.count : prepared.domainCounts[i].eligible
             return log(Double(size + 2))
         }
-        state.write(PreScoreState(constraints: constraints, ignoredNodes: prepared.ignoredNodes, domainCounts: prepared.domainCounts,
-                                  hostCounts: prepared.hostCounts, weights: weights, namespace: pod.namespace),
-                    for: Self.preScoreKey)
+        state.write(
+            PreScoreState(
+                constraints: constraints,
+                ignoredNodes: prepared.ignoredNodes,
+                domainCounts: prepared.domainCounts,
+                hostCounts: prepared.hostCounts,
+                weights: weights,
+                namespace: pod.namespace
+            ),
+            for: Self.preScoreKey
+        )
         return .success
     }
 
@@ -479,13 +545,21 @@ extension PodTopologySpread {
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
-                ClusterEvent(resource: .pod, action: [.add, .updatePodLabel, .updatePodToleration, .delete],
-                             label: "PodAdd|UpdatePodLabel|UpdatePodToleration|Delete"),
-                hint: { [self] pod, old, new in hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }),
+                ClusterEvent(
+                    resource: .pod,
+                    action: [.add, .updatePodLabel, .updatePodToleration, .delete],
+                    label: "PodAdd|UpdatePodLabel|UpdatePodToleration|Delete"
+                ),
+                hint: { [self] pod, old, new in hintAfterPodChange(pod, old: old?.pod, new: new?.pod) }
+            ),
             ClusterEventWithHint(
-                ClusterEvent(resource: .node, action: [.add, .delete, .updateNodeLabel, .updateNodeTaint],
-                             label: "NodeAdd|Delete|UpdateNodeLabel|UpdateNodeTaint"),
-                hint: { [self] pod, old, new in hintAfterNodeChange(pod, old: old?.node, new: new?.node) }),
+                ClusterEvent(
+                    resource: .node,
+                    action: [.add, .delete, .updateNodeLabel, .updateNodeTaint],
+                    label: "NodeAdd|Delete|UpdateNodeLabel|UpdateNodeTaint"
+                ),
+                hint: { [self] pod, old, new in hintAfterNodeChange(pod, old: old?.node, new: new?.node) }
+            ),
         ]
     }
 
@@ -502,11 +576,13 @@ extension PodTopologySpread {
         switch (old, new) {
         case (let original?, let modified?):
             if pod.uid == modified.uid && (modified.spec.tolerations ?? []) != (original.spec.tolerations ?? [])
-                && constraints.contains(where: \.honorNodeTaints) {
+                && constraints.contains(where: \.honorNodeTaints)
+            {
                 return .queue
             }
             if modified.labels == original.labels { return .skip }
-            for constraint in constraints where constraint.selector.matches(original.labels) != constraint.selector.matches(modified.labels) {
+            for constraint in constraints
+            where constraint.selector.matches(original.labels) != constraint.selector.matches(modified.labels) {
                 return .queue
             }
             return .skip
@@ -529,7 +605,9 @@ extension PodTopologySpread {
         case (let original?, let modified?):
             if originalMatching != modifiedMatching { return .queue }
             if modifiedMatching {
-                let keyChanged = constraints.contains { original.labels[$0.topologyKey] != modified.labels[$0.topologyKey] }
+                let keyChanged = constraints.contains {
+                    original.labels[$0.topologyKey] != modified.labels[$0.topologyKey]
+                }
                 if keyChanged || original.taints != modified.taints { return .queue }
             }
             return .skip

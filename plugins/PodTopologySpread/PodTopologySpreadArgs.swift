@@ -49,7 +49,8 @@ package struct PodTopologySpreadArgs: PluginArgs, Equatable {
     /// Decodes the args with upstream's v1 defaulting (an empty `defaultingType` is `System`).
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        defaultConstraints = try c.decodeIfPresent([DecodedConstraint].self, forKey: .defaultConstraints)?.map(\.constraint) ?? []
+        defaultConstraints =
+            try c.decodeIfPresent([DecodedConstraint].self, forKey: .defaultConstraints)?.map(\.constraint) ?? []
         let type = try c.decodeIfPresent(DefaultingType.self, forKey: .defaultingType)
         defaultingType = (type?.rawValue ?? "").isEmpty ? .system : type ?? .system
     }
@@ -59,7 +60,8 @@ package struct PodTopologySpreadArgs: PluginArgs, Equatable {
         let constraint: TopologySpreadConstraint
 
         enum CodingKeys: String, CodingKey {
-            case maxSkew, topologyKey, whenUnsatisfiable, labelSelector, minDomains, nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys
+            case maxSkew, topologyKey, whenUnsatisfiable, labelSelector, minDomains, nodeAffinityPolicy,
+                nodeTaintsPolicy, matchLabelKeys
         }
 
         init(from decoder: any Decoder) throws {
@@ -72,46 +74,66 @@ package struct PodTopologySpreadArgs: PluginArgs, Equatable {
                 minDomains: try c.decodeIfPresent(Int32.self, forKey: .minDomains),
                 nodeAffinityPolicy: try c.decodeIfPresent(String.self, forKey: .nodeAffinityPolicy),
                 nodeTaintsPolicy: try c.decodeIfPresent(String.self, forKey: .nodeTaintsPolicy),
-                matchLabelKeys: try c.decodeIfPresent([String].self, forKey: .matchLabelKeys))
+                matchLabelKeys: try c.decodeIfPresent([String].self, forKey: .matchLabelKeys)
+            )
         }
     }
 
     /// Upstream's `ValidatePodTopologySpreadArgs`, in its order; throws the first problem found.
     package func validate() throws(PluginArgsError) {
         if defaultingType != .system && defaultingType != .list {
-            throw PluginArgsError(field: "defaultingType",
-                                  "Unsupported value: \(Self.quoted(defaultingType.rawValue)): supported values: \"System\", \"List\"")
+            throw PluginArgsError(
+                field: "defaultingType",
+                "Unsupported value: \(Self.quoted(defaultingType.rawValue)): supported values: \"System\", \"List\""
+            )
         }
         if defaultingType == .system && !defaultConstraints.isEmpty {
-            throw PluginArgsError(field: "defaultingType", "Invalid value: \"System\": when .defaultConstraints are not empty")
+            throw PluginArgsError(
+                field: "defaultingType",
+                "Invalid value: \"System\": when .defaultConstraints are not empty"
+            )
         }
         for (i, constraint) in defaultConstraints.enumerated() {
             let path = "defaultConstraints[\(i)]"
             if constraint.maxSkew <= 0 {
-                throw PluginArgsError(field: "\(path).maxSkew", "Invalid value: \(constraint.maxSkew): not in valid range (0, inf)")
+                throw PluginArgsError(
+                    field: "\(path).maxSkew",
+                    "Invalid value: \(constraint.maxSkew): not in valid range (0, inf)"
+                )
             }
             if constraint.topologyKey.isEmpty {
                 throw PluginArgsError(field: "\(path).topologyKey", "Required value: can not be empty")
             }
             if let problem = NameValidation.qualifiedNameErrors(constraint.topologyKey).first {
-                throw PluginArgsError(field: "\(path).topologyKey", "Invalid value: \(Self.quoted(constraint.topologyKey)): \(problem)")
+                throw PluginArgsError(
+                    field: "\(path).topologyKey",
+                    "Invalid value: \(Self.quoted(constraint.topologyKey)): \(problem)"
+                )
             }
             if constraint.whenUnsatisfiable.isEmpty {
                 throw PluginArgsError(field: "\(path).whenUnsatisfiable", "Required value: can not be empty")
             }
-            if constraint.whenUnsatisfiable != PodTopologySpread.doNotSchedule && constraint.whenUnsatisfiable != PodTopologySpread.scheduleAnyway {
+            if constraint.whenUnsatisfiable != PodTopologySpread.doNotSchedule
+                && constraint.whenUnsatisfiable != PodTopologySpread.scheduleAnyway
+            {
                 throw PluginArgsError(
                     field: "\(path).whenUnsatisfiable",
-                    "Unsupported value: \(Self.quoted(constraint.whenUnsatisfiable)): supported values: \"DoNotSchedule\", \"ScheduleAnyway\"")
+                    "Unsupported value: \(Self.quoted(constraint.whenUnsatisfiable)): supported values: \"DoNotSchedule\", \"ScheduleAnyway\""
+                )
             }
             if constraint.labelSelector != nil {
-                throw PluginArgsError(field: "\(path).labelSelector",
-                                      "Forbidden: constraint must not define a selector, as they deduced for each pod")
+                throw PluginArgsError(
+                    field: "\(path).labelSelector",
+                    "Forbidden: constraint must not define a selector, as they deduced for each pod"
+                )
             }
             for other in defaultConstraints[..<i]
-            where other.topologyKey == constraint.topologyKey && other.whenUnsatisfiable == constraint.whenUnsatisfiable {
-                throw PluginArgsError(field: path,
-                                      "Duplicate value: \(Self.quoted("{\(constraint.topologyKey), \(constraint.whenUnsatisfiable)}"))")
+            where other.topologyKey == constraint.topologyKey && other.whenUnsatisfiable == constraint.whenUnsatisfiable
+            {
+                throw PluginArgsError(
+                    field: path,
+                    "Duplicate value: \(Self.quoted("{\(constraint.topologyKey), \(constraint.whenUnsatisfiable)}"))"
+                )
             }
         }
     }

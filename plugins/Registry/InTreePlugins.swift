@@ -31,16 +31,26 @@ public func makeInTreeRegistry() -> PluginRegistry {
         try registry.register(TaintToleration.name) { TaintToleration(handle: $0) }
         try registry.register(NodeAffinity.name, args: NodeAffinityArgs.self) { try NodeAffinity(args: $0, handle: $1) }
         try registry.register(NodePorts.name) { NodePorts(handle: $0) }
-        try registry.register(NodeResourcesFit.name, args: NodeResourcesFitArgs.self) { try NodeResourcesFit(args: $0, handle: $1) }
-        try registry.register(VolumeBinding.name, args: VolumeBindingArgs.self) { try VolumeBinding(args: $0, handle: $1) }
-        try registry.register(PodTopologySpread.name, args: PodTopologySpreadArgs.self) { try PodTopologySpread(args: $0, handle: $1) }
-        try registry.register(InterPodAffinity.name, args: InterPodAffinityArgs.self) { try InterPodAffinity(args: $0, handle: $1) }
+        try registry.register(NodeResourcesFit.name, args: NodeResourcesFitArgs.self) {
+            try NodeResourcesFit(args: $0, handle: $1)
+        }
+        try registry.register(VolumeBinding.name, args: VolumeBindingArgs.self) {
+            try VolumeBinding(args: $0, handle: $1)
+        }
+        try registry.register(PodTopologySpread.name, args: PodTopologySpreadArgs.self) {
+            try PodTopologySpread(args: $0, handle: $1)
+        }
+        try registry.register(InterPodAffinity.name, args: InterPodAffinityArgs.self) {
+            try InterPodAffinity(args: $0, handle: $1)
+        }
         try registry.register(NodeResourcesBalancedAllocation.name, args: NodeResourcesBalancedAllocationArgs.self) {
             try NodeResourcesBalancedAllocation(args: $0, handle: $1)
         }
         try registry.register(ImageLocality.name) { ImageLocality(handle: $0) }
         try registry.register(DefaultBinder.name) { DefaultBinder(handle: $0) }
-        try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) { try DefaultPreemption(args: $0, handle: $1) }
+        try registry.register(DefaultPreemption.name, args: DefaultPreemptionArgs.self) {
+            try DefaultPreemption(args: $0, handle: $1)
+        }
         try registry.register(VolumeRestrictions.name) { VolumeRestrictions(handle: $0) }
         try registry.register(NodeVolumeLimits.name) { NodeVolumeLimits(handle: $0) }
         try registry.register(VolumeZone.name) { VolumeZone(handle: $0) }

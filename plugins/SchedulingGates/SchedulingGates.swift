@@ -34,8 +34,13 @@ extension SchedulingGates {
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(
-                ClusterEvent(resource: .pod, action: .updatePodSchedulingGatesEliminated, label: "PodUpdatePodSchedulingGatesEliminated"),
-                hint: { pod, _, new in new?.pod?.uid == pod.uid ? .queue : .skip })
+                ClusterEvent(
+                    resource: .pod,
+                    action: .updatePodSchedulingGatesEliminated,
+                    label: "PodUpdatePodSchedulingGatesEliminated"
+                ),
+                hint: { pod, _, new in new?.pod?.uid == pod.uid ? .queue : .skip }
+            )
         ]
     }
 }

@@ -26,7 +26,9 @@ package struct ResourceSpec: Codable, Sendable, Hashable {
     }
 
     /// Upstream's default scoring resources: cpu and memory, weight 1 each.
-    package static let defaultResources = [ResourceSpec(name: ResourceName.cpu), ResourceSpec(name: ResourceName.memory)]
+    package static let defaultResources = [
+        ResourceSpec(name: ResourceName.cpu), ResourceSpec(name: ResourceName.memory),
+    ]
 }
 
 /// The node-side arithmetic shared by NodeResourcesFit scoring and NodeResourcesBalancedAllocation
@@ -79,7 +81,12 @@ package struct ResourceAllocationScorer: Sendable {
     /// ``allocatableAndRequested(at:podRequest:node:)`` for node `k` of a batch, reading the node info in place
     /// (no copy, so no reference count per node in batch Score).
     @inlinable
-    package func allocatableAndRequested(at index: Int, podRequest: Int64, nodes: NodeBatch, node k: Int) -> (allocatable: Int64, requested: Int64) {
+    package func allocatableAndRequested(
+        at index: Int,
+        podRequest: Int64,
+        nodes: NodeBatch,
+        node k: Int
+    ) -> (allocatable: Int64, requested: Int64) {
         switch kinds[index] {
         case .cpu:
             let used = useRequested ? nodes[k].requested.milliCPU : nodes[k].nonZeroRequested.milliCPU
@@ -102,7 +109,11 @@ package struct ResourceAllocationScorer: Sendable {
     /// The node's allocatable amount of resource `index` and the amount requested once the pod is added.
     /// `(0, 0)` means "skip this resource" (unrequested scalar, unknown resource, or none on the node).
     @inlinable
-    package func allocatableAndRequested(at index: Int, podRequest: Int64, node: NodeInfo) -> (allocatable: Int64, requested: Int64) {
+    package func allocatableAndRequested(
+        at index: Int,
+        podRequest: Int64,
+        node: NodeInfo
+    ) -> (allocatable: Int64, requested: Int64) {
         switch kinds[index] {
         case .cpu:
             let used = useRequested ? node.requested.milliCPU : node.nonZeroRequested.milliCPU

@@ -61,7 +61,12 @@ extension TaintToleration {
     }
 
     /// Batch Filter: the pod's tolerations are read once; untainted nodes cost one check.
-    package func filter(state: CycleState, pod: PodInfo, nodes: NodeBatch, statuses: UnsafeMutableBufferPointer<Status?>) {
+    package func filter(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        statuses: UnsafeMutableBufferPointer<Status?>
+    ) {
         let tolerations = pod.pod.spec.tolerations ?? []
         for k in 0..<nodes.count where statuses[k] == nil {
             guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else { continue }
@@ -89,7 +94,12 @@ extension TaintToleration {
     }
 
     /// Batch Score: the PreferNoSchedule tolerations are read once per batch.
-    package func score(state: CycleState, pod: PodInfo, nodes: NodeBatch, scores: UnsafeMutableBufferPointer<Int64>) -> Status {
+    package func score(
+        state: CycleState,
+        pod: PodInfo,
+        nodes: NodeBatch,
+        scores: UnsafeMutableBufferPointer<Int64>
+    ) -> Status {
         var tolerations: [Toleration]?
         for k in 0..<nodes.count {
             guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else {
@@ -127,15 +137,19 @@ extension TaintToleration {
                 hint: { pod, old, new in
                     guard let modified = new?.node else { return .queue }
                     let tolerations = pod.spec.tolerations ?? []
-                    let wasUntolerated = old?.node.map {
-                        TaintToleration.firstUntoleratedTaint($0.taints, tolerations: tolerations) != nil
-                    } ?? true
-                    let isUntolerated = TaintToleration.firstUntoleratedTaint(modified.taints, tolerations: tolerations) != nil
+                    let wasUntolerated =
+                        old?.node.map {
+                            TaintToleration.firstUntoleratedTaint($0.taints, tolerations: tolerations) != nil
+                        } ?? true
+                    let isUntolerated =
+                        TaintToleration.firstUntoleratedTaint(modified.taints, tolerations: tolerations) != nil
                     return wasUntolerated && !isUntolerated ? .queue : .skip
-                }),
+                }
+            ),
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .updatePodToleration, label: "PodUpdatePodToleration"),
-                hint: { pod, _, new in new?.pod?.uid == pod.uid ? .queue : .skip }),
+                hint: { pod, _, new in new?.pod?.uid == pod.uid ? .queue : .skip }
+            ),
         ]
     }
 }

@@ -27,14 +27,17 @@ final class AssumeCache: Sendable {
         /// was assumed over.
         @inline(__always)
         func volume(_ informer: PersistentVolume) -> PersistentVolume {
-            guard !volumes.isEmpty, let assumed = volumes[informer.metadata.name], assumed.base == informer.metadata.resourceVersion else {
+            guard !volumes.isEmpty, let assumed = volumes[informer.metadata.name],
+                assumed.base == informer.metadata.resourceVersion
+            else {
                 return informer
             }
             return assumed.object
         }
 
         func claim(_ informer: PersistentVolumeClaim) -> PersistentVolumeClaim {
-            guard !claims.isEmpty, let assumed = claims[informer.key], assumed.base == informer.metadata.resourceVersion else {
+            guard !claims.isEmpty, let assumed = claims[informer.key], assumed.base == informer.metadata.resourceVersion
+            else {
                 return informer
             }
             return assumed.object

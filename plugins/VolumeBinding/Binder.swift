@@ -77,7 +77,11 @@ struct VolumeMatcher {
     /// Checks `claims` against a node. With `collect`, fills `podVolumes` with the chosen static bindings and
     /// claims to provision; without, allocates nothing for single-claim pods.
     func find(
-        _ claims: PodClaims, nodeName: String, labels: [String: String], collect: Bool, podVolumes: inout PodVolumes
+        _ claims: PodClaims,
+        nodeName: String,
+        labels: [String: String],
+        collect: Bool,
+        podVolumes: inout PodVolumes
     ) throws(VolumeBindingError) -> VolumeConflicts {
         var conflicts = VolumeConflicts()
         // Bound claims: the PV must exist and its node affinity must admit the node.
@@ -116,7 +120,9 @@ struct VolumeMatcher {
             let candidates = objects.persistentVolumeCandidates(storageClass: delayed.className, hostname: hostname)
             if let volume = findMatchingVolume(delayed, in: candidates, labels: labels, excluding: chosen) {
                 if claims.delayed.count > 1 { chosen.append(volume.metadata.name) }
-                if collect { podVolumes.staticBindings.append(PodVolumes.StaticBinding(claim: delayed.claim, volume: volume)) }
+                if collect {
+                    podVolumes.staticBindings.append(PodVolumes.StaticBinding(claim: delayed.claim, volume: volume))
+                }
             } else {
                 conflicts.unboundVolumesSatisfied = false
                 unmatched.insert(index)
@@ -136,7 +142,9 @@ struct VolumeMatcher {
                     throw VolumeBindingError("failed to find storage class \"\(delayed.className)\"")
                 }
                 let provisioner = storageClass.provisioner
-                if provisioner.isEmpty || provisioner == VolumeAnnotations.noProvisioner || !storageClass.allowsTopology(of: labels) {
+                if provisioner.isEmpty || provisioner == VolumeAnnotations.noProvisioner
+                    || !storageClass.allowsTopology(of: labels)
+                {
                     conflicts.unboundVolumesSatisfied = false
                     if collect { podVolumes.provisions = [] }
                     return conflicts
@@ -158,7 +166,10 @@ struct VolumeMatcher {
     /// node, else the smallest Available PV of the claim's class that satisfies the request, volume mode,
     /// selector, node affinity and access modes. Ties go to the smaller name, so the choice is stable.
     func findMatchingVolume(
-        _ delayed: DelayedClaim, in candidates: PersistentVolumeCandidates, labels: [String: String], excluding chosen: [String]
+        _ delayed: DelayedClaim,
+        in candidates: PersistentVolumeCandidates,
+        labels: [String: String],
+        excluding chosen: [String]
     ) -> PersistentVolume? {
         var best: PersistentVolume?
         var bestBytes: Int64 = 0
@@ -185,7 +196,9 @@ struct VolumeMatcher {
             if !affinityMatches { return false }
             let modes = volume.spec.accessModes ?? []
             for mode in delayed.accessModes where !modes.contains(mode) { return false }
-            if best == nil || bytes < bestBytes || (bytes == bestBytes && volume.metadata.name < (best?.metadata.name ?? "")) {
+            if best == nil || bytes < bestBytes
+                || (bytes == bestBytes && volume.metadata.name < (best?.metadata.name ?? ""))
+            {
                 best = volume
                 bestBytes = bytes
             }
@@ -202,7 +215,9 @@ struct VolumeMatcher {
     /// CSIStorageCapacity of the class reachable from the node must allow a volume of the requested size.
     func hasEnoughCapacity(_ delayed: DelayedClaim, provisioner: String, labels: [String: String]) -> Bool {
         guard delayed.hasRequest else { return true }
-        guard let driver = objects.csiDriver(named: provisioner), driver.spec.storageCapacity == true else { return true }
+        guard let driver = objects.csiDriver(named: provisioner), driver.spec.storageCapacity == true else {
+            return true
+        }
         let bytes = delayed.requestedBytes
         return objects.firstCSIStorageCapacity(storageClass: delayed.className, nodeLabels: labels) { capacity in
             guard let limit = capacity.volumeLimit else { return false }
@@ -248,7 +263,9 @@ struct VolumeMatcher {
         case "DoesNotExist":
             return values.isEmpty && value == nil
         case "Gt", "Lt":
-            guard values.count == 1, let bound = Int64(values[0]), let value, let number = Int64(value) else { return false }
+            guard values.count == 1, let bound = Int64(values[0]), let value, let number = Int64(value) else {
+                return false
+            }
             return requirement.operator == "Gt" ? number > bound : number < bound
         default:
             return false

@@ -7,7 +7,8 @@ import Synchronization
 /// (with the class's topology and the CSI driver's storage capacity), Reserve assumes the choice, PreBind
 /// writes it to the API server and waits for the PV controller. Upstream's `volumebinding.VolumeBinding`
 /// (v1.35, StorageCapacityScoring off: Score contributes nothing).
-package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, ReservePlugin, PreBindPlugin,
+package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, ReservePlugin,
+    PreBindPlugin,
     EnqueueExtensions
 {
     package static let name = PluginName.volumeBinding
@@ -39,7 +40,11 @@ package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin
     }
 
     /// - Parameter initialPollInterval: the first pause of PreBind's wait (tests shorten it).
-    package init(args: VolumeBindingArgs, handle: any FrameworkHandle, initialPollInterval: Duration) throws(PluginArgsError) {
+    package init(
+        args: VolumeBindingArgs,
+        handle: any FrameworkHandle,
+        initialPollInterval: Duration
+    ) throws(PluginArgsError) {
         try args.validate()
         self.args = args
         self.handle = handle
@@ -77,29 +82,45 @@ package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin
 extension VolumeBinding {
     package func preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) -> (PreFilterResult?, Status) {
         let volumes = pod.pod.spec.volumes ?? []
-        guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil }) else { return (nil, .skip) }
+        guard volumes.contains(where: { $0.persistentVolumeClaim != nil || $0.ephemeral != nil }) else {
+            return (nil, .skip)
+        }
         let view = assumeCache.view
         // podHasPVCs: every claim must exist, not be lost or being deleted, and (ephemeral) belong to the pod.
         var claims: [PersistentVolumeClaim] = []
         for volume in volumes {
             guard let (claimName, isEphemeral) = volume.claimName(podName: pod.name) else { continue }
             guard let informer = objects.persistentVolumeClaim(namespace: pod.namespace, name: claimName) else {
-                let message = isEphemeral
+                let message =
+                    isEphemeral
                     ? "waiting for ephemeral volume controller to create the persistentvolumeclaim \"\(claimName)\""
                     : "persistentvolumeclaim \"\(claimName)\" not found"
                 return (nil, Status(.unschedulableAndUnresolvable, message))
             }
             let claim = view.claim(informer)
             if claim.status?.phase == "Lost" {
-                return (nil, Status(.unschedulableAndUnresolvable,
-                                    "persistentvolumeclaim \"\(claimName)\" bound to non-existent persistentvolume \"\(claim.spec.volumeName ?? "")\""))
+                return (
+                    nil,
+                    Status(
+                        .unschedulableAndUnresolvable,
+                        "persistentvolumeclaim \"\(claimName)\" bound to non-existent persistentvolume \"\(claim.spec.volumeName ?? "")\""
+                    )
+                )
             }
             if claim.metadata.deletionTimestamp != nil {
-                return (nil, Status(.unschedulableAndUnresolvable, "persistentvolumeclaim \"\(claimName)\" is being deleted"))
+                return (
+                    nil,
+                    Status(.unschedulableAndUnresolvable, "persistentvolumeclaim \"\(claimName)\" is being deleted")
+                )
             }
             if isEphemeral, !Self.isControlled(claim, by: pod.pod) {
-                return (nil, Status(.unschedulableAndUnresolvable,
-                                    "PVC \(claim.metadata.namespace ?? "default")/\(claimName) was not created for pod \(pod.namespace)/\(pod.name) (pod is not owner)"))
+                return (
+                    nil,
+                    Status(
+                        .unschedulableAndUnresolvable,
+                        "PVC \(claim.metadata.namespace ?? "default")/\(claimName) was not created for pod \(pod.namespace)/\(pod.name) (pod is not owner)"
+                    )
+                )
             }
             claims.append(claim)
         }
@@ -112,7 +133,8 @@ extension VolumeBinding {
                 continue
             }
             let className = claim.storageClass
-            let delayedMode = !className.isEmpty && (objects.storageClass(named: className)?.waitsForFirstConsumer ?? false)
+            let delayedMode =
+                !className.isEmpty && (objects.storageClass(named: className)?.waitsForFirstConsumer ?? false)
             guard delayedMode, (claim.spec.volumeName ?? "").isEmpty else {
                 podClaims.unboundImmediate += 1
                 continue
@@ -126,12 +148,23 @@ extension VolumeBinding {
                 }
             }
             let request = claim.spec.resources?.requests?["storage"]
-            podClaims.delayed.append(DelayedClaim(
-                claim: claim, className: className, requestedBytes: request?.value ?? 0, hasRequest: request != nil,
-                accessModes: claim.spec.accessModes ?? [], volumeMode: claim.spec.volumeMode ?? "Filesystem",
-                selectedNode: claim.metadata.annotations?[VolumeAnnotations.selectedNode], selector: selector,
-                preBound: objects.persistentVolumesClaimed(namespace: claim.metadata.namespace ?? "default", name: claim.metadata.name)
-                    .map { view.volume($0) }))
+            podClaims.delayed.append(
+                DelayedClaim(
+                    claim: claim,
+                    className: className,
+                    requestedBytes: request?.value ?? 0,
+                    hasRequest: request != nil,
+                    accessModes: claim.spec.accessModes ?? [],
+                    volumeMode: claim.spec.volumeMode ?? "Filesystem",
+                    selectedNode: claim.metadata.annotations?[VolumeAnnotations.selectedNode],
+                    selector: selector,
+                    preBound: objects.persistentVolumesClaimed(
+                        namespace: claim.metadata.namespace ?? "default",
+                        name: claim.metadata.name
+                    )
+                    .map { view.volume($0) }
+                )
+            )
         }
         if podClaims.unboundImmediate > 0 {
             return (nil, Status(.unschedulableAndUnresolvable, Self.reasonUnboundImmediate))
@@ -143,7 +176,9 @@ extension VolumeBinding {
             .map(\.element)
         let needsNode = !podClaims.delayed.isEmpty
         state.write(CycleData(claims: podClaims, view: view, snapshot: needsNode ? snapshot : nil), for: Self.stateKey)
-        return (Self.eligibleNodes(podClaims.bound, snapshot: snapshot).map { PreFilterResult(nodeNames: $0) }, .success)
+        return (
+            Self.eligibleNodes(podClaims.bound, snapshot: snapshot).map { PreFilterResult(nodeNames: $0) }, .success
+        )
     }
 
     /// Upstream's `GetEligibleNodes`: bound claims whose local PVs name hostnames restrict the cycle to the
@@ -170,7 +205,8 @@ extension VolumeBinding {
         var result = Set<String>()
         for term in terms {
             var names: Set<String>?
-            for requirement in term.matchExpressions ?? [] where requirement.key == VolumeAnnotations.hostnameLabel && requirement.operator == "In" {
+            for requirement in term.matchExpressions ?? []
+            where requirement.key == VolumeAnnotations.hostnameLabel && requirement.operator == "In" {
                 let values = Set(requirement.values ?? [])
                 names = names.map { $0.intersection(values) } ?? values
             }
@@ -186,13 +222,20 @@ extension VolumeBinding {
     }
 
     package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
-        guard let data = state.read(Self.stateKey) else { return .error("reading \"\(Self.name)\" from cycleState: not found") }
+        guard let data = state.read(Self.stateKey) else {
+            return .error("reading \"\(Self.name)\" from cycleState: not found")
+        }
         let matcher = VolumeMatcher(objects: objects, view: data.view)
         var unused = PodVolumes()
         let conflicts: VolumeConflicts
         do {
-            conflicts = try matcher.find(data.claims, nodeName: node.name, labels: node.node.metadata.labels ?? [:],
-                                         collect: false, podVolumes: &unused)
+            conflicts = try matcher.find(
+                data.claims,
+                nodeName: node.name,
+                labels: node.node.metadata.labels ?? [:],
+                collect: false,
+                podVolumes: &unused
+            )
         } catch {
             return .error(error.message)
         }
@@ -206,7 +249,9 @@ extension VolumeBinding {
     /// Without the StorageCapacityScoring feature (its v1.35 default) upstream builds no scorer and skips.
     package func preScore(state: CycleState, pod: PodInfo, nodes: NodeList) -> Status { .skip }
 
-    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) { (0, .success) }
+    package func score(state: CycleState, pod: PodInfo, node: NodeInfo) -> (score: Int64, status: Status) {
+        (0, .success)
+    }
 }
 
 // MARK: - Reserve / Unreserve
@@ -232,10 +277,17 @@ extension VolumeBinding {
         let matcher = VolumeMatcher(objects: objects, view: view)
         var podVolumes = PodVolumes()
         do {
-            let conflicts = try matcher.find(data.claims, nodeName: nodeName, labels: node.metadata.labels ?? [:], collect: true,
-                                             podVolumes: &podVolumes)
+            let conflicts = try matcher.find(
+                data.claims,
+                nodeName: nodeName,
+                labels: node.metadata.labels ?? [:],
+                collect: true,
+                podVolumes: &podVolumes
+            )
             guard conflicts.isEmpty else {
-                return .error("volumes of pod \(pod.key) no longer fit node \"\(nodeName)\": \(conflicts.reasons.joined(separator: ", "))")
+                return .error(
+                    "volumes of pod \(pod.key) no longer fit node \"\(nodeName)\": \(conflicts.reasons.joined(separator: ", "))"
+                )
             }
         } catch {
             return .error(error.message)
@@ -249,7 +301,9 @@ extension VolumeBinding {
         }
         for claim in podVolumes.provisions {
             var annotated = claim
-            annotated.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([VolumeAnnotations.selectedNode: nodeName]) { $1 }
+            annotated.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([
+                VolumeAnnotations.selectedNode: nodeName
+            ]) { $1 }
             assumeCache.assume(claim: annotated, base: claim.metadata.resourceVersion)
             assumed.provisions.append(annotated)
         }
@@ -270,7 +324,10 @@ extension VolumeBinding {
 
     /// `GetBindVolumeToClaim`: the PV with `claimRef` naming the claim (uid and resourceVersion included) and,
     /// when the scheduler made the binding, `pv.kubernetes.io/bound-by-controller: "yes"`.
-    static func bindVolume(_ volume: PersistentVolume, to claim: PersistentVolumeClaim) -> (PersistentVolume, dirty: Bool) {
+    static func bindVolume(
+        _ volume: PersistentVolume,
+        to claim: PersistentVolumeClaim
+    ) -> (PersistentVolume, dirty: Bool) {
         var result = volume
         var dirty = false
         let boundByScheduler = !volume.isBound(to: claim)
@@ -279,8 +336,13 @@ extension VolumeBinding {
             || (ref?.uid ?? "") != (claim.metadata.uid ?? "")
         {
             result.spec.claimRef = ObjectReference(
-                kind: "PersistentVolumeClaim", namespace: claim.metadata.namespace ?? "default", name: claim.metadata.name,
-                uid: claim.metadata.uid, apiVersion: "v1", resourceVersion: claim.metadata.resourceVersion)
+                kind: "PersistentVolumeClaim",
+                namespace: claim.metadata.namespace ?? "default",
+                name: claim.metadata.name,
+                uid: claim.metadata.uid,
+                apiVersion: "v1",
+                resourceVersion: claim.metadata.resourceVersion
+            )
             dirty = true
         }
         if boundByScheduler, result.metadata.annotations?[VolumeAnnotations.boundByController] == nil {
@@ -353,26 +415,43 @@ extension VolumeBinding {
         let labels = node?.metadata.labels ?? [:]
         for binding in written.staticBindings {
             guard let volume = objects.persistentVolume(named: binding.volume.metadata.name) else {
-                return .failed("failed to check binding: PersistentVolume \"\(binding.volume.metadata.name)\" not found")
+                return .failed(
+                    "failed to check binding: PersistentVolume \"\(binding.volume.metadata.name)\" not found"
+                )
             }
-            guard let claim = objects.persistentVolumeClaim(namespace: binding.claim.metadata.namespace ?? "default",
-                                                            name: binding.claim.metadata.name) else {
+            guard
+                let claim = objects.persistentVolumeClaim(
+                    namespace: binding.claim.metadata.namespace ?? "default",
+                    name: binding.claim.metadata.name
+                )
+            else {
                 return .failed("failed to check binding: PersistentVolumeClaim \"\(binding.claim.key)\" not found")
             }
-            if Self.isOlder(volume.metadata.resourceVersion, than: binding.volume.metadata.resourceVersion) { return .waiting }
+            if Self.isOlder(volume.metadata.resourceVersion, than: binding.volume.metadata.resourceVersion) {
+                return .waiting
+            }
             if !VolumeMatcher.nodeAffinityMatches(volume, labels: labels) {
-                return .failed("pv \"\(volume.metadata.name)\" node affinity doesn't match node \"\(nodeName)\": no matching NodeSelectorTerms")
+                return .failed(
+                    "pv \"\(volume.metadata.name)\" node affinity doesn't match node \"\(nodeName)\": no matching NodeSelectorTerms"
+                )
             }
             guard let ref = volume.spec.claimRef, !(ref.uid ?? "").isEmpty else {
                 return .failed("ClaimRef got reset for pv \"\(volume.metadata.name)\"")
             }
             if !volume.isBound(to: claim) {
-                return .failed("pv \"\(volume.metadata.name)\" was bound to another claim \"\(ref.namespace ?? "")/\(ref.name ?? "")\"")
+                return .failed(
+                    "pv \"\(volume.metadata.name)\" was bound to another claim \"\(ref.namespace ?? "")/\(ref.name ?? "")\""
+                )
             }
             if !claim.isFullyBound { return .waiting }
         }
         for written in written.provisions {
-            guard let claim = objects.persistentVolumeClaim(namespace: written.metadata.namespace ?? "default", name: written.metadata.name) else {
+            guard
+                let claim = objects.persistentVolumeClaim(
+                    namespace: written.metadata.namespace ?? "default",
+                    name: written.metadata.name
+                )
+            else {
                 return .failed("failed to check provisioning pvc: PersistentVolumeClaim \"\(written.key)\" not found")
             }
             if Self.isOlder(claim.metadata.resourceVersion, than: written.metadata.resourceVersion) { return .waiting }
@@ -383,7 +462,9 @@ extension VolumeBinding {
             if let volumeName = claim.spec.volumeName, !volumeName.isEmpty {
                 guard let volume = objects.persistentVolume(named: volumeName) else { return .waiting }
                 if !VolumeMatcher.nodeAffinityMatches(volume, labels: labels) {
-                    return .failed("pv \"\(volumeName)\" node affinity doesn't match node \"\(nodeName)\": no matching NodeSelectorTerms")
+                    return .failed(
+                        "pv \"\(volumeName)\" node affinity doesn't match node \"\(nodeName)\": no matching NodeSelectorTerms"
+                    )
                 }
             }
             if !claim.isFullyBound { return .waiting }
@@ -404,16 +485,40 @@ extension VolumeBinding {
 extension VolumeBinding {
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
-            ClusterEventWithHint(ClusterEvent(resource: .storageClass, action: [.add, .update], label: "StorageClassAdd|Update"),
-                                 hint: Self.storageClassHint),
-            ClusterEventWithHint(ClusterEvent(resource: .persistentVolumeClaim, action: [.add, .update], label: "PersistentVolumeClaimAdd|Update"),
-                                 hint: Self.claimHint),
-            ClusterEventWithHint(ClusterEvent(resource: .persistentVolume, action: [.add, .update], label: "PersistentVolumeAdd|Update")),
-            ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeLabel], label: "NodeAdd|UpdateNodeLabel")),
-            ClusterEventWithHint(ClusterEvent(resource: .csiNode, action: [.add, .update], label: "CSINodeAdd|Update"), hint: Self.csiNodeHint),
-            ClusterEventWithHint(ClusterEvent(resource: .csiDriver, action: .update, label: "CSIDriverUpdate"), hint: Self.csiDriverHint),
-            ClusterEventWithHint(ClusterEvent(resource: .csiStorageCapacity, action: [.add, .update], label: "CSIStorageCapacityAdd|Update"),
-                                 hint: Self.capacityHint),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .storageClass, action: [.add, .update], label: "StorageClassAdd|Update"),
+                hint: Self.storageClassHint
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(
+                    resource: .persistentVolumeClaim,
+                    action: [.add, .update],
+                    label: "PersistentVolumeClaimAdd|Update"
+                ),
+                hint: Self.claimHint
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .persistentVolume, action: [.add, .update], label: "PersistentVolumeAdd|Update")
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .node, action: [.add, .updateNodeLabel], label: "NodeAdd|UpdateNodeLabel")
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .csiNode, action: [.add, .update], label: "CSINodeAdd|Update"),
+                hint: Self.csiNodeHint
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .csiDriver, action: .update, label: "CSIDriverUpdate"),
+                hint: Self.csiDriverHint
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(
+                    resource: .csiStorageCapacity,
+                    action: [.add, .update],
+                    label: "CSIStorageCapacityAdd|Update"
+                ),
+                hint: Self.capacityHint
+            ),
         ]
     }
 

@@ -41,29 +41,44 @@ package struct VolumeBindingArgs: PluginArgs, Equatable {
     /// The validation with the feature gate given.
     package func validate(storageCapacityScoring: Bool) throws(PluginArgsError) {
         if bindTimeoutSeconds < 0 {
-            throw PluginArgsError(field: "bindTimeoutSeconds",
-                                  "Invalid value: \(bindTimeoutSeconds): invalid BindTimeoutSeconds, should not be a negative value")
+            throw PluginArgsError(
+                field: "bindTimeoutSeconds",
+                "Invalid value: \(bindTimeoutSeconds): invalid BindTimeoutSeconds, should not be a negative value"
+            )
         }
         guard let shape else { return }
         guard storageCapacityScoring else {
             throw PluginArgsError(field: "shape", "Invalid value: \(Self.describe(shape)): unsupported shape parameter")
         }
-        guard !shape.isEmpty else { throw PluginArgsError(field: "shape", "Required value: at least one point must be specified") }
+        guard !shape.isEmpty else {
+            throw PluginArgsError(field: "shape", "Required value: at least one point must be specified")
+        }
         for (i, point) in shape.enumerated() {
             if i > 0, point.utilization <= shape[i - 1].utilization {
-                throw PluginArgsError(field: "shape[\(i)].utilization",
-                                      "Invalid value: \(point.utilization): Invalid value: \(point.utilization): utilization values must be sorted in strictly increasing order")
+                throw PluginArgsError(
+                    field: "shape[\(i)].utilization",
+                    "Invalid value: \(point.utilization): Invalid value: \(point.utilization): utilization values must be sorted in strictly increasing order"
+                )
             }
             if point.utilization < 0 || point.utilization > 100 {
-                throw PluginArgsError(field: "shape[\(i)].utilization", "Invalid value: \(point.utilization): not in valid range [0, 100]")
+                throw PluginArgsError(
+                    field: "shape[\(i)].utilization",
+                    "Invalid value: \(point.utilization): not in valid range [0, 100]"
+                )
             }
             if point.score < 0 || point.score > 10 {
-                throw PluginArgsError(field: "shape[\(i)].score", "Invalid value: \(point.score): not in valid range [0, 10]")
+                throw PluginArgsError(
+                    field: "shape[\(i)].score",
+                    "Invalid value: \(point.score): not in valid range [0, 10]"
+                )
             }
         }
     }
 
     private static func describe(_ shape: [UtilizationShapePoint]) -> String {
-        "[]config.UtilizationShapePoint{" + shape.map { "config.UtilizationShapePoint{Utilization:\($0.utilization), Score:\($0.score)}" }.joined(separator: ", ") + "}"
+        "[]config.UtilizationShapePoint{"
+            + shape.map { "config.UtilizationShapePoint{Utilization:\($0.utilization), Score:\($0.score)}" }.joined(
+                separator: ", "
+            ) + "}"
     }
 }

@@ -44,7 +44,10 @@ package final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, Fi
         }
 
         func clone() -> any StateData {
-            PreFilterState(readWriteOncePodClaims: readWriteOncePodClaims, conflictingClaimRefCount: conflictingClaimRefCount)
+            PreFilterState(
+                readWriteOncePodClaims: readWriteOncePodClaims,
+                conflictingClaimRefCount: conflictingClaimRefCount
+            )
         }
 
         /// How many of `pod`'s volumes name one of the RWOP claims (same namespace is implied: a pod can
@@ -52,7 +55,9 @@ package final class VolumeRestrictions: PreFilterPlugin, PreFilterExtensions, Fi
         func references(in pod: Pod) -> Int {
             var count = 0
             for volume in pod.spec.volumes ?? [] {
-                if let claim = volume.persistentVolumeClaim?.claimName, readWriteOncePodClaims.contains(claim) { count += 1 }
+                if let claim = volume.persistentVolumeClaim?.claimName, readWriteOncePodClaims.contains(claim) {
+                    count += 1
+                }
             }
             return count
         }
@@ -87,7 +92,10 @@ extension VolumeRestrictions {
         }
 
         if !needsDiskCheck && conflicts == 0 { return (nil, .skip) }
-        state.write(PreFilterState(readWriteOncePodClaims: claims, conflictingClaimRefCount: conflicts), for: Self.preFilterKey)
+        state.write(
+            PreFilterState(readWriteOncePodClaims: claims, conflictingClaimRefCount: conflicts),
+            for: Self.preFilterKey
+        )
         return (nil, .success)
     }
 
@@ -121,12 +129,15 @@ extension VolumeRestrictions {
 extension VolumeRestrictions {
     /// Whether the volume is of a kind whose conflicts are checked (GCE PD, AWS EBS, RBD, iSCSI).
     static func needsConflictCheck(_ volume: Volume) -> Bool {
-        volume.gcePersistentDisk != nil || volume.awsElasticBlockStore != nil || volume.rbd != nil || volume.iscsi != nil
+        volume.gcePersistentDisk != nil || volume.awsElasticBlockStore != nil || volume.rbd != nil
+            || volume.iscsi != nil
     }
 
     /// Whether placing `pod` on `node` leaves every inline disk usable (upstream `satisfyVolumeConflicts`).
     static func satisfiesVolumeConflicts(_ pod: Pod, node: NodeInfo) -> Bool {
-        guard let volumes = pod.spec.volumes, volumes.contains(where: needsConflictCheck), node.podCount > 0 else { return true }
+        guard let volumes = pod.spec.volumes, volumes.contains(where: needsConflictCheck), node.podCount > 0 else {
+            return true
+        }
         let existing = node.pods
         for volume in volumes where needsConflictCheck(volume) {
             for other in existing where conflicts(volume, with: other.pod) { return false }
@@ -142,7 +153,9 @@ extension VolumeRestrictions {
             {
                 return true
             }
-            if let disk = volume.awsElasticBlockStore, let other = existing.awsElasticBlockStore, disk.volumeID == other.volumeID {
+            if let disk = volume.awsElasticBlockStore, let other = existing.awsElasticBlockStore,
+                disk.volumeID == other.volumeID
+            {
                 return true
             }
             if let disk = volume.iscsi, let other = existing.iscsi,
@@ -151,7 +164,8 @@ extension VolumeRestrictions {
                 return true
             }
             if let disk = volume.rbd, let other = existing.rbd,
-                haveOverlap(disk.monitors, other.monitors), disk.effectivePool == other.effectivePool, disk.image == other.image,
+                haveOverlap(disk.monitors, other.monitors), disk.effectivePool == other.effectivePool,
+                disk.image == other.image,
                 !((disk.readOnly ?? false) && (other.readOnly ?? false))
             {
                 return true
@@ -174,7 +188,12 @@ extension VolumeRestrictions {
         update(state, with: podToAdd.pod, by: 1)
     }
 
-    package func removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, nodeInfo: NodeInfo) -> Status {
+    package func removePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status {
         update(state, with: podToRemove.pod, by: -1)
     }
 
@@ -196,11 +215,13 @@ extension VolumeRestrictions {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .pod, action: .delete, label: "PodDelete"),
-                hint: { pod, old, _ in VolumeRestrictions.hintAfterPodDeleted(pod, deleted: old?.pod) }),
+                hint: { pod, old, _ in VolumeRestrictions.hintAfterPodDeleted(pod, deleted: old?.pod) }
+            ),
             ClusterEventWithHint(ClusterEvent(resource: .node, action: .add, label: "NodeAdd")),
             ClusterEventWithHint(
                 ClusterEvent(resource: .persistentVolumeClaim, action: .add, label: "PersistentVolumeClaimAdd"),
-                hint: { pod, _, new in VolumeRestrictions.hintAfterClaimAdded(pod, added: new) }),
+                hint: { pod, _, new in VolumeRestrictions.hintAfterClaimAdded(pod, added: new) }
+            ),
         ]
     }
 

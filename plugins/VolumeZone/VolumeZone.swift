@@ -78,7 +78,9 @@ extension VolumeZone {
             return .success
         }
         for topology in topologies {
-            guard let value = labels[topology.key] ?? labels[Self.gaLabel(topology.key)], topology.values.contains(value) else {
+            guard let value = labels[topology.key] ?? labels[Self.gaLabel(topology.key)],
+                topology.values.contains(value)
+            else {
                 return Status(.unschedulableAndUnresolvable, Self.reasonConflict)
             }
         }
@@ -98,7 +100,9 @@ extension VolumeZone {
         var result: [PVTopology] = []
         for volume in pod.spec.volumes ?? [] {
             guard let claimName = volume.persistentVolumeClaim?.claimName else { continue }
-            if claimName.isEmpty { return ([], Status(.unschedulableAndUnresolvable, "PersistentVolumeClaim had no name")) }
+            if claimName.isEmpty {
+                return ([], Status(.unschedulableAndUnresolvable, "PersistentVolumeClaim had no name"))
+            }
             guard let claim = objects.persistentVolumeClaim(namespace: pod.namespace, name: claimName) else {
                 return ([], Status(.unschedulableAndUnresolvable, "persistentvolumeclaim \"\(claimName)\" not found"))
             }
@@ -106,14 +110,29 @@ extension VolumeZone {
             if pvName.isEmpty {
                 let className = Self.storageClassName(of: claim)
                 if className.isEmpty {
-                    return ([], Status(.unschedulableAndUnresolvable, "PersistentVolumeClaim had no pv name and storageClass name"))
+                    return (
+                        [],
+                        Status(
+                            .unschedulableAndUnresolvable,
+                            "PersistentVolumeClaim had no pv name and storageClass name"
+                        )
+                    )
                 }
                 guard let storageClass = objects.storageClass(named: className) else {
                     // The informer lister's NotFound text (upstream's test fake says `storageclasses.…`).
-                    return ([], Status(.unschedulableAndUnresolvable, "storageclass.storage.k8s.io \"\(className)\" not found"))
+                    return (
+                        [],
+                        Status(.unschedulableAndUnresolvable, "storageclass.storage.k8s.io \"\(className)\" not found")
+                    )
                 }
                 guard let mode = storageClass.volumeBindingMode else {
-                    return ([], Status(.unschedulableAndUnresolvable, "VolumeBindingMode not set for StorageClass \"\(className)\""))
+                    return (
+                        [],
+                        Status(
+                            .unschedulableAndUnresolvable,
+                            "VolumeBindingMode not set for StorageClass \"\(className)\""
+                        )
+                    )
                 }
                 if mode == "WaitForFirstConsumer" { continue }  // unbound: VolumeBinding decides
                 return ([], Status(.unschedulableAndUnresolvable, "PersistentVolume had no name"))
@@ -164,14 +183,21 @@ extension VolumeZone {
         [
             ClusterEventWithHint(
                 ClusterEvent(resource: .storageClass, action: .add, label: "StorageClassAdd"),
-                hint: { _, _, new in VolumeZone.hintAfterStorageClassAdded(new) }),
+                hint: { _, _, new in VolumeZone.hintAfterStorageClassAdded(new) }
+            ),
             ClusterEventWithHint(ClusterEvent(resource: .node, action: [.add, .updateNodeLabel], label: "Node")),
             ClusterEventWithHint(
-                ClusterEvent(resource: .persistentVolumeClaim, action: [.add, .update], label: "PersistentVolumeClaim"),
-                hint: { pod, _, new in VolumeZone.hintAfterClaimChange(pod, claim: new) }),
+                ClusterEvent(
+                    resource: .persistentVolumeClaim,
+                    action: [.add, .update],
+                    label: "PersistentVolumeClaim"
+                ),
+                hint: { pod, _, new in VolumeZone.hintAfterClaimChange(pod, claim: new) }
+            ),
             ClusterEventWithHint(
                 ClusterEvent(resource: .persistentVolume, action: [.add, .update], label: "PersistentVolume"),
-                hint: { _, old, new in VolumeZone.hintAfterPersistentVolumeChange(old: old, new: new) }),
+                hint: { _, old, new in VolumeZone.hintAfterPersistentVolumeChange(old: old, new: new) }
+            ),
         ]
     }
 
