@@ -2,6 +2,9 @@ import KubeAPI
 import SchedulerConfig
 import SchedulerFramework
 
+// Over 450 lines on purpose: one short run method per extension point, all reading the plugin lists resolved
+// once at startup; split across files those lists would have to be widened to the whole module.
+
 /// One profile's plugins, resolved per extension point once at startup (upstream `frameworkImpl`).
 ///
 /// Capability discovery (`as? any FilterPlugin`) happens here, never in the scheduling loop.

@@ -4,6 +4,9 @@ import PluginSupport
 import SchedulerFramework
 import Synchronization
 
+// Over 450 lines on purpose: upstream's preemption evaluator (candidates, dry runs, victim selection with PDBs,
+// the node criteria, eviction) reads as one algorithm; its pieces share the evaluator's state.
+
 /// Upstream's DefaultPreemption (PostFilter): when a pod fits nowhere, find the node where evicting the
 /// fewest and least important lower-priority pods makes it fit, evict them asynchronously, and nominate
 /// the node for the pod.

@@ -1,6 +1,10 @@
 import KubeAPI
 import SchedulerFramework
 
+// Over 450 lines on purpose: upstream's interpodaffinity extension points (PreFilter with AddPod/RemovePod,
+// Filter, PreScore, Score, NormalizeScore, events and hints) next to the cycle state they share; term matching
+// lives in AffinityTerms.swift and the indexed counts in IndexedCounts.swift.
+
 /// Enforces required pod affinity and anti-affinity (the incoming pod's terms and, symmetrically, the
 /// anti-affinity terms of pods already placed) and scores nodes by preferred terms. Upstream's
 /// `interpodaffinity.InterPodAffinity` (v1.35).

@@ -9,6 +9,10 @@ import Musl
 import Darwin
 #endif
 
+// Over 450 lines on purpose: the plugin keeps every extension point of upstream's podtopologyspread (PreFilter
+// with its AddPod/RemovePod extensions, Filter, PreScore, Score, NormalizeScore, events and hints) next to the
+// cycle state they share; counting lives in Counting.swift and DomainCounts.swift.
+
 /// Spreads matching pods evenly across topology domains: `DoNotSchedule` constraints filter nodes whose domain
 /// would exceed `maxSkew` over the global minimum, `ScheduleAnyway` constraints score nodes in emptier domains
 /// higher. Pods without constraints get the profile's default constraints. Upstream's

@@ -2,6 +2,10 @@ import KubeAPI
 import SchedulerFramework
 import Synchronization
 
+// Over 450 lines on purpose: upstream's volumebinding extension points (PreFilter to PreBind, events and
+// hints) next to the cycle state they share; matching lives in Binder.swift and the assumptions in
+// AssumeCache.swift.
+
 /// Binds a pod's PersistentVolumeClaims as part of scheduling: bound claims must have volumes the node can
 /// reach, WaitForFirstConsumer claims get the smallest fitting PV on the node or are provisioned there
 /// (with the class's topology and the CSI driver's storage capacity), Reserve assumes the choice, PreBind
