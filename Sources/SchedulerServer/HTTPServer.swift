@@ -73,14 +73,14 @@ package final class HTTPServer: Sendable {
     private let tls: NIOSSLContext?
     private let handler: Handler
     private let logger: Logger
-    private let state = Mutex<
-        (
-            channel: (any Channel)?, task: Task<Void, Never>?, connections: [ObjectIdentifier: any Channel],
-            stopping: Bool
-        )
-    >(
-        (nil, nil, [:], false)
-    )
+    private struct State {
+        var channel: (any Channel)?
+        var task: Task<Void, Never>?
+        /// Accepted connections not yet closed, so that ``stop()`` can close them.
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var stopping = false
+    }
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - host: the address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
@@ -95,6 +95,10 @@ package final class HTTPServer: Sendable {
     }
 
     /// Binds and starts serving in the background; returns the bound port.
+    ///
+    /// Accepted connections stay plain channels, not reading, until ``serve(_:)`` wraps them: a connection that
+    /// races the listener's close is then simply closed, whereas a wrapped one dropped unserved would trip NIO's
+    /// "deinited NIOAsyncWriter" precondition and take the process down.
     @discardableResult
     package func start() async throws -> Int {
         let tls = self.tls
@@ -102,15 +106,20 @@ package final class HTTPServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.eventLoop.makeCompletedFuture { () throws -> any Channel in
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel
-                    )
+                    let admitted = self.state.withLock { state -> Bool in
+                        guard !state.stopping else { return false }
+                        state.connections[ObjectIdentifier(channel)] = channel
+                        return true
+                    }
+                    if !admitted { channel.close(promise: nil) }
+                    return channel
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -141,30 +150,41 @@ package final class HTTPServer: Sendable {
 
     /// Stops accepting, closes every connection and waits for the handlers to end.
     package func stop() async {
-        let (channel, task, connections) = state.withLock { state in
-            defer { state = (nil, nil, [:], true) }
-            return (state.channel, state.task, Array(state.connections.values))
+        let (channel, task) = state.withLock { state in
+            state.stopping = true
+            defer { (state.channel, state.task) = (nil, nil) }
+            return (state.channel, state.task)
         }
-        // Closing the listening channel ends the stream of accepted connections; the accept loop then drains
-        // what is still buffered. The task is not cancelled: a cancelled loop would drop buffered connections
-        // without closing them, which NIO treats as a programming error.
+        // Closing the listening channel ends the stream of accepted connections. Every admitted connection is
+        // closed here, including one the ending stream dropped before a handler saw it.
         try? await channel?.close()
-        for connection in connections { try? await connection.close() }
+        for connection in state.withLock({ Array($0.connections.values) }) { try? await connection.close() }
         await task?.value
+        for connection in state.withLock({ state in
+            defer { state.connections = [:] }
+            return Array(state.connections.values)
+        }) {
+            try? await connection.close()
+        }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
-        let id = ObjectIdentifier(connection.channel)
-        let stopping = state.withLock { state -> Bool in
-            if !state.stopping { state.connections[id] = connection.channel }
-            return state.stopping
-        }
-        if stopping {
-            // Accepted just before the server stopped: close it at once.
-            try? await connection.executeThenClose { _, _ in }
+    private func serve(_ channel: any Channel) async {
+        let id = ObjectIdentifier(channel)
+        defer { _ = state.withLock { $0.connections.removeValue(forKey: id) } }
+        let connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+        do {
+            connection = try await channel.eventLoop.submit {
+                let wrapped = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                    wrappingChannelSynchronously: channel
+                )
+                try channel.syncOptions?.setOption(.autoRead, value: true)
+                return wrapped
+            }.get()
+        } catch {
+            // Closed before it was served (the server is stopping, or the peer went away).
+            try? await channel.close()
             return
         }
-        defer { _ = state.withLock { $0.connections.removeValue(forKey: id) } }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
