@@ -196,15 +196,31 @@ package final class LeaderElector: Sendable {
         released.strategy = lease.spec?.strategy
         released.preferredHolder = lease.spec?.preferredHolder
         lease.spec = released
-        do {
-            let updated = try await store.updateLease(lease)
-            setObserved(updated)
-            logger.info("released leader lease \(lockDescription)")
-            return true
-        } catch {
-            logger.error("Failed to release lock: \(error)")
-            return false
+        // A renewal cancelled by the shutdown may still have reached the server, leaving our resourceVersion
+        // stale: on a conflict read the lease again and, while it is still ours, release that version.
+        for attempt in 1...3 {
+            do {
+                let updated = try await store.updateLease(lease)
+                setObserved(updated)
+                logger.info("released leader lease \(lockDescription)")
+                return true
+            } catch  where error.code == .conflict && attempt < 3 {
+                guard
+                    let current = try? await store.getLease(
+                        namespace: configuration.leaseNamespace,
+                        name: configuration.leaseName
+                    ),
+                    current.spec?.holderIdentity == configuration.identity
+                else { return true }  // someone else holds it now: nothing of ours to release
+                lease.metadata.resourceVersion = current.metadata.resourceVersion
+                released.leaseTransitions = current.spec?.leaseTransitions
+                lease.spec = released
+            } catch {
+                logger.error("Failed to release lock: \(error)")
+                return false
+            }
         }
+        return false
     }
 
     // MARK: tryAcquireOrRenew

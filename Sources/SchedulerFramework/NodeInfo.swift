@@ -40,6 +40,7 @@ public struct NodeInfo: Sendable {
         @usableFromInline @exclusivity(unchecked) var allocatable = Resource()
         @usableFromInline @exclusivity(unchecked) var usedPorts = HostPortInfo()
         @usableFromInline @exclusivity(unchecked) var pvcRefCounts: [String: Int] = [:]
+        @usableFromInline @exclusivity(unchecked) var podsWithUnclaimedVolumes = 0
         @usableFromInline @exclusivity(unchecked) var imageStates: [String: ImageStateSummary] = [:]
         @usableFromInline @exclusivity(unchecked) var generation: Int64 = 0
         @usableFromInline @exclusivity(unchecked) var indexSlot: Int32 = -1
@@ -95,6 +96,7 @@ public struct NodeInfo: Sendable {
             allocatable = other.allocatable
             usedPorts = other.usedPorts
             pvcRefCounts = other.pvcRefCounts
+            podsWithUnclaimedVolumes = other.podsWithUnclaimedVolumes
             imageStates = other.imageStates
             generation = other.generation
             indexSlot = other.indexSlot
@@ -139,6 +141,10 @@ public struct NodeInfo: Sendable {
     @inlinable public var usedPorts: HostPortInfo { _read { yield storage.usedPorts } }
     /// `"namespace/claim"` → number of pods on the node using it.
     @inlinable public var pvcRefCounts: [String: Int] { _read { yield storage.pvcRefCounts } }
+    /// How many of the node's pods have a volume that may need attaching but is not a named claim: a generic
+    /// ephemeral volume, a claim without a name, or an inline network or CSI volume. When none has, the node's
+    /// attachable volumes are at most ``pvcRefCounts``' count (volume-limit checks use this to skip work).
+    @inlinable public var podsWithUnclaimedVolumes: Int { storage.podsWithUnclaimedVolumes }
     /// Normalized image name → size and spread; filled by the cache.
     @inlinable public var imageStates: [String: ImageStateSummary] {
         _read { yield storage.imageStates }
@@ -255,11 +261,27 @@ public struct NodeInfo: Sendable {
         for port in pod.hostPorts {
             if sign > 0 { s.usedPorts.add(port) } else { s.usedPorts.remove(port) }
         }
+        var hasUnclaimedVolume = false
         for volume in pod.pod.spec.volumes ?? [] {
-            guard let claim = volume.persistentVolumeClaim?.claimName else { continue }
+            guard let claim = volume.persistentVolumeClaim?.claimName else {
+                if volume.mayAttachWithoutClaim { hasUnclaimedVolume = true }
+                continue
+            }
+            if claim.isEmpty { hasUnclaimedVolume = true }
             let key = "\(pod.namespace)/\(claim)"
             let count = (s.pvcRefCounts[key] ?? 0) + Int(sign)
             s.pvcRefCounts[key] = count > 0 ? count : nil
         }
+        if hasUnclaimedVolume { s.podsWithUnclaimedVolumes += Int(sign) }
+    }
+}
+
+extension Volume {
+    /// A volume that is not a claim yet may be attached to the node: generic ephemeral, CSI inline, or an
+    /// in-tree network disk. Node-local sources (emptyDir, hostPath, configMap, secret, projected, …) are not.
+    @usableFromInline var mayAttachWithoutClaim: Bool {
+        ephemeral != nil || csi != nil || gcePersistentDisk != nil || awsElasticBlockStore != nil || rbd != nil
+            || iscsi != nil || azureDisk != nil || azureFile != nil || cinder != nil || vsphereVolume != nil
+            || portworxVolume != nil
     }
 }

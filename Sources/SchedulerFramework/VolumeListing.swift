@@ -19,6 +19,9 @@ extension ClusterObjectLister {
     /// No CSIDrivers unless the lister keeps them.
     public func csiDriver(named name: String) -> CSIDriver? { nil }
 
+    /// No map: callers look CSINodes up one by one.
+    public func csiNodesByName() -> [String: CSINode]? { nil }
+
     /// A scan of ``ClusterObjectLister/persistentVolumes()`` (listers that keep no index, e.g. in tests).
     public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         var candidates = PersistentVolumeCandidates()

@@ -8,6 +8,8 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     private let objects = Mutex<[ObjectKind: [String: KubeObject]]>([:])
     /// PVs and CSIStorageCapacities indexed for VolumeBinding (StorageIndex.swift).
     private let storage = Mutex(StorageIndex())
+    /// CSINodes by name, kept apart so that a cycle can take all of them at once (copy-on-write).
+    private let csiNodes = Mutex<[String: CSINode]>([:])
 
     package init() {}
 
@@ -16,6 +18,7 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         switch object {
         case .persistentVolume(let pv): storage.withLock { $0.upsert(pv) }
         case .csiStorageCapacity(let capacity): storage.withLock { $0.upsert(capacity) }
+        case .csiNode(let csiNode): csiNodes.withLock { $0[csiNode.metadata.name] = csiNode }
         default: break
         }
     }
@@ -25,6 +28,7 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         switch object.kind {
         case .persistentVolume: storage.withLock { $0.removeVolume(named: object.metadata.name) }
         case .csiStorageCapacity: storage.withLock { $0.removeCapacity(key: object.key) }
+        case .csiNode: csiNodes.withLock { _ = $0.removeValue(forKey: object.metadata.name) }
         default: break
         }
     }
@@ -71,8 +75,11 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     }
 
     package func csiNode(named name: String) -> CSINode? {
-        if case .csiNode(let o)? = get(.csiNode, name) { return o }
-        return nil
+        csiNodes.withLock { $0[name] }
+    }
+
+    package func csiNodesByName() -> [String: CSINode]? {
+        csiNodes.withLock { $0 }
     }
 
     package func csiDriver(named name: String) -> CSIDriver? {

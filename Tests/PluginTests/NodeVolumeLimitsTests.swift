@@ -424,6 +424,28 @@ private func run(_ test: LimitsCase) throws -> (Status, Status?) {
         #expect(try run(fresh).1 == exceeded)
     }
 
+    /// The node info's bookkeeping behind Filter's shortcut: distinct named claims, and how many pods have a
+    /// volume the shortcut cannot bound (generic ephemeral, inline network, unnamed claim), through add and remove.
+    @Test func theNodeInfoKeepsWhatTheShortcutNeeds() throws {
+        let plain = PodBuilder("plain").uid("p1").addingClaimVolumes("a", "b")
+        let sharing = PodBuilder("sharing").uid("p2").addingClaimVolumes("a")
+        let ephemeral = PodBuilder("eph").uid("p3").addingVolumes(try F.ephemeralVolume("x"))
+        let unnamed = PodBuilder("unnamed").uid("p4").addingClaimVolumes("")
+        var node = NodeBuilder(nodeName).info(pods: [plain.pod, sharing.pod])
+        #expect(node.pvcRefCounts.count == 2)
+        #expect(NodeVolumeLimits.claimCountUpperBound(node) == 2)
+        node.addPod(ephemeral.info())
+        #expect(node.podsWithUnclaimedVolumes == 1)
+        #expect(NodeVolumeLimits.claimCountUpperBound(node) == nil)
+        node.addPod(unnamed.info())
+        #expect(node.podsWithUnclaimedVolumes == 2)
+        let removedEphemeral = node.removePod(uid: "p3")
+        let removedUnnamed = node.removePod(uid: "p4")
+        #expect(removedEphemeral && removedUnnamed)
+        #expect(node.podsWithUnclaimedVolumes == 0)
+        #expect(NodeVolumeLimits.claimCountUpperBound(node) == 2)
+    }
+
     @Test func inTreeTranslation() {
         #expect(CSITranslation.ebsVolumeID("vol-123") == .success("vol-123"))
         #expect(CSITranslation.ebsVolumeID("aws://us-east-1a/vol-0123") == .success("vol-0123"))

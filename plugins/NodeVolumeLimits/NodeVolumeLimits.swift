@@ -68,9 +68,12 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
         /// The pod's unique volumes per driver on a node that has a CSINode (valid unless
         /// ``needsPerNodeResolution``); lets Filter check limits without building maps per node.
         let countsWithCSINode: [(driver: String, count: Int)]
+        /// Every CSINode, taken once for the cycle (nil when the lister keeps no map: look up per node).
+        let csiNodesByName: [String: CSINode]?
 
-        init(entries: [Entry]) {
+        init(entries: [Entry], csiNodesByName: [String: CSINode]?) {
             self.entries = entries
+            self.csiNodesByName = csiNodesByName
             var perNode = false
             var seen = Set<String>()
             var counts: [(driver: String, count: Int)] = []
@@ -113,14 +116,22 @@ extension NodeVolumeLimits {
                 $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil
             })
         else { return (nil, .skip) }
-        state.write(PreFilterState(entries: resolve(pod.pod, newPod: true)), for: Self.preFilterKey)
+        state.write(
+            PreFilterState(entries: resolve(pod.pod, newPod: true), csiNodesByName: objects.csiNodesByName()),
+            for: Self.preFilterKey
+        )
         return (nil, .success)
     }
 
     package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let prepared = state.read(Self.preFilterKey)
-        let csiNode = objects.csiNode(named: node.name)
+        let csiNode: CSINode?
+        if let byName = prepared?.csiNodesByName {
+            csiNode = byName[node.name]
+        } else {
+            csiNode = objects.csiNode(named: node.name)
+        }
         if let prepared, !prepared.needsPerNodeResolution,
             let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node)
         {
@@ -206,22 +217,12 @@ extension NodeVolumeLimits {
         return bound <= room ? .success : nil
     }
 
-    /// How many `persistentVolumeClaim` volumes the node's pods have, or nil when one of them has a volume whose
-    /// resolution could fail or is not a plain claim (generic ephemeral, a migratable inline volume, an unnamed claim).
+    /// An upper bound on the unique volumes the node's pods have attached: their distinct named claims, each at
+    /// most one volume; nil when one of them has a volume that is not a named claim (generic ephemeral, an
+    /// unnamed claim, an inline network volume), whose resolution could fail or count more. Kept by the node
+    /// info, so this reads two fields instead of walking the node's pods.
     static func claimCountUpperBound(_ node: NodeInfo) -> Int? {
-        if node.podCount == 0 { return 0 }
-        var count = 0
-        for existing in node.pods {
-            for volume in existing.pod.spec.volumes ?? [] {
-                if let claim = volume.persistentVolumeClaim {
-                    if claim.claimName.isEmpty { return nil }
-                    count += 1
-                } else if volume.ephemeral != nil || CSITranslation.plugin(of: volume) != nil {
-                    return nil
-                }
-            }
-        }
-        return count
+        node.podsWithUnclaimedVolumes == 0 ? node.pvcRefCounts.count : nil
     }
 
     static func counts(_ volume: AttachableVolume, csiNode: CSINode?) -> Bool {
