@@ -1,15 +1,51 @@
 import KubeAPI
 
+/// A PV with what volume matching reads of it computed once. Shared by reference, so a per-node loop over
+/// candidates copies one pointer per volume instead of the whole object.
+public final class IndexedPersistentVolume: Sendable {
+    /// The volume as the informer holds it.
+    public let volume: PersistentVolume
+    /// `spec.capacity.storage` in bytes (0 when unset).
+    public let storageBytes: Int64
+    /// `Available`, not reserved for a claim and not being deleted: a volume any claim may take.
+    public let isFree: Bool
+
+    public init(_ volume: PersistentVolume) {
+        self.volume = volume
+        self.storageBytes = volume.storageBytes
+        self.isFree =
+            volume.status?.phase == "Available" && volume.spec.claimRef == nil
+            && volume.metadata.deletionTimestamp == nil
+    }
+}
+
 /// The PVs of one storage class that may suit one node: keyed by name, so an update replaces its entry.
 public struct PersistentVolumeCandidates: Sendable {
     /// PVs whose node affinity allows only some hostnames, this node's among them (local volumes).
-    public var pinned: [String: PersistentVolume]
+    public var pinned: [String: IndexedPersistentVolume]
     /// PVs of the class whose node affinity does not pin them to hostnames (network volumes, zonal volumes).
-    public var unpinned: [String: PersistentVolume]
+    public var unpinned: [String: IndexedPersistentVolume]
+    /// How many of them are ``IndexedPersistentVolume/isFree`` (0 lets a node be rejected without a scan).
+    public var freeCount: Int
 
-    public init(pinned: [String: PersistentVolume] = [:], unpinned: [String: PersistentVolume] = [:]) {
+    public init(
+        pinned: [String: IndexedPersistentVolume] = [:],
+        unpinned: [String: IndexedPersistentVolume] = [:]
+    ) {
         self.pinned = pinned
         self.unpinned = unpinned
+        self.freeCount = pinned.values.count(where: \.isFree) + unpinned.values.count(where: \.isFree)
+    }
+
+    /// Candidates with the free count already known (an index that keeps it).
+    public init(
+        pinned: [String: IndexedPersistentVolume],
+        unpinned: [String: IndexedPersistentVolume],
+        freeCount: Int
+    ) {
+        self.pinned = pinned
+        self.unpinned = unpinned
+        self.freeCount = freeCount
     }
 
     public var count: Int { pinned.count + unpinned.count }
@@ -24,15 +60,16 @@ extension ClusterObjectLister {
 
     /// A scan of ``ClusterObjectLister/persistentVolumes()`` (listers that keep no index, e.g. in tests).
     public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
-        var candidates = PersistentVolumeCandidates()
+        var pinned: [String: IndexedPersistentVolume] = [:]
+        var unpinned: [String: IndexedPersistentVolume] = [:]
         for pv in persistentVolumes() where pv.storageClass == storageClass {
             if let hosts = pv.pinnedHostnames {
-                if let hostname, hosts.contains(hostname) { candidates.pinned[pv.metadata.name] = pv }
+                if let hostname, hosts.contains(hostname) { pinned[pv.metadata.name] = IndexedPersistentVolume(pv) }
             } else {
-                candidates.unpinned[pv.metadata.name] = pv
+                unpinned[pv.metadata.name] = IndexedPersistentVolume(pv)
             }
         }
-        return candidates
+        return PersistentVolumeCandidates(pinned: pinned, unpinned: unpinned)
     }
 
     /// A scan of ``ClusterObjectLister/persistentVolumes()``.

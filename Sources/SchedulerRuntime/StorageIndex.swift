@@ -5,9 +5,24 @@ import SchedulerFramework
 /// current with the object store so VolumeBinding's per-node matching looks only at the volumes a node
 /// could use (upstream scans every PV of the class for every node).
 struct StorageIndex {
+    /// Volumes by name with how many are free, kept as they change.
+    struct VolumeSet {
+        var volumes: [String: IndexedPersistentVolume] = [:]
+        var freeCount = 0
+
+        mutating func insert(_ volume: IndexedPersistentVolume) {
+            if let old = volumes.updateValue(volume, forKey: volume.volume.metadata.name), old.isFree { freeCount -= 1 }
+            if volume.isFree { freeCount += 1 }
+        }
+
+        mutating func remove(named name: String) {
+            if let old = volumes.removeValue(forKey: name), old.isFree { freeCount -= 1 }
+        }
+    }
+
     struct ClassVolumes {
-        var byHost: [String: [String: PersistentVolume]] = [:]
-        var unpinned: [String: PersistentVolume] = [:]
+        var byHost: [String: VolumeSet] = [:]
+        var unpinned = VolumeSet()
     }
 
     struct ClassCapacities {
@@ -34,10 +49,13 @@ struct StorageIndex {
         }
         volumePlaces[name] = (storageClass, hosts)
         fileClaim(of: pv)
+        let indexed = IndexedPersistentVolume(pv)
         if let hosts {
-            for host in hosts { volumes[storageClass, default: ClassVolumes()].byHost[host, default: [:]][name] = pv }
+            for host in hosts {
+                volumes[storageClass, default: ClassVolumes()].byHost[host, default: VolumeSet()].insert(indexed)
+            }
         } else {
-            volumes[storageClass, default: ClassVolumes()].unpinned[name] = pv
+            volumes[storageClass, default: ClassVolumes()].unpinned.insert(indexed)
         }
     }
 
@@ -59,8 +77,10 @@ struct StorageIndex {
         guard let names = claimed["\(namespace)/\(name)"] else { return [] }
         return names.sorted().compactMap { volumeName in
             guard let place = volumePlaces[volumeName] else { return nil }
-            if let host = place.hosts?.first { return volumes[place.storageClass]?.byHost[host]?[volumeName] }
-            return volumes[place.storageClass]?.unpinned[volumeName]
+            if let host = place.hosts?.first {
+                return volumes[place.storageClass]?.byHost[host]?.volumes[volumeName]?.volume
+            }
+            return volumes[place.storageClass]?.unpinned.volumes[volumeName]?.volume
         }
     }
 
@@ -72,20 +92,24 @@ struct StorageIndex {
         guard let place = volumePlaces.removeValue(forKey: name) else { return }
         if let hosts = place.hosts {
             for host in hosts {
-                volumes[place.storageClass]?.byHost[host]?[name] = nil
-                if volumes[place.storageClass]?.byHost[host]?.isEmpty == true {
+                volumes[place.storageClass]?.byHost[host]?.remove(named: name)
+                if volumes[place.storageClass]?.byHost[host]?.volumes.isEmpty == true {
                     volumes[place.storageClass]?.byHost[host] = nil
                 }
             }
         } else {
-            volumes[place.storageClass]?.unpinned[name] = nil
+            volumes[place.storageClass]?.unpinned.remove(named: name)
         }
     }
 
     func candidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         guard let entry = volumes[storageClass] else { return PersistentVolumeCandidates() }
-        let pinned = hostname.flatMap { entry.byHost[$0] } ?? [:]
-        return PersistentVolumeCandidates(pinned: pinned, unpinned: entry.unpinned)
+        let pinned = hostname.flatMap { entry.byHost[$0] } ?? VolumeSet()
+        return PersistentVolumeCandidates(
+            pinned: pinned.volumes,
+            unpinned: entry.unpinned.volumes,
+            freeCount: pinned.freeCount + entry.unpinned.freeCount
+        )
     }
 
     mutating func upsert(_ capacity: CSIStorageCapacity) {

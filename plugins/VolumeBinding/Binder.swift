@@ -175,8 +175,19 @@ struct VolumeMatcher {
         var bestBytes: Int64 = 0
         var preBound: PersistentVolume?
         var preBoundFits = false
-        func consider(_ informer: PersistentVolume) -> Bool {
-            consider(volume: view.volume(informer))
+        func consider(_ indexed: IndexedPersistentVolume) -> Bool {
+            let informer = indexed.volume
+            if !view.volumes.isEmpty, view.volumes[informer.metadata.name] != nil {
+                // Assumed by a cycle the informer has not caught up with: check the assumed copy in full.
+                return consider(volume: view.volume(informer))
+            }
+            // Read through the index's precomputed fields first; only a volume that can still match is
+            // examined further. A taken volume matters only when it is pre-bound to this very claim.
+            if !indexed.isFree && (informer.metadata.deletionTimestamp != nil || !informer.isBound(to: delayed.claim)) {
+                return false
+            }
+            if indexed.storageBytes < delayed.requestedBytes { return false }
+            return consider(volume: informer)
         }
         func consider(volume: PersistentVolume) -> Bool {
             if !chosen.isEmpty, chosen.contains(volume.metadata.name) { return false }
@@ -206,6 +217,9 @@ struct VolumeMatcher {
         }
         // A PV pre-bound to the claim decides alone, even when it is on another node (no match then).
         for volume in delayed.preBound where consider(volume: volume) { return preBoundFits ? preBound : nil }
+        // No free volume: only volumes pre-bound to the claim could match, and those were just considered
+        // (an assumption only ever takes a volume, never frees one).
+        if candidates.freeCount == 0 { return best }
         for volume in candidates.pinned.values where consider(volume) { return preBoundFits ? preBound : nil }
         for volume in candidates.unpinned.values where consider(volume) { return preBoundFits ? preBound : nil }
         return best
