@@ -66,7 +66,7 @@ public protocol ClusterObjectLister: Sendable {
     func csiNode(named name: String) -> CSINode?
     /// Every CSINode by name, as one consistent value, or nil when the lister keeps no such map (then read
     /// ``csiNode(named:)`` per node). Per-node loops take it once per cycle instead of a lookup per node.
-    func csiNodesByName() -> [String: CSINode]?
+    func csiNodesByName() -> [String: IndexedCSINode]?
     func csiDriver(named name: String) -> CSIDriver?
     /// The PVs of `storageClass` that could suit a node whose `kubernetes.io/hostname` label is `hostname`:
     /// those pinned to that hostname by their node affinity and those not pinned to hostnames at all

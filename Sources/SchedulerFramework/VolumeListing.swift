@@ -19,6 +19,28 @@ public final class IndexedPersistentVolume: Sendable {
     }
 }
 
+/// A CSINode with its drivers' attach limits read out once, shared by reference so that a per-node loop
+/// copies one pointer.
+public final class IndexedCSINode: Sendable {
+    /// The object as the informer holds it.
+    public let csiNode: CSINode
+    /// `spec.drivers[].allocatable.count` of the drivers that set one, in the object's order.
+    public let attachLimits: [(driver: String, limit: Int)]
+
+    public init(_ csiNode: CSINode) {
+        self.csiNode = csiNode
+        self.attachLimits = (csiNode.spec.drivers ?? []).compactMap { driver in
+            driver.allocatable?.count.map { (driver.name, Int($0)) }
+        }
+    }
+
+    /// The attach limit of `driver`, or nil when it has none.
+    @inlinable public func limit(of driver: String) -> Int? {
+        for entry in attachLimits where entry.driver == driver { return entry.limit }
+        return nil
+    }
+}
+
 /// The PVs of one storage class that may suit one node: keyed by name, so an update replaces its entry.
 public struct PersistentVolumeCandidates: Sendable {
     /// PVs whose node affinity allows only some hostnames, this node's among them (local volumes).
@@ -56,7 +78,7 @@ extension ClusterObjectLister {
     public func csiDriver(named name: String) -> CSIDriver? { nil }
 
     /// No map: callers look CSINodes up one by one.
-    public func csiNodesByName() -> [String: CSINode]? { nil }
+    public func csiNodesByName() -> [String: IndexedCSINode]? { nil }
 
     /// A scan of ``ClusterObjectLister/persistentVolumes()`` (listers that keep no index, e.g. in tests).
     public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {

@@ -9,7 +9,7 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     /// PVs and CSIStorageCapacities indexed for VolumeBinding (StorageIndex.swift).
     private let storage = Mutex(StorageIndex())
     /// CSINodes by name, kept apart so that a cycle can take all of them at once (copy-on-write).
-    private let csiNodes = Mutex<[String: CSINode]>([:])
+    private let csiNodes = Mutex<[String: IndexedCSINode]>([:])
 
     package init() {}
 
@@ -18,7 +18,9 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         switch object {
         case .persistentVolume(let pv): storage.withLock { $0.upsert(pv) }
         case .csiStorageCapacity(let capacity): storage.withLock { $0.upsert(capacity) }
-        case .csiNode(let csiNode): csiNodes.withLock { $0[csiNode.metadata.name] = csiNode }
+        case .csiNode(let csiNode):
+            let indexed = IndexedCSINode(csiNode)
+            csiNodes.withLock { $0[csiNode.metadata.name] = indexed }
         default: break
         }
     }
@@ -75,10 +77,10 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     }
 
     package func csiNode(named name: String) -> CSINode? {
-        csiNodes.withLock { $0[name] }
+        csiNodes.withLock { $0[name]?.csiNode }
     }
 
-    package func csiNodesByName() -> [String: CSINode]? {
+    package func csiNodesByName() -> [String: IndexedCSINode]? {
         csiNodes.withLock { $0 }
     }
 

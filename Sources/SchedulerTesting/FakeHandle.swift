@@ -69,8 +69,8 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
     public func storageClass(named name: String) -> StorageClass? { storageClasses.first { $0.metadata.name == name } }
     public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
-    public func csiNodesByName() -> [String: CSINode]? {
-        Dictionary(csiNodes.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
+    public func csiNodesByName() -> [String: IndexedCSINode]? {
+        Dictionary(csiNodes.map { ($0.metadata.name, IndexedCSINode($0)) }, uniquingKeysWith: { first, _ in first })
     }
     public func services(namespace: String) -> [Service] {
         serviceList.filter { ($0.metadata.namespace ?? "default") == namespace }

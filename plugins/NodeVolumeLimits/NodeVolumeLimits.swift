@@ -69,9 +69,9 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
         /// ``needsPerNodeResolution``); lets Filter check limits without building maps per node.
         let countsWithCSINode: [(driver: String, count: Int)]
         /// Every CSINode, taken once for the cycle (nil when the lister keeps no map: look up per node).
-        let csiNodesByName: [String: CSINode]?
+        let csiNodesByName: [String: IndexedCSINode]?
 
-        init(entries: [Entry], csiNodesByName: [String: CSINode]?) {
+        init(entries: [Entry], csiNodesByName: [String: IndexedCSINode]?) {
             self.entries = entries
             self.csiNodesByName = csiNodesByName
             var perNode = false
@@ -126,17 +126,18 @@ extension NodeVolumeLimits {
     package func filter(state: CycleState, pod: PodInfo, node: NodeInfo) -> Status {
         if (pod.pod.spec.volumes ?? []).isEmpty { return .success }
         let prepared = state.read(Self.preFilterKey)
-        let csiNode: CSINode?
+        let indexed: IndexedCSINode?
         if let byName = prepared?.csiNodesByName {
-            csiNode = byName[node.name]
+            indexed = byName[node.name]
         } else {
-            csiNode = objects.csiNode(named: node.name)
+            indexed = objects.csiNode(named: node.name).map(IndexedCSINode.init)
         }
         if let prepared, !prepared.needsPerNodeResolution,
-            let fast = Self.fastFilter(prepared, csiNode: csiNode, node: node)
+            let fast = Self.fastFilter(prepared, csiNode: indexed, node: node)
         {
             return fast
         }
+        let csiNode = indexed?.csiNode
         let entries = prepared?.entries ?? resolve(pod.pod, newPod: true)
 
         // The pod's volumes on this node (upstream's `newVolumes`), or the first error.
@@ -194,22 +195,19 @@ extension NodeVolumeLimits {
 
     /// Filter's outcome without building maps, or nil when the node's pods must be resolved. Same outcome as the
     /// full path: failures first, then no volumes or no limits pass, then the claim-count bound.
-    static func fastFilter(_ prepared: PreFilterState, csiNode: CSINode?, node: NodeInfo) -> Status? {
+    static func fastFilter(_ prepared: PreFilterState, csiNode: IndexedCSINode?, node: NodeInfo) -> Status? {
         if let failure = prepared.unconditionalFailure { return failure }
         guard let csiNode else {
             // No CSINode: no limits, whatever the pod's volumes.
             return .success
         }
-        let drivers = csiNode.spec.drivers ?? []
         // No volumes, or a node without any limit.
-        if prepared.countsWithCSINode.isEmpty || !drivers.contains(where: { $0.allocatable?.count != nil }) {
-            return .success
-        }
+        if prepared.countsWithCSINode.isEmpty || csiNode.attachLimits.isEmpty { return .success }
         // The smallest room any of the pod's limited drivers leaves for the node's existing volumes.
         var room = Int.max
         for (driver, count) in prepared.countsWithCSINode {
-            guard let limit = drivers.first(where: { $0.name == driver })?.allocatable?.count else { continue }
-            room = min(room, Int(limit) - count)
+            guard let limit = csiNode.limit(of: driver) else { continue }
+            room = min(room, limit - count)
         }
         // The full path would still resolve the node's pods (whose resolution may fail): only when none can fail
         // and even all of them fit is the outcome known here.
