@@ -1,7 +1,7 @@
 import Foundation
 
 /// `--html FILE`: one self-contained offline page (no network, no external files) per run: for each explained
-/// pod its last attempt as a node × plugin table coloured by verdict and score, sortable (click a header) and
+/// pod each attempt as a node × plugin table coloured by verdict and score, sortable (click a header) and
 /// filterable (a text box), reasons on hover, and the suggestions. The data is the JSON of ``ExplainJSON``.
 package enum ExplainHTML {
     package static func page(_ explanations: [String: PodExplanations], order: [(String, String)]) -> String {
@@ -92,16 +92,20 @@ package enum ExplainHTML {
             var light = 96 - Math.round(v * 0.4);
             return "hsl(210, 70%, " + light + "%)";
           }
-          data.forEach(function (item, podIndex) {
+          var tableIndex = 0;
+          data.forEach(function (item) {
             var attempts = item.explain.attempts;
-            var e = attempts[attempts.length - 1];
+            attempts.forEach(function (e, attemptIndex) { renderAttempt(item, e, attemptIndex, attempts.length); });
+          });
+          function renderAttempt(item, e, attemptIndex, attemptCount) {
+            var podIndex = tableIndex++;
             var section = el("section", { "class": "pod", "data-pod": item.pod });
-            var h = el("h2", null, item.pod + " \\u2014 ");
+            var h = el("h2", null, item.pod + (attemptCount > 1 ? " (attempt " + (attemptIndex + 1) + " of " + attemptCount + ")" : "") + " \\u2014 ");
             h.appendChild(el("span", { "class": "outcome-" + e.outcome }, e.outcome));
             section.appendChild(h);
             var facts = el("ul", { "class": "summary" });
-            facts.appendChild(el("li", null, "profile " + e.profile + ", " + e.numAllNodes + " nodes, looking for " +
-              e.numFeasibleNodesToFind + " feasible" + (attempts.length > 1 ? ", attempt " + attempts.length + " of " + attempts.length : "")));
+            facts.appendChild(el("li", null, "profile " + e.profile + ", " + e.numAllNodes + " nodes" +
+              (e.numFeasibleNodesToFind > 0 ? ", looking for " + e.numFeasibleNodesToFind + " feasible" : "")));
             if (e.selected) {
               facts.appendChild(el("li", null, "selected " + e.selected.node + " (" + e.selected.reason +
                 (e.selected.tiedNodes > 1 ? ", " + e.selected.tiedNodes + " tied" : "") + ")"));
@@ -194,7 +198,7 @@ package enum ExplainHTML {
               section.appendChild(ul);
             }
             root.appendChild(section);
-          });
+          }
           document.body.setAttribute("data-rendered", String(data.length));
         })();
 
