@@ -4,8 +4,8 @@ import Testing
 @testable import KubeTestSupport
 
 /// `simulate --explain` from the command line (issue 13).
-@Suite(.serialized) struct ExplainCommandTests {
-    @Test func explainOnePodAsText() throws {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ExplainCommandTests {
+    @Test func explainOnePodAsText() async throws {
         let path = try temporaryFile(
             "explain-cli.yaml",
             """
@@ -28,7 +28,9 @@ import Testing
 
             """
         )
-        let (status, stdout, stderr) = try runCLI(["simulate", "--cluster", path, "--explain", "--pod", "default/big"])
+        let (status, stdout, stderr) = try await runCLIAsync([
+            "simulate", "--cluster", path, "--explain", "--pod", "default/big",
+        ])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("EXPLAIN default/big (profile default-scheduler, 1 nodes): Unschedulable"))
         #expect(stdout.contains("Insufficient cpu"))
@@ -36,7 +38,7 @@ import Testing
         #expect(stdout.contains("lower the cpu request from 2 to 1: opens 1 node(s) [n1]; would land on n1"))
         #expect(!stdout.contains("EXPLAIN default/small"))
 
-        let json = try runCLI(["simulate", "--cluster", path, "--explain", "--output", "json"])
+        let json = try await runCLIAsync(["simulate", "--cluster", path, "--explain", "--output", "json"])
         #expect(json.status == 0)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let pods = parsed?["pods"] as? [[String: Any]] ?? []
@@ -44,8 +46,10 @@ import Testing
         #expect(pods.allSatisfy { $0["explain"] != nil })
     }
 
-    @Test func podNeedsExplain() throws {
-        let (status, _, stderr) = try runCLI(["simulate", "--cluster", "examples/cluster.yaml", "--pod", "a/b"])
+    @Test func podNeedsExplain() async throws {
+        let (status, _, stderr) = try await runCLIAsync([
+            "simulate", "--cluster", "examples/cluster.yaml", "--pod", "a/b",
+        ])
         #expect(status != 0)
         #expect(stderr.contains("--pod needs --explain"))
     }

@@ -66,7 +66,7 @@ import Testing
         )
         let dir = try scratchDirectory("explain-live")
         let config = try kubeconfig(fake, dir: dir)
-        let (status, stdout, stderr) = try runCLI(["explain", "--kubeconfig", config, "shop/web"])
+        let (status, stdout, stderr) = try await runCLIAsync(["explain", "--kubeconfig", config, "shop/web"])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("EXPLAIN shop/web (profile default-scheduler, 2 nodes): Unschedulable"), "\(stdout)")
         #expect(stdout.contains("Insufficient cpu"))
@@ -99,7 +99,9 @@ import Testing
                 #"{"metadata":{"name":"p","namespace":"default","uid":"u-p"},"spec":{"containers":[{"name":"c"}]}}"#
             )
         )
-        let (status, _, stderr) = try runCLI(["explain", "--kubeconfig", config, "--output", "json", "default/p"])
+        let (status, _, stderr) = try await runCLIAsync([
+            "explain", "--kubeconfig", config, "--output", "json", "default/p",
+        ])
         #expect(status == 0, "\(stderr)")
         let runs = try String(contentsOfFile: dir + "/plugin-runs", encoding: .utf8)
         #expect(runs.split(separator: "\n").count > 1)
@@ -118,7 +120,7 @@ import Testing
         contexts: [{name: fake, context: {cluster: fake, user: u}}]
         current-context: fake
         """.write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, _, stderr) = try runCLI(["explain", "--kubeconfig", path, "default/p"])
+        let (status, _, stderr) = try await runCLIAsync(["explain", "--kubeconfig", path, "default/p"])
         #expect(status != 0)
         #expect(stderr.contains("executable \"sks-no-such-plugin\" was not found"), "\(stderr)")
         #expect(stderr.contains("brew install sks-no-such-plugin"))

@@ -51,30 +51,18 @@ let chromiumBinary: String? = {
         let blank = dir + "/blank.html"
         try "<!DOCTYPE html><html><body></body></html>".write(toFile: blank, atomically: true, encoding: .utf8)
 
-        func chromium(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: browser)
-            process.arguments =
+        func chromium(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await runProcess(
+                URL(fileURLWithPath: browser),
                 [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
                     "--no-first-run", "--user-data-dir=\(dir)/profile", "--window-size=1280,900",
                     "--enable-logging=stderr", "--v=0",
                 ] + arguments
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (
-                process.terminationStatus, String(decoding: stdout, as: UTF8.self),
-                String(decoding: stderr, as: UTF8.self)
             )
         }
 
-        let dom = try chromium(["--dump-dom", "file://" + path])
+        let dom = try await chromium(["--dump-dom", "file://" + path])
         #expect(dom.status == 0, "\(dom.stderr)")
         #expect(dom.stdout.contains("data-rendered=\"2\""), "the page script did not finish: \(dom.stderr)")
         #expect(!dom.stdout.contains("data-errors=\""), "script errors on the page")
@@ -95,8 +83,8 @@ let chromiumBinary: String? = {
         // Not blank: the page's screenshot holds far more than an empty page's.
         let shot = dir + "/explain.png"
         let blankShot = dir + "/blank.png"
-        #expect(try chromium(["--screenshot=\(shot)", "file://" + path]).status == 0)
-        #expect(try chromium(["--screenshot=\(blankShot)", "file://" + blank]).status == 0)
+        #expect(try await chromium(["--screenshot=\(shot)", "file://" + path]).status == 0)
+        #expect(try await chromium(["--screenshot=\(blankShot)", "file://" + blank]).status == 0)
         let size = (try FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0
         let blankSize = (try FileManager.default.attributesOfItem(atPath: blankShot)[.size] as? Int) ?? 0
         #expect(blankSize > 0)
