@@ -86,6 +86,7 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
+                "PluginSupport",
             ]
         ),
         // `bench`: upstream scheduler_perf workloads (same file format), load generation and measurement.

@@ -15,6 +15,8 @@ package struct ClientConfiguration: Sendable, Equatable {
     package var bearerTokenFile: String?
     /// How long a token read from ``bearerTokenFile`` is used before the file is read again (client-go: 1 min).
     package var bearerTokenFileRefresh: Duration = .seconds(60)
+    /// A credential plugin whose token authenticates every request (cached until it expires).
+    package var execCredential: ExecConfig?
     /// Basic authentication.
     package var username: String?
     /// The password of ``username``.

@@ -13,7 +13,7 @@ package struct KubeConfig: Sendable, Equatable {
         package var proxyURL: String?
     }
 
-    /// A `users[].user` entry (`hasExec`/`hasAuthProvider` mark credential plugins, which are refused).
+    /// A `users[].user` entry (`exec` is a credential plugin; `hasAuthProvider` marks auth providers, which are refused).
     package struct User: Sendable, Equatable {
         package var token: String?
         package var tokenFile: String?
@@ -25,6 +25,8 @@ package struct KubeConfig: Sendable, Equatable {
         package var password: String?
         package var hasExec = false
         package var hasAuthProvider = false
+        /// The credential plugin, when `exec` is set.
+        package var exec: ExecConfig?
     }
 
     /// A `contexts[].context` entry.
@@ -94,7 +96,8 @@ package struct KubeConfig: Sendable, Equatable {
                     username: u?.username,
                     password: u?.password,
                     hasExec: u?.exec != nil,
-                    hasAuthProvider: u?.authProvider != nil
+                    hasAuthProvider: u?.authProvider != nil,
+                    exec: u?.exec.map { $0.config(directory: directory, location: "\(source): user \"\(name)\"") }
                 ),
                 directory: directory
             )
@@ -178,11 +181,15 @@ package struct KubeConfig: Sendable, Equatable {
             }
             let user = locatedUser.value
             let at = "\(source): user \"\(userName)\""
-            if user.hasExec {
-                throw KubeClientError(
-                    .unsupported,
-                    "\(at): exec credential plugins are not supported; use a token or a client certificate"
-                )
+            if let exec = user.exec {
+                // The plugin runs now (its certificate is needed to set up TLS); a token it returns is cached
+                // until its expirationTimestamp and fetched again when a request finds it expired.
+                let credential = try ExecCredentials.credential(exec)
+                if credential.token != nil { configuration.execCredential = exec }
+                if user.clientCertificateData == nil && user.clientCertificate == nil {
+                    configuration.clientCertificatePEM = credential.clientCertificatePEM
+                    configuration.clientKeyPEM = credential.clientKeyPEM
+                }
             }
             if user.hasAuthProvider {
                 throw KubeClientError(
@@ -300,7 +307,7 @@ struct KubeConfigFile: Decodable {
         var clientKeyData: String?
         var username: String?
         var password: String?
-        var exec: Ignored?
+        var exec: ExecFields?
         var authProvider: Ignored?
         enum CodingKeys: String, CodingKey {
             case token, tokenFile, username, password, exec
@@ -319,6 +326,32 @@ struct KubeConfigFile: Decodable {
         var cluster: String?
         var user: String?
         var namespace: String?
+    }
+    struct ExecFields: Decodable {
+        struct EnvEntry: Decodable {
+            var name: String?
+            var value: String?
+        }
+        var apiVersion: String?
+        var command: String?
+        var args: [String]?
+        var env: [EnvEntry]?
+        var installHint: String?
+        var interactiveMode: String?
+
+        /// Checked when the user is used (``ExecCredentials``), as kubectl does, not when the file is read.
+        func config(directory: String, location: String) -> ExecConfig {
+            var config = ExecConfig(apiVersion: apiVersion ?? "", command: command ?? "")
+            config.args = args ?? []
+            config.env = (env ?? []).compactMap { entry in
+                entry.name.map { ExecConfig.EnvVar(name: $0, value: entry.value ?? "") }
+            }
+            config.installHint = installHint
+            config.interactiveMode = interactiveMode
+            config.directory = directory
+            config.location = location
+            return config
+        }
     }
     /// Present-or-absent marker for sections whose content is not used.
     struct Ignored: Decodable {

@@ -45,7 +45,8 @@ package final class RESTClient: Sendable {
         self.tokens = TokenSource(
             token: configuration.bearerToken,
             file: configuration.bearerTokenFile,
-            refresh: configuration.bearerTokenFileRefresh
+            refresh: configuration.bearerTokenFileRefresh,
+            exec: configuration.execCredential
         )
         if let user = configuration.username {
             let pair = Array("\(user):\(configuration.password ?? "")".utf8)
@@ -303,15 +304,19 @@ final class TokenSource: Sendable {
     private let file: String?
     private let refresh: Duration
     private let cached = Mutex<(token: String?, readAt: ContinuousClock.Instant?)>((nil, nil))
+    private let exec: ExecConfig?
 
-    init(token: String?, file: String?, refresh: Duration = .seconds(60)) {
+    init(token: String?, file: String?, refresh: Duration = .seconds(60), exec: ExecConfig? = nil) {
         self.inline = token
         self.file = file
         self.refresh = refresh
+        self.exec = exec
     }
 
     func current() -> String? {
         if let inline { return inline }
+        // A credential plugin's token, from the cache until its expirationTimestamp.
+        if let exec { return try? ExecCredentials.credential(exec).token }
         guard let file else { return nil }
         let now = ContinuousClock.now
         if let (token, readAt) = cached.withLock({ state -> (String?, ContinuousClock.Instant)? in

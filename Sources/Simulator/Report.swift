@@ -12,6 +12,9 @@ package enum SimulationReport {
                 "{\"namespace\":\(quote(pod.namespace)),\"name\":\(quote(pod.name)),\"node\":\(pod.node.map(quote) ?? "null"),\"status\":\(quote(pod.status.rawValue))"
             if let message = pod.message { out += ",\"message\":\(quote(message))" }
             if let volumes = pod.volumes { out += ",\"volumes\":" + VolumeOutcome.json(volumes) }
+            if let explained = result.explanations["\(pod.namespace)/\(pod.name)"] {
+                out += ",\"explain\":" + ExplainJSON.json(explained)
+            }
             out += "}"
         }
         out += "],\"preempted\":["

@@ -65,6 +65,8 @@ package struct SimulationResult: Sendable, Equatable {
     package var preempted: [PreemptedPod]
     /// Events the scheduler recorded (Scheduled, FailedScheduling, …).
     package var events: [SchedulingEvent]
+    /// With an ``ExplainRequest``: each explained pod's attempts, by `namespace/name`.
+    package var explanations: [String: PodExplanations] = [:]
 }
 
 /// Runs the scheduler on an embedded cluster until no pending pod can make progress.
@@ -76,8 +78,10 @@ package enum Simulation {
         configuration: SchedulerConfiguration,
         registry: PluginRegistry,
         objects: [KubeObject],
-        seed: UInt64 = 1
+        seed: UInt64 = 1,
+        explain: ExplainRequest? = nil
     ) async throws(ConfigurationError) -> SimulationResult {
+        let explainRecorder = explain.map(ExplainRecorder.init)
         let (admitted, rejected) = APIServerDefaults.apply(to: objects)
         let cluster = EmbeddedCluster()
         let clock = SimulatedClock()
@@ -111,6 +115,7 @@ package enum Simulation {
 
         while true {
             if let next = scheduler.queue.pop() {
+                explainRecorder?.beforeAttempt(next, scheduler: scheduler)
                 scheduler.scheduleOne(next)
                 observer.noteAttempt(uid: next.podInfo.uid, changeCount: scheduler.changeCount)
                 await settle(scheduler: scheduler, informers: informers, cluster: cluster)
@@ -195,7 +200,12 @@ package enum Simulation {
             }
         }
         VolumeOutcome.attach(to: &outcomes, cluster: cluster)
-        return SimulationResult(pods: outcomes, preempted: observer.preempted, events: cluster.recordedEvents)
+        return SimulationResult(
+            pods: outcomes,
+            preempted: observer.preempted,
+            events: cluster.recordedEvents,
+            explanations: explainRecorder?.finish(scheduler: scheduler, outcomes: outcomes) ?? [:]
+        )
     }
 
     /// Waits until bindings and status writes have finished and every watch event has been applied.

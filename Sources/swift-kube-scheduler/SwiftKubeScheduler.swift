@@ -16,7 +16,7 @@ struct SwiftKubeScheduler: AsyncParsableCommand {
         commandName: "swift-kube-scheduler",
         abstract: "A Kubernetes scheduler framework that behaves like kube-scheduler.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Config.self, Run.self, BenchCommandLine.self]
+        subcommands: [Simulate.self, Config.self, Run.self, BenchCommandLine.self, ExplainCommandLine.self]
     )
 }
 
@@ -67,13 +67,15 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .long, help: "Seed for tie-breaking between equally scored nodes.")
     var seed: UInt64 = 1
 
+    @OptionGroup var explainOptions: ExplainOptions
+
     func run() async throws {
         guard !cluster.isEmpty else {
             printError("simulate: at least one --cluster file is required")
             throw ExitCode(2)
         }
         let registry = makeInTreeRegistry()
-        let schedulerConfiguration: SchedulerConfiguration
+        var schedulerConfiguration: SchedulerConfiguration
         do {
             schedulerConfiguration =
                 try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
@@ -82,6 +84,7 @@ struct Simulate: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
+        try explainOptions.apply(to: &schedulerConfiguration)
         var objects: [KubeObject] = []
         for path in cluster {
             do {
@@ -98,12 +101,14 @@ struct Simulate: AsyncParsableCommand {
                 configuration: schedulerConfiguration,
                 registry: registry,
                 objects: objects,
-                seed: seed
+                seed: seed,
+                explain: explainOptions.request
             )
             switch output {
             case .json: print(SimulationReport.json(result))
-            case .text: print(SimulationReport.text(result))
+            case .text: print(explainOptions.text(result))
             }
+            try explainOptions.writeHTML(result)
         } catch {
             printError("\(error)")
             throw ExitCode(1)

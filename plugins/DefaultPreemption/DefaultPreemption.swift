@@ -21,12 +21,12 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     package static let reasonWaitingForPreemption = "waiting for the preemption for this pod to be finished"
 
     package let args: DefaultPreemptionArgs
-    private let handle: any FrameworkHandle
+    let handle: any FrameworkHandle
     /// Preemptors whose victims are still being evicted (upstream `preempting`), each with the uid of its
     /// last victim once that one's eviction has started (upstream `lastVictimsPendingPreemption`).
     private let preempting = Mutex<[String: String?]>([:])
     /// Random start offset of the candidate scan; seeded so runs are reproducible.
-    private let offsetGenerator = Mutex(SeededGenerator(seed: 0x5EED))
+    let offsetGenerator = Mutex(SeededGenerator(seed: 0x5EED))
 
     package init(args: DefaultPreemptionArgs, handle: any FrameworkHandle) throws(PluginArgsError) {
         try args.validate()
@@ -129,14 +129,14 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
         return (PostFilterResult(nominatingMode: .override(nodeName: best.nodeName)), .success)
     }
 
-    private func diagnosis(_ statuses: NodeToStatus) -> Diagnosis {
+    func diagnosis(_ statuses: NodeToStatus) -> Diagnosis {
         var diagnosis = Diagnosis()
         diagnosis.nodeToStatus = statuses
         return diagnosis
     }
 
     /// `PodEligibleToPreemptOthers`: nil when the pod may preempt, else the reason.
-    private func ineligibility(
+    func ineligibility(
         _ pod: PodInfo,
         nominatedNode: String,
         snapshot: Snapshot,
@@ -171,7 +171,7 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
 
     /// Dry-runs preemption on the potential nodes in parallel batches, in scan order from `offset`, until
     /// at least one PDB-respecting candidate exists and `wanted` candidates were found.
-    private func dryRun(
+    func dryRun(
         state: CycleState,
         pod: PodInfo,
         snapshot: Snapshot,
