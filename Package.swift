@@ -36,6 +36,9 @@ let package = Package(
     name: "swift-kube-scheduler",
     products: [
         .executable(name: "swift-kube-scheduler", targets: ["swift-kube-scheduler"]),
+        // The plugin SDK: the whole command line as a library that takes out-of-tree plugins; re-exports the API
+        // model (KubeAPI) and the framework.
+        .library(name: "SwiftKubeScheduler", targets: ["SwiftKubeScheduler"]),
         .library(name: "SchedulerFramework", targets: ["SchedulerFramework"]),
         .library(name: "SchedulerTesting", targets: ["SchedulerTesting"]),
     ],
@@ -127,15 +130,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "swift-kube-scheduler",
+        // The command line (simulate, run, bench, config) as a library taking extra plugins: the SDK.
+        .target(
+            name: "SwiftKubeScheduler",
             dependencies: [
-                "Simulator", "Bench", "SchedulerConfig", "InTreePlugins",
+                "KubeAPI", "KubeDecoding", "SchedulerFramework", "Simulator", "Bench", "SchedulerConfig",
+                "InTreePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "SchedulerServer", "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "swift-kube-scheduler", dependencies: ["SwiftKubeScheduler"]),
         // Tests mirror modules: one test target per module (PluginTests covers plugins/), files named after what
         // they test. KubeTestSupport holds the in-process fake API server the client, server and CLI tests share.
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
@@ -208,6 +214,11 @@ let package = Package(
                 "Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework",
                 "InTreePlugins",
             ]
+        ),
+        // The SDK: out-of-tree plugins registered through SwiftKubeScheduler's entry point.
+        .testTarget(
+            name: "SDKTests",
+            dependencies: ["SwiftKubeScheduler", "SchedulerTesting", "KubeTestSupport"]
         ),
         // Runs the built executable (simulate, run, bench --kubeconfig) as a user would.
         .testTarget(
