@@ -68,12 +68,23 @@ let package = Package(
             name: "SchedulerConfig",
             dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", .product(name: "Yams", package: "Yams")]
         ),
+        // HTTP extenders (`extenders` in the configuration): upstream's JSON protocol over async-http-client.
+        .target(
+            name: "HTTPExtender",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Queue, cache, snapshot, per-profile framework runtime, the scheduling and binding cycles,
         // and the embedded in-memory cluster.
         .target(
             name: "SchedulerRuntime",
             dependencies: [
-                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "PluginSupport",
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "PluginSupport", "HTTPExtender",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -219,6 +230,19 @@ let package = Package(
         .testTarget(
             name: "SDKTests",
             dependencies: ["SwiftKubeScheduler", "SchedulerTesting", "KubeTestSupport"]
+        ),
+        // HTTP extenders against real extenders on loopback: every verb through simulate and the fake API server.
+        .testTarget(
+            name: "ExtenderTests",
+            dependencies: [
+                "SwiftKubeScheduler", "KubeTestSupport", "HTTPExtender", "SchedulerRuntime", "SchedulerConfig",
+                "SchedulerServer",
+                "SchedulerFramework", "SchedulerTesting", "KubeAPI", "InTreePlugins",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // Runs the built executable (simulate, run, bench --kubeconfig) as a user would.
         .testTarget(
