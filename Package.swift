@@ -36,6 +36,9 @@ let package = Package(
     name: "swift-kube-scheduler",
     products: [
         .executable(name: "swift-kube-scheduler", targets: ["swift-kube-scheduler"]),
+        // The plugin SDK: the whole command line as a library that takes out-of-tree plugins; re-exports the API
+        // model (KubeAPI) and the framework.
+        .library(name: "SwiftKubeScheduler", targets: ["SwiftKubeScheduler"]),
         .library(name: "SchedulerFramework", targets: ["SchedulerFramework"]),
         .library(name: "SchedulerTesting", targets: ["SchedulerTesting"]),
     ],
@@ -65,12 +68,23 @@ let package = Package(
             name: "SchedulerConfig",
             dependencies: ["KubeAPI", "KubeDecoding", "SchedulerFramework", .product(name: "Yams", package: "Yams")]
         ),
+        // HTTP extenders (`extenders` in the configuration): upstream's JSON protocol over async-http-client.
+        .target(
+            name: "HTTPExtender",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Queue, cache, snapshot, per-profile framework runtime, the scheduling and binding cycles,
         // and the embedded in-memory cluster.
         .target(
             name: "SchedulerRuntime",
             dependencies: [
-                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "PluginSupport",
+                "KubeAPI", "SchedulerFramework", "SchedulerConfig", "PluginSupport", "HTTPExtender",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -128,15 +142,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "swift-kube-scheduler",
+        // The command line (simulate, run, bench, config) as a library taking extra plugins: the SDK.
+        .target(
+            name: "SwiftKubeScheduler",
             dependencies: [
-                "Simulator", "Bench", "SchedulerConfig", "InTreePlugins",
+                "KubeAPI", "KubeDecoding", "SchedulerFramework", "Simulator", "Bench", "SchedulerConfig",
+                "InTreePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "SchedulerServer", "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "swift-kube-scheduler", dependencies: ["SwiftKubeScheduler"]),
         // Tests mirror modules: one test target per module (PluginTests covers plugins/), files named after what
         // they test. KubeTestSupport holds the in-process fake API server the client, server and CLI tests share.
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
@@ -208,6 +225,24 @@ let package = Package(
             dependencies: [
                 "Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework",
                 "InTreePlugins",
+            ]
+        ),
+        // The SDK: out-of-tree plugins registered through SwiftKubeScheduler's entry point.
+        .testTarget(
+            name: "SDKTests",
+            dependencies: ["SwiftKubeScheduler", "SchedulerTesting", "KubeTestSupport"]
+        ),
+        // HTTP extenders against real extenders on loopback: every verb through simulate and the fake API server.
+        .testTarget(
+            name: "ExtenderTests",
+            dependencies: [
+                "SwiftKubeScheduler", "KubeTestSupport", "HTTPExtender", "SchedulerRuntime", "SchedulerConfig",
+                "SchedulerServer",
+                "SchedulerFramework", "SchedulerTesting", "KubeAPI", "InTreePlugins",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Runs the built executable (simulate, run, bench --kubeconfig) as a user would.

@@ -41,6 +41,8 @@ package struct BenchArguments: Sendable {
     package var quiet = false
     /// Seconds without progress (and nothing active) after which waiting for pods gives up.
     package var stallTimeout = 5.0
+    /// The plugins profiles may name (default: the in-tree ones); the SDK adds out-of-tree plugins here.
+    package var registry: PluginRegistry?
 
     package init() {}
 }
@@ -183,7 +185,7 @@ package enum BenchCommand {
         if !arguments.compare.isEmpty && arguments.config != nil {
             throw BenchError("use either --config or --compare, not both")
         }
-        let registry = makeInTreeRegistry()
+        let registry = arguments.registry ?? makeInTreeRegistry()
         let workload = try resolveWorkload(arguments)
         let configurations = try configurations(arguments, testCase: workload.testCase, registry: registry)
         var results: [BenchResult] = []

@@ -19,7 +19,7 @@ package struct SchedulerConfiguration: Sendable {
     package var enableProfiling = true
     /// `enableContentionProfiling` (upstream default true when profiling is enabled).
     package var enableContentionProfiling = true
-    /// The configured HTTP extenders, validated as upstream does. Not run yet by this scheduler.
+    /// The configured HTTP extenders, validated as upstream does; the runtime calls them (HTTPExtender).
     package var extenders: [Extender] = []
     /// Things that are accepted but worth telling the user (ignored extenders, args for unknown plugins, …),
     /// one line each, prefixed with the file name.

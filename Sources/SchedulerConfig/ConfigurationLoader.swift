@@ -300,12 +300,7 @@ struct ConfigurationBuilder {
         }
 
         configuration.extenders = (v1.extenders ?? []).map(Self.extender(from:))
-        if !configuration.extenders.isEmpty {
-            warn(
-                [.key("extenders")],
-                "\(configuration.extenders.count) extender(s) configured; extenders are not supported yet and are ignored"
-            )
-        }
+        applyExtenderIgnoredResources(to: &configuration, source: source)
         return configuration
     }
 

@@ -52,6 +52,8 @@ public protocol FrameworkServices: Sendable {
     func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
     /// Reports one preemption attempt and how many victims it chose (0 when none).
     func preemptionAttempted(victims: Int)
+    /// The scheduler's HTTP extenders, in configuration order (preemption asks those with a preempt verb).
+    var extenders: [any Extender] { get }
 }
 
 /// Read access to cluster objects kept up to date by the scheduler's informers.

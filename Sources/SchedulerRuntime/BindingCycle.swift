@@ -36,7 +36,12 @@ extension Scheduler {
         )
         if status.isSuccess {
             let bindStart = ContinuousClock.now
-            status = await framework.runBind(state: state, pod: assumed, nodeName: host)
+            // A binder extender interested in the pod binds it instead of the Bind plugins.
+            if let bound = await bindThroughExtender(pod: assumed.pod, nodeName: host) {
+                status = bound
+            } else {
+                status = await framework.runBind(state: state, pod: assumed, nodeName: host)
+            }
             instrumentation.extensionPointFinished(
                 .bind,
                 profile: framework.schedulerName,

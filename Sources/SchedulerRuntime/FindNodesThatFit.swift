@@ -43,7 +43,18 @@ extension Scheduler {
             allowed: preResult?.nodeNames,
             nominations: nominations
         ) {
-            return .success([index])
+            // The nominated node must pass the extenders too; if they reject it, every node is scanned.
+            switch findNodesThatPassExtenders(
+                pod: pod.pod,
+                feasible: [index],
+                snapshot: snapshot,
+                diagnosis: &diagnosis
+            )
+            {
+            case .failure(let failure): return .failure(failure)
+            case .success(let nodes) where !nodes.isEmpty: return .success(nodes)
+            case .success: break
+            }
         }
 
         // Without a PreFilter result the scan continues where the previous cycle stopped.
@@ -64,8 +75,8 @@ extension Scheduler {
             percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore,
             numAllNodes: candidates.count
         )
-        // Without scoring, any feasible node will do.
-        let numToFind = framework.hasScorePlugins ? adaptive : min(adaptive, 1)
+        // Without scoring or filtering extenders, any feasible node will do.
+        let numToFind = hasScoring(framework) || hasExtenderFilters ? adaptive : min(adaptive, 1)
         let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
         feasibleFlags.initialize(repeating: false)
         defer { feasibleFlags.deallocate() }
@@ -98,7 +109,7 @@ extension Scheduler {
             diagnosis: &diagnosis
         )
         if preResult == nil { loop.nextStartNodeIndex = (candidates.start + processed) % candidates.count }
-        return .success(feasible)
+        return findNodesThatPassExtenders(pod: pod.pod, feasible: feasible, snapshot: snapshot, diagnosis: &diagnosis)
     }
 
     /// The pod's nominated node (set by an earlier preemption), if PreFilter allows it and it still fits with the

@@ -80,6 +80,8 @@ final class ProfileServices: FrameworkServices, @unchecked Sendable {
         scheduler?.instrumentation.preemptionAttempted(profile: framework.schedulerName, victims: victims)
     }
 
+    var extenders: [any Extender] { scheduler?.extenders ?? [] }
+
     func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {
         scheduler?.observer?.podPreempted(victim, nodeName: nodeName, preemptor: preemptor)
     }

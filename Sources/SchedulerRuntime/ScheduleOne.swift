@@ -207,7 +207,9 @@ extension Scheduler {
         nodes: NodeList
     ) -> Result<[Int64], StatusFailure> {
         let count = nodes.count
-        guard framework.hasScorePlugins else { return .success(Array(repeating: 1, count: count)) }
+        guard framework.hasScorePlugins || !extenders.isEmpty else {
+            return .success(Array(repeating: 1, count: count))
+        }
         let preScore = timed(
             .preScore,
             framework.schedulerName,
@@ -219,7 +221,9 @@ extension Scheduler {
         let active = ContiguousArray(
             skips.isEmpty ? framework.scorePlugins : framework.scorePlugins.filter { !skips.contains($0.plugin.name) }
         )
-        guard !active.isEmpty else { return .success(Array(repeating: 0, count: count)) }
+        guard !active.isEmpty else {
+            return .success(extenderScores(pod: pod.pod, nodes: nodes) ?? Array(repeating: 0, count: count))
+        }
 
         let scoreStart = ContinuousClock.now
         defer {
@@ -294,6 +298,9 @@ extension Scheduler {
                 }
                 totals[i] += score * entry.weight
             }
+        }
+        if !extenders.isEmpty, let extra = extenderScores(pod: pod.pod, nodes: nodes) {
+            for i in 0..<count { totals[i] += extra[i] }
         }
         return .success(totals)
     }

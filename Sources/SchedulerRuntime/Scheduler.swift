@@ -26,6 +26,8 @@ package final class Scheduler: Sendable {
     package let profiles: [String: ProfileFramework]
     package let client: any ClusterClient
     package let configuration: SchedulerConfiguration
+    /// The configured HTTP extenders, in order (Extenders.swift).
+    package let extenders: [any Extender]
     let observer: (any SchedulingObserver)?
     let instrumentation: any SchedulerInstrumentation
     let clock: any SchedulerClock
@@ -55,9 +57,15 @@ package final class Scheduler: Sendable {
         clock: any SchedulerClock = RealClock(),
         seed: UInt64 = 1,
         observer: (any SchedulingObserver)? = nil,
-        instrumentation: any SchedulerInstrumentation = NoInstrumentation()
+        instrumentation: any SchedulerInstrumentation = NoInstrumentation(),
+        extenders: [any Extender]? = nil
     ) throws(ConfigurationError) {
         self.configuration = configuration
+        if let extenders {
+            self.extenders = extenders
+        } else {
+            self.extenders = try Self.makeExtenders(configuration)
+        }
         self.client = client
         self.observer = observer
         self.instrumentation = instrumentation

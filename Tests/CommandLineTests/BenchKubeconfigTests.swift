@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import KubeAPI
 import Testing
@@ -50,6 +51,33 @@ import Testing
         return (process, output, errors)
     }
 
+    /// Waits for the process and collects its output on Dispatch threads: a test that blocked a cooperative
+    /// thread here would starve the in-process fake API server the child is talking to.
+    func finished(_ process: Process, _ output: Pipe, _ errors: Pipe) async -> (stdout: Data, stderr: String) {
+        struct Unchecked: @unchecked Sendable {
+            let process: Process
+            let output: Pipe
+            let errors: Pipe
+        }
+        let handles = Unchecked(process: process, output: output, errors: errors)
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let collected = CollectedData()
+                let group = DispatchGroup()
+                group.enter()
+                DispatchQueue.global().async {
+                    collected.data = handles.errors.fileHandleForReading.readDataToEndOfFile()
+                    group.leave()
+                }
+                let stdout = handles.output.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                handles.process.waitUntilExit()
+                let stderr = String(decoding: collected.data, as: UTF8.self)
+                continuation.resume(returning: (stdout, stderr))
+            }
+        }
+    }
+
     /// Nothing the bench created is left on the server.
     func expectNothingLeft(_ fake: FakeAPIServer, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(
@@ -90,9 +118,7 @@ import Testing
         )
         let (process, output, errors) = benchProcess(dir)
         try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (stdout, stderr) = await finished(process, output, errors)
         #expect(process.terminationStatus == 0, "\(stderr)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: stdout) as? [String: Any],
@@ -158,9 +184,7 @@ import Testing
         )
         let (process, output, errors) = benchProcess(dir)
         try process.run()
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (_, stderr) = await finished(process, output, errors)
         #expect(process.terminationStatus == 1)
         #expect(stderr.contains("PriorityClass"), "\(stderr)")
         #expect(fake.apiCreations.compactMap(\.node).count == 2)
@@ -225,9 +249,7 @@ import Testing
         await fake.stop()
         let (process, output, errors) = benchProcess(dir)
         try process.run()
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (_, stderr) = await finished(process, output, errors)
         #expect(process.terminationStatus == 1)
         #expect(stderr.contains("cannot reach the API server at \(fake.url)"), "\(stderr)")
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")

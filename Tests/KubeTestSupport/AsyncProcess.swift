@@ -51,6 +51,6 @@ func runCLIAsync(_ arguments: [String]) async throws -> (status: Int32, stdout: 
 }
 
 /// Written by one thread before `DispatchGroup.leave()`, read after `wait()`.
-private final class CollectedData: @unchecked Sendable {
+final class CollectedData: @unchecked Sendable {
     var data = Data()
 }

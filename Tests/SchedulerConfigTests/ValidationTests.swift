@@ -321,7 +321,7 @@ struct ValidationRefusalTests {
 }
 
 struct ExtenderTests {
-    @Test func extendersAreValidatedAndKeptWithAWarning() throws {
+    @Test func extendersAreValidatedAndKept() throws {
         let configuration = try load(
             header + """
                 extenders:
@@ -345,11 +345,19 @@ struct ExtenderTests {
         #expect(extender.httpTimeoutSeconds == 3)
         #expect(extender.managedResources == [.init(name: "example.com/foo", ignoredByScheduler: true)])
         #expect(extender.tlsConfig?.caData == Array("hello".utf8))
-        #expect(
-            configuration.warnings == [
-                "config.yaml:5:1: extenders: 1 extender(s) configured; extenders are not supported yet and are ignored"
-            ]
-        )
+        #expect(configuration.warnings.isEmpty)
+        // ignoredByScheduler resources become NodeResourcesFit's ignoredResources in every profile (upstream
+        // buildExtenders).
+        let args = try #require(configuration.profiles[0].pluginConfig["NodeResourcesFit"])
+        struct Ignored: Decodable {
+            var ignoredResources: [String]?
+            enum CodingKeys: String, CodingKey { case ignoredResources }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                ignoredResources = try container.decodeIfPresent([String].self, forKey: .ignoredResources)
+            }
+        }
+        #expect(try args.decode(Ignored.self).ignoredResources == ["example.com/foo"])
     }
 
     @Test func extenderRulesAreUpstreams() {

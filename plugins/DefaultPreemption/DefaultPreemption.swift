@@ -117,6 +117,19 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                 services: services
             )
         }
+        if !candidates.isEmpty && !services.extenders.isEmpty {
+            switch callExtenders(preemptor.pod, candidates, snapshot: snapshot, services: services) {
+            case .failure(let failure):
+                services.preemptionAttempted(victims: 0)
+                return (nil, failure.status)
+            case .success(let narrowed):
+                guard !narrowed.isEmpty else {
+                    services.preemptionAttempted(victims: 0)
+                    return (nil, Status(.unschedulable, "no candidate node for preemption"))
+                }
+                candidates = narrowed
+            }
+        }
         let best = select(candidates)
         services.preemptionAttempted(victims: best?.victims.count ?? 0)
         guard let best else {

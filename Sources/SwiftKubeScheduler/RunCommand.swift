@@ -73,7 +73,7 @@ struct Run: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in KlogHandler(level: level) }
         let logger = Logger(label: "swift-kube-scheduler")
 
-        let registry = makeInTreeRegistry()
+        let registry = try CommandContext.registry()
         let schedulerConfiguration: SchedulerConfiguration
         do {
             schedulerConfiguration =

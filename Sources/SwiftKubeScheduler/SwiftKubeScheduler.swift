@@ -4,20 +4,25 @@ import InTreePlugins
 import KubeAPI
 import KubeDecoding
 import SchedulerConfig
+import SchedulerFramework
 import Simulator
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-@main
-struct SwiftKubeScheduler: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The whole command-line program (`simulate`, `run`, `bench`, `config`) as a library: a program that adds its own
+/// plugins calls ``main(plugins:)`` from its `main` (upstream's `app.NewSchedulerCommand(app.WithPlugin(...))`).
+/// The `swift-kube-scheduler` executable is exactly that call with no extra plugins.
+public struct SwiftKubeScheduler: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "swift-kube-scheduler",
         abstract: "A Kubernetes scheduler framework that behaves like kube-scheduler.",
         version: "0.1.0",
         subcommands: [Simulate.self, Config.self, Run.self, BenchCommandLine.self, ExplainCommandLine.self]
     )
+
+    public init() {}
 }
 
 /// Writes `message` as one line on stderr (several problems are joined with "; ").
@@ -74,7 +79,7 @@ struct Simulate: AsyncParsableCommand {
             printError("simulate: at least one --cluster file is required")
             throw ExitCode(2)
         }
-        let registry = makeInTreeRegistry()
+        let registry = try CommandContext.registry()
         var schedulerConfiguration: SchedulerConfiguration
         do {
             schedulerConfiguration =
@@ -105,8 +110,8 @@ struct Simulate: AsyncParsableCommand {
                 explain: explainOptions.request
             )
             switch output {
-            case .json: print(SimulationReport.json(result))
-            case .text: print(explainOptions.text(result))
+            case .json: CommandContext.output(SimulationReport.json(result))
+            case .text: CommandContext.output(explainOptions.text(result))
             }
             try explainOptions.writeHTML(result)
         } catch {
@@ -131,11 +136,13 @@ struct Config: ParsableCommand {
         var file: String
 
         func run() throws {
-            let registry = makeInTreeRegistry()
+            let registry = try CommandContext.registry()
             do {
                 let configuration = try ConfigurationLoader.load(path: file, registry: registry)
                 try ProfileCheck.buildAll(configuration, registry: registry)
-                print("\(file): valid (\(configuration.profiles.map(\.schedulerName).joined(separator: ", ")))")
+                CommandContext.output(
+                    "\(file): valid (\(configuration.profiles.map(\.schedulerName).joined(separator: ", ")))"
+                )
             } catch {
                 printError("\(error)")
                 throw ExitCode(1)
@@ -248,6 +255,7 @@ struct BenchCommandLine: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         arguments.quiet = quiet
         arguments.stallTimeout = stallTimeout
+        arguments.registry = try CommandContext.registry()
         do {
             let outcome = try await BenchCommand.run(arguments)
             if arguments.json {
@@ -258,7 +266,7 @@ struct BenchCommandLine: AsyncParsableCommand {
                 }
                 notes.forEach { printWarning($0) }
             }
-            print(outcome.output)
+            CommandContext.output(outcome.output)
             if outcome.status != 0 { throw ExitCode(outcome.status) }
         } catch let error as BenchError {
             printError(error.description)

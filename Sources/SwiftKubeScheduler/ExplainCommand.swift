@@ -49,7 +49,7 @@ struct ExplainCommandLine: AsyncParsableCommand {
 
     func run() async throws {
         let parts = pod.split(separator: "/").map(String.init)
-        let registry = makeInTreeRegistry()
+        let registry = try CommandContext.registry()
         let schedulerConfiguration: SchedulerConfiguration
         let clientConfiguration: ClientConfiguration
         do {
@@ -96,12 +96,12 @@ struct ExplainCommandLine: AsyncParsableCommand {
         )
         switch output {
         case .json:
-            print(ExplainJSON.json(explanations))
+            CommandContext.output(ExplainJSON.json(explanations))
         case .text:
             if let node = outcome.boundTo {
-                print("\(pod) is bound to \(node); this is how it would be scheduled now.\n")
+                CommandContext.output("\(pod) is bound to \(node); this is how it would be scheduled now.\n")
             }
-            print(ExplainText.render(outcome.explanation))
+            CommandContext.output(ExplainText.render(outcome.explanation))
         }
         if let html {
             do {
