@@ -22,6 +22,7 @@ let inTreePlugins = [
     "VolumeBinding",
     "VolumeZone",
     "NodeVolumeLimits",
+    "Coscheduling",
 ]
 
 let pluginTargets: [Target] = inTreePlugins.map { name in

@@ -6,8 +6,8 @@ import Synchronization
 /// An object template file (scheduler_perf's `*TemplatePath`): decoded once when it has no template actions,
 /// rendered per object when it uses `{{.Index}}`, `{{.Count}}` or a `templateParams` value.
 ///
-/// Only simple field references (`{{.Name}}`, `{{ .Name }}`) are supported from Go's text/template; any other
-/// action is an error naming the file.
+/// Only simple field references (`{{.Name}}`, `{{ .Name }}`) and upstream's one function, integer division
+/// (`{{div .Index 8}}`), are supported from Go's text/template; any other action is an error naming the file.
 package struct ObjectTemplate: Sendable {
     /// The file the template came from.
     package var path: String
@@ -65,6 +65,11 @@ package struct ObjectTemplate: Sendable {
             if action.hasPrefix("-") { action = action.dropFirst() }
             if action.hasSuffix("-") { action = action.dropLast() }
             let trimmed = action.trimmingCharacters(in: .whitespaces)
+            if let quotient = try division(trimmed, env: env, source: source) {
+                result += String(quotient)
+                rest = rest[close.upperBound...]
+                continue
+            }
             guard trimmed.hasPrefix("."), let value = env[String(trimmed.dropFirst())] else {
                 throw BenchError(
                     "\(source): unsupported template action {{\(action)}} (only {{.Name}} references to Index, Count and templateParams are supported)"
@@ -75,6 +80,26 @@ package struct ObjectTemplate: Sendable {
         }
         result += rest
         return result
+    }
+
+    /// `div A B` (scheduler_perf's template function) with integer operands given as literals or `.Name`
+    /// references; nil when `action` is not a `div`.
+    private static func division(
+        _ action: String,
+        env: [String: ParamValue],
+        source: String
+    ) throws(BenchError)
+        -> Int?
+    {
+        let words = action.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.first == "div" else { return nil }
+        func operand(_ word: Substring) -> Int? {
+            word.hasPrefix(".") ? env[String(word.dropFirst())]?.intValue : Int(word)
+        }
+        guard words.count == 3, let dividend = operand(words[1]), let divisor = operand(words[2]), divisor != 0 else {
+            throw BenchError("\(source): {{\(action)}}: div needs two integers, the second not zero")
+        }
+        return dividend / divisor
     }
 
     static func decode(_ text: String, source: String) throws(BenchError) -> DecodedTemplate {

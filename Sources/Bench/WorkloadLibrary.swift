@@ -9,6 +9,7 @@ package enum WorkloadLibrary {
         "topology_spreading/performance-config.yaml",
         "volumes/performance-config.yaml",
         "deployment/performance-config.yaml",
+        "gang/performance-config.yaml",
     ]
 
     /// The order `bench --list` shows test cases in (the order).
@@ -18,7 +19,7 @@ package enum WorkloadLibrary {
         "SchedulingPreferredPodAffinity", "SchedulingPreferredPodAntiAffinity", "TopologySpreading",
         "PreferredTopologySpreading",
         "MixedSchedulingBasePod", "SchedulingCSIPVs", "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn",
-        "DeploymentPods",
+        "DeploymentPods", "GangScheduling",
     ]
 
     /// The `Workloads` directory: `$SWIFT_KUBE_SCHEDULER_WORKLOADS`, else the package's resource bundle next to

@@ -450,6 +450,9 @@ extension WorkloadRunner {
         case .statefulSet(var o):
             o.metadata = meta(o.metadata)
             return .statefulSet(o)
+        case .podGroup(var o):
+            o.metadata = meta(o.metadata)
+            return .podGroup(o)
         }
     }
 }

@@ -15,6 +15,7 @@ public enum KubeObject: Sendable, Hashable {
     case replicationController(ReplicationController)
     case replicaSet(ReplicaSet)
     case statefulSet(StatefulSet)
+    case podGroup(PodGroup)
 
     public var kind: ObjectKind {
         switch self {
@@ -33,6 +34,7 @@ public enum KubeObject: Sendable, Hashable {
         case .replicationController: .replicationController
         case .replicaSet: .replicaSet
         case .statefulSet: .statefulSet
+        case .podGroup: .podGroup
         }
     }
 
@@ -53,6 +55,7 @@ public enum KubeObject: Sendable, Hashable {
         case .replicationController(let o): o.metadata
         case .replicaSet(let o): o.metadata
         case .statefulSet(let o): o.metadata
+        case .podGroup(let o): o.metadata
         }
     }
 
@@ -90,11 +93,13 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case replicationController = "ReplicationController"
     case replicaSet = "ReplicaSet"
     case statefulSet = "StatefulSet"
+    /// `scheduling.x-k8s.io/v1alpha1` (scheduler-plugins' CRD); listed only when a profile uses Coscheduling.
+    case podGroup = "PodGroup"
 
     public var isNamespaced: Bool {
         switch self {
         case .pod, .persistentVolumeClaim, .csiStorageCapacity, .podDisruptionBudget, .service, .replicationController,
-            .replicaSet, .statefulSet:
+            .replicaSet, .statefulSet, .podGroup:
             true
         default: false
         }

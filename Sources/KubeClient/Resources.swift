@@ -35,6 +35,7 @@ package struct ResourceDescriptor: Sendable, Equatable {
         case .podDisruptionBudget: ResourceDescriptor(kind: kind, path: "/apis/policy/v1/poddisruptionbudgets")
         case .replicaSet: ResourceDescriptor(kind: kind, path: "/apis/apps/v1/replicasets")
         case .statefulSet: ResourceDescriptor(kind: kind, path: "/apis/apps/v1/statefulsets")
+        case .podGroup: ResourceDescriptor(kind: kind, path: "/apis/scheduling.x-k8s.io/v1alpha1/podgroups")
         }
     }
 
@@ -128,6 +129,7 @@ enum ResourceDecoding {
             try visitor.visit(ReplicationController.self, wrap: KubeObject.replicationController)
         case .replicaSet: try visitor.visit(ReplicaSet.self, wrap: KubeObject.replicaSet)
         case .statefulSet: try visitor.visit(StatefulSet.self, wrap: KubeObject.statefulSet)
+        case .podGroup: try visitor.visit(PodGroup.self, wrap: KubeObject.podGroup)
         }
     }
 

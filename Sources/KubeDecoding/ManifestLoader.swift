@@ -48,8 +48,8 @@ package struct ManifestLoadResult: Sendable {
 /// Loads Kubernetes manifests: multi-document YAML, JSON, `kind: List` and typed lists (`PodList`, …).
 ///
 /// Pods, Nodes, PriorityClasses, Namespaces, Services, ReplicationControllers, ReplicaSets, StatefulSets,
-/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes, CSIDrivers, CSIStorageCapacities
-/// and PodDisruptionBudgets become ``KubeAPI/KubeObject``s; other kinds are skipped with a warning. Fields the
+/// PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSINodes, CSIDrivers, CSIStorageCapacities,
+/// PodDisruptionBudgets and scheduler-plugins' PodGroups become ``KubeAPI/KubeObject``s; other kinds are skipped with a warning. Fields the
 /// scheduler does not read (status details, `managedFields`, …) are ignored, as `kubectl get -o yaml` output
 /// carries many. Any problem stops the load with one ``DecodeError`` line naming the file, position, object
 /// and field.
@@ -163,6 +163,11 @@ package enum ManifestLoader {
         },
         "StatefulSet": KindHandler(apiVersion: "apps/v1", isNamespaced: true) { decoder, value throws(DecodeError) in
             .statefulSet(try decoder.decode(StatefulSet.self, from: value))
+        },
+        "PodGroup": KindHandler(apiVersion: PodGroup.apiVersion, isNamespaced: true) {
+            decoder,
+            value throws(DecodeError) in
+            .podGroup(try decoder.decode(PodGroup.self, from: value))
         },
     ]
 

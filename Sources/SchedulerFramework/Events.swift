@@ -21,6 +21,8 @@ public enum EventResource: String, Sendable, Hashable, CaseIterable {
     case replicationController = "ReplicationController"
     case replicaSet = "ReplicaSet"
     case statefulSet = "StatefulSet"
+    /// scheduler-plugins' PodGroup, named as upstream names custom resources (`<plural>.<version>.<group>`).
+    case podGroup = "podgroups.v1alpha1.scheduling.x-k8s.io"
     /// Matches every resource.
     case wildcard = "*"
 }

@@ -54,6 +54,13 @@ public protocol FrameworkServices: Sendable {
     func preemptionAttempted(victims: Int)
     /// The scheduler's HTTP extenders, in configuration order (preemption asks those with a preempt verb).
     var extenders: [any Extender] { get }
+    /// The pods waiting at Permit (upstream `IterateOverWaitingPods`), as they were assumed.
+    func waitingPods() -> [PodInfo]
+    /// Allows a pod waiting at Permit on behalf of `plugin`; false when it is not waiting.
+    func allowWaitingPod(uid: String, plugin: String) -> Bool
+    /// The pods of `namespace` the informers know (pending and assigned, not terminated) whose label `key` is
+    /// `value` (upstream's pod lister with a label selector).
+    func pods(namespace: String, label key: String, value: String) -> [Pod]
 }
 
 /// Read access to cluster objects kept up to date by the scheduler's informers.
@@ -90,4 +97,6 @@ public protocol ClusterObjectLister: Sendable {
     func replicationControllers(namespace: String) -> [ReplicationController]
     func replicaSets(namespace: String) -> [ReplicaSet]
     func statefulSets(namespace: String) -> [StatefulSet]
+    /// scheduler-plugins' PodGroup `namespace/name` (nil by default: listers that keep none).
+    func podGroup(namespace: String, name: String) -> PodGroup?
 }

@@ -121,4 +121,6 @@ public enum PluginName {
     public static let defaultPreemption = "DefaultPreemption"
     public static let defaultBinder = "DefaultBinder"
     public static let dynamicResources = "DynamicResources"
+    /// kubernetes-sigs/scheduler-plugins' gang scheduling (not enabled by default).
+    public static let coscheduling = "Coscheduling"
 }

@@ -322,6 +322,9 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         case .statefulSet(var o):
             o.metadata = meta(o.metadata, kind: .statefulSet)
             return .statefulSet(o)
+        case .podGroup(var o):
+            o.metadata = meta(o.metadata, kind: .podGroup)
+            return .podGroup(o)
         }
     }
 }

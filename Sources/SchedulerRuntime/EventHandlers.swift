@@ -14,6 +14,7 @@ extension Scheduler {
                 store[pod.uid] = pod
                 return previous
             }
+            podGroupMembers.update(old: old, new: pod.isTerminal ? nil : pod)
             if pod.isTerminal {
                 podStore.withLock { _ = $0.removeValue(forKey: pod.uid) }
                 if let old { podDeleted(old) }
@@ -22,6 +23,7 @@ extension Scheduler {
             if let old { podUpdated(old: old, new: pod) } else { podAdded(pod) }
         case (.deleted, .pod(let pod)):
             let old = podStore.withLock { $0.removeValue(forKey: pod.uid) }
+            podGroupMembers.update(old: old ?? pod, new: nil)
             podDeleted(old ?? pod)
         case (.added, .node(let node)), (.modified, .node(let node)):
             let old = nodeStore.withLock { store -> Node? in
@@ -103,6 +105,7 @@ extension Scheduler {
         case .replicationController: .replicationController
         case .replicaSet: .replicaSet
         case .statefulSet: .statefulSet
+        case .podGroup: .podGroup
         }
     }
 

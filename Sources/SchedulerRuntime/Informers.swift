@@ -44,7 +44,10 @@ package final class Informers: Sendable {
         self.scheduler = scheduler
         self.options = options
         // Objects plugins look up come before pods and nodes, so the first cycle sees them.
-        self.kinds = kinds.sorted { Self.order($0) < Self.order($1) }
+        // PodGroups are a CRD that may not be installed: read only when a profile uses Coscheduling.
+        self.kinds = kinds.filter { $0 != .podGroup || scheduler.readsPodGroups }.sorted {
+            Self.order($0) < Self.order($1)
+        }
     }
 
     private static func order(_ kind: ObjectKind) -> Int {

@@ -121,6 +121,11 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         }
     }
 
+    package func podGroup(namespace: String, name: String) -> PodGroup? {
+        if case .podGroup(let o)? = get(.podGroup, "\(namespace)/\(name)") { return o }
+        return nil
+    }
+
     package func replicaSets(namespace: String) -> [ReplicaSet] {
         all(.replicaSet).compactMap {
             if case .replicaSet(let o) = $0, (o.metadata.namespace ?? "default") == namespace { o } else { nil }

@@ -64,6 +64,20 @@ final class ProfileServices: FrameworkServices, @unchecked Sendable {
         return true
     }
 
+    func waitingPods() -> [PodInfo] {
+        scheduler?.waitingPods.all() ?? []
+    }
+
+    func allowWaitingPod(uid: String, plugin: String) -> Bool {
+        guard let waiter = scheduler?.waitingPods.waiter(uid: uid) else { return false }
+        waiter.allow(plugin: plugin)
+        return true
+    }
+
+    func pods(namespace: String, label key: String, value: String) -> [Pod] {
+        scheduler?.pods(namespace: namespace, label: key, value: value) ?? []
+    }
+
     func activate(_ pod: Pod) {
         scheduler?.queue.activate(pod)
     }

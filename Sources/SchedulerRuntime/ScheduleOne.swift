@@ -119,7 +119,7 @@ extension Scheduler {
             failAfterPlacement(queued, framework: framework, status: permit, podSchedulingCycle: podSchedulingCycle)
             return
         }
-        let waiter = permit.isWait ? waitingPods.add(assumed, waits: waits) : nil
+        let waiter = permit.isWait ? waitingPods.add(assumed, waits: waits, now: clock.now()) : nil
         track { [self] in
             await self.bindingCycle(
                 queued,

@@ -41,6 +41,8 @@ package final class Scheduler: Sendable {
     let loop: Mutex<LoopState>
     /// Every pod the informers have seen, by uid (failure handling re-reads the latest copy).
     let podStore = Mutex<[String: Pod]>([:])
+    /// The pods of each PodGroup (Coscheduling), kept with `podStore`.
+    let podGroupMembers = PodGroupMembers()
     /// Every node the informers have seen, by name (to tell what an update changed).
     let nodeStore = Mutex<[String: Node]>([:])
     /// How many binding cycles and status writes are still running, and who waits for none to be.
@@ -180,4 +182,7 @@ package final class Scheduler: Sendable {
 
     /// Permit's waiting pods, for plugins that allow or reject them.
     package var permitWaitingPods: WaitingPods { waitingPods }
+
+    /// How many binding cycles and status writes are running or parked at Permit.
+    package var inFlightWorkCount: Int { inFlightWork.withLock { $0.count } }
 }

@@ -14,11 +14,17 @@ package final class WaitingPods: Sendable {
             var timers: [Task<Void, Never>] = []
         }
         private let state: Mutex<State>
+        /// When the first plugin's wait runs out, on the scheduler's clock, and which plugin that is.
+        let deadline: (at: Duration, plugin: String, timeout: Duration)?
 
-        init(pod: PodInfo, plugins: Set<String>) {
+        init(pod: PodInfo, plugins: Set<String>, deadline: (at: Duration, plugin: String, timeout: Duration)? = nil) {
             self.pod = pod
             self.state = Mutex(State(pending: plugins))
+            self.deadline = deadline
         }
+
+        /// Whether the outcome is known (allowed or rejected).
+        package var isDecided: Bool { state.withLock { $0.outcome != nil } }
 
         /// Waits for the outcome: success when all plugins allowed, Unschedulable when rejected.
         package func result() async -> Status {
@@ -50,13 +56,15 @@ package final class WaitingPods: Sendable {
                 Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
-                    self?.reject(
-                        plugin: plugin,
-                        message: "rejected due to timeout after waiting \(timeout) at plugin \(plugin)"
-                    )
+                    self?.timeOut(plugin: plugin, timeout: timeout)
                 }
             }
             state.withLock { $0.timers = tasks }
+        }
+
+        /// Rejects the pod because `plugin`'s wait of `timeout` ran out.
+        func timeOut(plugin: String, timeout: Duration) {
+            reject(plugin: plugin, message: "rejected due to timeout after waiting \(timeout) at plugin \(plugin)")
         }
 
         private func finish(_ decide: (inout State) -> Status?) {
@@ -73,14 +81,49 @@ package final class WaitingPods: Sendable {
     }
 
     private let waiters = Mutex<[String: Waiter]>([:])
+    /// Whether timeouts run on real timers (the default) or only through ``expire(now:)`` (`simulate`, whose clock
+    /// is simulated).
+    private let realTimers = Atomic<Bool>(true)
 
     package init() {}
 
-    func add(_ pod: PodInfo, waits: [String: Duration]) -> Waiter {
-        let waiter = Waiter(pod: pod, plugins: Set(waits.keys))
+    /// Timeouts from now on fire only when ``expire(now:)`` is called with a clock reading past them.
+    package func useClockDrivenTimeouts() { realTimers.store(false, ordering: .relaxed) }
+
+    /// Parks `pod` until its waiting plugins decide; `now` is the scheduler clock's reading (for
+    /// ``expire(now:)``).
+    func add(_ pod: PodInfo, waits: [String: Duration], now: Duration? = nil) -> Waiter {
+        let first = waits.min { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        let deadline = first.flatMap { first in
+            now.map { (at: $0 + first.value, plugin: first.key, timeout: first.value) }
+        }
+        let waiter = Waiter(pod: pod, plugins: Set(waits.keys), deadline: deadline)
         waiters.withLock { $0[pod.uid] = waiter }
-        waiter.startTimers(waits)
+        if realTimers.load(ordering: .relaxed) { waiter.startTimers(waits) }
         return waiter
+    }
+
+    /// The pods still waiting for a decision (upstream `IterateOverWaitingPods`).
+    package func all() -> [PodInfo] {
+        waiters.withLock { Array($0.values) }.filter { !$0.isDecided }.map(\.pod).sorted { $0.key < $1.key }
+    }
+
+    /// How many waiting pods have no decision yet (their binding cycles are parked, not working).
+    package var undecidedCount: Int { waiters.withLock { Array($0.values) }.filter { !$0.isDecided }.count }
+
+    /// The earliest timeout among undecided waiters, on the scheduler's clock.
+    package func nextDeadline() -> Duration? {
+        waiters.withLock { Array($0.values) }.filter { !$0.isDecided }.compactMap { $0.deadline?.at }.min()
+    }
+
+    /// Rejects every undecided waiter whose timeout is at or before `now`, as its timer would have.
+    package func expire(now: Duration) {
+        let waiting = waiters.withLock { Array($0.values) }.sorted { $0.pod.key < $1.pod.key }
+        for waiter in waiting where !waiter.isDecided {
+            if let deadline = waiter.deadline, deadline.at <= now {
+                waiter.timeOut(plugin: deadline.plugin, timeout: deadline.timeout)
+            }
+        }
     }
 
     func remove(uid: String) { waiters.withLock { _ = $0.removeValue(forKey: uid) } }

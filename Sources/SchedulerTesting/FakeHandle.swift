@@ -38,6 +38,7 @@ public struct FakeObjectLister: ClusterObjectLister {
     public var replicationControllerList: [ReplicationController] = []
     public var replicaSetList: [ReplicaSet] = []
     public var statefulSetList: [StatefulSet] = []
+    public var podGroupList: [PodGroup] = []
 
     public init(
         namespaces: [Namespace] = [],
@@ -83,6 +84,9 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
     public func statefulSets(namespace: String) -> [StatefulSet] {
         statefulSetList.filter { ($0.metadata.namespace ?? "default") == namespace }
+    }
+    public func podGroup(namespace: String, name: String) -> PodGroup? {
+        podGroupList.first { ($0.metadata.namespace ?? "default") == namespace && $0.metadata.name == name }
     }
     public func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         budgets.filter { ($0.metadata.namespace ?? "default") == namespace }

@@ -105,6 +105,8 @@ package enum Simulation {
             if case .pod(let pod) = object, pod.nodeName.isEmpty, !pod.isTerminal { pending.append(pod) }
         }
 
+        // Permit timeouts run on the simulated clock, like backoff.
+        scheduler.permitWaitingPods.useClockDrivenTimeouts()
         let informers = Informers(client: cluster, scheduler: scheduler)
         do {
             try await informers.start()
@@ -113,21 +115,64 @@ package enum Simulation {
         }
         await settle(scheduler: scheduler, informers: informers, cluster: cluster)
 
+        // Pods whose Permit wait ran out, with the change count at the time.
+        var timedOut: [String: Int] = [:]
+        // Pods popped again although nothing changed since they last failed, and how often.
+        var unchangedRetries: [String: Int] = [:]
         while true {
             if let next = scheduler.queue.pop() {
+                // A rejected pod leaves backoff early when the active queue is empty. Retried twice with nothing
+                // changed in the cluster (a gang whose members keep rejecting each other), it rests among the
+                // unschedulable pods until a cluster event moves it.
+                let uid = next.podInfo.uid
+                if !next.unschedulablePlugins.isEmpty,
+                    observer.lastFailureChangeCount(uid: uid) == scheduler.changeCount
+                {
+                    unchangedRetries[uid, default: 0] += 1
+                    if unchangedRetries[uid, default: 0] > 1 {
+                        unchangedRetries[uid] = nil
+                        scheduler.queue.addUnschedulableIfNotPresent(
+                            next,
+                            podSchedulingCycle: scheduler.queue.schedulingCycle
+                        )
+                        continue
+                    }
+                } else {
+                    unchangedRetries[uid] = nil
+                }
                 explainRecorder?.beforeAttempt(next, scheduler: scheduler)
                 scheduler.scheduleOne(next)
                 observer.noteAttempt(uid: next.podInfo.uid, changeCount: scheduler.changeCount)
                 await settle(scheduler: scheduler, informers: informers, cluster: cluster)
                 continue
             }
-            guard let expiry = scheduler.queue.nextBackoffExpiry() else { break }
+            let backoffExpiry = scheduler.queue.nextBackoffExpiry()
             // Retrying is pointless when nothing changed since each backing-off pod last failed.
             let backingOff = scheduler.queue.allPods().filter {
                 scheduler.queue.location(of: $0.podInfo.key) == .backoff
             }
             let current = scheduler.changeCount
-            if backingOff.allSatisfy({ observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }) { break }
+            let stale = backingOff.allSatisfy { observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }
+            // Pods waiting at Permit (a gang short of members) time out when the clock reaches their deadline,
+            // before the run ends at the latest.
+            if let deadline = scheduler.permitWaitingPods.nextDeadline(),
+                stale || backoffExpiry.map({ deadline <= $0 }) ?? true
+            {
+                let waiting = scheduler.permitWaitingPods.all().map(\.uid)
+                // The same pods timing out again with nothing changed: they would cycle forever.
+                let cycling = waiting.allSatisfy { timedOut[$0] == current }
+                for uid in waiting { timedOut[uid] = current }
+                clock.advance(to: deadline)
+                scheduler.permitWaitingPods.expire(now: deadline)
+                while cycling, let later = scheduler.permitWaitingPods.nextDeadline() {
+                    clock.advance(to: later)
+                    scheduler.permitWaitingPods.expire(now: later)
+                }
+                await settle(scheduler: scheduler, informers: informers, cluster: cluster)
+                if cycling { break }
+                continue
+            }
+            guard let expiry = backoffExpiry, !stale else { break }
             clock.advance(to: expiry)
             scheduler.queue.flushBackoffQCompleted()
         }
@@ -208,18 +253,36 @@ package enum Simulation {
         )
     }
 
-    /// Waits until bindings and status writes have finished and every watch event has been applied.
+    /// Waits until bindings and status writes have finished (or are parked at Permit) and every watch event has
+    /// been applied.
     private static func settle(scheduler: Scheduler, informers: Informers, cluster: EmbeddedCluster) async {
         while true {
-            await scheduler.waitForInFlightWork()
+            await waitForWork(scheduler)
             var spins = 0
             while informers.processedEventCount < cluster.emittedEventCount {
                 spins += 1
                 if spins < 1000 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(100)) }
             }
             let idle = informers.processedEventCount == cluster.emittedEventCount
-            await scheduler.waitForInFlightWork()
+            await waitForWork(scheduler)
             if idle && informers.processedEventCount == cluster.emittedEventCount { return }
+        }
+    }
+}
+
+extension Simulation {
+    /// Waits for in-flight work except binding cycles parked at Permit without a decision (they wait for other
+    /// pods or for the simulated clock, so waiting for them would never end).
+    fileprivate static func waitForWork(_ scheduler: Scheduler) async {
+        let waiting = scheduler.permitWaitingPods
+        guard waiting.undecidedCount > 0 else {
+            await scheduler.waitForInFlightWork()
+            return
+        }
+        var spins = 0
+        while scheduler.inFlightWorkCount > waiting.undecidedCount {
+            spins += 1
+            if spins < 1000 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(100)) }
         }
     }
 }

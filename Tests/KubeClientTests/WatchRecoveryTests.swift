@@ -139,7 +139,7 @@ private final class WatchLog: Sendable {
         let runner = try makeRunner(fake, identity: "sched-a")
         let run = launch(runner)
         #expect(await eventually { allBound(fake, ["default/first"]) })
-        #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+        #expect(await eventually { fake.openWatchCount == watchedKindCount })
         fake.injectRawWatchBytes(.pod, frame)
         // Created right after the bad frame: the old splitter folded their frames into the broken value.
         let keys = (0..<5).map { "default/next\($0)" }
@@ -158,7 +158,7 @@ private final class WatchLog: Sendable {
         let runner = try makeRunner(fake, identity: "sched-a") { $0.clientOptions.watchIdleTimeout = .seconds(1) }
         let run = launch(runner)
         #expect(await eventually { allBound(fake, ["default/first"]) })
-        #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+        #expect(await eventually { fake.openWatchCount == watchedKindCount })
         fake.silenceWatches()
         fake.createPod(pod("second"))
         #expect(await eventually(timeout: .seconds(20)) { allBound(fake, ["default/second"]) })

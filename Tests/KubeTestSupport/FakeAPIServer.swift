@@ -970,6 +970,9 @@ final class FakeAPIServer: Sendable {
         case .statefulSet(var o):
             change(&o.metadata)
             return .statefulSet(o)
+        case .podGroup(var o):
+            change(&o.metadata)
+            return .podGroup(o)
         }
     }
 
@@ -990,6 +993,7 @@ final class FakeAPIServer: Sendable {
         case .replicationController(let o): encodeValue(o)
         case .replicaSet(let o): encodeValue(o)
         case .statefulSet(let o): encodeValue(o)
+        case .podGroup(let o): encodeValue(o)
         }
     }
 

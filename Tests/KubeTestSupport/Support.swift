@@ -144,3 +144,7 @@ func makeClient(
         options: options
     )
 }
+
+/// How many kinds a scheduler without Coscheduling watches: every kind but PodGroups (a CRD read only when a
+/// profile enables that plugin).
+let watchedKindCount = ObjectKind.allCases.filter { $0 != .podGroup }.count

@@ -15,13 +15,18 @@ import Testing
     let notImplemented: Set = [
         PluginName.dynamicResources
     ]
-    #expect(registry.names == DefaultPlugins.upstreamInTreePlugins.subtracting(notImplemented).sorted())
+    // Plus scheduler-plugins' Coscheduling, registered but not a default.
+    #expect(
+        registry.names
+            == DefaultPlugins.upstreamInTreePlugins.subtracting(notImplemented).union([PluginName.coscheduling])
+            .sorted()
+    )
     let withArgs = Set(registry.entries.values.filter(\.takesArgs).map(\.name))
     #expect(
         withArgs == [
             "NodeAffinity", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "PodTopologySpread",
             "InterPodAffinity", "VolumeBinding",
-            "DefaultPreemption",
+            "DefaultPreemption", "Coscheduling",
         ]
     )
 }

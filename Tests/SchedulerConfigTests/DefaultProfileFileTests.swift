@@ -39,8 +39,9 @@ struct DefaultProfileFileTests {
     }
 
     @Test func everyRegisteredInTreePluginIsAnUpstreamDefault() {
-        // All plugins implemented so far belong to upstream's default profile, so the file lists all of them.
-        let names = makeInTreeRegistry().names
+        // All plugins implemented so far belong to upstream's default profile, so the file lists all of them —
+        // except scheduler-plugins' Coscheduling, registered but never a default.
+        let names = makeInTreeRegistry().names.filter { $0 != PluginName.coscheduling }
         #expect(Set(names).isSubset(of: DefaultPlugins.upstreamInTreePlugins))
         #expect(DefaultPlugins.multiPoint(available: names).map(\.name).sorted() == names)
     }

@@ -110,7 +110,7 @@ private func checkInvariants(
             $0.clientOptions.watchIdleTimeout = .seconds(3)
         }
         let run = launch(runner)
-        #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+        #expect(await eventually { fake.openWatchCount == watchedKindCount })
         fake.resetNextBind("default/p")
         fake.createPod(pod("p"))
         #expect(
@@ -138,7 +138,7 @@ private func checkInvariants(
         let run = launch(runner)
         var keys: [String] = []
         for round in 0..<5 {
-            #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+            #expect(await eventually { fake.openWatchCount == watchedKindCount })
             for i in 0..<3 {
                 fake.createPod(pod("r\(round)-\(i)"))
                 keys.append("default/r\(round)-\(i)")

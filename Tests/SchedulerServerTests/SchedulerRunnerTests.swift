@@ -156,7 +156,7 @@ import Testing
         let run = launch(runner)
         #expect(await eventually { allBound(fake, ["default/before"]) })
         let watchesBefore = fake.requests.filter { $0.path == "/api/v1/pods" && $0.query["watch"] == "true" }.count
-        #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+        #expect(await eventually { fake.openWatchCount == watchedKindCount })
 
         fake.dropWatches()
         // Changes while the informers reconnect are not lost.
@@ -268,7 +268,7 @@ import Testing
         let runner = try makeRunner(fake, identity: "sched-a", logs: logs)
         let run = launch(runner)
         #expect(await eventually { allBound(fake, ["default/ok1"]) })
-        #expect(await eventually { fake.openWatchCount == ObjectKind.allCases.count })
+        #expect(await eventually { fake.openWatchCount == watchedKindCount })
         fake.injectRawWatchBytes(.pod, "{\"type\":\"ADDED\",\"object\":{\"metadata\":")
         fake.injectRawWatchBytes(.pod, "}}}} <html>502 Bad Gateway</html>")
         fake.injectRawWatchBytes(

@@ -1,3 +1,4 @@
+import CoschedulingPlugin
 import DefaultBinderPlugin
 import DefaultPreemptionPlugin
 import ImageLocalityPlugin
@@ -54,6 +55,10 @@ public func makeInTreeRegistry() -> PluginRegistry {
         try registry.register(VolumeRestrictions.name) { VolumeRestrictions(handle: $0) }
         try registry.register(NodeVolumeLimits.name) { NodeVolumeLimits(handle: $0) }
         try registry.register(VolumeZone.name) { VolumeZone(handle: $0) }
+        // Out of upstream's tree (kubernetes-sigs/scheduler-plugins); registered, never enabled by default.
+        try registry.register(Coscheduling.name, args: CoschedulingArgs.self) {
+            try Coscheduling(args: $0, handle: $1)
+        }
     } catch {
         // The names above are distinct constants: a clash is a programming error, not bad input.
         preconditionFailure("registering in-tree plugins: \(error)")
