@@ -50,6 +50,8 @@ package struct BenchCluster: Sendable {
     /// A fresh in-memory cluster.
     package static func embedded() -> BenchCluster {
         let cluster = EmbeddedCluster()
+        // Nothing in bench reads the events; without a bound they grow by one per binding (issue 14's soak).
+        cluster.limitRecordedEvents(to: 10_000)
         return BenchCluster(
             mode: "embedded",
             client: cluster,

@@ -226,29 +226,40 @@ enum QuantityParser {
         return negative ? -whole : whole
     }
 
-    /// `mantissa × 10^exp10 × 2^exp2`, rounded away from zero, saturated to Int64.
+    /// `mantissa × 10^exp10 × 2^exp2`, rounded away from zero, saturated to Int64. Carried as a whole part and a
+    /// remainder over `10^-exp10` (binary long division for `2^exp2`), each bound checked before it grows, so
+    /// nothing overflows and a long fraction times a binary suffix (`1.000…0Ei`) stays exact.
     private static func scaled(_ mantissa: Int128, exp10: Int, exp2: Int, negative: Bool) -> Int64 {
         if mantissa == 0 { return 0 }
         let limit = Int128(Int64.max)
-        var numerator = mantissa
-        var denominator: Int128 = 1
+        let saturated = negative ? Int64.min : Int64.max
+        var whole: Int128
+        var remainder: Int128 = 0
+        var divisor: Int128 = 1
         if exp10 >= 0 {
+            whole = mantissa
             for _ in 0..<exp10 {
-                numerator *= 10
-                if numerator > limit << 62 { return negative ? Int64.min : Int64.max }
+                if whole > limit { return saturated }
+                whole *= 10
             }
         } else {
             if -exp10 > 36 { return negative ? -1 : 1 }  // tiny but non-zero rounds up to one unit
-            denominator = Int128(10).power(-exp10)
+            divisor = Int128(10).power(-exp10)
+            whole = mantissa / divisor
+            remainder = mantissa % divisor
         }
         for _ in 0..<exp2 {
-            numerator <<= 1
-            if numerator > limit << 62 { return negative ? Int64.min : Int64.max }
+            if whole > limit { return saturated }
+            whole <<= 1
+            remainder <<= 1
+            if remainder >= divisor {
+                whole += 1
+                remainder -= divisor
+            }
         }
-        var result = numerator / denominator
-        if numerator % denominator != 0 { result += 1 }
-        if result > limit { return negative ? Int64.min : Int64.max }
-        return negative ? -Int64(result) : Int64(result)
+        if remainder != 0 { whole += 1 }
+        if whole > limit { return saturated }
+        return negative ? -Int64(whole) : Int64(whole)
     }
 }
 

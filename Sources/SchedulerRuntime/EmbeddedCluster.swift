@@ -18,6 +18,8 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         var nextWatcherID = 0
         var emitted = 0
         var events: [SchedulingEvent] = []
+        /// Keep only about this many recorded events (nil: all).
+        var eventLimit: Int?
         var bindings = 0
         /// Recent watch events, so a watch from an older resource version replays what it missed.
         var history: [WatchEvent] = []
@@ -218,7 +220,20 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
     }
 
     package func recordEvent(_ event: SchedulingEvent) async {
-        state.withLock { $0.events.append(event) }
+        state.withLock { state in
+            state.events.append(event)
+            // Trim in batches so appends stay amortised O(1).
+            if let limit = state.eventLimit, state.events.count > 2 * limit {
+                state.events.removeFirst(state.events.count - limit)
+            }
+        }
+    }
+
+    /// Keeps only the newest `limit` recorded events (at most twice that between trims), as an API server's
+    /// event TTL bounds its events; nil, the default, keeps all (`simulate` reports every event). A long `bench`
+    /// run would otherwise grow by one event per binding.
+    package func limitRecordedEvents(to limit: Int?) {
+        state.withLock { $0.eventLimit = limit.map { max($0, 0) } }
     }
 
     /// Ends every watch stream.

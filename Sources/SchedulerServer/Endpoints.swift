@@ -49,7 +49,7 @@ struct Endpoints: Sendable {
             checks.append(
                 Check(
                     name: "leaderElection",
-                    error: elector.check(),
+                    error: elector.check(maxTolerableExpiredLease: runner.options.leaderElectionHealthTolerance),
                     detail: elector.isLeading ? "leading" : "standby (leader: \(elector.observedLeader ?? "none"))"
                 )
             )

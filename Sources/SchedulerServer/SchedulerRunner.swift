@@ -45,6 +45,11 @@ package struct RunOptions: Sendable {
     package var shutdownGracePeriod: Duration = .seconds(30)
     /// Leader election timings in place of the configuration's (tests use short ones).
     package var leaseDurations: (lease: Duration, renew: Duration, retry: Duration)?
+    /// How long past `leaseDuration` a leader may go without renewing before `/healthz` and `/livez` fail
+    /// (upstream's `NewLeaderHealthzAdaptor(20 * time.Second)`).
+    package var leaderElectionHealthTolerance: Duration = .seconds(20)
+    /// Wraps the Lease client the elector uses (tests make renewals hang).
+    package var wrapLeaseStore: (@Sendable (any LeaseStore) -> any LeaseStore)?
 
     package init(configuration: SchedulerConfiguration, client: ClientConfiguration, identity: String) {
         self.configuration = configuration
@@ -168,7 +173,8 @@ package final class SchedulerRunner: Sendable {
             let leaseName = le.resourceName
             gauge.set([leaseName], 0)
             do {
-                self.elector = try LeaderElector(configuration: configuration, store: client, logger: logger)
+                let store: any LeaseStore = options.wrapLeaseStore?(client) ?? client
+                self.elector = try LeaderElector(configuration: configuration, store: store, logger: logger)
             } catch {
                 client.shutdownInBackground()
                 throw error

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Soak run (issue 14, point 6): the Soak workload of scripts/soak/performance-config.yaml — 5,000 nodes,
+# upstream's mixed churn, pods created, scheduled and deleted cycle after cycle — with the bench process's RSS
+# sampled every 5 s and every cycle timed, then a summary: peak RSS at the half-way point and at the end
+# (growth must stay under 5 %), and the throughput of the first and last cycles.
+#
+#   scripts/soak.sh [BINARY] [-- BENCH_ARGS...]   e.g. scripts/soak.sh .build/release/swift-kube-scheduler
+#
+# BINARY defaults to .build/release/swift-kube-scheduler; BENCH_ARGS are added to
+# `bench --workload-file scripts/soak/performance-config.yaml --workload Soak --variant 5000Nodes`
+# (`--init-pods N` sets the pods per cycle). Output in soak-results/<timestamp>/: result.json (bench's JSON),
+# progress.log (bench's progress lines, each prefixed with the Unix time), rss.log, summary.txt.
+# SOAK_SECONDS=N stops the run (SIGTERM) after N seconds if the cycles take longer; the summary then covers the
+# cycles done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-.build/release/swift-kube-scheduler}
+[ $# -gt 0 ] && shift
+[ "${1:-}" = "--" ] && shift
+out="soak-results/$(date +%Y%m%dT%H%M%S)"
+mkdir -p "$out"
+
+"$bin" bench --workload-file scripts/soak/performance-config.yaml --workload Soak --variant 5000Nodes \
+  --output json "$@" > "$out/result.json" \
+  2> >(while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done > "$out/progress.log") &
+pid=$!
+deadline=$(($(date +%s) + ${SOAK_SECONDS:-0}))
+while kill -0 "$pid" 2> /dev/null; do
+  if [ "${SOAK_SECONDS:-0}" -gt 0 ] && [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "stopping the run after $SOAK_SECONDS s" >&2
+    kill -TERM "$pid" 2> /dev/null || true
+  fi
+  now=$(date +%s.%N)
+  awk -v t="$now" '/^(VmRSS|VmHWM):/ { printf "%s %s %s\n", t, $1, $2 }' "/proc/$pid/status" >> "$out/rss.log" \
+    2> /dev/null || true
+  sleep 5
+done
+set +e
+wait "$pid"
+status=$?
+set -e
+sleep 1  # let the progress pipe drain
+
+python3 - "$out" > "$out/summary.txt" << 'PY'
+import re, statistics, sys
+out = sys.argv[1]
+rss, hwm = [], []
+for line in open(f"{out}/rss.log"):
+    t, key, kb = line.split()
+    (rss if key == "VmRSS:" else hwm).append((float(t), int(kb) / 1024))
+cycles, starts = [], {}
+for line in open(f"{out}/progress.log"):
+    t, _, text = line.partition(" ")
+    if m := re.search(r"creating (\d+) pods in (\S+)$", text.strip()):
+        starts[m.group(2)] = (float(t), int(m.group(1)))
+    elif (m := re.search(r"deleting (\d+) pods in (\S+)$", text.strip())) and m.group(2) in starts:
+        begin, count = starts[m.group(2)]
+        cycles.append((begin, count / max(float(t) - begin, 1e-9)))
+if not hwm or not cycles:
+    print("no samples or no cycles"); sys.exit(0)
+begin, end = cycles[0][0], hwm[-1][0]
+half = begin + (end - begin) / 2
+at_half = max(v for t, v in hwm if t <= half)
+peak = hwm[-1][1]
+print(f"duration {end - begin:.0f} s from the first cycle; {len(cycles)} cycles; {len(rss)} RSS samples")
+print(f"peak RSS at half-way {at_half:.0f} MiB, at the end {peak:.0f} MiB: growth {100 * (peak / at_half - 1):.1f} %")
+third = [v for t, v in rss if half <= t <= half + (end - half) / 2]
+fourth = [v for t, v in rss if t > half + (end - half) / 2]
+if third and fourth:
+    print(f"median RSS third quarter {statistics.median(third):.0f} MiB, last quarter {statistics.median(fourth):.0f} MiB")
+k = max(1, len(cycles) // 10)
+first, last = [r for _, r in cycles[:k]], [r for _, r in cycles[-k:]]
+print(f"cycle throughput (pods/s, create to scheduled): first {k} median {statistics.median(first):.0f}, "
+      f"last {k} median {statistics.median(last):.0f}, min {min(r for _, r in cycles):.0f}, "
+      f"max {max(r for _, r in cycles):.0f}")
+PY
+cat "$out/summary.txt"
+echo "bench exit status $status; results in $out" >&2
+exit $status
