@@ -5,6 +5,7 @@ import KubeAPI
 import KubeDecoding
 import SchedulerConfig
 import Simulator
+import WasmPlugin
 
 #if canImport(Glibc)
 import Glibc
@@ -72,9 +73,10 @@ struct Simulate: AsyncParsableCommand {
             printError("simulate: at least one --cluster file is required")
             throw ExitCode(2)
         }
-        let registry = makeInTreeRegistry()
+        var registry = makeInTreeRegistry()
         let schedulerConfiguration: SchedulerConfiguration
         do {
+            if let config { try WasmGuestRegistry.register(guestsInConfigurationAt: config, into: &registry) }
             schedulerConfiguration =
                 try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
                 ?? ConfigurationLoader.defaultConfiguration(registry: registry)
@@ -126,8 +128,9 @@ struct Config: ParsableCommand {
         var file: String
 
         func run() throws {
-            let registry = makeInTreeRegistry()
+            var registry = makeInTreeRegistry()
             do {
+                try WasmGuestRegistry.register(guestsInConfigurationAt: file, into: &registry)
                 let configuration = try ConfigurationLoader.load(path: file, registry: registry)
                 try ProfileCheck.buildAll(configuration, registry: registry)
                 print("\(file): valid (\(configuration.profiles.map(\.schedulerName).joined(separator: ", ")))")
