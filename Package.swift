@@ -153,7 +153,8 @@ let package = Package(
         .testTarget(
             name: "WasmPluginTests",
             dependencies: [
-                "WasmPlugin", "KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig", "SchedulerRuntime",
+                "WasmPlugin", "KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig",
+                "SchedulerRuntime",
                 "InTreePlugins", "Simulator", "KubeDecoding",
             ]
         ),

@@ -188,7 +188,9 @@ package enum BenchCommand {
         let workload = try resolveWorkload(arguments)
         do {
             // WebAssembly guests are named by the configurations' pluginConfig, not compiled in.
-            for path in arguments.compare + [arguments.config ?? workload.testCase.schedulerConfigPath].compactMap({ $0 }) {
+            for path in arguments.compare
+                + [arguments.config ?? workload.testCase.schedulerConfigPath].compactMap({ $0 })
+            {
                 try WasmGuestRegistry.register(guestsInConfigurationAt: path, into: &registry)
             }
         } catch {

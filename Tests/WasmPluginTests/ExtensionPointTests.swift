@@ -62,7 +62,9 @@ import Testing
         let state = CycleState()
         let snapshot = snapshot()
         _ = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
-        #expect(plugin.preScore(state: state, pod: pod, nodes: NodeList(snapshot: snapshot, indices: [0, 2])).isSuccess)
+        #expect(
+            plugin.preScore(state: state, pod: pod, nodes: NodeList(snapshot: snapshot, indices: [0, 2])).isSuccess
+        )
         // ["a1","a22"] is 12 bytes; the score is that plus the node name's length.
         let first = plugin.score(state: state, pod: pod, node: nodes[0])
         #expect(first.status.isSuccess)

@@ -48,7 +48,11 @@ import Testing
 @Suite struct LoadingTests {
     func loadError(_ url: String, sha: String? = nil) -> String {
         do {
-            _ = try WasmGuestPlugin(name: "MyGuest", args: WasmPluginArgs(guestURL: url, guestSHA256: sha), handle: FakeHandle())
+            _ = try WasmGuestPlugin(
+                name: "MyGuest",
+                args: WasmPluginArgs(guestURL: url, guestSHA256: sha),
+                handle: FakeHandle()
+            )
             return ""
         } catch {
             return error.description
@@ -75,7 +79,9 @@ import Testing
 
     @Test func anUnknownImportIsAConfigError() {
         let url = TestGuests.file(TestGuests.unknownImport)
-        #expect(loadError(url) == "wasm plugin \"MyGuest\": guest \(url): unknown import k8s.io/scheduler.noSuchFunction")
+        #expect(
+            loadError(url) == "wasm plugin \"MyGuest\": guest \(url): unknown import k8s.io/scheduler.noSuchFunction"
+        )
     }
 
     @Test func theDigestPinIsChecked() {
@@ -94,7 +100,9 @@ import Testing
     @Test func argsAreValidated() {
         #expect(throws: PluginArgsError.self) { try WasmPluginArgs(guestURL: "").validate() }
         #expect(throws: PluginArgsError.self) { try WasmPluginArgs(guestURL: "ftp://x/guest.wasm").validate() }
-        #expect(throws: PluginArgsError.self) { try WasmPluginArgs(guestURL: "file:///g.wasm", logSeverity: 7).validate() }
+        #expect(throws: PluginArgsError.self) {
+            try WasmPluginArgs(guestURL: "file:///g.wasm", logSeverity: 7).validate()
+        }
         #expect(throws: Never.self) { try WasmPluginArgs(guestURL: "https://example.invalid/g.wasm").validate() }
     }
 }

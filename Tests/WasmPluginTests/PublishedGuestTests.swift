@@ -26,7 +26,10 @@ import Testing
         let snapshot = Snapshot(nodes: nodes)
         let state = CycleState()
         _ = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
-        #expect(plugin.preScore(state: state, pod: pod, nodes: NodeList(snapshot: snapshot, indices: [0, 1, 2, 3])).isSuccess)
+        #expect(
+            plugin.preScore(state: state, pod: pod, nodes: NodeList(snapshot: snapshot, indices: [0, 1, 2, 3]))
+                .isSuccess
+        )
         return nodes.map { plugin.score(state: state, pod: pod, node: $0).score }
     }
 
@@ -40,24 +43,38 @@ import Testing
         #expect(scores == [0, 10, 10, 0])
     }
 
+    /// The anchor's own e2e test (`internal/e2e/scheduler/imagelocality_test.go`): one node per cycle, as that
+    /// guest's SDK caches the listed nodes for the rest of a cycle.
     @Test(.enabled(if: anchorGuests != nil)) func anchorsImageLocality() throws {
         let plugin = try WasmGuestPlugin(
             name: "ImageLocality",
             args: WasmPluginArgs(guestURL: "file://\(Self.anchorGuests ?? "")/imagelocality.wasm"),
             handle: FakeHandle()
         )
-        let pod = PodBuilder("p").uid("u").container(image: "big:1").info()
-        var withImage = NodeBuilder("n1").image(["big:1"], sizeBytes: 500 * 1024 * 1024).info()
-        withImage.imageStates = ["big:1": ImageStateSummary(size: 500 * 1024 * 1024, numNodes: 1)]
-        let without = NodeBuilder("n2").info()
-        let snapshot = Snapshot(nodes: [withImage, without])
-        let state = CycleState()
-        _ = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
-        let high = plugin.score(state: state, pod: pod, node: withImage)
-        let low = plugin.score(state: state, pod: pod, node: without)
-        #expect(high.status.isSuccess)
-        #expect(low.status.isSuccess)
-        #expect(low.score == 0)
-        #expect(high.score > 0)
+        func node(_ name: String, _ images: [String], spread: Int) -> NodeInfo {
+            var builder = NodeBuilder(name)
+            for image in images { builder = builder.image([image], sizeBytes: 100_000_000) }
+            var info = builder.info()
+            for image in images { info.imageStates[image] = ImageStateSummary(size: 100_000_000, numNodes: spread) }
+            return info
+        }
+        let test = ["test-image:v1", "test-image:v2", "test-image:v3"]
+        let nodes = [
+            node("no-image-node1", ["unrelated-image:v1", "unrelated-image:v2", "unrelated-image:v3"], spread: 1),
+            node("image-node1", test, spread: 2), node("image-node2", test, spread: 2),
+        ]
+        let snapshot = Snapshot(nodes: nodes)
+        let pod = PodBuilder("happy8-meta").uid("u").container(name: "happy8", image: "test-image:v1").info()
+        func score(_ node: NodeInfo) -> (score: Int64, status: Status) {
+            let state = CycleState()
+            _ = plugin.preFilter(state: state, pod: pod, snapshot: snapshot)
+            return plugin.score(state: state, pod: pod, node: node)
+        }
+        let unmatched = score(nodes[0])
+        let matched = score(nodes[1])
+        #expect(unmatched.status.isSuccess)
+        #expect(matched.status.isSuccess)
+        #expect(unmatched.score == 0)
+        #expect(matched.score == 4)
     }
 }

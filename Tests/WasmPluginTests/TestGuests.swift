@@ -130,7 +130,7 @@ enum TestGuests {
     /// Writes `text` to a new temporary file ending in `suffix` and returns its `file://` URL.
     static func file(_ text: String, suffix: String = ".wat") -> String {
         let path = NSTemporaryDirectory() + "wasm-guest-\(UUID().uuidString)\(suffix)"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return "file://" + path
     }
 

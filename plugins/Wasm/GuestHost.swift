@@ -1,5 +1,3 @@
-// Over 450 lines would be a reason to split; this file holds the host functions the guest SDK imports, kept
-// together so that the ABI can be checked against the anchor's `scheduler/plugin/host.go` in one place.
 import KubeAPI
 import SchedulerFramework
 import WasmKit
@@ -126,8 +124,9 @@ enum HostFunctions {
         }
     }
 
-    private static func bufferFunction(_ produce: @escaping (GuestCall, HostEnvironment) throws -> [UInt8]) -> Definition
-    {
+    private static func bufferFunction(
+        _ produce: @escaping (GuestCall, HostEnvironment) throws -> [UInt8]
+    ) -> Definition {
         Definition(parameters: [.i32, .i32], results: [.i32]) { call, env, args in
             .i32(try call.writeIfFits(try produce(call, env), u32(args[0]), u32(args[1])))
         }
@@ -259,7 +258,8 @@ enum HostFunctions {
                 return nil
             }
         case "severity":
-            return Definition(parameters: [], results: [.i32]) { _, env, _ in .i32(UInt32(bitPattern: env.logSeverity)) }
+            return Definition(parameters: [], results: [.i32]) { _, env, _ in .i32(UInt32(bitPattern: env.logSeverity))
+            }
         default: return nil
         }
     }

@@ -57,7 +57,11 @@ final class GuestInstance: @unchecked Sendable {
         do {
             instance = try module.module.instantiate(store: store, imports: imports)
         } catch {
-            throw GuestFailure(export: "instantiate", detail: GuestModule.oneLine(String(describing: error)), output: "")
+            throw GuestFailure(
+                export: "instantiate",
+                detail: GuestModule.oneLine(String(describing: error)),
+                output: ""
+            )
         }
         guard case .memory(let memory)? = instance.export("memory") else {
             throw GuestFailure(export: "instantiate", detail: "no memory export", output: "")
@@ -71,7 +75,16 @@ final class GuestInstance: @unchecked Sendable {
         }
         call.memory = memory
         for export in module.exports {
-            if case .function(let function)? = instance.export(export.rawValue) { functions[export] = function }
+            guard case .function(let function)? = instance.export(export.rawValue) else { continue }
+            let type = function.type
+            guard type.parameters.isEmpty, type.results == export.results else {
+                throw GuestFailure(
+                    export: export.rawValue,
+                    detail: "exported with type \(type), the SDK's is () -> \(export.results)",
+                    output: ""
+                )
+            }
+            functions[export] = function
         }
         // `_start` registers the plugin (TinyGo's main); proc_exit(0) there is success.
         if case .function(let start)? = instance.export("_start") {

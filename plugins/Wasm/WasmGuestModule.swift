@@ -5,7 +5,7 @@ import WAT
 import WasmParser
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `pluginConfig[].args` of a guest plugin, in the anchor's format (`guestURL`, `guestConfig`, `logSeverity`)
@@ -144,31 +144,23 @@ struct GuestModule: Sendable {
         guard module.exports.contains(where: { $0.name == "memory" && isMemory($0.descriptor) }) else {
             throw fail("the module does not export \"memory\"")
         }
-        var functionIndex: UInt32 = 0
         for entry in module.imports {
-            guard case .function = entry.descriptor else {
+            guard case .function(let typeIndex) = entry.descriptor else {
                 throw fail("unknown import \(entry.module).\(entry.name) (only functions can be imported)")
             }
-            defer { functionIndex += 1 }
             guard let definition = HostFunctions.lookup(module: entry.module, name: entry.name) else {
                 throw fail("unknown import \(entry.module).\(entry.name)")
             }
             let wanted = FunctionType(parameters: definition.parameters, results: definition.results)
-            if let actual = module.functionType(at: functionIndex), actual != wanted {
+            if let actual = module.functionType(at: typeIndex), actual != wanted {
                 throw fail("import \(entry.module).\(entry.name) has type \(actual), the host provides \(wanted)")
             }
         }
+        // Which extension points: the exported names (their signatures are checked when the first instance is made).
         var exports: Set<GuestExport> = []
-        var functionTypes: [String: FunctionType] = [:]
         for export in module.exports {
-            if case .function(let index) = export.descriptor { functionTypes[export.name] = module.functionType(at: index) }
-        }
-        for export in GuestExport.allCases {
-            guard let type = functionTypes[export.rawValue] else { continue }
-            guard type.parameters.isEmpty, type.results == export.results else {
-                throw fail("export \(export.rawValue) has type \(type), the SDK's is () -> \(export.results)")
-            }
-            exports.insert(export)
+            guard case .function = export.descriptor, let point = GuestExport(rawValue: export.name) else { continue }
+            exports.insert(point)
         }
         guard !exports.isEmpty else { throw fail("the module exports no plugin functions") }
         let engine = Engine(configuration: EngineConfiguration(fuelMetering: true))

@@ -32,9 +32,10 @@ public enum WasmGuestRegistry {
 
     /// Registers every guest plugin the configuration file at `path` names and the registry lacks.
     /// An unreadable file registers nothing (loading the configuration reports it).
-    public static func register(guestsInConfigurationAt path: String, into registry: inout PluginRegistry) throws(
-        RegistryError
-    ) {
+    public static func register(
+        guestsInConfigurationAt path: String,
+        into registry: inout PluginRegistry
+    ) throws(RegistryError) {
         guard let data = FileManager.default.contents(atPath: path) else { return }
         for name in guestPluginNames(inConfiguration: String(decoding: data, as: UTF8.self))
         where !registry.contains(name) {
