@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", from: "0.4.2"),
     ],
     targets: pluginTargets + [
         // Kubernetes API objects as Codable value types, quantities and selectors. No dependencies.
@@ -90,6 +91,16 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // WebAssembly guest plugins (kube-scheduler-wasm-extension's ABI) loaded from profile args at run time.
+        .target(
+            name: "WasmPlugin",
+            dependencies: [
+                "KubeAPI", "SchedulerFramework", .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "plugins/Wasm"
+        ),
         // Registry of every in-tree plugin (upstream's plugins/registry.go).
         .target(
             name: "InTreePlugins",
@@ -109,7 +120,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "KubeAPI", "KubeDecoding", "SchedulerFramework", "SchedulerConfig", "SchedulerRuntime", "InTreePlugins",
-                "PluginSupport", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "PluginSupport", "WasmPlugin", .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Workloads")]
@@ -148,7 +159,7 @@ let package = Package(
             name: "SwiftKubeScheduler",
             dependencies: [
                 "KubeAPI", "KubeDecoding", "SchedulerFramework", "Simulator", "Bench", "SchedulerConfig",
-                "InTreePlugins",
+                "InTreePlugins", "WasmPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "SchedulerServer", "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
@@ -158,6 +169,14 @@ let package = Package(
         // Tests mirror modules: one test target per module (PluginTests covers plugins/), files named after what
         // they test. KubeTestSupport holds the in-process fake API server the client, server and CLI tests share.
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(
+            name: "WasmPluginTests",
+            dependencies: [
+                "WasmPlugin", "KubeAPI", "SchedulerFramework", "SchedulerTesting", "SchedulerConfig",
+                "SchedulerRuntime",
+                "InTreePlugins", "Simulator", "KubeDecoding",
+            ]
+        ),
         .testTarget(
             name: "KubeDecodingTests",
             dependencies: ["KubeAPI", "KubeDecoding", "PluginSupport", .product(name: "Yams", package: "Yams")]

@@ -2,6 +2,7 @@ import Foundation
 import InTreePlugins
 import SchedulerConfig
 import SchedulerFramework
+import WasmPlugin
 
 /// What `swift-kube-scheduler bench` was asked to do.
 package struct BenchArguments: Sendable {
@@ -185,8 +186,18 @@ package enum BenchCommand {
         if !arguments.compare.isEmpty && arguments.config != nil {
             throw BenchError("use either --config or --compare, not both")
         }
-        let registry = arguments.registry ?? makeInTreeRegistry()
+        var registry = arguments.registry ?? makeInTreeRegistry()
         let workload = try resolveWorkload(arguments)
+        do {
+            // WebAssembly guests are named by the configurations' pluginConfig, not compiled in.
+            for path in arguments.compare
+                + [arguments.config ?? workload.testCase.schedulerConfigPath].compactMap({ $0 })
+            {
+                try WasmGuestRegistry.register(guestsInConfigurationAt: path, into: &registry)
+            }
+        } catch {
+            throw BenchError("\(error)")
+        }
         let configurations = try configurations(arguments, testCase: workload.testCase, registry: registry)
         var results: [BenchResult] = []
         for configuration in configurations {

@@ -76,12 +76,16 @@ package final class ProfileFramework: Sendable {
         }
         plugins = instances
 
+        // A plugin whose points are decided at load time (a WebAssembly guest) serves only those it claims.
+        func serves(_ plugin: (any Plugin)?, _ point: ExtensionPoint) -> Bool {
+            (plugin as? any SelectiveExtensionPoints)?.implements(point) ?? true
+        }
         func resolve<P>(_ point: ExtensionPoint, as type: P.Type) throws(ConfigurationError) -> [P] {
             let set = profile.plugins[point]
             let multiPoint = profile.plugins[.multiPoint]
             var explicit: [String] = []
             for (index, entry) in set.enabled.enumerated() {
-                guard instances[entry.name] is P else {
+                guard instances[entry.name] is P, serves(instances[entry.name], point) else {
                     throw ConfigurationError(
                         "\(prefix).plugins.\(point.rawValue).enabled[\(index)]: plugin \"\(entry.name)\" does not extend \(point.displayName) plugin"
                     )
@@ -98,7 +102,9 @@ package final class ProfileFramework: Sendable {
                 var overrides: Set<String> = []
                 var multiPointOnly: [String] = []
                 for (index, entry) in multiPoint.enabled.enumerated() {
-                    guard instances[entry.name] is P, !set.disabled.contains(entry.name) else { continue }
+                    guard instances[entry.name] is P, serves(instances[entry.name], point),
+                        !set.disabled.contains(entry.name)
+                    else { continue }
                     if explicit.contains(entry.name) {
                         overrides.insert(entry.name)
                         continue
@@ -155,7 +161,9 @@ package final class ProfileFramework: Sendable {
         scorePlugins = scorers.map { plugin in
             let weight = weights[plugin.name] ?? 1
             total += weight * NodeScoreRange.max
-            return WeightedScorePlugin(plugin: plugin, normalizer: plugin as? any NormalizeScorePlugin, weight: weight)
+            let normalizes = (plugin as? any SelectiveExtensionPoints)?.implementsNormalizeScore ?? true
+            let normalizer = normalizes ? plugin as? any NormalizeScorePlugin : nil
+            return WeightedScorePlugin(plugin: plugin, normalizer: normalizer, weight: weight)
         }
         if total > Int64.max / 2 {
             throw ConfigurationError("\(prefix).plugins.score: total score of Score plugins could overflow")

@@ -6,6 +6,7 @@ import KubeClient
 import Logging
 import SchedulerConfig
 import SchedulerServer
+import WasmPlugin
 
 /// `swift-kube-scheduler run`: schedule the pods of a real cluster whose `schedulerName` names one of the
 /// configuration's profiles, beside kube-scheduler.
@@ -73,9 +74,10 @@ struct Run: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in KlogHandler(level: level) }
         let logger = Logger(label: "swift-kube-scheduler")
 
-        let registry = try CommandContext.registry()
+        var registry = try CommandContext.registry()
         let schedulerConfiguration: SchedulerConfiguration
         do {
+            if let config { try WasmGuestRegistry.register(guestsInConfigurationAt: config, into: &registry) }
             schedulerConfiguration =
                 try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
                 ?? ConfigurationLoader.defaultConfiguration(registry: registry)

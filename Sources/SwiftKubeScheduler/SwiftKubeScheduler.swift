@@ -6,6 +6,7 @@ import KubeDecoding
 import SchedulerConfig
 import SchedulerFramework
 import Simulator
+import WasmPlugin
 
 #if canImport(Glibc)
 import Glibc
@@ -79,9 +80,10 @@ struct Simulate: AsyncParsableCommand {
             printError("simulate: at least one --cluster file is required")
             throw ExitCode(2)
         }
-        let registry = try CommandContext.registry()
+        var registry = try CommandContext.registry()
         var schedulerConfiguration: SchedulerConfiguration
         do {
+            if let config { try WasmGuestRegistry.register(guestsInConfigurationAt: config, into: &registry) }
             schedulerConfiguration =
                 try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
                 ?? ConfigurationLoader.defaultConfiguration(registry: registry)
@@ -136,8 +138,9 @@ struct Config: ParsableCommand {
         var file: String
 
         func run() throws {
-            let registry = try CommandContext.registry()
+            var registry = try CommandContext.registry()
             do {
+                try WasmGuestRegistry.register(guestsInConfigurationAt: file, into: &registry)
                 let configuration = try ConfigurationLoader.load(path: file, registry: registry)
                 try ProfileCheck.buildAll(configuration, registry: registry)
                 CommandContext.output(
