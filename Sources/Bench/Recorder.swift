@@ -170,18 +170,18 @@ final class AtomicCounters: Sendable {
 
     func add(_ index: Int, _ value: UInt64) {
         switch index {
-        case 0: c0.add(value, ordering: .relaxed)
-        case 1: c1.add(value, ordering: .relaxed)
-        case 2: c2.add(value, ordering: .relaxed)
-        case 3: c3.add(value, ordering: .relaxed)
-        case 4: c4.add(value, ordering: .relaxed)
-        case 5: c5.add(value, ordering: .relaxed)
-        case 6: c6.add(value, ordering: .relaxed)
-        case 7: c7.add(value, ordering: .relaxed)
-        case 8: c8.add(value, ordering: .relaxed)
-        case 9: c9.add(value, ordering: .relaxed)
-        case 10: c10.add(value, ordering: .relaxed)
-        case 11: c11.add(value, ordering: .relaxed)
+        case 0: c0.wrappingAdd(value, ordering: .relaxed)
+        case 1: c1.wrappingAdd(value, ordering: .relaxed)
+        case 2: c2.wrappingAdd(value, ordering: .relaxed)
+        case 3: c3.wrappingAdd(value, ordering: .relaxed)
+        case 4: c4.wrappingAdd(value, ordering: .relaxed)
+        case 5: c5.wrappingAdd(value, ordering: .relaxed)
+        case 6: c6.wrappingAdd(value, ordering: .relaxed)
+        case 7: c7.wrappingAdd(value, ordering: .relaxed)
+        case 8: c8.wrappingAdd(value, ordering: .relaxed)
+        case 9: c9.wrappingAdd(value, ordering: .relaxed)
+        case 10: c10.wrappingAdd(value, ordering: .relaxed)
+        case 11: c11.wrappingAdd(value, ordering: .relaxed)
         default: break
         }
     }
@@ -204,6 +204,7 @@ final class AtomicCounters: Sendable {
         }
     }
 
+    /// Back to zero by adding the two's complement (the counters wrap, so this never traps).
     func reset() {
         for index in 0..<count { add(index, 0 &- load(index)) }
     }
