@@ -49,13 +49,9 @@ struct ExplainCommandLine: AsyncParsableCommand {
 
     func run() async throws {
         let parts = pod.split(separator: "/").map(String.init)
-        let registry = try CommandContext.registry()
-        let schedulerConfiguration: SchedulerConfiguration
+        let (schedulerConfiguration, registry) = try CommandContext.loadConfiguration(config)
         let clientConfiguration: ClientConfiguration
         do {
-            schedulerConfiguration =
-                try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
-                ?? ConfigurationLoader.defaultConfiguration(registry: registry)
             clientConfiguration = try ClientConfigLoader.load(kubeconfig: kubeconfig, context: context)
         } catch {
             printError("\(error)")

@@ -6,7 +6,6 @@ import KubeClient
 import Logging
 import SchedulerConfig
 import SchedulerServer
-import WasmPlugin
 
 /// `swift-kube-scheduler run`: schedule the pods of a real cluster whose `schedulerName` names one of the
 /// configuration's profiles, beside kube-scheduler.
@@ -74,17 +73,7 @@ struct Run: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in KlogHandler(level: level) }
         let logger = Logger(label: "swift-kube-scheduler")
 
-        var registry = try CommandContext.registry()
-        let schedulerConfiguration: SchedulerConfiguration
-        do {
-            if let config { try WasmGuestRegistry.register(guestsInConfigurationAt: config, into: &registry) }
-            schedulerConfiguration =
-                try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
-                ?? ConfigurationLoader.defaultConfiguration(registry: registry)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        let (schedulerConfiguration, registry) = try CommandContext.loadConfiguration(config)
         schedulerConfiguration.warnings.forEach(printWarning)
         let clientConfiguration: ClientConfiguration
         do {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import InTreePlugins
 @_exported import KubeAPI
+import SchedulerConfig
 @_exported import SchedulerFramework
+import WasmPlugin
 
 /// What the commands of one invocation use: the out-of-tree plugins added through the SDK and where the
 /// results go (stdout unless an embedder or a test captures them).
@@ -19,6 +21,22 @@ enum CommandContext {
             throw ExitCode(1)
         }
         return registry
+    }
+
+    /// The configuration at `path` (upstream's defaults without one), loaded with ``registry()`` plus the
+    /// WebAssembly guests it names, and that registry. A bad file is a one-line error and exit status 1.
+    static func loadConfiguration(_ path: String?) throws -> (SchedulerConfiguration, PluginRegistry) {
+        var registry = try registry()
+        do {
+            if let path { try WasmGuestRegistry.register(guestsInConfigurationAt: path, into: &registry) }
+            let configuration =
+                try path.map { try ConfigurationLoader.load(path: $0, registry: registry) }
+                ?? ConfigurationLoader.defaultConfiguration(registry: registry)
+            return (configuration, registry)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
     }
 
     /// Writes a command's result (the report, the table, the JSON).

@@ -80,17 +80,9 @@ struct Simulate: AsyncParsableCommand {
             printError("simulate: at least one --cluster file is required")
             throw ExitCode(2)
         }
-        var registry = try CommandContext.registry()
-        var schedulerConfiguration: SchedulerConfiguration
-        do {
-            if let config { try WasmGuestRegistry.register(guestsInConfigurationAt: config, into: &registry) }
-            schedulerConfiguration =
-                try config.map { try ConfigurationLoader.load(path: $0, registry: registry) }
-                ?? ConfigurationLoader.defaultConfiguration(registry: registry)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        let loaded = try CommandContext.loadConfiguration(config)
+        var schedulerConfiguration = loaded.0
+        let registry = loaded.1
         try explainOptions.apply(to: &schedulerConfiguration)
         var objects: [KubeObject] = []
         for path in cluster {

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftKubeScheduler
 import Synchronization
+import Testing
 
 @testable import KubeTestSupport
 
@@ -105,3 +106,8 @@ func nodeName(_ item: [String: Any]) -> String {
 func podName(_ args: [String: Any]) -> String {
     ((args["Pod"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String ?? ""
 }
+
+/// Every extender suite, one test at a time: a scheduling cycle waits for its extender on the calling thread, and
+/// the loopback extender answers through Swift concurrency, so extender tests running side by side could hold
+/// every cooperative thread and stall the whole test process until their HTTP timeouts.
+@Suite(.serialized) enum ExtenderSuites {}

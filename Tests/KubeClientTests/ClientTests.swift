@@ -283,7 +283,9 @@ import Testing
         func client(_ change: (inout ClientConfiguration) -> Void) throws -> KubernetesClient {
             var configuration = ClientConfiguration(server: "https://localhost:\(port)")
             configuration.bearerToken = "t0ken"
-            configuration.connectTimeout = .seconds(1)
+            // Generous: the TLS handshake is served once the test server's task runs, which a parallel test run
+            // on two cores can hold up for seconds; the refusals below are TLS errors, not timeouts.
+            configuration.connectTimeout = .seconds(15)
             change(&configuration)
             return KubernetesClient(rest: try RESTClient(configuration: configuration, logger: quiet), logger: quiet)
         }

@@ -1,3 +1,4 @@
+import KubeAPI
 import SchedulerFramework
 
 #if canImport(Glibc)
@@ -32,26 +33,7 @@ enum GuestEvents {
 
 /// The few JSON shapes that cross the boundary, written and read without Foundation.
 enum JSONText {
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { jsonQuoted(text) }
 
     /// `["a","b"]`, as Go marshals a `[]string`.
     static func stringArray(_ items: some Sequence<String>) -> [UInt8] {
