@@ -134,20 +134,52 @@ package final class WorkloadRunner: Sendable {
         _ value: () -> Int,
         until done: (Int) -> Bool
     ) async -> Bool {
-        let stallNanos = UInt64((stall ?? settings.stallTimeout) * 1e9)
         var last = value()
-        var lastChange = BenchClock.now()
+        var detector = StallDetector(
+            timeoutNanos: UInt64((stall ?? settings.stallTimeout) * 1e9),
+            value: last,
+            now: BenchClock.now()
+        )
         while !done(last) {
             try? await Task.sleep(for: .microseconds(500))
-            let current = value()
-            let now = BenchClock.now()
-            if current != last {
-                last = current
-                lastChange = now
-            } else if now &- lastChange > stallNanos && scheduler.queue.pendingCounts().active == 0 {
+            last = value()
+            if detector.hasStalled(value: last, now: BenchClock.now()) && scheduler.queue.pendingCounts().active == 0 {
                 return false
             }
         }
         return true
+    }
+}
+
+/// Decides when a polled progress count has stopped moving.
+///
+/// Only time the poller was awake to see counts toward the stall: each poll credits at most
+/// ``maximumPollCredit``. When the whole process is frozen (a task blocking every cooperative thread), the tasks
+/// that would make progress are frozen too, and that pause must not read as the workload stalling.
+struct StallDetector {
+    /// The most one poll adds to the idle time, in nanoseconds: 50 ms, a hundred poll intervals.
+    static let maximumPollCredit: UInt64 = 50_000_000
+
+    let timeoutNanos: UInt64
+    private var lastValue: Int
+    private var lastPoll: UInt64
+    private var idleNanos: UInt64 = 0
+
+    init(timeoutNanos: UInt64, value: Int, now: UInt64) {
+        self.timeoutNanos = timeoutNanos
+        self.lastValue = value
+        self.lastPoll = now
+    }
+
+    /// Records one poll; true once `value` has not changed for the timeout.
+    mutating func hasStalled(value: Int, now: UInt64) -> Bool {
+        idleNanos &+= min(now &- lastPoll, Self.maximumPollCredit)
+        lastPoll = now
+        if value != lastValue {
+            lastValue = value
+            idleNanos = 0
+            return false
+        }
+        return idleNanos > timeoutNanos
     }
 }

@@ -4,8 +4,8 @@ import Testing
 @testable import KubeTestSupport
 
 @Suite(.serialized) struct SimulateCommandTests {
-    @Test func simulateTheExampleAsJSON() throws {
-        let (status, stdout, stderr) = try runCLI([
+    @Test func simulateTheExampleAsJSON() async throws {
+        let (status, stdout, stderr) = try await runCLIAsync([
             "simulate", "--config", "profiles/default.yaml", "--cluster", "examples/cluster.yaml", "--output", "json",
         ])
         #expect(status == 0)
@@ -16,12 +16,12 @@ import Testing
         #expect(stderr.contains("skipping Deployment \"web\""))
     }
 
-    @Test func badQuantityIsOneLineWithFileLineColumnAndField() throws {
+    @Test func badQuantityIsOneLineWithFileLineColumnAndField() async throws {
         let path = try temporaryFile(
             "bad-quantity.yaml",
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: c\n    resources:\n      requests:\n        cpu: abc\n"
         )
-        let (status, stdout, stderr) = try runCLI(["simulate", "--cluster", path])
+        let (status, stdout, stderr) = try await runCLIAsync(["simulate", "--cluster", path])
         #expect(status != 0)
         #expect(stdout.isEmpty)
         let lines = stderr.split(separator: "\n")
@@ -29,21 +29,21 @@ import Testing
         #expect(stderr.contains("bad-quantity.yaml:10:14: Pod default/x: spec.containers[0].resources.requests.cpu:"))
     }
 
-    @Test func yamlSyntaxErrorNamesLineAndColumn() throws {
+    @Test func yamlSyntaxErrorNamesLineAndColumn() async throws {
         let path = try temporaryFile("syntax.yaml", "kind: Pod\n  bad: [\n")
-        let (status, _, stderr) = try runCLI(["simulate", "--cluster", path])
+        let (status, _, stderr) = try await runCLIAsync(["simulate", "--cluster", path])
         #expect(status != 0)
         #expect(stderr.contains("syntax.yaml:2:"))
         #expect(stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func missingFileFails() throws {
-        let (status, _, stderr) = try runCLI(["simulate", "--cluster", "/nonexistent/cluster.yaml"])
+    @Test func missingFileFails() async throws {
+        let (status, _, stderr) = try await runCLIAsync(["simulate", "--cluster", "/nonexistent/cluster.yaml"])
         #expect(status != 0)
         #expect(stderr.contains("/nonexistent/cluster.yaml"))
     }
 
-    @Test func jsonManifestsAndKindListAreAccepted() throws {
+    @Test func jsonManifestsAndKindListAreAccepted() async throws {
         let json = """
             {"apiVersion":"v1","kind":"List","items":[
               {"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},
@@ -53,7 +53,7 @@ import Testing
             ]}
             """
         let path = try temporaryFile("list.json", json)
-        let (status, stdout, _) = try runCLI(["simulate", "--cluster", path, "--output", "json"])
+        let (status, stdout, _) = try await runCLIAsync(["simulate", "--cluster", path, "--output", "json"])
         #expect(status == 0)
         #expect(
             stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,15 +61,15 @@ import Testing
         )
     }
 
-    @Test func configValidateAcceptsTheShippedProfiles() throws {
+    @Test func configValidateAcceptsTheShippedProfiles() async throws {
         for profile in ["profiles/default.yaml", "profiles/bin-packing.yaml", "profiles/two-profiles.yaml"] {
-            let (status, stdout, stderr) = try runCLI(["config", "validate", profile])
+            let (status, stdout, stderr) = try await runCLIAsync(["config", "validate", profile])
             #expect(status == 0, "\(profile): \(stderr)")
             #expect(stdout.contains("valid"))
         }
     }
 
-    @Test func configValidateRefusesDuplicateNamesAndUnknownPlugins() throws {
+    @Test func configValidateRefusesDuplicateNamesAndUnknownPlugins() async throws {
         let path = try temporaryFile(
             "bad-config.yaml",
             """
@@ -85,7 +85,7 @@ import Testing
 
             """
         )
-        let (status, _, stderr) = try runCLI(["config", "validate", path])
+        let (status, _, stderr) = try await runCLIAsync(["config", "validate", path])
         #expect(status != 0)
         #expect(stderr.split(separator: "\n").count == 1)
         #expect(stderr.contains("bad-config.yaml:8:"))
@@ -94,7 +94,7 @@ import Testing
         #expect(stderr.contains("profiles[1].schedulerName: Duplicate value: \"a\""))
     }
 
-    @Test func pluginAtAnExtensionPointItDoesNotImplementIsRefused() throws {
+    @Test func pluginAtAnExtensionPointItDoesNotImplementIsRefused() async throws {
         let path = try temporaryFile(
             "wrong-point.yaml",
             """
@@ -109,7 +109,7 @@ import Testing
 
             """
         )
-        let (status, _, stderr) = try runCLI(["config", "validate", path])
+        let (status, _, stderr) = try await runCLIAsync(["config", "validate", path])
         #expect(status != 0)
         #expect(stderr.contains("plugin \"NodeName\" does not extend Bind plugin"))
     }

@@ -45,7 +45,7 @@ func runProcess(
     }
 }
 
-/// ``runCLI(_:)`` without blocking a cooperative thread.
+/// Runs the built `swift-kube-scheduler` binary from the repository root, without blocking a cooperative thread.
 func runCLIAsync(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
     try await runProcess(builtExecutable, arguments, currentDirectory: repositoryRoot)
 }

@@ -30,24 +30,6 @@ let builtExecutable: URL = {
     return root.appendingPathComponent(".build/debug/\(name)")
 }()
 
-/// Runs the built `swift-kube-scheduler` binary.
-func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = builtExecutable
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
 func temporaryFile(_ name: String, _ contents: String) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sks-tests-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
