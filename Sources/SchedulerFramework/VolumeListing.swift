@@ -9,13 +9,34 @@ public final class IndexedPersistentVolume: Sendable {
     public let storageBytes: Int64
     /// `Available`, not reserved for a claim and not being deleted: a volume any claim may take.
     public let isFree: Bool
+    /// `Available` and not reserved for a claim (it may be being deleted).
+    public let isAvailableAndUnclaimed: Bool
+    /// Whether `metadata.deletionTimestamp` is set.
+    public let isBeingDeleted: Bool
+    /// `spec.volumeMode`, defaulted to `Filesystem`.
+    public let volumeMode: String
+    /// `spec.accessModes`.
+    public let accessModes: [String]
+    /// Whether the node affinity is nothing but `kubernetes.io/hostname In […]` terms, so a node found through
+    /// the volume's hostname (``PersistentVolumeCandidates/pinned``) is known to match it without evaluating it.
+    public let affinityIsHostnamesOnly: Bool
 
     public init(_ volume: PersistentVolume) {
         self.volume = volume
         self.storageBytes = volume.storageBytes
-        self.isFree =
-            volume.status?.phase == "Available" && volume.spec.claimRef == nil
-            && volume.metadata.deletionTimestamp == nil
+        self.isAvailableAndUnclaimed = volume.status?.phase == "Available" && volume.spec.claimRef == nil
+        self.isBeingDeleted = volume.metadata.deletionTimestamp != nil
+        self.isFree = isAvailableAndUnclaimed && !isBeingDeleted
+        self.volumeMode = volume.spec.volumeMode ?? "Filesystem"
+        self.accessModes = volume.spec.accessModes ?? []
+        self.affinityIsHostnamesOnly =
+            volume.spec.nodeAffinity?.required?.nodeSelectorTerms.isEmpty == false
+            && volume.spec.nodeAffinity?.required?.nodeSelectorTerms.allSatisfy { term in
+                guard (term.matchFields ?? []).isEmpty, let expressions = term.matchExpressions, expressions.count == 1
+                else { return false }
+                let requirement = expressions[0]
+                return requirement.key == VolumeAnnotations.hostnameLabel && requirement.operator == "In"
+            } == true
     }
 }
 

@@ -46,7 +46,7 @@ package final class Scheduler: Sendable {
     /// Every node the informers have seen, by name (to tell what an update changed).
     let nodeStore = Mutex<[String: Node]>([:])
     /// How many binding cycles and status writes are still running, and who waits for none to be.
-    private let inFlightWork = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private let inFlightWork = Mutex(InFlightWork())
     let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     let changes = Atomic<Int>(0)
@@ -161,22 +161,32 @@ package final class Scheduler: Sendable {
             let waiters = self.inFlightWork.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.count -= 1
                 guard state.count == 0 else { return [] }
-                defer { state.waiters = [] }
-                return state.waiters
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
             }
             waiters.forEach { $0.resume() }
         }
     }
 
     /// Waits until every binding cycle and status write started so far (and any started meanwhile) has finished.
+    /// Returns early when the waiting task is cancelled, so a caller can bound the wait (a shutdown's grace
+    /// period) even when some work never ends.
     package func waitForInFlightWork() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let idle = inFlightWork.withLock { state -> Bool in
-                if state.count == 0 { return true }
-                state.waiters.append(continuation)
-                return false
+        let ticket = inFlightWork.withLock { state -> Int in
+            state.nextTicket += 1
+            return state.nextTicket
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let idle = inFlightWork.withLock { state -> Bool in
+                    if state.count == 0 || Task.isCancelled { return true }
+                    state.waiters[ticket] = continuation
+                    return false
+                }
+                if idle { continuation.resume() }
             }
-            if idle { continuation.resume() }
+        } onCancel: {
+            inFlightWork.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume()
         }
     }
 
@@ -185,4 +195,12 @@ package final class Scheduler: Sendable {
 
     /// How many binding cycles and status writes are running or parked at Permit.
     package var inFlightWorkCount: Int { inFlightWork.withLock { $0.count } }
+}
+
+/// Work the scheduler started and has not seen finish (binding cycles, status writes), and the tasks waiting
+/// for it to reach zero, each under a ticket so a cancelled wait can leave.
+private struct InFlightWork {
+    var count = 0
+    var nextTicket = 0
+    var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
 }

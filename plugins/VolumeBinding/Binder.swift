@@ -21,7 +21,7 @@ struct DelayedClaim: Sendable {
     /// The claim's label selector; nil when it has none.
     let selector: Selector?
     /// PVs whose claimRef names the claim, wherever they are (upstream meets them while scanning the class).
-    let preBound: [PersistentVolume]
+    let preBound: [IndexedPersistentVolume]
 }
 
 /// A pod's claims as upstream's `GetPodVolumeClaims` sorts them.
@@ -165,64 +165,73 @@ struct VolumeMatcher {
     /// Upstream's `FindMatchingVolume` on the scheduler path: the PV pre-bound to the claim if it fits the
     /// node, else the smallest Available PV of the claim's class that satisfies the request, volume mode,
     /// selector, node affinity and access modes. Ties go to the smaller name, so the choice is stable.
+    ///
+    /// Reads the index's precomputed facts of each volume (size, mode, access modes, whether its hostname pin
+    /// is its whole node affinity), so a candidate costs a few comparisons and no copy of the object.
     func findMatchingVolume(
         _ delayed: DelayedClaim,
         in candidates: PersistentVolumeCandidates,
         labels: [String: String],
         excluding chosen: [String]
     ) -> PersistentVolume? {
-        var best: PersistentVolume?
-        var bestBytes: Int64 = 0
-        var preBound: PersistentVolume?
+        var best: IndexedPersistentVolume?
+        var preBound: IndexedPersistentVolume?
         var preBoundFits = false
-        func consider(_ indexed: IndexedPersistentVolume) -> Bool {
-            let informer = indexed.volume
-            if !view.volumes.isEmpty, view.volumes[informer.metadata.name] != nil {
+        /// `pinnedHere`: found through this node's hostname, so a hostname-only affinity is known to match.
+        func consider(_ indexed: IndexedPersistentVolume, pinnedHere: Bool) -> Bool {
+            if !view.volumes.isEmpty, view.volumes[indexed.volume.metadata.name] != nil {
                 // Assumed by a cycle the informer has not caught up with: check the assumed copy in full.
-                return consider(volume: view.volume(informer))
+                return consider(candidate: IndexedPersistentVolume(view.volume(indexed.volume)), pinnedHere: false)
             }
-            // Read through the index's precomputed fields first; only a volume that can still match is
-            // examined further. A taken volume matters only when it is pre-bound to this very claim.
-            if !indexed.isFree && (informer.metadata.deletionTimestamp != nil || !informer.isBound(to: delayed.claim)) {
+            // A taken volume matters only when it is pre-bound to this very claim.
+            if !indexed.isFree && (indexed.isBeingDeleted || !indexed.volume.isBound(to: delayed.claim)) {
                 return false
             }
-            if indexed.storageBytes < delayed.requestedBytes { return false }
-            return consider(volume: informer)
+            return consider(candidate: indexed, pinnedHere: pinnedHere)
         }
-        func consider(volume: PersistentVolume) -> Bool {
-            if !chosen.isEmpty, chosen.contains(volume.metadata.name) { return false }
-            let bytes = volume.storageBytes
+        func consider(candidate: IndexedPersistentVolume, pinnedHere: Bool) -> Bool {
+            let bytes = candidate.storageBytes
             if bytes < delayed.requestedBytes { return false }
-            if (volume.spec.volumeMode ?? "Filesystem") != delayed.volumeMode { return false }
-            if volume.metadata.deletionTimestamp != nil { return false }
-            let affinityMatches = Self.nodeAffinityMatches(volume, labels: labels)
-            if volume.isBound(to: delayed.claim) {
-                preBound = volume
+            if candidate.volumeMode != delayed.volumeMode || candidate.isBeingDeleted { return false }
+            if !chosen.isEmpty, chosen.contains(candidate.volume.metadata.name) { return false }
+            let affinityMatches =
+                (pinnedHere && candidate.affinityIsHostnamesOnly)
+                || Self.nodeAffinityMatches(candidate.volume, labels: labels)
+            if !candidate.isAvailableAndUnclaimed {
+                // Only a volume whose claimRef names the claim is left (isBound(to:) needs a claimRef).
+                guard candidate.volume.isBound(to: delayed.claim) else { return false }
+                preBound = candidate
                 preBoundFits = affinityMatches
                 return true
             }
-            guard volume.status?.phase == "Available", volume.spec.claimRef == nil else { return false }
-            if let selector = delayed.selector, !selector.matches(volume.metadata.labels ?? [:]) { return false }
-            if volume.storageClass != delayed.className { return false }
-            if !affinityMatches { return false }
-            let modes = volume.spec.accessModes ?? []
-            for mode in delayed.accessModes where !modes.contains(mode) { return false }
-            if best == nil || bytes < bestBytes
-                || (bytes == bestBytes && volume.metadata.name < (best?.metadata.name ?? ""))
-            {
-                best = volume
-                bestBytes = bytes
+            if let selector = delayed.selector, !selector.matches(candidate.volume.metadata.labels ?? [:]) {
+                return false
             }
+            if candidate.volume.storageClass != delayed.className || !affinityMatches { return false }
+            for mode in delayed.accessModes where !candidate.accessModes.contains(mode) { return false }
+            if let current = best {
+                if bytes > current.storageBytes { return false }
+                if bytes == current.storageBytes && !(candidate.volume.metadata.name < current.volume.metadata.name) {
+                    return false
+                }
+            }
+            best = candidate
             return false
         }
         // A PV pre-bound to the claim decides alone, even when it is on another node (no match then).
-        for volume in delayed.preBound where consider(volume: volume) { return preBoundFits ? preBound : nil }
+        for volume in delayed.preBound where consider(candidate: volume, pinnedHere: false) {
+            return preBoundFits ? preBound?.volume : nil
+        }
         // No free volume: only volumes pre-bound to the claim could match, and those were just considered
         // (an assumption only ever takes a volume, never frees one).
-        if candidates.freeCount == 0 { return best }
-        for volume in candidates.pinned.values where consider(volume) { return preBoundFits ? preBound : nil }
-        for volume in candidates.unpinned.values where consider(volume) { return preBoundFits ? preBound : nil }
-        return best
+        if candidates.freeCount == 0 { return best?.volume }
+        for volume in candidates.pinned.values where consider(volume, pinnedHere: true) {
+            return preBoundFits ? preBound?.volume : nil
+        }
+        for volume in candidates.unpinned.values where consider(volume, pinnedHere: false) {
+            return preBoundFits ? preBound?.volume : nil
+        }
+        return best?.volume
     }
 
     /// Upstream's `hasEnoughCapacity`: only for CSI drivers that opt into capacity tracking, some

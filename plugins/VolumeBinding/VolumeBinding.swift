@@ -166,7 +166,7 @@ extension VolumeBinding {
                         namespace: claim.metadata.namespace ?? "default",
                         name: claim.metadata.name
                     )
-                    .map { view.volume($0) }
+                    .map { IndexedPersistentVolume(view.volume($0)) }
                 )
             )
         }
