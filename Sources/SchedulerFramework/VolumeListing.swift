@@ -5,6 +5,12 @@ import KubeAPI
 public final class IndexedPersistentVolume: Sendable {
     /// The volume as the informer holds it.
     public let volume: PersistentVolume
+    /// `metadata.name`, kept apart so a hot loop reads it without touching the whole object.
+    public let name: String
+    /// The volume's storage class name ("" when none).
+    public let storageClass: String
+    /// `spec.claimRef`'s namespace ("" when unset), name and uid ("" when unset), nil without a claimRef.
+    public let claimReference: (namespace: String, name: String, uid: String)?
     /// `spec.capacity.storage` in bytes (0 when unset).
     public let storageBytes: Int64
     /// `Available`, not reserved for a claim and not being deleted: a volume any claim may take.
@@ -23,6 +29,9 @@ public final class IndexedPersistentVolume: Sendable {
 
     public init(_ volume: PersistentVolume) {
         self.volume = volume
+        self.name = volume.metadata.name
+        self.storageClass = volume.storageClass
+        self.claimReference = volume.spec.claimRef.map { ($0.namespace ?? "", $0.name ?? "", $0.uid ?? "") }
         self.storageBytes = volume.storageBytes
         self.isAvailableAndUnclaimed = volume.status?.phase == "Available" && volume.spec.claimRef == nil
         self.isBeingDeleted = volume.metadata.deletionTimestamp != nil
@@ -37,6 +46,16 @@ public final class IndexedPersistentVolume: Sendable {
                 let requirement = expressions[0]
                 return requirement.key == VolumeAnnotations.hostnameLabel && requirement.operator == "In"
             } == true
+    }
+}
+
+extension IndexedPersistentVolume {
+    /// ``PersistentVolume/isBound(to:)`` on the precomputed claim reference.
+    @inlinable public func isBound(to claim: PersistentVolumeClaim) -> Bool {
+        guard let reference = claimReference, reference.name == claim.metadata.name,
+            reference.namespace == (claim.metadata.namespace ?? "default")
+        else { return false }
+        return reference.uid.isEmpty || reference.uid == (claim.metadata.uid ?? "")
     }
 }
 

@@ -313,11 +313,14 @@ package final class SchedulerRunner: Sendable {
         tasks.withLock { $0.scheduling = task }
     }
 
-    /// Stops taking pods: cancels the loop and wakes it.
+    /// Stops taking pods: cancels the loop and wakes it. Pods parked at Permit are rejected: they have not started
+    /// binding, and left waiting they would hold the shutdown for their whole Permit timeout.
     private func stopScheduling() {
         stopping.store(true, ordering: .relaxed)
         tasks.withLock { $0.scheduling?.cancel() }
         scheduler.queue.close()
+        let waiting = scheduler.permitWaitingPods
+        for pod in waiting.all() { waiting.reject(uid: pod.uid, message: "scheduler is shutting down") }
     }
 
     private func stopGracefully() async {

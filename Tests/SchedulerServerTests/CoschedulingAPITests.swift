@@ -2,6 +2,7 @@ import Foundation
 import InTreePlugins
 import KubeAPI
 import SchedulerConfig
+import SchedulerRuntime
 import SchedulerServer
 import SchedulerTesting
 import Testing
@@ -86,6 +87,38 @@ import Testing
                 rules.contains { $0.allows(group: "scheduling.x-k8s.io", resource: "podgroups", verb: verb, name: nil) }
             )
         }
+    }
+
+    /// A member parked at Permit has not started binding: a graceful stop rejects it instead of waiting out its
+    /// Permit timeout (or the grace period).
+    @Test func shutdownDoesNotWaitForPodsParkedAtPermit() async throws {
+        let fake = try await FakeAPIServer.start()
+        fake.createNode(node("n1", cpu: "1"))
+        fake.create(podGroup("pair", minMember: 2))
+        // "fits" waits at Permit for its sibling, which another scheduler is to place.
+        fake.createPod(member("fits", group: "pair", cpu: "500m"))
+        fake.createPod(
+            PodBuilder("elsewhere").schedulerName("another-scheduler").label(PodGroup.label, "pair")
+                .container(["cpu": "100m", "memory": "100Mi"]).build()
+        )
+        let configuration = try gangConfiguration()
+        let runner = try makeRunner(fake, identity: "gang") {
+            $0.configuration = configuration
+            $0.shutdownGracePeriod = .seconds(600)
+        }
+        let run = launch(runner)
+        #expect(
+            await eventually { runner.scheduler.permitWaitingPods.undecidedCount == 1 },
+            "\(fake.events.map { "\($0.regarding.name ?? "") \($0.reason ?? "") \($0.note ?? "")" })"
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        runner.shutdown()
+        _ = await run.value
+        // Without the rejection this waits for Coscheduling's Permit timeout (60 s by default).
+        #expect(clock.now - started < .seconds(30))
+        await fake.stop()
+        #expect(fake.bindAttemptLog.isEmpty)
     }
 
     @Test func withoutCoschedulingPodGroupsAreNotRead() async throws {

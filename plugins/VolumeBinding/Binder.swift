@@ -179,12 +179,12 @@ struct VolumeMatcher {
         var preBoundFits = false
         /// `pinnedHere`: found through this node's hostname, so a hostname-only affinity is known to match.
         func consider(_ indexed: IndexedPersistentVolume, pinnedHere: Bool) -> Bool {
-            if !view.volumes.isEmpty, view.volumes[indexed.volume.metadata.name] != nil {
+            if !view.volumes.isEmpty, view.volumes[indexed.name] != nil {
                 // Assumed by a cycle the informer has not caught up with: check the assumed copy in full.
                 return consider(candidate: IndexedPersistentVolume(view.volume(indexed.volume)), pinnedHere: false)
             }
             // A taken volume matters only when it is pre-bound to this very claim.
-            if !indexed.isFree && (indexed.isBeingDeleted || !indexed.volume.isBound(to: delayed.claim)) {
+            if !indexed.isFree && (indexed.isBeingDeleted || !indexed.isBound(to: delayed.claim)) {
                 return false
             }
             return consider(candidate: indexed, pinnedHere: pinnedHere)
@@ -193,13 +193,13 @@ struct VolumeMatcher {
             let bytes = candidate.storageBytes
             if bytes < delayed.requestedBytes { return false }
             if candidate.volumeMode != delayed.volumeMode || candidate.isBeingDeleted { return false }
-            if !chosen.isEmpty, chosen.contains(candidate.volume.metadata.name) { return false }
+            if !chosen.isEmpty, chosen.contains(candidate.name) { return false }
             let affinityMatches =
                 (pinnedHere && candidate.affinityIsHostnamesOnly)
                 || Self.nodeAffinityMatches(candidate.volume, labels: labels)
             if !candidate.isAvailableAndUnclaimed {
                 // Only a volume whose claimRef names the claim is left (isBound(to:) needs a claimRef).
-                guard candidate.volume.isBound(to: delayed.claim) else { return false }
+                guard candidate.isBound(to: delayed.claim) else { return false }
                 preBound = candidate
                 preBoundFits = affinityMatches
                 return true
@@ -207,11 +207,11 @@ struct VolumeMatcher {
             if let selector = delayed.selector, !selector.matches(candidate.volume.metadata.labels ?? [:]) {
                 return false
             }
-            if candidate.volume.storageClass != delayed.className || !affinityMatches { return false }
+            if candidate.storageClass != delayed.className || !affinityMatches { return false }
             for mode in delayed.accessModes where !candidate.accessModes.contains(mode) { return false }
             if let current = best {
                 if bytes > current.storageBytes { return false }
-                if bytes == current.storageBytes && !(candidate.volume.metadata.name < current.volume.metadata.name) {
+                if bytes == current.storageBytes && !(candidate.name < current.name) {
                     return false
                 }
             }
