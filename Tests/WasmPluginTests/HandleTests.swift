@@ -76,7 +76,7 @@ import Testing
         #expect(log.all == ["wasm plugin Guest [info]: missing", "wasm plugin Guest [info]: rejected=0"])
     }
 
-    /// Pod `w` waits at the guest's Permit on `wait-node`; pod `k`'s Permit finds it through `get_waiting_pod`,
+    /// Pod `w` waits at the guest's Permit on `wait-node`; pod `x`'s Permit (scheduled after `w`) finds it through `get_waiting_pod`,
     /// rejects it through `reject_waiting_pod` (upstream's `RejectWaitingPod`: message "removed") and records an
     /// event about it, which lands among the embedded cluster's events.
     @Test(.timeLimit(.minutes(1))) func aGuestFindsAndRejectsAWaitingPod() async throws {
@@ -112,7 +112,7 @@ import Testing
 
                 """
         }
-        for (name, node) in [("w", "wait-node"), ("k", "kill-node")] {
+        for (name, node) in [("w", "wait-node"), ("x", "kill-node")] {
             manifests += """
                 apiVersion: v1
                 kind: Pod
@@ -125,7 +125,7 @@ import Testing
         let objects = try ManifestLoader.load(contents: manifests, source: "cluster.yaml").objects
         let result = try await Simulation.run(configuration: configuration, registry: registry, objects: objects)
         #expect(log.all.prefix(2) == ["wasm plugin Gate [info]: w", "wasm plugin Gate [info]: rejected=1"])
-        #expect(result.pods.first { $0.name == "k" }?.node == "kill-node")
+        #expect(result.pods.first { $0.name == "x" }?.node == "kill-node")
         let rejections = result.events.filter { $0.podName == "w" && $0.reason == "FailedScheduling" }
         #expect(rejections.first?.note.contains("removed") == true, "\(rejections.map(\.note))")
         let guestEvent = try #require(result.events.first { $0.reason == "RejectedByGuest" })

@@ -34,7 +34,7 @@ import Testing
         // comparison vacuous for that field).
         #expect(pod.spec.affinity?.podAffinity?.required.first?.mismatchLabelKeys == ["tenant"])
         #expect(pod.spec.topologySpreadConstraints?.first?.nodeTaintsPolicy == "Ignore")
-        #expect(pod.spec.volumes?.count == 18)
+        #expect(pod.spec.volumes?.count == 17)
         #expect(pod.spec.volumes?[10].iscsi?.initiatorName != nil)
         #expect(pod.status?.containerStatuses?.first?.resources?.limits?["cpu"] != nil)
         let actual = hex(KubeProto.pod(pod))
