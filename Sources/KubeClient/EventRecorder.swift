@@ -12,6 +12,7 @@ import Synchronization
 final class EventRecorder: Sendable {
     private struct Key: Hashable {
         var type, reason, action, controller, namespace, name: String
+        var kind: String? = nil
     }
     private struct Cached {
         var event: EventsV1Event
@@ -107,7 +108,8 @@ final class EventRecorder: Sendable {
             action: event.action,
             controller: event.reportingController,
             namespace: event.namespace,
-            name: event.podName
+            name: event.podName,
+            kind: event.regarding?.kind
         )
         let instance = String((event.reportingController + "-" + host).prefix(128))
         // Decide under the lock: a new event, the first repeat (patch), or a later repeat (counted only).
@@ -133,17 +135,19 @@ final class EventRecorder: Sendable {
             }
             let micro = KubeTime.microNow()
             let stamp = String(UInt64(Date().timeIntervalSince1970 * 1e9), radix: 16)
-            let created = EventsV1Event(
+            var created = EventsV1Event(
                 metadata: ObjectMeta(name: "\(event.podName).\(stamp)", namespace: event.namespace),
                 eventTime: micro,
                 reportingController: event.reportingController,
                 reportingInstance: instance,
                 action: event.action,
                 reason: event.reason,
-                regarding: .init(kind: "Pod", namespace: event.namespace, name: event.podName, apiVersion: "v1"),
+                regarding: event.regarding
+                    ?? .init(kind: "Pod", namespace: event.namespace, name: event.podName, apiVersion: "v1"),
                 note: event.note,
                 type: event.type
             )
+            created.related = event.related
             cache[key] = Cached(event: created, created: now, lastObserved: now)
             return .create(created)
         }

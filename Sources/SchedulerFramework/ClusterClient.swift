@@ -77,6 +77,12 @@ public struct SchedulingEvent: Sendable, Equatable {
     public var action: String
     public var note: String
     public var reportingController: String
+    /// The object the event is about when it is not the pod `namespace/podName` (a plugin may report on any
+    /// object, e.g. a WebAssembly guest through `handle.eventrecorder.eventf`); nil means that pod. When set,
+    /// `namespace` and `podName` carry its namespace (`default` for cluster-scoped objects) and name.
+    public var regarding: EventsV1Event.Reference? = nil
+    /// A second object the event relates to (`related`), if any.
+    public var related: EventsV1Event.Reference? = nil
 
     public init(
         namespace: String,

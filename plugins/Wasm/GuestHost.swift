@@ -201,28 +201,18 @@ enum HostFunctions {
                 call.normalizedScores = scores
             }
         case "handle.eventrecorder.eventf":
-            return resultFunction { _, bytes in _ = bytes }
+            return Definition(parameters: [.i32, .i32], results: []) { call, env, args in
+                try GuestHandle.eventf(call, env, u32(args[0]), u32(args[1]))
+                return nil
+            }
         case "handle.reject_waiting_pod":
             return Definition(parameters: [.i32, .i32, .i32, .i32], results: []) { call, env, args in
-                let uid = try call.readString(u32(args[0]), u32(args[1]))
-                let rejected =
-                    env.handle.services?.rejectWaitingPod(
-                        uid: uid,
-                        plugin: env.pluginName,
-                        message: "rejected by \(env.pluginName)"
-                    ) ?? false
-                var flag = UInt64(rejected ? 1 : 0)
-                _ = try withUnsafeBytes(of: &flag) { (raw) throws -> UInt32 in
-                    try call.writeIfFits(raw, u32(args[2]), u32(args[3]))
-                }
+                try GuestHandle.rejectWaitingPod(call, env, args)
                 return nil
             }
         case "handle.get_waiting_pod":
-            return Definition(parameters: [.i32, .i32, .i32, .i32], results: []) { call, _, args in
-                var none = UInt64(0)
-                _ = try withUnsafeBytes(of: &none) { (raw) throws -> UInt32 in
-                    try call.writeIfFits(raw, u32(args[2]), u32(args[3]))
-                }
+            return Definition(parameters: [.i32, .i32, .i32, .i32], results: []) { call, env, args in
+                try GuestHandle.getWaitingPod(call, env, args)
                 return nil
             }
         default: return nil

@@ -70,18 +70,19 @@ package struct ProtoWriter {
         for key in list.keys.sorted() {
             message(field) { entry in
                 entry.string(1, key)
-                entry.message(2) { $0.string(1, list[key]?.text ?? "") }
+                // Quantity marshals its String(): the canonical form.
+                entry.message(2) { $0.string(1, list[key].map { CanonicalQuantity.string($0) } ?? "0") }
             }
         }
     }
 
-    /// `metav1.Time`: `{seconds, nanos}`, an empty message for the zero time.
+    /// `metav1.Time`: `{seconds, nanos}` with both always written, an empty message for the zero time.
+    /// `Time.ProtoTime()` drops the fraction (nanos is always 0), as its JSON form does.
     mutating func time(_ field: Int, _ rfc3339: String?) {
         message(field) { w in
             guard let rfc3339, let seconds = RFC3339.secondsSinceEpoch(rfc3339) else { return }
-            let whole = seconds.rounded(.down)
-            w.int64(1, Int64(whole))
-            w.int32(2, Int32(((seconds - whole) * 1e9).rounded()))
+            w.int64(1, Int64(seconds.rounded(.down)))
+            w.int32(2, 0)
         }
     }
 }
@@ -146,6 +147,7 @@ extension ProtoWriter {
 
     mutating func podSpec(_ field: Int, _ spec: PodSpec) {
         message(field) { w in
+            for volume in spec.volumes ?? [] { w.volume(1, volume) }
             for container in spec.containers { w.container(2, container) }
             w.string(3, "")  // restartPolicy
             w.string(6, "")  // dnsPolicy
@@ -158,6 +160,7 @@ extension ProtoWriter {
             w.bool(13, false)  // hostIPC
             w.string(16, "")  // hostname
             w.string(17, "")  // subdomain
+            if let affinity = spec.affinity { w.affinity(18, affinity) }
             w.string(19, spec.schedulerName ?? "")
             for container in spec.initContainers ?? [] { w.container(20, container) }
             for toleration in spec.tolerations ?? [] {
@@ -173,6 +176,7 @@ extension ProtoWriter {
             if let priority = spec.priority { w.int32(25, priority) }
             w.optionalString(31, spec.preemptionPolicy)
             w.resourceList(32, spec.overhead)
+            for constraint in spec.topologySpreadConstraints ?? [] { w.topologySpreadConstraint(33, constraint) }
             for gate in spec.schedulingGates ?? [] { w.message(38) { $0.string(1, gate.name) } }
             if let resources = spec.resources { w.resourceRequirements(40, resources) }
         }
@@ -197,7 +201,9 @@ extension ProtoWriter {
             w.string(5, "")  // hostIP
             w.string(6, "")  // podIP
             if let start = status?.startTime { w.time(7, start) }
+            for container in status?.containerStatuses ?? [] { w.containerStatus(8, container) }
             w.string(9, status?.qosClass ?? "")
+            for container in status?.initContainerStatuses ?? [] { w.containerStatus(10, container) }
             w.string(11, status?.nominatedNodeName ?? "")
             w.string(14, "")  // resize
             w.int64(17, 0)  // observedGeneration
