@@ -35,7 +35,7 @@ final class NominatingPostFilter: PostFilterPlugin {
             contentsOf: repositoryRoot.appendingPathComponent("profiles/gang.yaml"),
             encoding: .utf8
         )
-        var manifests = node("n1", cpu: "1")
+        var manifests: String = node("n1", cpu: "1")
         manifests += """
             apiVersion: scheduling.x-k8s.io/v1alpha1
             kind: PodGroup

@@ -3,6 +3,7 @@ import InTreePlugins
 import KubeAPI
 import KubeDecoding
 import SchedulerConfig
+import SchedulerFramework
 import Simulator
 import Testing
 
