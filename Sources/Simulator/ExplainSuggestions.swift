@@ -83,7 +83,7 @@ package enum ExplainSuggestions {
             var suggestion = Suggestion(
                 kind: candidate.kind,
                 change: candidate.change,
-                opensNodes: rerun.feasibleNodes,
+                opensNodes: rerun.feasibleNodes.sorted(by: PodExplanation.naturalOrder),
                 wouldLandOn: rerun.explanation.selectedNode
             )
             if rerun.explanation.outcome == .scheduled {

@@ -215,6 +215,9 @@ private func podWithClaim(_ name: String, claim: String, cpu: String = "100m") -
         #expect(text.contains("n1, n2, n9, n10"), "\(text)")
         // The nodes themselves keep the scan order (the JSON's documented order).
         #expect(Set(e.nodes.map(\.node)) == ["n1", "n2", "n9", "n10"])
+        // A suggestion's opened nodes are in the same natural order.
+        let lower = try #require(e.suggestions.first { $0.kind == .lowerRequest })
+        #expect(lower.opensNodes == ["n1", "n2", "n9", "n10"])
     }
 }
 
