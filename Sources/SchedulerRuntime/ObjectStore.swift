@@ -76,6 +76,11 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         return nil
     }
 
+    /// Every StorageClass (explain's suggestions try the other classes for a claim).
+    package func storageClasses() -> [StorageClass] {
+        all(.storageClass).compactMap { if case .storageClass(let o) = $0 { o } else { nil } }
+    }
+
     package func csiNode(named name: String) -> CSINode? {
         csiNodes.withLock { $0[name]?.csiNode }
     }

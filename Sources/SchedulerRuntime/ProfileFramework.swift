@@ -479,7 +479,8 @@ package final class ProfileFramework: Sendable {
         state: CycleState,
         pod: PodInfo,
         snapshot: Snapshot,
-        nodeStatuses: NodeToStatus
+        nodeStatuses: NodeToStatus,
+        reportEach: ((_ plugin: String, PostFilterResult?, Status) -> Void)? = nil
     ) -> (PostFilterResult?, Status) {
         var reasons: [String] = []
         var firstRejector: String?
@@ -491,6 +492,7 @@ package final class ProfileFramework: Sendable {
                 snapshot: snapshot,
                 nodeStatuses: nodeStatuses
             )
+            reportEach?(plugin.name, pluginResult, status)
             if status.isSuccess { return (pluginResult, status) }
             if status.code == .unschedulableAndUnresolvable {
                 return (pluginResult, status.attributed(to: plugin.name))

@@ -38,6 +38,14 @@ extension Scheduler {
                     nominating = nil
                 } else {
                     let snapshot = loop.withLock { $0.snapshot }
+                    // The observer (simulate) hears each plugin's outcome for explain; without one nothing is built.
+                    let reportEach = observer.map { observer in
+                        { (plugin: String, result: PostFilterResult?, status: Status) in
+                            var nominated: String?
+                            if case .override(let node)? = result?.nominatingMode, !node.isEmpty { nominated = node }
+                            observer.postFilterRan(pod, plugin: plugin, status: status, nominatedNode: nominated)
+                        }
+                    }
                     let (result, postStatus) = timed(
                         .postFilter,
                         framework.schedulerName,
@@ -46,7 +54,8 @@ extension Scheduler {
                                 state: state,
                                 pod: podInfo,
                                 snapshot: snapshot,
-                                nodeStatuses: diagnosis.nodeToStatus
+                                nodeStatuses: diagnosis.nodeToStatus,
+                                reportEach: reportEach
                             )
                         },
                         status: { $0.1.code }

@@ -10,10 +10,13 @@ package protocol SchedulingObserver: Sendable {
     func podFailed(_ pod: Pod, status: Status, message: String)
     /// `victim`, running on `nodeName`, was evicted to make room for `preemptor`.
     func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod)
+    /// PostFilter plugin `plugin` ran for `pod` and returned `status`, nominating `nominatedNode` (explain reports it).
+    func postFilterRan(_ pod: Pod, plugin: String, status: Status, nominatedNode: String?)
 }
 
 extension SchedulingObserver {
     package func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
+    package func postFilterRan(_ pod: Pod, plugin: String, status: Status, nominatedNode: String?) {}
 }
 
 /// The scheduler: the scheduling loop (one pod at a time, Filter and Score in parallel across nodes),

@@ -68,17 +68,25 @@ package enum ClusterExplain {
             inputs.snapshot = Snapshot(nodes: nodes)
         }
         let podInfo = PodInfo(pending)
-        let engine = ExplainEngine(
+        let profiles = ExplainProfiles(
+            configuration: configuration,
+            registry: registry,
+            storageClasses: scheduler.objects.storageClasses()
+        )
+        var engine = ExplainEngine(
             framework: framework,
             percentageOfNodesToScore: configuration.percentageOfNodesToScore
         )
+        // PostFilter plugins that cannot explain themselves run as read-only copies: nothing is written.
+        engine.postFilterDryRun = profiles.framework(like: framework, readOnly: true)
         var explanation = engine.run(pod: podInfo, inputs: inputs).explanation
         if suggestions {
             let (offered, rejected) = ExplainSuggestions.suggest(
                 for: explanation,
                 pod: podInfo,
                 engine: engine,
-                inputs: inputs
+                inputs: inputs,
+                profiles: profiles
             )
             explanation.suggestions = offered
             explanation.rejectedSuggestions = rejected

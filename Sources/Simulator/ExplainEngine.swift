@@ -17,6 +17,10 @@ package struct ExplainEngine: Sendable {
     package var evaluateAllNodes = false
     /// Ask PostFilter plugins what they would do.
     package var explainPostFilter = true
+    /// A read-only copy of the profile (``ExplainProfiles/framework(like:claims:readOnly:)``) whose PostFilter
+    /// plugins are run to learn the outcome of plugins that cannot explain themselves; nil leaves their entries
+    /// to be filled in from the scheduler's own cycle.
+    package var postFilterDryRun: ProfileFramework?
 
     package init(framework: ProfileFramework, percentageOfNodesToScore: Int) {
         self.framework = framework
@@ -296,29 +300,51 @@ package struct ExplainEngine: Sendable {
         result.explanation.outcome = .unschedulable
         if explainPostFilter {
             var reasons: [String] = []
+            var ended = false
             for plugin in framework.postFilterPlugins {
-                guard let explaining = plugin as? any PreemptionExplaining else {
-                    result.explanation.postFilter.append(
-                        PodExplanation.PostFilter(plugin: plugin.name, explained: false)
-                    )
+                var entry = PodExplanation.PostFilter(plugin: plugin.name, explained: false)
+                if ended {
+                    entry.notRun = true
+                    result.explanation.postFilter.append(entry)
                     continue
                 }
-                let report = explaining.explainPreemption(
-                    state: state,
-                    pod: pod,
-                    snapshot: snapshot,
-                    nodeStatuses: diagnosis.nodeToStatus
-                )
-                result.explanation.postFilter.append(
-                    PodExplanation.PostFilter(
-                        plugin: plugin.name,
-                        explained: true,
-                        preemption: report,
-                        verdict: report.status.isSuccess ? nil : PodExplanation.Verdict(report.status)
+                var status: Status
+                if let explaining = plugin as? any PreemptionExplaining {
+                    let report = explaining.explainPreemption(
+                        state: state,
+                        pod: pod,
+                        snapshot: snapshot,
+                        nodeStatuses: diagnosis.nodeToStatus
                     )
-                )
-                if report.status.isSuccess || report.status.code != .unschedulable { break }
-                reasons += report.status.reasons
+                    status = report.status
+                    entry.explained = true
+                    entry.preemption = report
+                    entry.verdict = report.status.isSuccess ? nil : PodExplanation.Verdict(report.status)
+                    entry.nominatedNode = report.status.isSuccess ? report.chosen : nil
+                } else if let copy = postFilterDryRun?.postFilterPlugins.first(where: { $0.name == plugin.name }) {
+                    // A read-only copy of the plugin, on a copy of the cycle state: its outcome, nothing written.
+                    let (outcome, returned) = copy.postFilter(
+                        state: state.clone(),
+                        pod: pod,
+                        snapshot: snapshot,
+                        nodeStatuses: diagnosis.nodeToStatus
+                    )
+                    status = returned
+                    if status.plugin == nil { status = status.attributed(to: plugin.name) }
+                    entry.explained = true
+                    entry.verdict = PodExplanation.Verdict(status)
+                    if case .override(let node)? = outcome?.nominatingMode, !node.isEmpty { entry.nominatedNode = node }
+                } else {
+                    // Filled in from the scheduler's own cycle (simulate) by ``ExplainRecorder``.
+                    result.explanation.postFilter.append(entry)
+                    continue
+                }
+                result.explanation.postFilter.append(entry)
+                if status.isSuccess || status.code != .unschedulable {
+                    ended = true
+                    continue
+                }
+                reasons += status.reasons
             }
             if !reasons.isEmpty { diagnosis.postFilterMessage = reasons.joined(separator: ", ") }
         }

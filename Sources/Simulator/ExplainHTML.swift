@@ -111,10 +111,17 @@ package enum ExplainHTML {
                 (e.selected.tiedNodes > 1 ? ", " + e.selected.tiedNodes + " tied" : "") + ")"));
             }
             e.postFilter.forEach(function (p) {
-              if (p.preemption && p.preemption.chosen) {
-                facts.appendChild(el("li", null, p.plugin + ": preempt on " + p.preemption.chosen + " (" + p.preemption.decidedBy + ")"));
-              } else if (p.verdict) {
-                facts.appendChild(el("li", null, p.plugin + ": " + p.verdict.message));
+              if (p.notRun) {
+                facts.appendChild(el("li", { "class": "postfilter" }, "PostFilter " + p.plugin + ": not run"));
+              } else if (p.preemption && p.preemption.chosen) {
+                facts.appendChild(el("li", { "class": "postfilter" }, "PostFilter " + p.plugin + ": preempt on " + p.preemption.chosen + " (" + p.preemption.decidedBy + ")"));
+              } else if (p.explained) {
+                var code = p.verdict ? p.verdict.code : "Success";
+                var text = p.verdict && p.verdict.message ? ": " + p.verdict.message : "";
+                facts.appendChild(el("li", { "class": "postfilter" }, "PostFilter " + p.plugin + ": " + code + text +
+                  "; nominated node: " + (p.nominatedNode || "none")));
+              } else {
+                facts.appendChild(el("li", { "class": "postfilter" }, "PostFilter " + p.plugin + ": not explained"));
               }
             });
             section.appendChild(facts);
@@ -194,7 +201,9 @@ package enum ExplainHTML {
             if (e.rejectedSuggestions.length > 0) {
               section.appendChild(el("h3", null, "Tried and not offered"));
               var ul = el("ul", { "class": "rejected-suggestions" });
-              e.rejectedSuggestions.forEach(function (s) { ul.appendChild(el("li", null, s.change)); });
+              e.rejectedSuggestions.forEach(function (s) {
+                ul.appendChild(el("li", null, s.change + (s.notOfferedBecause ? " \\u2014 not tried: " + s.notOfferedBecause : "")));
+              });
               section.appendChild(ul);
             }
             root.appendChild(section);

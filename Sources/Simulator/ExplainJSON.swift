@@ -48,7 +48,7 @@ package enum ExplainJSON {
 
     static func postFilter(_ p: PodExplanation.PostFilter) -> String {
         var object =
-            "{\"plugin\":\(q(p.plugin)),\"explained\":\(p.explained),\"verdict\":\(p.verdict.map(verdict) ?? "null")"
+            "{\"plugin\":\(q(p.plugin)),\"explained\":\(p.explained),\"notRun\":\(p.notRun),\"verdict\":\(p.verdict.map(verdict) ?? "null"),\"nominatedNode\":\(p.nominatedNode.map(q) ?? "null")"
         if let r = p.preemption {
             let candidates = r.candidates.map { c in
                 let victims = zip(c.victims, c.victimPriorities).map { "{\"pod\":\(q($0)),\"priority\":\($1)}" }
@@ -66,7 +66,7 @@ package enum ExplainJSON {
     }
 
     static func suggestion(_ s: Suggestion) -> String {
-        "{\"kind\":\(q(s.kind.rawValue)),\"change\":\(q(s.change)),\"opensNodes\":\(strings(s.opensNodes)),\"wouldLandOn\":\(s.wouldLandOn.map(q) ?? "null")}"
+        "{\"kind\":\(q(s.kind.rawValue)),\"change\":\(q(s.change)),\"opensNodes\":\(strings(s.opensNodes)),\"wouldLandOn\":\(s.wouldLandOn.map(q) ?? "null"),\"notOfferedBecause\":\(s.notOfferedBecause.map(q) ?? "null")}"
     }
 
     static func verdict(_ v: PodExplanation.Verdict) -> String { "{" + verdictFields(v) + "}" }

@@ -19,13 +19,18 @@ package enum ExplainSuggestions {
         var snapshot: Snapshot?
         /// Candidates sharing a group are alternatives: only the first that works is offered.
         var group: String?
+        /// Claims the re-run sees in place of the cluster's (a profile copy is built for it).
+        var claims: [PersistentVolumeClaim] = []
+        /// Set when the change is not tried, with why.
+        var notOfferedBecause: String?
     }
 
     package static func suggest(
         for explanation: PodExplanation,
         pod: PodInfo,
         engine: ExplainEngine,
-        inputs: ExplainInputs
+        inputs: ExplainInputs,
+        profiles: ExplainProfiles? = nil
     ) -> (offered: [Suggestion], rejected: [Suggestion]) {
         guard explanation.outcome == .unschedulable else { return ([], []) }
         var verifier = engine
@@ -35,18 +40,50 @@ package enum ExplainSuggestions {
         var rejected: [Suggestion] = []
         var attempts = 0
         var groupsOffered: Set<String> = []
-        for candidate in candidates(explanation, pod: pod, snapshot: inputs.snapshot) {
+        var list = candidates(explanation, pod: pod, snapshot: inputs.snapshot)
+        if let profiles {
+            // After resources and taints, before node selection (the order ``candidates`` documents).
+            let volumes = claimChanges(
+                explanation,
+                pod: pod,
+                snapshot: inputs.snapshot,
+                objects: engine.framework.handle.objects,
+                storageClasses: profiles.storageClasses
+            )
+            let at = list.firstIndex { $0.kind != .lowerRequest && $0.kind != .addToleration } ?? list.endIndex
+            list.insert(contentsOf: volumes, at: at)
+        }
+        for candidate in list {
             guard offered.count < maximum, attempts < maximumAttempts else { break }
             // Of alternatives (the same request lowered to different amounts) only the first that works is offered.
             if let group = candidate.group, groupsOffered.contains(group) { continue }
+            if let why = candidate.notOfferedBecause {
+                rejected.append(
+                    Suggestion(
+                        kind: candidate.kind,
+                        change: candidate.change,
+                        opensNodes: [],
+                        wouldLandOn: nil,
+                        notOfferedBecause: why
+                    )
+                )
+                continue
+            }
+            var rerunEngine = verifier
+            if !candidate.claims.isEmpty {
+                guard let framework = profiles?.framework(like: engine.framework, claims: candidate.claims) else {
+                    continue
+                }
+                rerunEngine.framework = framework
+            }
             attempts += 1
             var rerunInputs = inputs
             if let snapshot = candidate.snapshot { rerunInputs.snapshot = snapshot }
-            let rerun = verifier.run(pod: PodInfo(candidate.pod), inputs: rerunInputs)
+            let rerun = rerunEngine.run(pod: PodInfo(candidate.pod), inputs: rerunInputs)
             var suggestion = Suggestion(
                 kind: candidate.kind,
                 change: candidate.change,
-                opensNodes: rerun.feasibleNodes,
+                opensNodes: rerun.feasibleNodes.sorted(by: PodExplanation.naturalOrder),
                 wouldLandOn: rerun.explanation.selectedNode
             )
             if rerun.explanation.outcome == .scheduled {
@@ -60,8 +97,8 @@ package enum ExplainSuggestions {
         return (offered, rejected)
     }
 
-    /// Candidate changes, most specific first: resources, taints, node selection, spreading, (anti-)affinity,
-    /// then preemption.
+    /// Candidate changes, most specific first: resources, taints, (claims, added by ``suggest``,) node selection,
+    /// spreading, (anti-)affinity, then preemption.
     static func candidates(_ explanation: PodExplanation, pod: PodInfo, snapshot: Snapshot) -> [Candidate] {
         var result: [Candidate] = []
         let rejectedBy: [String: [String]] = explanation.nodes.reduce(into: [:]) { map, entry in

@@ -117,13 +117,27 @@ package enum ExplainText {
 
         // PostFilter.
         for postFilter in e.postFilter {
+            if postFilter.notRun {
+                lines.append(
+                    "  PostFilter \(postFilter.plugin): not run (an earlier PostFilter plugin succeeded or found the pod unresolvable)"
+                )
+                continue
+            }
             guard postFilter.explained else {
                 lines.append(
                     "  PostFilter \(postFilter.plugin): not explained (it cannot say what it would do without doing it)"
                 )
                 continue
             }
-            guard let report = postFilter.preemption else { continue }
+            guard let report = postFilter.preemption else {
+                // Any other PostFilter plugin: what it returned, and the node it nominated.
+                let code = postFilter.verdict?.code ?? "Success"
+                let message = postFilter.verdict.map { $0.message.isEmpty ? "" : ": \($0.message)" } ?? ""
+                lines.append(
+                    "  PostFilter \(postFilter.plugin): \(code)\(message); nominated node: \(postFilter.nominatedNode ?? "none")"
+                )
+                continue
+            }
             if let reason = report.ineligibleReason {
                 lines.append("  PostFilter \(postFilter.plugin): the pod may not preempt: \(reason)")
                 continue
@@ -154,8 +168,11 @@ package enum ExplainText {
             }
         }
         if !e.rejectedSuggestions.isEmpty {
-            lines.append("  Tried and not offered (re-running shows the pod would still not fit):")
-            for suggestion in e.rejectedSuggestions { lines.append("    - \(suggestion.change)") }
+            lines.append("  Tried and not offered (re-running shows the pod would still not fit, or as noted):")
+            for suggestion in e.rejectedSuggestions {
+                let why = suggestion.notOfferedBecause.map { " — not tried: \($0)" } ?? ""
+                lines.append("    - \(suggestion.change)\(why)")
+            }
         }
         if e.outcome == .unschedulable && e.suggestionsWorkedOut && e.suggestions.isEmpty
             && e.rejectedSuggestions.isEmpty

@@ -80,10 +80,16 @@ package struct PodExplanation: Sendable, Equatable {
 
     package struct PostFilter: Sendable, Equatable {
         package var plugin: String
-        /// False for plugins that cannot say what they would do without doing it.
+        /// Whether the outcome is known: a preemption plugin's dry run, the outcome the scheduler's own cycle
+        /// reported (simulate), or a run of a read-only copy of the plugin (explain against a cluster).
         package var explained: Bool
         package var preemption: PreemptionReport?
+        /// The status the plugin returned (nil: Success, for preemption reports).
         package var verdict: Verdict?
+        /// The node the plugin nominated, if any.
+        package var nominatedNode: String?
+        /// The plugin did not run: an earlier PostFilter plugin succeeded or found the pod unresolvable.
+        package var notRun = false
     }
 
     package var namespace: String
@@ -127,12 +133,48 @@ package struct PodExplanation: Sendable, Equatable {
             }
             byKey[key]?.nodes.append(entry.node)
         }
+        // Within a group, names in natural order (n2 before n10); ``nodes`` keeps the scan order.
+        for key in order { byKey[key]?.nodes.sort(by: Self.naturalOrder) }
         let rank: [NodeState: Int] = [.feasible: 0, .rejected: 1, .preFilterRejected: 2, .notEvaluated: 3]
         return order.compactMap { byKey[$0] }.enumerated().sorted {
             let l = (rank[$0.element.state] ?? 9, -$0.element.nodes.count, $0.offset)
             let r = (rank[$1.element.state] ?? 9, -$1.element.nodes.count, $1.offset)
             return l < r
         }.map(\.element)
+    }
+}
+
+extension PodExplanation {
+    /// Natural order of names: digit runs compare as numbers (`node-2` before `node-10`), the rest as text;
+    /// equal-looking names (`n01`, `n1`) fall back to plain comparison, so the order is total and stable.
+    package static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        var i = a.unicodeScalars.makeIterator()
+        var j = b.unicodeScalars.makeIterator()
+        var x = i.next()
+        var y = j.next()
+        func digit(_ s: Unicode.Scalar?) -> Bool { s.map { $0.value >= 48 && $0.value <= 57 } ?? false }
+        while let l = x, let r = y {
+            if digit(l) && digit(r) {
+                var left: [UInt32] = []
+                var right: [UInt32] = []
+                while let c = x, digit(c) {
+                    if !(left.isEmpty && c == "0") { left.append(c.value) }
+                    x = i.next()
+                }
+                while let c = y, digit(c) {
+                    if !(right.isEmpty && c == "0") { right.append(c.value) }
+                    y = j.next()
+                }
+                if left.count != right.count { return left.count < right.count }
+                if left != right { return left.lexicographicallyPrecedes(right) }
+                continue
+            }
+            if l != r { return l.value < r.value }
+            x = i.next()
+            y = j.next()
+        }
+        if (x == nil) != (y == nil) { return x == nil }
+        return a < b
     }
 }
 
@@ -147,6 +189,10 @@ package struct Suggestion: Sendable, Equatable {
         case dropPodAntiAffinity
         case dropPodAffinity
         case preemption
+        /// Lower a PersistentVolumeClaim's storage request.
+        case lowerClaimRequest
+        /// Give a PersistentVolumeClaim another storageClassName.
+        case changeStorageClass
     }
 
     package var kind: Kind
@@ -156,4 +202,7 @@ package struct Suggestion: Sendable, Equatable {
     package var opensNodes: [String]
     /// Where the re-run cycle placed the pod (nil when it still did not fit).
     package var wouldLandOn: String?
+    /// Why a change was not offered without re-running the cycle (e.g. the claim is already bound); nil when
+    /// the re-run decided.
+    package var notOfferedBecause: String?
 }

@@ -85,7 +85,7 @@ package enum Simulation {
         let (admitted, rejected) = APIServerDefaults.apply(to: objects)
         let cluster = EmbeddedCluster()
         let clock = SimulatedClock()
-        let observer = Recorder()
+        let observer = Recorder(recordsPostFilter: explainRecorder != nil)
         let scheduler = try Scheduler(
             configuration: configuration,
             registry: registry,
@@ -142,6 +142,11 @@ package enum Simulation {
                 }
                 explainRecorder?.beforeAttempt(next, scheduler: scheduler)
                 scheduler.scheduleOne(next)
+                explainRecorder?.afterAttempt(
+                    next,
+                    postFilter: observer.takePostFilterRuns(uid: uid),
+                    message: observer.lastFailure(uid: uid)?.message
+                )
                 observer.noteAttempt(uid: next.podInfo.uid, changeCount: scheduler.changeCount)
                 await settle(scheduler: scheduler, informers: informers, cluster: cluster)
                 continue
@@ -249,7 +254,7 @@ package enum Simulation {
             pods: outcomes,
             preempted: observer.preempted,
             events: cluster.recordedEvents,
-            explanations: explainRecorder?.finish(scheduler: scheduler, outcomes: outcomes) ?? [:]
+            explanations: explainRecorder?.finish(scheduler: scheduler, registry: registry, outcomes: outcomes) ?? [:]
         )
     }
 
@@ -297,6 +302,21 @@ final class Recorder: SchedulingObserver {
     private let state = Mutex<(failures: [String: Failure], attempts: [String: Int], preempted: [PreemptedPod])>(
         ([:], [:], [])
     )
+    /// Whether PostFilter outcomes are kept (for explain), by pod uid, until taken.
+    private let recordsPostFilter: Bool
+    private let postFilterRuns = Mutex<[String: [PostFilterRun]]>([:])
+
+    init(recordsPostFilter: Bool = false) { self.recordsPostFilter = recordsPostFilter }
+
+    func postFilterRan(_ pod: Pod, plugin: String, status: Status, nominatedNode: String?) {
+        guard recordsPostFilter else { return }
+        let run = PostFilterRun(plugin: plugin, status: status, nominatedNode: nominatedNode)
+        postFilterRuns.withLock { $0[pod.uid, default: []].append(run) }
+    }
+
+    func takePostFilterRuns(uid: String) -> [PostFilterRun] {
+        postFilterRuns.withLock { $0.removeValue(forKey: uid) ?? [] }
+    }
 
     func podScheduled(_ pod: Pod, nodeName: String) {
         state.withLock { _ = $0.failures.removeValue(forKey: pod.uid) }

@@ -19,6 +19,13 @@ package struct ExplainRequest: Sendable, Equatable {
     func wants(_ key: String) -> Bool { pod == nil || pod == key }
 }
 
+/// One PostFilter plugin's outcome in the scheduler's own cycle.
+struct PostFilterRun: Sendable {
+    var plugin: String
+    var status: Status
+    var nominatedNode: String?
+}
+
 /// Explanations of one pod: every scheduling attempt, oldest first.
 package struct PodExplanations: Sendable, Equatable {
     package var namespace: String
@@ -68,9 +75,44 @@ final class ExplainRecorder: Sendable {
         }
     }
 
+    /// Fills in the PostFilter plugins the replay could not ask (those that cannot explain themselves) with what
+    /// they returned in the scheduler's cycle that followed; plugins that cycle did not reach are marked not run.
+    func afterAttempt(_ queued: QueuedPodInfo, postFilter runs: [PostFilterRun], message: String?) {
+        let key = queued.podInfo.key
+        guard request.wants(key), !runs.isEmpty else { return }
+        state.withLock { state in
+            guard var attempt = state.attempts[key]?.last, attempt.outcome == .unschedulable else { return }
+            var filled = false
+            for index in attempt.postFilter.indices {
+                let entry = attempt.postFilter[index]
+                if let run = runs.first(where: { $0.plugin == entry.plugin }) {
+                    guard !entry.explained || entry.notRun else { continue }
+                    attempt.postFilter[index].explained = true
+                    attempt.postFilter[index].notRun = false
+                    attempt.postFilter[index].verdict = PodExplanation.Verdict(
+                        run.status.plugin == nil ? run.status.attributed(to: run.plugin) : run.status
+                    )
+                    attempt.postFilter[index].nominatedNode = run.nominatedNode
+                    filled = true
+                } else {
+                    attempt.postFilter[index].notRun = true
+                }
+            }
+            // The scheduler's message carries the reasons of the plugins the replay could not ask.
+            if filled, let message { attempt.message = message }
+            let last = (state.attempts[key]?.count ?? 1) - 1
+            state.attempts[key]?[last] = attempt
+        }
+    }
+
     /// Every explained pod's attempts, with suggestions on each pod's last failed attempt.
-    func finish(scheduler: Scheduler, outcomes: [PodOutcome]) -> [String: PodExplanations] {
+    func finish(scheduler: Scheduler, registry: PluginRegistry, outcomes: [PodOutcome]) -> [String: PodExplanations] {
         let (attempts, lastFailed) = state.withLock { ($0.attempts, $0.lastFailed) }
+        let profiles = ExplainProfiles(
+            configuration: scheduler.configuration,
+            registry: registry,
+            storageClasses: scheduler.objects.storageClasses()
+        )
         var result: [String: PodExplanations] = [:]
         for outcome in outcomes {
             let key = "\(outcome.namespace)/\(outcome.name)"
@@ -82,7 +124,8 @@ final class ExplainRecorder: Sendable {
                     for: list[index],
                     pod: pod,
                     engine: engine,
-                    inputs: inputs
+                    inputs: inputs,
+                    profiles: profiles
                 )
                 list[index].suggestions = offered
                 list[index].rejectedSuggestions = rejected

@@ -1,0 +1,114 @@
+import Foundation
+import KubeAPI
+import SchedulerFramework
+import Synchronization
+import Testing
+
+@testable import Simulator
+
+/// A cluster client that counts what reaches it.
+private final class CountingClient: ClusterClient {
+    let calls = Mutex<[String]>([])
+    func note(_ call: String) { calls.withLock { $0.append(call) } }
+
+    func list(_ kind: ObjectKind) async throws(ClusterError) -> ObjectList {
+        note("list")
+        return ObjectList(items: [], resourceVersion: "1")
+    }
+    func watch(_ kind: ObjectKind, resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        note("watch")
+        return AsyncThrowingStream { $0.finish() }
+    }
+    func bind(namespace: String, name: String, uid: String, nodeName: String) async throws(ClusterError) {
+        note("bind")
+    }
+    func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
+        note("patch")
+    }
+    func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) { note("delete") }
+    func recordEvent(_ event: SchedulingEvent) async { note("event") }
+}
+
+/// Framework services that count what reaches them.
+private final class CountingServices: FrameworkServices {
+    let calls = Mutex<[String]>([])
+    func note(_ call: String) { calls.withLock { $0.append(call) } }
+
+    func runPreFilterExtensionAddPod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToAdd: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status { .success }
+    func runPreFilterExtensionRemovePod(
+        state: CycleState,
+        podToSchedule: PodInfo,
+        podToRemove: PodInfo,
+        nodeInfo: NodeInfo
+    ) -> Status { .success }
+    func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status {
+        .success
+    }
+    func nominatedPods(forNode nodeName: String) -> [PodInfo] { [] }
+    func latestPod(uid: String) -> Pod? {
+        note("latestPod")
+        return nil
+    }
+    func rejectWaitingPod(uid: String, plugin: String, message: String) -> Bool {
+        note("reject")
+        return true
+    }
+    func allowWaitingPod(uid: String, plugin: String) -> Bool {
+        note("allow")
+        return true
+    }
+    func activate(_ pod: Pod) { note("activate") }
+    func runAsync(_ work: @escaping @Sendable () async -> Void) { note("runAsync") }
+    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) { note("preempted") }
+    func preemptionAttempted(victims: Int) { note("attempted") }
+}
+
+/// The read-only handle `explain` gives the copies of PostFilter plugins it runs against a live cluster.
+@Suite struct ExplainWhatIfTests {
+    let pod = Pod(metadata: ObjectMeta(name: "p", namespace: "default"), spec: PodSpec(containers: []))
+
+    @Test func theReadOnlyClientReadsAndRefusesEveryWrite() async throws {
+        let base = CountingClient()
+        let client = ReadOnlyClient(base: base)
+        _ = try await client.list(.node)
+        await #expect(throws: ClusterError.self) {
+            try await client.bind(namespace: "default", name: "p", uid: "u", nodeName: "n1")
+        }
+        await #expect(throws: ClusterError.self) {
+            try await client.patchPodStatus(namespace: "default", name: "p", patch: PodStatusPatch())
+        }
+        await #expect(throws: ClusterError.self) {
+            try await client.deletePod(namespace: "default", name: "p", uid: "u")
+        }
+        await client.recordEvent(
+            SchedulingEvent(
+                namespace: "default",
+                podName: "p",
+                type: "Normal",
+                reason: "Scheduled",
+                action: "Binding",
+                note: "",
+                reportingController: "test"
+            )
+        )
+        #expect(base.calls.withLock { $0 } == ["list"])
+    }
+
+    @Test func dryRunServicesReadButChangeNothing() {
+        let base = CountingServices()
+        let services = DryRunServices(base: base)
+        _ = services.latestPod(uid: "u")
+        services.runAsync {}
+        services.activate(pod)
+        #expect(!services.rejectWaitingPod(uid: "u", plugin: "X", message: "m"))
+        #expect(!services.allowWaitingPod(uid: "u", plugin: "X"))
+        services.podPreempted(pod, nodeName: "n1", preemptor: pod)
+        services.preemptionAttempted(victims: 1)
+        #expect(base.calls.withLock { $0 } == ["latestPod"])
+    }
+}
