@@ -2,7 +2,10 @@
 # Soak run (issue 14, point 6): the Soak workload of scripts/soak/performance-config.yaml — 5,000 nodes,
 # upstream's mixed churn, pods created, scheduled and deleted cycle after cycle — with the bench process's RSS
 # sampled every 5 s and every cycle timed, then a summary: peak RSS at the half-way point and at the end
-# (growth must stay under 5 %), and the throughput of the first and last cycles.
+# (growth must stay under 5 %), the throughput of the first and last cycles, and the scheduling queue's in-flight
+# bookkeeping (pods popped and not done, events kept for them) sampled at each cycle's end and, when the run
+# finished, after its last attempt: a leak keeps pods in flight for good, so the script exits 1 when every one of
+# the last ten cycles still had pods in flight, or when bench's final count is not zero.
 #
 #   scripts/soak.sh [BINARY] [-- BENCH_ARGS...]   e.g. scripts/soak.sh .build/release/swift-kube-scheduler
 #
@@ -41,21 +44,25 @@ status=$?
 set -e
 sleep 1  # let the progress pipe drain
 
+set +e
 python3 - "$out" > "$out/summary.txt" << 'PY'
-import re, statistics, sys
+import json, re, statistics, sys
 out = sys.argv[1]
 rss, hwm = [], []
 for line in open(f"{out}/rss.log"):
     t, key, kb = line.split()
     (rss if key == "VmRSS:" else hwm).append((float(t), int(kb) / 1024))
-cycles, starts = [], {}
+cycles, starts, inflight = [], {}, []
 for line in open(f"{out}/progress.log"):
     t, _, text = line.partition(" ")
     if m := re.search(r"creating (\d+) pods in (\S+)$", text.strip()):
         starts[m.group(2)] = (float(t), int(m.group(1)))
-    elif (m := re.search(r"deleting (\d+) pods in (\S+)$", text.strip())) and m.group(2) in starts:
+    elif (m := re.search(r"deleting (\d+) pods in (\S+?)( \(queue in flight: (\d+) pods, (\d+) events\))?$",
+                         text.strip())) and m.group(2) in starts:
         begin, count = starts[m.group(2)]
         cycles.append((begin, count / max(float(t) - begin, 1e-9)))
+        if m.group(3):
+            inflight.append((int(m.group(4)), int(m.group(5))))
 if not hwm or not cycles:
     print("no samples or no cycles"); sys.exit(0)
 begin, end = cycles[0][0], hwm[-1][0]
@@ -73,7 +80,28 @@ first, last = [r for _, r in cycles[:k]], [r for _, r in cycles[-k:]]
 print(f"cycle throughput (pods/s, create to scheduled): first {k} median {statistics.median(first):.0f}, "
       f"last {k} median {statistics.median(last):.0f}, min {min(r for _, r in cycles):.0f}, "
       f"max {max(r for _, r in cycles):.0f}")
+leak = False
+if inflight:
+    pods, events = [p for p, _ in inflight], [e for _, e in inflight]
+    print(f"queue in flight at each cycle's end: pods max {max(pods)}, last {pods[-1]}; "
+          f"events max {max(events)}, last {events[-1]}; cycles with pods in flight {sum(p > 0 for p in pods)}")
+    leak = len(pods) >= 10 and min(pods[-10:]) > 0
+try:
+    final = json.load(open(f"{out}/result.json")).get("inFlight")
+except (OSError, ValueError):
+    final = None
+if final is not None:
+    print(f"queue in flight after the last attempt: {final['pods']} pods, {final['events']} events")
+    leak = leak or final["pods"] > 0 or final["events"] > 0
+else:
+    print("queue in flight after the last attempt: not reported (the run was stopped before its end)")
+if leak:
+    print("FAIL: in-flight pods or events leaked")
+    sys.exit(1)
 PY
+summary_status=$?
+set -e
 cat "$out/summary.txt"
 echo "bench exit status $status; results in $out" >&2
+[ "$summary_status" -ne 0 ] && exit "$summary_status"
 exit $status
