@@ -56,7 +56,7 @@ package enum BenchCommand {
         package var output: String
         /// The results, one per profile.
         package var results: [BenchResult]
-        /// 0 on success, 1 when a workload threshold was missed.
+        /// 0 on success, 1 when a workload threshold was missed or the queue's in-flight bookkeeping leaked.
         package var status: Int32
     }
 
@@ -246,7 +246,11 @@ package enum BenchCommand {
             ? (results.count == 1
                 ? BenchOutput.json(results[0]) : "[" + results.map(BenchOutput.json).joined(separator: ",") + "]")
             : BenchOutput.text(results)
-        let failed = results.contains { $0.passed == false }
-        return Outcome(output: output, results: results, status: failed ? 1 : 0)
+        return Outcome(output: output, results: results, status: exitStatus(results))
+    }
+
+    /// 1 when a result missed its threshold or leaked in-flight bookkeeping, else 0.
+    static func exitStatus(_ results: [BenchResult]) -> Int32 {
+        results.contains { $0.passed == false || $0.leakedInFlight } ? 1 : 0
     }
 }

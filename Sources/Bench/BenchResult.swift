@@ -50,6 +50,14 @@ package struct BenchResult: Sendable {
     package var passed: Bool?
     /// Remarks: plugins the workload needs that are not implemented, sampling caveats, ….
     package var notes: [String]
+    /// Pods the scheduling queue still counted as in flight when the run ended, after every attempt finished
+    /// (always 0 unless its bookkeeping leaks; a non-zero count fails the run).
+    package var inFlightPods = 0
+    /// Cluster events the queue still kept for in-flight pods when the run ended (0 unless it leaks).
+    package var inFlightEvents = 0
+
+    /// Whether the queue's in-flight bookkeeping was left non-empty (fails the run).
+    package var leakedInFlight: Bool { inFlightPods > 0 || inFlightEvents > 0 }
 
     /// Pods per second.
     package struct Throughput: Sendable, Equatable {

@@ -7,7 +7,7 @@ package enum BenchOutput {
     /// "unschedulable":…,"durationSeconds":…,"throughput":{"overall","average","p50","p90","p95","p99"},
     /// "attemptLatencySeconds":{"p50","p90","p99","max"},"extensionPoints":{…},"placement":{"nodesUsed",
     /// "cpuAllocation":{"mean","stddev"},"memoryAllocation":{"mean","stddev"}},"peakRSSBytes":…,"seed":…,
-    /// "threshold":…,"passed":…}`.
+    /// "threshold":…,"passed":…,"inFlight":{"pods","events"}}`.
     package static func json(_ result: BenchResult) -> String {
         var fields: [(String, String)] = [
             ("workload", jsonString(result.workload)),
@@ -74,6 +74,9 @@ package enum BenchOutput {
         fields.append(("seed", String(result.seed)))
         fields.append(("threshold", result.threshold.map { number($0, places: 2) } ?? "null"))
         fields.append(("passed", result.passed.map { $0 ? "true" : "false" } ?? "null"))
+        fields.append(
+            ("inFlight", object([("pods", String(result.inFlightPods)), ("events", String(result.inFlightEvents))]))
+        )
         return object(fields)
     }
 

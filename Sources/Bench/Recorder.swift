@@ -38,8 +38,12 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
 
     private struct Counts {
         var scheduled: [String: Int] = [:]
-        /// Namespace → names of the pods with a PodScheduled condition (scheduled, failed, or gated at creation).
+        /// Namespace → names of the live pods with a PodScheduled condition (scheduled, failed, or gated at
+        /// creation).
         var attempted: [String: Set<String>] = [:]
+        /// Namespace → pods counted in `attempted` and since deleted: their names are dropped so that the set
+        /// holds only live pods (a soak creates and deletes millions), while the count stays cumulative.
+        var attemptedAndDeleted: [String: Int] = [:]
         var totalScheduled = 0
     }
 
@@ -100,10 +104,27 @@ final class BenchRecorder: SchedulingObserver, SchedulerInstrumentation {
 
     func attemptedCount(in namespaces: Set<String>?) -> Int {
         counts.withLock { counts in
-            if let namespaces { return namespaces.reduce(0) { $0 + (counts.attempted[$1]?.count ?? 0) } }
+            if let namespaces {
+                return namespaces.reduce(0) {
+                    $0 + (counts.attempted[$1]?.count ?? 0) + (counts.attemptedAndDeleted[$1] ?? 0)
+                }
+            }
             return counts.attempted.values.reduce(0) { $0 + $1.count }
+                + counts.attemptedAndDeleted.values.reduce(0, +)
         }
     }
+
+    /// The bench deleted the pod: its name is no longer kept (it still counts as attempted).
+    func podDeleted(namespace: String, name: String) {
+        counts.withLock { counts in
+            guard counts.attempted[namespace]?.remove(name) != nil else { return }
+            counts.attemptedAndDeleted[namespace, default: 0] += 1
+            if counts.attempted[namespace]?.isEmpty == true { counts.attempted[namespace] = nil }
+        }
+    }
+
+    /// Pod names held for the `Attempted` barrier (bounded by the live pods; for tests).
+    var retainedPodNames: Int { counts.withLock { $0.attempted.values.reduce(0) { $0 + $1.count } } }
 
     var totalScheduled: Int { counts.withLock { $0.totalScheduled } }
 

@@ -51,9 +51,11 @@ extension WorkloadRunner {
             settings.progress?.phase("sleeping \(op.duration)")
             try? await Task.sleep(for: op.duration)
         case .deletePods(let op):
+            // Sampled here, between a cycle's pods being scheduled and their deletion, for soak runs.
+            let inFlight = scheduler.queue.inFlightCounts()
             let task = Task { [self] in
                 do throws(BenchError) {
-                    try await deletePods(op)
+                    try await deletePods(op, inFlight: inFlight)
                 } catch {
                     state.withLock { if $0.backgroundError == nil { $0.backgroundError = error } }
                 }
@@ -370,9 +372,15 @@ extension WorkloadRunner {
         } catch {
             throw BenchError("deleting \(kind.rawValue) \(parts[1]): \(error.message)")
         }
+        if kind == .pod {
+            let key = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
+            if key.count == 2 { recorder.podDeleted(namespace: key[0], name: key[1]) }
+        }
     }
 
-    func deletePods(_ op: Operation.DeletePods) async throws(BenchError) {
+    /// Deletes the op's pods; `inFlight` (the queue's in-flight pods and events when the op began) is shown in
+    /// the progress line.
+    func deletePods(_ op: Operation.DeletePods, inFlight: (pods: Int, events: Int)? = nil) async throws(BenchError) {
         let pods: [Pod]
         let namespace = owned(op.namespace)
         do {
@@ -382,17 +390,20 @@ extension WorkloadRunner {
         } catch {
             throw BenchError("listing pods: \(error.message)")
         }
-        settings.progress?.phase("deleting \(pods.count) pods in \(namespace)")
+        let inFlightText = inFlight.map { " (queue in flight: \($0.pods) pods, \($0.events) events)" } ?? ""
+        settings.progress?.phase("deleting \(pods.count) pods in \(namespace)\(inFlightText)")
         let pause: Duration? = op.deletePodsPerSecond > 0 ? .nanoseconds(1_000_000_000 / op.deletePodsPerSecond) : nil
         for pod in pods {
             if Task.isCancelled { return }
             do {
                 try await cluster.creator.delete(.pod, key: pod.key)
             } catch  where error.code == .notFound {
+                recorder.podDeleted(namespace: pod.namespace, name: pod.name)
                 continue
             } catch {
                 throw BenchError("deleting pod \(pod.key): \(error.message)")
             }
+            recorder.podDeleted(namespace: pod.namespace, name: pod.name)
             if let pause { try? await Task.sleep(for: pause) }
         }
     }

@@ -51,8 +51,17 @@ extension WorkloadRunner {
         )
     }
 
-    func result(placement: BenchResult.Placement, notes: [String]) -> BenchResult {
+    func result(
+        placement: BenchResult.Placement,
+        notes: [String],
+        inFlight: (pods: Int, events: Int) = (0, 0)
+    ) -> BenchResult {
         var notes = notes
+        if inFlight.pods > 0 || inFlight.events > 0 {
+            notes.append(
+                "FAIL: the scheduling queue's in-flight bookkeeping leaked: \(inFlight.pods) pod(s) and \(inFlight.events) event(s) still in flight after every attempt finished"
+            )
+        }
         let measured = state.withLock { $0.measured }
         let measurement = measured?.measurement ?? BenchRecorder.Measurement()
         let start = measurement.start
@@ -147,7 +156,9 @@ extension WorkloadRunner {
             seed: settings.seed,
             threshold: threshold,
             passed: passed,
-            notes: notes
+            notes: notes,
+            inFlightPods: inFlight.pods,
+            inFlightEvents: inFlight.events
         )
     }
 }

@@ -119,11 +119,13 @@ package final class WorkloadRunner: Sendable {
         scheduler.queue.close()
         await loop.join()
         await scheduler.waitForInFlightWork()
+        // Every attempt has finished: the queue's in-flight bookkeeping must be empty (issue 14, point 6).
+        let inFlight = scheduler.queue.inFlightCounts()
         informers.stop()
         cluster.shutdown()
         await cluster.cleanup()
         if let failure { throw failure }
-        return result(placement: placement, notes: notes)
+        return result(placement: placement, notes: notes, inFlight: inFlight)
     }
 
     /// Polls `value` until `done` holds. Gives up (returning false) when the value has not changed for the stall

@@ -425,6 +425,12 @@ package final class SchedulingQueue: Sendable {
         }
     }
 
+    /// Upstream's in-flight bookkeeping, for leak checks: pods popped and not yet done, and the cluster events
+    /// kept for their queueing hints. Both return to zero once every attempt has finished.
+    package func inFlightCounts() -> (pods: Int, events: Int) {
+        state.withLock { ($0.inFlight.count, $0.inFlightEvents.count) }
+    }
+
     /// Where the pod with `key` is, or nil when the queue does not hold it.
     package func location(of key: String) -> Location? {
         state.withLock { state in

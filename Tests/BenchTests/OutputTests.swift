@@ -101,7 +101,7 @@ func sampleResult() -> BenchResult {
                 "placement", "placement.nodesUsed", "placement.cpuAllocation", "placement.cpuAllocation.mean",
                 "placement.cpuAllocation.stddev", "placement.memoryAllocation", "placement.memoryAllocation.mean",
                 "placement.memoryAllocation.stddev",
-                "peakRSSBytes", "seed", "threshold", "passed",
+                "peakRSSBytes", "seed", "threshold", "passed", "inFlight", "inFlight.pods", "inFlight.events",
             ]
         )
         // It is valid JSON with the values filled in.
@@ -117,7 +117,11 @@ func sampleResult() -> BenchResult {
                 "{\"workload\":\"SchedulingBasic\",\"variant\":\"5000Nodes_10000Pods\",\"mode\":\"embedded\",\"profile\":\"default-scheduler\","
             )
         )
-        #expect(json.hasSuffix("\"peakRSSBytes\":123456789,\"seed\":1,\"threshold\":680,\"passed\":true}"))
+        #expect(
+            json.hasSuffix(
+                "\"peakRSSBytes\":123456789,\"seed\":1,\"threshold\":680,\"passed\":true,\"inFlight\":{\"pods\":0,\"events\":0}}"
+            )
+        )
     }
 
     @Test func jsonWithoutThresholdHasNulls() throws {
@@ -127,7 +131,7 @@ func sampleResult() -> BenchResult {
         result.extensionPoints = []
         let json = BenchOutput.json(result)
         #expect(json.contains("\"extensionPoints\":{}"))
-        #expect(json.hasSuffix("\"threshold\":null,\"passed\":null}"))
+        #expect(json.hasSuffix("\"threshold\":null,\"passed\":null,\"inFlight\":{\"pods\":0,\"events\":0}}"))
         #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) is [String: Any])
     }
 
