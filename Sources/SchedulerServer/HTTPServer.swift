@@ -159,6 +159,10 @@ package final class HTTPServer: Sendable {
         // closed here, including one the ending stream dropped before a handler saw it.
         try? await channel?.close()
         for connection in state.withLock({ Array($0.connections.values) }) { try? await connection.close() }
+        // A handler can outlive its connection: a streamed response waits for its next chunk, not for the peer, and a
+        // request read just before the close may still be answered with a stream nobody will end. Cancelling ends
+        // every handler (stream iteration stops on cancellation), so stopping never waits on one of them.
+        task?.cancel()
         await task?.value
         for connection in state.withLock({ state in
             defer { state.connections = [:] }

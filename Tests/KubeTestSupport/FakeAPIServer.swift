@@ -68,6 +68,8 @@ final class FakeAPIServer: Sendable {
     }
 
     private struct State {
+        /// Set by ``stop()``: a watch served after it ends at once (its request may have been read just before).
+        var stopped = false
         var objects: [ObjectKind: [String: KubeObject]] = [:]
         var resourceVersion = 100
         var history: [HistoryEntry] = []
@@ -127,6 +129,7 @@ final class FakeAPIServer: Sendable {
 
     func stop() async {
         let watchers = state.withLock { state -> [Watcher] in
+            state.stopped = true
             defer {
                 state.watchers = [:]
                 state.silenced = []
@@ -494,6 +497,10 @@ final class FakeAPIServer: Sendable {
         let selector = request.query["fieldSelector"]
         let (stream, continuation) = AsyncStream<HTTPServer.Chunk>.makeStream()
         let outcome = state.withLock { state -> Int? in
+            if state.stopped {
+                continuation.finish()
+                return nil
+            }
             if state.watchUnavailable { return -1 }
             if from + 1 < state.oldestWatchable {
                 let status =
