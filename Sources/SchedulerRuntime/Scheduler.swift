@@ -145,13 +145,18 @@ package final class Scheduler: Sendable {
 
     // MARK: The loop
 
-    /// Schedules pods until the queue is closed (the real-cluster loop).
+    /// Schedules pods until the queue is closed or the calling task is cancelled: the loop `run` and `bench` share.
+    /// The cycles run on the loop's own thread (SchedulingLoop.swift); the backoff and unschedulable-leftover
+    /// flushes on timers (SchedulerQueueTimers.swift). Returns once the cycle in progress has ended.
     package func run() async {
-        // The backoff and unschedulable-leftover flushes run on timers (SchedulerQueueTimers.swift).
         let timers = startQueueFlushTimers()
         defer { timers.cancel() }
-        while !Task.isCancelled, let pod = await queue.popWaiting() {
-            scheduleOne(pod)
+        let loop = SchedulingLoop(scheduler: self)
+        loop.start()
+        await withTaskCancellationHandler {
+            await loop.join()
+        } onCancel: {
+            loop.stop()
         }
     }
 

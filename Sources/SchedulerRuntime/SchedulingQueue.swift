@@ -1,4 +1,5 @@
 import DequeModule
+import Dispatch
 import KubeAPI
 import SchedulerFramework
 import Synchronization
@@ -53,7 +54,9 @@ package final class SchedulingQueue: Sendable {
         /// Nominated pods: node → pods, and uid → node.
         var nominatedByNode: [String: [PodInfo]] = [:]
         var nominatedNodeOfPod: [String: String] = [:]
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [QueueWaiter] = []
+        /// Set by ``wakeBlockedPops()`` so a `popBlocking` about to wait returns instead (no lost wake-up).
+        var wakeRequested = false
         var closed = false
     }
 
@@ -96,19 +99,19 @@ package final class SchedulingQueue: Sendable {
     /// A new unscheduled pod (informer Add).
     package func add(_ pod: Pod) {
         let info = QueuedPodInfo(podInfo: PodInfo(pod), timestamp: clock.now())
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             guard !contains(info.podInfo.key, in: state) else { return [] }
             if let node = pod.status?.nominatedNodeName, !node.isEmpty {
                 addNominated(info.podInfo, node: node, in: &state)
             }
             return moveToActiveOrGate(info, in: &state)
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// An update of an unscheduled pod (informer Update).
     package func update(old: Pod, new: Pod) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             let key = new.key
             let podInfo = PodInfo(new)
             refreshNominated(podInfo, old: old, in: &state)
@@ -164,7 +167,7 @@ package final class SchedulingQueue: Sendable {
             let info = QueuedPodInfo(podInfo: podInfo, timestamp: clock.now())
             return moveToActiveOrGate(info, in: &state)
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// The pod was deleted or bound by someone: forget it everywhere.
@@ -217,7 +220,7 @@ package final class SchedulingQueue: Sendable {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
                     if state.closed || !state.active.isEmpty { return true }
-                    state.waiters.append(continuation)
+                    state.waiters.append(.task(continuation))
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -225,14 +228,46 @@ package final class SchedulingQueue: Sendable {
         }
     }
 
+    /// Pops a pod, blocking the calling thread while the active queue is empty. Returns nil when the queue is
+    /// closed, or after ``wakeBlockedPops()``. For the scheduling loop's own thread only: blocking a thread of
+    /// Swift's cooperative pool would starve the tasks that fill the queue.
+    package func popBlocking() -> QueuedPodInfo? {
+        if let info = pop() { return info }
+        let semaphore = DispatchSemaphore(value: 0)
+        let mustWait = state.withLock { state -> Bool in
+            if state.closed || !state.active.isEmpty || state.wakeRequested {
+                state.wakeRequested = false
+                return false
+            }
+            state.waiters.append(.thread(semaphore))
+            return true
+        }
+        if mustWait { semaphore.wait() }
+        return pop()
+    }
+
+    /// Wakes the waiters without closing the queue: a blocked ``popBlocking()`` returns (nil when nothing is
+    /// active), so its loop can check whether it should stop.
+    package func wakeBlockedPops() {
+        let waiters = state.withLock { state -> [QueueWaiter] in
+            state.wakeRequested = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.wake() }
+    }
+
+    /// Whether ``close()`` was called.
+    package var isClosed: Bool { state.withLock { $0.closed } }
+
     /// Wakes every waiter; later `popWaiting` calls return nil once the active queue is empty.
     package func close() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             state.closed = true
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// The scheduling cycle counter (incremented by every pop).
@@ -251,7 +286,7 @@ package final class SchedulingQueue: Sendable {
     /// Puts a pod whose attempt failed back: to the unschedulable map, or to backoff when an event
     /// received during its attempt (or a move request) may have helped, or when it failed with an error.
     package func addUnschedulableIfNotPresent(_ failed: QueuedPodInfo, podSchedulingCycle: Int) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             var info = failed
             let uid = info.podInfo.uid
             let sequenceAtPop = state.inFlight[uid]
@@ -291,7 +326,7 @@ package final class SchedulingQueue: Sendable {
             }
             return requeue(info, strategy: best, in: &state)
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     // MARK: Cluster events
@@ -305,10 +340,10 @@ package final class SchedulingQueue: Sendable {
         new: KubeObject? = nil,
         preCheck: ((Pod) -> Bool)? = nil
     ) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             state.moveRequestCycle = state.schedulingCycle
             if !state.inFlight.isEmpty { recordInFlightEvent(event, old: old, new: new, in: &state) }
-            var waiters: [CheckedContinuation<Void, Never>] = []
+            var waiters: [QueueWaiter] = []
             for (key, info) in state.unschedulable {
                 if let preCheck, !preCheck(info.podInfo.pod) { continue }
                 // A gated pod is reconsidered only on events its gating plugin registered (GatingPluginEvents);
@@ -330,7 +365,7 @@ package final class SchedulingQueue: Sendable {
             }
             return waiters
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// Moves a parked or backing-off pod straight to the active queue (`Activate`). A pod that is in flight
@@ -345,7 +380,7 @@ package final class SchedulingQueue: Sendable {
     }
 
     private func activate(key: String, target: Pod?) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             if let info = state.unschedulable.removeValue(forKey: key) {
                 return moveToActiveOrGate(info, in: &state)
             }
@@ -360,14 +395,14 @@ package final class SchedulingQueue: Sendable {
             }
             return []
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// Moves pods whose backoff has expired to the active queue.
     package func flushBackoffQCompleted() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [QueueWaiter] in
             let now = clock.now()
-            var waiters: [CheckedContinuation<Void, Never>] = []
+            var waiters: [QueueWaiter] = []
             while let first = state.backoff.peek, first.expiry <= now {
                 state.backoff.remove(first.info.podInfo.key)
                 waiters += moveToActiveOrGate(first.info, in: &state)
@@ -378,7 +413,7 @@ package final class SchedulingQueue: Sendable {
             }
             return waiters
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// Retries pods parked longer than `maxInUnschedulablePods` (`flushUnschedulablePodsLeftover`).
@@ -390,8 +425,8 @@ package final class SchedulingQueue: Sendable {
             )
         }
         guard !stale.isEmpty else { return }
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            var waiters: [CheckedContinuation<Void, Never>] = []
+        let waiters = state.withLock { state -> [QueueWaiter] in
+            var waiters: [QueueWaiter] = []
             for key in stale {
                 guard let info = state.unschedulable.removeValue(forKey: key) else { continue }
                 if info.gatingPlugin != nil {
@@ -402,7 +437,7 @@ package final class SchedulingQueue: Sendable {
             }
             return waiters
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0.wake() }
     }
 
     /// When the earliest backoff expires, if any pod is backing off.
@@ -521,7 +556,7 @@ package final class SchedulingQueue: Sendable {
     private func moveToActiveOrGate(
         _ queued: QueuedPodInfo,
         in state: inout State
-    ) -> [CheckedContinuation<Void, Never>] {
+    ) -> [QueueWaiter] {
         var info = queued
         let status = preEnqueue(info.podInfo)
         if !status.isSuccess {
@@ -543,7 +578,7 @@ package final class SchedulingQueue: Sendable {
         _ info: QueuedPodInfo,
         strategy: Strategy,
         in state: inout State
-    ) -> [CheckedContinuation<Void, Never>] {
+    ) -> [QueueWaiter] {
         let expiry = backoffExpiry(for: info)
         if strategy == .afterBackoff && expiry > clock.now() {
             if info.consecutiveErrorsCount > 0 {
@@ -655,5 +690,19 @@ package final class SchedulingQueue: Sendable {
         lhs.metadata.generation = nil
         rhs.metadata.generation = nil
         return lhs != rhs
+    }
+}
+
+/// Someone waiting for the active queue to have a pod: a task (``SchedulingQueue/popWaiting()``) or a thread
+/// (``SchedulingQueue/popBlocking()``).
+enum QueueWaiter: Sendable {
+    case task(CheckedContinuation<Void, Never>)
+    case thread(DispatchSemaphore)
+
+    func wake() {
+        switch self {
+        case .task(let continuation): continuation.resume()
+        case .thread(let semaphore): semaphore.signal()
+        }
     }
 }
