@@ -31,6 +31,7 @@ import Testing
         #expect(totals.filterRejections > 0)
         #expect(totals.scoredNodes > 0)
         #expect(totals.nominatedChecks > 0)
+        #expect(totals.batchFilterChecks > 0)
     }
 
     /// Index entries are reference-counted by what uses them: a group disappears with the last pod carrying its
@@ -70,12 +71,14 @@ struct PropertyRun {
         var filterRejections = 0
         var scoredNodes = 0
         var nominatedChecks = 0
+        var batchFilterChecks = 0
 
         mutating func add(_ other: Tally) {
             indexedCycles += other.indexedCycles
             filterRejections += other.filterRejections
             scoredNodes += other.scoredNodes
             nominatedChecks += other.nominatedChecks
+            batchFilterChecks += other.batchFilterChecks
         }
     }
 
@@ -404,6 +407,7 @@ struct PropertyRun {
                         feasible.removeAll { $0 == n }
                     }
                 }
+                try checkBatchFilter(plugin, state: stateA, pod: incoming, snapshot: indexed, context: context)
                 try checkNominated(
                     plugin,
                     incoming: incoming,
@@ -494,6 +498,7 @@ struct PropertyRun {
                 nodeInfo: scanned.nodes[n]
             )
         }
+        try checkBatchFilter(plugin, state: cloneA, pod: incoming, snapshot: indexed, context: context)
         for m in 0..<indexed.count {
             let a = plugin.filter(state: cloneA, pod: incoming, node: indexed.nodes[m])
             let b = plugin.filter(state: cloneB, pod: incoming, node: scanned.nodes[m])
@@ -505,6 +510,44 @@ struct PropertyRun {
             }
             tally.nominatedChecks += 1
         }
+    }
+
+    /// The batch Filter (what the runtime calls) over every node, in a shuffled order with some nodes already
+    /// rejected, against the per-node Filter.
+    mutating func checkBatchFilter(
+        _ plugin: Plugin,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        context: String
+    ) throws {
+        let indices = Array(0..<snapshot.count).shuffled(using: &random)
+        let earlier = Status(.unschedulable, "rejected earlier")
+        var statuses: [Status?] = indices.map { _ in Int.random(in: 0..<5, using: &random) == 0 ? earlier : nil }
+        let preset = statuses
+        snapshot.nodes.withUnsafeBufferPointer { nodes in
+            indices.withUnsafeBufferPointer { indexBuffer in
+                statuses.withUnsafeMutableBufferPointer { buffer in
+                    plugin.filter(
+                        state: state,
+                        pod: pod,
+                        nodes: NodeBatch(nodes: nodes, indices: indexBuffer),
+                        statuses: buffer
+                    )
+                }
+            }
+        }
+        for (k, n) in indices.enumerated() {
+            let perNode = plugin.filter(state: state, pod: pod, node: snapshot.nodes[n])
+            let expected = preset[k] ?? (perNode.code == .success ? nil : perNode)
+            guard statuses[k] == expected else {
+                throw Failure(
+                    description:
+                        "\(plugin.name) batch Filter on \(snapshot.nodes[n].name): \(String(describing: statuses[k])) vs per-node \(String(describing: expected)); \(context)"
+                )
+            }
+        }
+        tally.batchFilterChecks += 1
     }
 
     func batchScores(

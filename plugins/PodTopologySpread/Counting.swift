@@ -48,8 +48,13 @@ extension PodTopologySpread {
         return IndexedInputs(domains: domains, counts: counts, checkInclusion: checkInclusion)
     }
 
-    /// Hard constraints through the index; nil when it does not serve them (yet).
-    func indexedHardCounts(_ constraints: [SpreadConstraint], pod: PodInfo, snapshot: Snapshot) -> [DomainCounts]? {
+    /// Hard constraints through the index, with each constraint's slot → domain table; nil when it does not serve
+    /// them (yet).
+    func indexedHardCounts(
+        _ constraints: [SpreadConstraint],
+        pod: PodInfo,
+        snapshot: Snapshot
+    ) -> (counts: [DomainCounts], domains: [TopologyDomains])? {
         guard let inputs = Self.indexedInputs(constraints, pod: pod, index: snapshot.podIndex) else { return nil }
         var tables = inputs.domains.map { DomainCounts(domains: $0) }
         let slots = snapshot.nodeSlots
@@ -61,7 +66,7 @@ extension PodTopologySpread {
                 tables[i].add(id: inputs.domains[i].domain(ofSlot: slot), Int(inputs.counts[i]?[slot] ?? 0))
             }
         }
-        return tables
+        return (tables, inputs.domains)
     }
 
     /// Hard constraints by matching every pod of every eligible node (upstream's algorithm).

@@ -70,6 +70,10 @@ struct DomainCounts: Sendable {
     @inline(__always)
     func isPresent(id: Int32) -> Bool { present[Int(id)] }
 
+    /// The count of the domain with this id (an id of the table's ``TopologyDomains``).
+    @inline(__always)
+    func count(id: Int32) -> Int { counts[Int(id)] }
+
     /// Present domains as value → count (tests, diagnostics).
     var dictionary: [String: Int] {
         var result: [String: Int] = [:]

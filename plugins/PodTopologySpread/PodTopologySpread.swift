@@ -283,17 +283,22 @@ extension PodTopologySpread {
         /// Per constraint: matching pods per domain, with every eligible domain present (0 included).
         var domainCounts: [DomainCounts]
         var criticalPaths: [CriticalPaths]
+        /// Per constraint, when the snapshot's index counted: each node slot's domain id, the same ids
+        /// `domainCounts` uses, so the batch Filter reads integers instead of hashing label values. Nil otherwise.
+        let slotDomains: [TopologyDomains]?
 
         init(
             constraints: [SpreadConstraint],
             selfMatch: [Int],
             domainCounts: [DomainCounts],
-            criticalPaths: [CriticalPaths]
+            criticalPaths: [CriticalPaths],
+            slotDomains: [TopologyDomains]? = nil
         ) {
             self.constraints = constraints
             self.selfMatch = selfMatch
             self.domainCounts = domainCounts
             self.criticalPaths = criticalPaths
+            self.slotDomains = slotDomains
         }
 
         func clone() -> any StateData {
@@ -301,7 +306,8 @@ extension PodTopologySpread {
                 constraints: constraints,
                 selfMatch: selfMatch,
                 domainCounts: domainCounts,
-                criticalPaths: criticalPaths
+                criticalPaths: criticalPaths,
+                slotDomains: slotDomains
             )
         }
 
@@ -343,9 +349,8 @@ extension PodTopologySpread {
         }
         if constraints.isEmpty { return (nil, .skip) }
 
-        let domainCounts =
-            indexedHardCounts(constraints, pod: pod, snapshot: snapshot)
-            ?? Self.scannedHardCounts(constraints, pod: pod, snapshot: snapshot)
+        let indexed = indexedHardCounts(constraints, pod: pod, snapshot: snapshot)
+        let domainCounts = indexed?.counts ?? Self.scannedHardCounts(constraints, pod: pod, snapshot: snapshot)
         let paths = domainCounts.map { $0.criticalPaths() }
         let podLabels = pod.pod.labels
         state.write(
@@ -353,7 +358,8 @@ extension PodTopologySpread {
                 constraints: constraints,
                 selfMatch: constraints.map { $0.selector.matches(podLabels) ? 1 : 0 },
                 domainCounts: domainCounts,
-                criticalPaths: paths
+                criticalPaths: paths,
+                slotDomains: indexed?.domains
             ),
             for: Self.preFilterKey
         )
