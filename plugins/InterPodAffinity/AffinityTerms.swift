@@ -240,6 +240,8 @@ struct TopologyCounts: Sendable {
         var ids: [String: Int32] = [:]
         var counts: [Int64] = []
         var extra: [String: Int64] = [:]
+        /// The index's domains `ids` came from (the indexed path), so a node's count can be read by its slot.
+        var domains: TopologyDomains?
 
         @inline(__always)
         func count(_ value: String) -> Int64 {
@@ -282,7 +284,7 @@ struct TopologyCounts: Sendable {
     mutating func add(_ key: String, domains: TopologyDomains, sums: [Int64]) {
         var entry =
             byKey.removeValue(forKey: key)
-            ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count))
+            ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count), domains: domains)
         guard entry.counts.count == sums.count else {
             // Not indexed by these domains: add pair by pair.
             byKey[key] = entry
@@ -297,6 +299,17 @@ struct TopologyCounts: Sendable {
             if before != 0 && after == 0 { nonZero -= 1 }
         }
         byKey[key] = entry
+    }
+
+    /// Every key's counts readable by node slot (all built from the index, none kept by value), or nil.
+    var slotReadable: [KeyCounts]? {
+        var entries: [KeyCounts] = []
+        entries.reserveCapacity(byKey.count)
+        for entry in byKey.values {
+            guard entry.domains != nil, entry.extra.isEmpty else { return nil }
+            entries.append(entry)
+        }
+        return entries
     }
 
     /// Whether some label of the node names a pair with a positive count.

@@ -79,6 +79,9 @@ extension InterPodAffinity {
         var affinityCounts: TopologyCounts
         /// Existing pods matching an incoming required anti-affinity term, per term pair.
         var antiAffinityCounts: TopologyCounts
+        /// The index's domains of each affinity term's key, then each anti-affinity term's, when PreFilter counted
+        /// through the index (the batch Filter reads nodes by slot); nil otherwise.
+        let termDomains: [TopologyDomains]?
 
         init(
             pod: PodInfo,
@@ -89,8 +92,10 @@ extension InterPodAffinity {
             matchesOwnAffinity: Bool,
             existingAntiAffinityCounts: TopologyCounts,
             affinityCounts: TopologyCounts,
-            antiAffinityCounts: TopologyCounts
+            antiAffinityCounts: TopologyCounts,
+            termDomains: [TopologyDomains]? = nil
         ) {
+            self.termDomains = termDomains
             self.pod = pod
             self.podLabels = PodLabels(pod)
             self.affinityTerms = affinityTerms
@@ -113,7 +118,8 @@ extension InterPodAffinity {
                 matchesOwnAffinity: matchesOwnAffinity,
                 existingAntiAffinityCounts: existingAntiAffinityCounts,
                 affinityCounts: affinityCounts,
-                antiAffinityCounts: antiAffinityCounts
+                antiAffinityCounts: antiAffinityCounts,
+                termDomains: termDomains
             )
         }
 
@@ -182,6 +188,7 @@ extension InterPodAffinity {
         var existingAntiAffinityCounts = TopologyCounts()
         var affinityCounts = TopologyCounts()
         var antiAffinityCounts = TopologyCounts()
+        var termDomains: [TopologyDomains]?
         if let indexed = indexedPreFilterCounts(
             podLabels: podLabels,
             namespaceLabels: namespaceLabels,
@@ -190,6 +197,9 @@ extension InterPodAffinity {
             snapshot: snapshot
         ) {
             (existingAntiAffinityCounts, affinityCounts, antiAffinityCounts) = indexed
+            let index = snapshot.podIndex
+            let domains = (affinityTerms + antiAffinityTerms).compactMap { index.domains(forKey: $0.topologyKey) }
+            if domains.count == affinityTerms.count + antiAffinityTerms.count { termDomains = domains }
         } else {
             scanPreFilterCounts(
                 podLabels: podLabels,
@@ -213,7 +223,8 @@ extension InterPodAffinity {
             antiAffinityTerms: antiAffinityTerms,
             existingAntiAffinityCounts: existingAntiAffinityCounts,
             affinityCounts: affinityCounts,
-            antiAffinityCounts: antiAffinityCounts
+            antiAffinityCounts: antiAffinityCounts,
+            termDomains: termDomains
         )
     }
 
@@ -277,7 +288,8 @@ extension InterPodAffinity {
         antiAffinityTerms: [IncomingAffinityTerm],
         existingAntiAffinityCounts: TopologyCounts,
         affinityCounts: TopologyCounts,
-        antiAffinityCounts: TopologyCounts
+        antiAffinityCounts: TopologyCounts,
+        termDomains: [TopologyDomains]?
     ) -> (PreFilterResult?, Status) {
         if existingAntiAffinityCounts.isEmpty && affinityTerms.isEmpty && antiAffinityTerms.isEmpty {
             return (nil, .skip)
@@ -292,7 +304,8 @@ extension InterPodAffinity {
                 matchesOwnAffinity: IncomingAffinityTerm.allMatch(affinityTerms, podLabels, namespaces),
                 existingAntiAffinityCounts: existingAntiAffinityCounts,
                 affinityCounts: affinityCounts,
-                antiAffinityCounts: antiAffinityCounts
+                antiAffinityCounts: antiAffinityCounts,
+                termDomains: termDomains
             ),
             for: Self.preFilterKey
         )
