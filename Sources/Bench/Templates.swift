@@ -117,9 +117,13 @@ package struct ObjectTemplate: Sendable {
             object = try decodePersistentVolume(document, source: source)
         } else {
             // Templates may leave the name to the bench (PVCs get `pvc-N`); give the decoder one.
-            let contents =
-                name == nil && generateName == nil
-                ? try Self.text(of: Self.withName(document, "template"), source: source) : text
+            let canonical = TemplateFieldNames.canonicalized(document)
+            var contents = text
+            if name == nil && generateName == nil {
+                contents = try Self.text(of: Self.withName(canonical ?? document, "template"), source: source)
+            } else if let canonical {
+                contents = try Self.text(of: canonical, source: source)
+            }
             let loaded: ManifestLoadResult
             do {
                 loaded = try ManifestLoader.load(contents: contents, source: source)

@@ -20,6 +20,14 @@ package enum WorkloadLibrary {
         "PreferredTopologySpreading",
         "MixedSchedulingBasePod", "SchedulingCSIPVs", "PreemptionBasic", "Unschedulable", "SchedulingWithMixedChurn",
         "DeploymentPods", "GangScheduling",
+        // Upstream's remaining cases, grouped by their file.
+        "PreemptionAsync", "SchedulingWhileGated", "SchedulingDeletedPodsWithFinalizers",
+        "SchedulingWithExtendedResource", "SchedulingPodMatchingAntiAffinity",
+        "SchedulingRequiredPodAntiAffinityWithNSSelector", "SchedulingPreferredAntiAffinityWithNSSelector",
+        "SchedulingRequiredPodAffinityWithNSSelector", "SchedulingPreferredAffinityWithNSSelector",
+        "SchedulingGatedPodsWithPodAffinityImpactForThroughput", "DefaultTopologySpreading",
+        "SchedulingWithNodeInclusionPolicy", "SchedulingSecrets", "SchedulingInTreePVs", "SchedulingMigratedInTreePVs",
+        "PreemptionPVs",
     ]
 
     /// The `Workloads` directory: `$SWIFT_KUBE_SCHEDULER_WORKLOADS`, else the package's resource bundle next to

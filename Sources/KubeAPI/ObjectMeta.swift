@@ -36,6 +36,9 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var creationTimestamp: String?
     public var deletionTimestamp: String?
     public var ownerReferences: [OwnerReference]?
+    /// Finalizers that must be removed before a deleted object goes away (the API server then only sets
+    /// `deletionTimestamp`).
+    public var finalizers: [String]?
 
     public init(
         name: String,
@@ -62,6 +65,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case name, generateName, namespace, uid, resourceVersion, generation, labels, annotations
         case creationTimestamp, deletionTimestamp, ownerReferences
+        case finalizers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +87,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         creationTimestamp = try c.decodeIfPresent(String.self, forKey: .creationTimestamp)
         deletionTimestamp = try c.decodeIfPresent(String.self, forKey: .deletionTimestamp)
         ownerReferences = try c.decodeIfPresent([OwnerReference].self, forKey: .ownerReferences)
+        finalizers = try c.decodeIfPresent([String].self, forKey: .finalizers)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,6 +102,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         try c.encodeIfPresent(creationTimestamp, forKey: .creationTimestamp)
         try c.encodeIfPresent(deletionTimestamp, forKey: .deletionTimestamp)
         try c.encodeIfPresent(ownerReferences, forKey: .ownerReferences)
+        try c.encodeIfPresent(finalizers, forKey: .finalizers)
     }
 }
 
