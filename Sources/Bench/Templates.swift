@@ -15,9 +15,11 @@ package struct ObjectTemplate: Sendable {
     package var text: String
     /// Decoded once when the text has no actions.
     var decoded: DecodedTemplate?
+    /// For a text with actions: the parsed tree that instances substitute into (TemplateSubstitution.swift).
+    var substitution: TemplateSubstitution?
 
     /// A decoded object and the name it asks for.
-    struct DecodedTemplate: Sendable {
+    struct DecodedTemplate: Sendable, Equatable {
         var object: KubeObject
         /// `metadata.name`, when the template fixes it.
         var name: String?
@@ -33,14 +35,22 @@ package struct ObjectTemplate: Sendable {
             throw BenchError(error.description)
         }
         self.path = path
-        if !text.contains("{{") { decoded = try Self.decode(text, source: path) }
+        if !text.contains("{{") {
+            decoded = try Self.decode(text, source: path)
+        } else {
+            substitution = TemplateSubstitution(text: text, source: path)
+        }
     }
 
     /// A template from text (built-in defaults and tests).
     init(text: String, source: String) throws(BenchError) {
         self.text = text
         self.path = source
-        if !text.contains("{{") { decoded = try Self.decode(text, source: source) }
+        if !text.contains("{{") {
+            decoded = try Self.decode(text, source: source)
+        } else {
+            substitution = TemplateSubstitution(text: text, source: source)
+        }
     }
 
     /// The object for index `index` of `count`, with `params` available to the template.
@@ -49,7 +59,13 @@ package struct ObjectTemplate: Sendable {
         var env = params
         env["Index"] = .int(index)
         env["Count"] = .int(count)
-        return try Self.decode(try Self.render(text, env: env, source: path), source: path)
+        let slow = { [text, path] () throws(BenchError) -> DecodedTemplate in
+            try Self.decode(try Self.render(text, env: env, source: path), source: path)
+        }
+        if let substitution, let fast = try substitution.instantiate(env: env, path: path, slow: slow) {
+            return fast
+        }
+        return try slow()
     }
 
     /// Substitutes `{{.Name}}` references.
@@ -109,6 +125,12 @@ package struct ObjectTemplate: Sendable {
         } catch {
             throw BenchError(error.description)
         }
+        return try decode(document: document, text: text, source: source)
+    }
+
+    /// Decodes a parsed template document. `text` is the document's text when it was parsed from one (then
+    /// the manifest loader reads that text, as it always has); nil for a document built by substitution.
+    static func decode(document: PositionedValue, text: String?, source: String) throws(BenchError) -> DecodedTemplate {
         let metadata = document["metadata"]
         let name = metadata?["name"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         let generateName = metadata?["generateName"]?.string.flatMap { $0.isEmpty ? nil : $0 }
@@ -117,16 +139,28 @@ package struct ObjectTemplate: Sendable {
             object = try decodePersistentVolume(document, source: source)
         } else {
             // Templates may leave the name to the bench (PVCs get `pvc-N`); give the decoder one.
+            // Go spells some keys case-insensitively (`NodeAffinityPolicy`); the canonical spelling, when it differs.
             let canonical = TemplateFieldNames.canonicalized(document)
+            let base = canonical ?? document
+            let unnamed = name == nil && generateName == nil
             var contents = text
-            if name == nil && generateName == nil {
-                contents = try Self.text(of: Self.withName(canonical ?? document, "template"), source: source)
-            } else if let canonical {
-                contents = try Self.text(of: canonical, source: source)
+            if text != nil {
+                if unnamed {
+                    contents = try Self.text(of: Self.withName(base, "template"), source: source)
+                } else if canonical != nil {
+                    contents = try Self.text(of: base, source: source)
+                }
             }
             let loaded: ManifestLoadResult
             do {
-                loaded = try ManifestLoader.load(contents: contents, source: source)
+                if let contents {
+                    loaded = try ManifestLoader.load(contents: contents, source: source)
+                } else {
+                    loaded = try ManifestLoader.load(
+                        document: unnamed ? Self.withName(base, "template") : base,
+                        source: source
+                    )
+                }
             } catch {
                 throw BenchError(error.description)
             }

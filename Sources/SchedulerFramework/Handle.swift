@@ -81,6 +81,14 @@ public protocol ClusterObjectLister: Sendable {
     /// those pinned to that hostname by their node affinity and those not pinned to hostnames at all
     /// (VolumeBinding's index, so matching never scans every PV for every node).
     func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates
+    /// The whole index of `storageClass` as one value, for loops over many nodes (nil when the lister keeps
+    /// none: then ask ``persistentVolumeCandidates(storageClass:hostname:)`` per node).
+    func persistentVolumeClassIndex(storageClass: String) -> PersistentVolumeClassIndex?
+    /// Signals `observer` after each change the informers store to a PV or claim it watches, until
+    /// ``stopObservingVolumes(_:)``; false when the lister cannot (then waiters poll).
+    func startObservingVolumes(_ observer: VolumeChangeObserver) -> Bool
+    /// Stops signalling `observer`.
+    func stopObservingVolumes(_ observer: VolumeChangeObserver)
     /// PVs whose `claimRef` names the claim `namespace/name` (pre-bound volumes, wherever they are).
     func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume]
     /// The first CSIStorageCapacity of `storageClass` that may reach a node with `nodeLabels` and satisfies

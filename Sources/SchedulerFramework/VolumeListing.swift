@@ -3,8 +3,8 @@ import KubeAPI
 /// A PV with what volume matching reads of it computed once. Shared by reference, so a per-node loop over
 /// candidates copies one pointer per volume instead of the whole object.
 public final class IndexedPersistentVolume: Sendable {
-    /// The volume as the informer holds it.
-    public let volume: PersistentVolume
+    // The facts matching reads come first and the object last: a class's stored properties are laid out in
+    // declaration order, so a scan over candidates touches one cache line of each instead of several.
     /// `metadata.name`, kept apart so a hot loop reads it without touching the whole object.
     public let name: String
     /// The volume's storage class name ("" when none).
@@ -26,6 +26,10 @@ public final class IndexedPersistentVolume: Sendable {
     /// Whether the node affinity is nothing but `kubernetes.io/hostname In […]` terms, so a node found through
     /// the volume's hostname (``PersistentVolumeCandidates/pinned``) is known to match it without evaluating it.
     public let affinityIsHostnamesOnly: Bool
+    /// ``accessModes`` as bits (``accessModeBits(_:)``), so a claim's modes are checked with one mask.
+    public let accessModeBits: UInt8
+    /// The volume as the informer holds it.
+    public let volume: PersistentVolume
 
     public init(_ volume: PersistentVolume) {
         self.volume = volume
@@ -38,6 +42,9 @@ public final class IndexedPersistentVolume: Sendable {
         self.isFree = isAvailableAndUnclaimed && !isBeingDeleted
         self.volumeMode = volume.spec.volumeMode ?? "Filesystem"
         self.accessModes = volume.spec.accessModes ?? []
+        self.accessModeBits = accessModes.reduce(0) { bits, mode in
+            bits | (Self.accessModeBits([mode]) ?? Self.unknownAccessModeBit)
+        }
         self.affinityIsHostnamesOnly =
             volume.spec.nodeAffinity?.required?.nodeSelectorTerms.isEmpty == false
             && volume.spec.nodeAffinity?.required?.nodeSelectorTerms.allSatisfy { term in
@@ -50,6 +57,26 @@ public final class IndexedPersistentVolume: Sendable {
 }
 
 extension IndexedPersistentVolume {
+    /// Set in ``accessModeBits`` (beside the known modes' bits) when a volume lists a mode other than the four
+    /// Kubernetes defines.
+    public static let unknownAccessModeBit: UInt8 = 1 << 7
+
+    /// `ReadWriteOnce`, `ReadOnlyMany`, `ReadWriteMany` and `ReadWriteOncePod` as bits 0–3; nil when `modes`
+    /// names any other mode.
+    public static func accessModeBits(_ modes: [String]) -> UInt8? {
+        var bits: UInt8 = 0
+        for mode in modes {
+            switch mode {
+            case "ReadWriteOnce": bits |= 1
+            case "ReadOnlyMany": bits |= 2
+            case "ReadWriteMany": bits |= 4
+            case "ReadWriteOncePod": bits |= 8
+            default: return nil
+            }
+        }
+        return bits
+    }
+
     /// ``PersistentVolume/isBound(to:)`` on the precomputed claim reference.
     @inlinable public func isBound(to claim: PersistentVolumeClaim) -> Bool {
         guard let reference = claimReference, reference.name == claim.metadata.name,

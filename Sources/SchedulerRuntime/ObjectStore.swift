@@ -10,6 +10,8 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     private let storage = Mutex(StorageIndex())
     /// CSINodes by name, kept apart so that a cycle can take all of them at once (copy-on-write).
     private let csiNodes = Mutex<[String: IndexedCSINode]>([:])
+    /// Waiters for PV and claim changes (VolumeBinding's PreBind), signalled after each such change is stored.
+    private let volumeObservers = Mutex<[ObjectIdentifier: VolumeChangeObserver]>([:])
 
     package init() {}
 
@@ -23,6 +25,7 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
             csiNodes.withLock { $0[csiNode.metadata.name] = indexed }
         default: break
         }
+        signalVolumeObservers(object)
     }
 
     package func remove(_ object: KubeObject) {
@@ -33,6 +36,24 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         case .csiNode: csiNodes.withLock { _ = $0.removeValue(forKey: object.metadata.name) }
         default: break
         }
+        signalVolumeObservers(object)
+    }
+
+    private func signalVolumeObservers(_ object: KubeObject) {
+        guard object.kind == .persistentVolume || object.kind == .persistentVolumeClaim else { return }
+        let interested = volumeObservers.withLock { observers in
+            observers.isEmpty ? [] : observers.values.filter { $0.isInterested(in: object) }
+        }
+        for observer in interested { observer.signal() }
+    }
+
+    package func startObservingVolumes(_ observer: VolumeChangeObserver) -> Bool {
+        volumeObservers.withLock { $0[ObjectIdentifier(observer)] = observer }
+        return true
+    }
+
+    package func stopObservingVolumes(_ observer: VolumeChangeObserver) {
+        volumeObservers.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(observer)) }
     }
 
     private func get(_ kind: ObjectKind, _ key: String) -> KubeObject? {
@@ -96,6 +117,10 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
 
     package func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         storage.withLock { $0.candidates(storageClass: storageClass, hostname: hostname) }
+    }
+
+    package func persistentVolumeClassIndex(storageClass: String) -> PersistentVolumeClassIndex? {
+        storage.withLock { $0.classIndex(storageClass: storageClass) }
     }
 
     package func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {

@@ -6,24 +6,8 @@ import SchedulerFramework
 /// could use (upstream scans every PV of the class for every node).
 struct StorageIndex {
     /// Volumes by name with how many are free, kept as they change.
-    struct VolumeSet {
-        var volumes: [String: IndexedPersistentVolume] = [:]
-        var freeCount = 0
-
-        mutating func insert(_ volume: IndexedPersistentVolume) {
-            if let old = volumes.updateValue(volume, forKey: volume.volume.metadata.name), old.isFree { freeCount -= 1 }
-            if volume.isFree { freeCount += 1 }
-        }
-
-        mutating func remove(named name: String) {
-            if let old = volumes.removeValue(forKey: name), old.isFree { freeCount -= 1 }
-        }
-    }
-
-    struct ClassVolumes {
-        var byHost: [String: VolumeSet] = [:]
-        var unpinned = VolumeSet()
-    }
+    typealias VolumeSet = PersistentVolumeClassIndex.VolumeSet
+    typealias ClassVolumes = PersistentVolumeClassIndex
 
     struct ClassCapacities {
         /// label key → label value → `namespace/name` → capacity.
@@ -104,12 +88,12 @@ struct StorageIndex {
 
     func candidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         guard let entry = volumes[storageClass] else { return PersistentVolumeCandidates() }
-        let pinned = hostname.flatMap { entry.byHost[$0] } ?? VolumeSet()
-        return PersistentVolumeCandidates(
-            pinned: pinned.volumes,
-            unpinned: entry.unpinned.volumes,
-            freeCount: pinned.freeCount + entry.unpinned.freeCount
-        )
+        return entry.candidates(hostname: hostname)
+    }
+
+    /// The class's index as one value (an empty one for a class without volumes).
+    func classIndex(storageClass: String) -> PersistentVolumeClassIndex {
+        volumes[storageClass] ?? PersistentVolumeClassIndex()
     }
 
     mutating func upsert(_ capacity: CSIStorageCapacity) {

@@ -79,6 +79,9 @@ struct ClaimOverlayLister: ClusterObjectLister {
     func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         base.persistentVolumeCandidates(storageClass: storageClass, hostname: hostname)
     }
+    func persistentVolumeClassIndex(storageClass: String) -> PersistentVolumeClassIndex? {
+        base.persistentVolumeClassIndex(storageClass: storageClass)
+    }
     func persistentVolumesClaimed(namespace: String, name: String) -> [PersistentVolume] {
         base.persistentVolumesClaimed(namespace: namespace, name: name)
     }

@@ -90,7 +90,12 @@ private func run(_ test: LimitsCase) throws -> (Status, Status?) {
     let pod = test.newPod.info()
     let (_, pre) = plugin.preFilter(state: state, pod: pod, snapshot: Snapshot(nodes: [node]))
     guard pre.code != .skip else { return (pre, nil) }
-    return (pre, plugin.filter(state: state, pod: pod, node: node))
+    let filter = plugin.filter(state: state, pod: pod, node: node)
+    // The runtime calls the batch Filter: same outcome, and a node rejected earlier is left alone.
+    let earlier = Status(.unschedulable, "rejected earlier")
+    let batch = runBatchFilter(plugin, state: state, pod: pod, nodes: [node, node], rejectFirst: earlier)
+    #expect(batch == [earlier, filter.code == .success ? nil : filter], "\(test.test): batch Filter")
+    return (pre, filter)
 }
 
 @Suite struct NodeVolumeLimitsTests {

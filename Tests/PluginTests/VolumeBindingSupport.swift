@@ -2,6 +2,7 @@ import KubeAPI
 import SchedulerFramework
 import SchedulerTesting
 import Synchronization
+import Testing
 import VolumeBindingPlugin
 
 /// A cluster for VolumeBinding tests: a lister the plugin reads and a client whose volume writes change it.
@@ -79,6 +80,21 @@ final class VolumeTestCluster: ClusterObjectLister, ClusterClient, Sendable {
     func storageClass(named name: String) -> StorageClass? { state.withLock { $0.classes[name] } }
     func csiNode(named name: String) -> CSINode? { nil }
     func csiDriver(named name: String) -> CSIDriver? { state.withLock { $0.drivers[name] } }
+    /// Built from the volumes on each call, as the object store keeps it (the batch Filter takes it once).
+    func persistentVolumeClassIndex(storageClass: String) -> PersistentVolumeClassIndex? {
+        var index = PersistentVolumeClassIndex()
+        for volume in persistentVolumes() where volume.storageClass == storageClass {
+            let indexed = IndexedPersistentVolume(volume)
+            if let hosts = volume.pinnedHostnames {
+                for host in hosts {
+                    index.byHost[host, default: PersistentVolumeClassIndex.VolumeSet()].insert(indexed)
+                }
+            } else {
+                index.unpinned.insert(indexed)
+            }
+        }
+        return index
+    }
     func firstCSIStorageCapacity(
         storageClass: String,
         nodeLabels: [String: String],
@@ -270,7 +286,41 @@ func runFilter(
     guard preStatus.isSuccess else { return (preStatus, [:]) }
     var statuses: [String: Status] = [:]
     for node in nodes { statuses[node.name] = plugin.filter(state: state, pod: pod, node: node) }
+    // The runtime calls the batch Filter: it must agree with the per-node one (nodes in reverse order, the
+    // first one already rejected by an earlier plugin and left alone).
+    let earlier = Status(.unschedulable, "rejected earlier")
+    let batch = runBatchFilter(plugin, state: state, pod: pod, nodes: nodes.reversed(), rejectFirst: earlier)
+    for (k, node) in nodes.reversed().enumerated() {
+        let perNode = statuses[node.name].flatMap { $0.code == .success ? nil : $0 }
+        #expect(batch[k] == (k == 0 ? earlier : perNode), "batch Filter on \(node.name)")
+    }
     return (preStatus, statuses)
+}
+
+/// Runs a plugin's batch Filter over `nodes`; with `rejectFirst`, the first node enters already rejected.
+func runBatchFilter(
+    _ plugin: any FilterPlugin,
+    state: CycleState,
+    pod: PodInfo,
+    nodes: [NodeInfo],
+    rejectFirst: Status? = nil
+) -> [Status?] {
+    var statuses = [Status?](repeating: nil, count: nodes.count)
+    if !statuses.isEmpty { statuses[0] = rejectFirst }
+    let indices = Array(nodes.indices)
+    nodes.withUnsafeBufferPointer { nodeBuffer in
+        indices.withUnsafeBufferPointer { indexBuffer in
+            statuses.withUnsafeMutableBufferPointer { buffer in
+                plugin.filter(
+                    state: state,
+                    pod: pod,
+                    nodes: NodeBatch(nodes: nodeBuffer, indices: indexBuffer),
+                    statuses: buffer
+                )
+            }
+        }
+    }
+    return statuses
 }
 
 func makePlugin(_ cluster: VolumeTestCluster, args: VolumeBindingArgs = .defaults) throws -> VolumeBinding {

@@ -109,7 +109,10 @@ extension PodBuilder {
     }
 
     /// Adds `persistentVolumeClaim` volumes naming the claims.
-    func addingClaimVolumes(_ names: String...) -> PodBuilder {
+    func addingClaimVolumes(_ names: String...) -> PodBuilder { addingClaimVolumes(names) }
+
+    /// Adds a claim volume per name.
+    func addingClaimVolumes(_ names: [String]) -> PodBuilder {
         var copy = self
         copy.pod.spec.volumes = (copy.pod.spec.volumes ?? []) + names.map { VolumePluginFixtures.claimVolume($0) }
         return copy

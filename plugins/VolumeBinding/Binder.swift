@@ -7,14 +7,18 @@ struct BoundClaim: Sendable {
     let volume: PersistentVolume?
 }
 
-/// An unbound claim of a WaitForFirstConsumer class: the scheduler picks its volume or provisioning node.
-struct DelayedClaim: Sendable {
+/// An unbound claim of a WaitForFirstConsumer class: the scheduler picks its volume or provisioning node. A
+/// class, so the per-node loops pass one reference instead of copying the claim.
+final class DelayedClaim: Sendable {
     let claim: PersistentVolumeClaim
     let className: String
     let requestedBytes: Int64
     /// Whether the claim requests storage at all (no request: no capacity check).
     let hasRequest: Bool
     let accessModes: [String]
+    /// ``accessModes`` as ``IndexedPersistentVolume/accessModeBits(_:)``; nil when one is not a known mode
+    /// (then the lists are compared).
+    let accessModeBits: UInt8?
     let volumeMode: String
     /// `volume.kubernetes.io/selected-node`, once set.
     let selectedNode: String?
@@ -22,6 +26,30 @@ struct DelayedClaim: Sendable {
     let selector: Selector?
     /// PVs whose claimRef names the claim, wherever they are (upstream meets them while scanning the class).
     let preBound: [IndexedPersistentVolume]
+
+    init(
+        claim: PersistentVolumeClaim,
+        className: String,
+        requestedBytes: Int64,
+        hasRequest: Bool,
+        accessModes: [String],
+        accessModeBits: UInt8?,
+        volumeMode: String,
+        selectedNode: String?,
+        selector: Selector?,
+        preBound: [IndexedPersistentVolume]
+    ) {
+        self.claim = claim
+        self.className = className
+        self.requestedBytes = requestedBytes
+        self.hasRequest = hasRequest
+        self.accessModes = accessModes
+        self.accessModeBits = accessModeBits
+        self.volumeMode = volumeMode
+        self.selectedNode = selectedNode
+        self.selector = selector
+        self.preBound = preBound
+    }
 }
 
 /// A pod's claims as upstream's `GetPodVolumeClaims` sorts them.
@@ -73,6 +101,9 @@ struct VolumeBindingError: Error, Sendable {
 struct VolumeMatcher {
     let objects: any ClusterObjectLister
     let view: AssumeCache.View
+    /// One class's PV index taken once for a loop over nodes (the batch Filter); other classes are looked up
+    /// per node.
+    var classIndex: (name: String, index: PersistentVolumeClassIndex)? = nil
 
     /// Checks `claims` against a node. With `collect`, fills `podVolumes` with the chosen static bindings and
     /// claims to provision; without, allocates nothing for single-claim pods.
@@ -117,11 +148,18 @@ struct VolumeMatcher {
                 provisionCount += 1
                 continue
             }
-            let candidates = objects.persistentVolumeCandidates(storageClass: delayed.className, hostname: hostname)
-            if let volume = findMatchingVolume(delayed, in: candidates, labels: labels, excluding: chosen) {
-                if claims.delayed.count > 1 { chosen.append(volume.metadata.name) }
+            let candidates =
+                if let classIndex, classIndex.name == delayed.className {
+                    classIndex.index.candidates(hostname: hostname)
+                } else {
+                    objects.persistentVolumeCandidates(storageClass: delayed.className, hostname: hostname)
+                }
+            if let match = findMatchingVolume(delayed, in: candidates, labels: labels, excluding: chosen) {
+                if claims.delayed.count > 1 { chosen.append(match.name) }
                 if collect {
-                    podVolumes.staticBindings.append(PodVolumes.StaticBinding(claim: delayed.claim, volume: volume))
+                    podVolumes.staticBindings.append(
+                        PodVolumes.StaticBinding(claim: delayed.claim, volume: match.volume)
+                    )
                 }
             } else {
                 conflicts.unboundVolumesSatisfied = false
@@ -173,19 +211,22 @@ struct VolumeMatcher {
         in candidates: PersistentVolumeCandidates,
         labels: [String: String],
         excluding chosen: [String]
-    ) -> PersistentVolume? {
+    ) -> IndexedPersistentVolume? {
         var best: IndexedPersistentVolume?
         var preBound: IndexedPersistentVolume?
         var preBoundFits = false
         /// `pinnedHere`: found through this node's hostname, so a hostname-only affinity is known to match.
         func consider(_ indexed: IndexedPersistentVolume, pinnedHere: Bool) -> Bool {
+            // A taken volume matters only when it is pre-bound to this very claim. Checked before the
+            // assumptions: a volume is assumed only over an informer version that was free or pre-bound to the
+            // assumed claim, and its assumed copy is then bound to that claim, so for a volume taken here the
+            // assumed copy would be rejected too.
+            if !indexed.isFree && (indexed.isBeingDeleted || !indexed.isBound(to: delayed.claim)) {
+                return false
+            }
             if !view.volumes.isEmpty, view.volumes[indexed.name] != nil {
                 // Assumed by a cycle the informer has not caught up with: check the assumed copy in full.
                 return consider(candidate: IndexedPersistentVolume(view.volume(indexed.volume)), pinnedHere: false)
-            }
-            // A taken volume matters only when it is pre-bound to this very claim.
-            if !indexed.isFree && (indexed.isBeingDeleted || !indexed.isBound(to: delayed.claim)) {
-                return false
             }
             return consider(candidate: indexed, pinnedHere: pinnedHere)
         }
@@ -208,7 +249,11 @@ struct VolumeMatcher {
                 return false
             }
             if candidate.storageClass != delayed.className || !affinityMatches { return false }
-            for mode in delayed.accessModes where !candidate.accessModes.contains(mode) { return false }
+            if let wanted = delayed.accessModeBits {
+                if wanted & ~candidate.accessModeBits != 0 { return false }
+            } else {
+                for mode in delayed.accessModes where !candidate.accessModes.contains(mode) { return false }
+            }
             if let current = best {
                 if bytes > current.storageBytes { return false }
                 if bytes == current.storageBytes && !(candidate.name < current.name) {
@@ -220,18 +265,18 @@ struct VolumeMatcher {
         }
         // A PV pre-bound to the claim decides alone, even when it is on another node (no match then).
         for volume in delayed.preBound where consider(candidate: volume, pinnedHere: false) {
-            return preBoundFits ? preBound?.volume : nil
+            return preBoundFits ? preBound : nil
         }
         // No free volume: only volumes pre-bound to the claim could match, and those were just considered
         // (an assumption only ever takes a volume, never frees one).
-        if candidates.freeCount == 0 { return best?.volume }
+        if candidates.freeCount == 0 { return best }
         for volume in candidates.pinned.values where consider(volume, pinnedHere: true) {
-            return preBoundFits ? preBound?.volume : nil
+            return preBoundFits ? preBound : nil
         }
         for volume in candidates.unpinned.values where consider(volume, pinnedHere: false) {
-            return preBoundFits ? preBound?.volume : nil
+            return preBoundFits ? preBound : nil
         }
-        return best?.volume
+        return best
     }
 
     /// Upstream's `hasEnoughCapacity`: only for CSI drivers that opt into capacity tracking, some

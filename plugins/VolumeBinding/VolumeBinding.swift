@@ -29,7 +29,7 @@ package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin
     static let stateKey = StateKey<CycleData>(VolumeBinding.name)
 
     package let args: VolumeBindingArgs
-    private let objects: any ClusterObjectLister
+    let objects: any ClusterObjectLister
     private let client: any ClusterClient
     private let handle: any FrameworkHandle
     let assumeCache = AssumeCache()
@@ -159,6 +159,7 @@ extension VolumeBinding {
                     requestedBytes: request?.value ?? 0,
                     hasRequest: request != nil,
                     accessModes: claim.spec.accessModes ?? [],
+                    accessModeBits: IndexedPersistentVolume.accessModeBits(claim.spec.accessModes ?? []),
                     volumeMode: claim.spec.volumeMode ?? "Filesystem",
                     selectedNode: claim.metadata.annotations?[VolumeAnnotations.selectedNode],
                     selector: selector,
@@ -382,7 +383,14 @@ extension VolumeBinding {
         } catch {
             return .error(error.message)
         }
-        // Wait for the PV controller (checkBindings on the informers' objects).
+        // Wait for the PV controller (checkBindings on the informers' objects), woken by the informers' changes
+        // to the claims and volumes where the lister can tell, else polling.
+        let observer = VolumeChangeObserver(
+            volumes: Set(written.staticBindings.map(\.volume.metadata.name)),
+            claims: Set(written.staticBindings.map(\.claim.key) + written.provisions.map(\.key))
+        )
+        let observing = objects.startObservingVolumes(observer)
+        defer { if observing { objects.stopObservingVolumes(observer) } }
         let clock = ContinuousClock()
         let deadline = clock.now + bindTimeout
         var interval = initialPollInterval
@@ -398,7 +406,11 @@ extension VolumeBinding {
             }
             let now = clock.now
             if now >= deadline || Task.isCancelled { return .error("binding volumes: context deadline exceeded") }
-            try? await Task.sleep(for: min(interval, deadline - now))
+            if observing {
+                await observer.wait(timeout: min(interval, deadline - now))
+            } else {
+                try? await Task.sleep(for: min(interval, deadline - now))
+            }
             interval = min(interval * 2, .seconds(1))
         }
     }
