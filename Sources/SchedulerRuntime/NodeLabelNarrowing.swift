@@ -1,4 +1,5 @@
 import KubeAPI
+import PluginSupport
 import SchedulerConfig
 import SchedulerFramework
 import Synchronization
@@ -265,6 +266,32 @@ extension Scheduler {
                 nextStartNodeIndex: scratch.nextStartNodeIndex,
                 fitErrorMessage: message
             )
+        }
+    }
+
+    /// The whole decision of one cycle for `pod` (PreFilter through Score and selection, tie-breaks seeded with
+    /// `seed`) from `nextStartNodeIndex`, on the cache's current state; nothing is assumed (tests). Returns the
+    /// chosen node or the failure's message, and `nextStartNodeIndex` afterwards.
+    package func package_selectNode(
+        _ pod: Pod,
+        nextStartNodeIndex: Int,
+        seed: UInt64
+    ) -> (node: String?, message: String, nextStartNodeIndex: Int)? {
+        guard let framework = profiles[pod.schedulerName] else { return nil }
+        let podInfo = PodInfo(pod)
+        return loop.withLock { loop in
+            var scratch = loop
+            scratch.nextStartNodeIndex = nextStartNodeIndex
+            scratch.generator = SeededGenerator(seed: seed)
+            switch schedulePod(framework: framework, state: CycleState(), pod: podInfo, loop: &scratch) {
+            case .success(let node):
+                return (node, "", scratch.nextStartNodeIndex)
+            case .failure(let status, let diagnosis, let numAllNodes):
+                let message =
+                    numAllNodes.map { FitError(podKey: podInfo.key, numAllNodes: $0, diagnosis: diagnosis).message }
+                    ?? status.message
+                return (nil, message, scratch.nextStartNodeIndex)
+            }
         }
     }
 }

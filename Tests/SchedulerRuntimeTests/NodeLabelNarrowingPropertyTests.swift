@@ -15,8 +15,8 @@ import Testing
 /// terms of every operator (including `matchFields metadata.name`, invalid and empty terms) and random
 /// `nextStartNodeIndex`. The feasible nodes (in order), the error, `nextStartNodeIndex` afterwards and, when no
 /// node fits, every per-node status, the plugin sets and the FailedScheduling message must be equal; when
-/// nodes fit, each status the narrowed scan recorded must equal the full scan's. Scoring and selection read
-/// only the feasible list (in order) and the snapshot, which are the same, so the chosen node is too.
+/// nodes fit, each status the narrowed scan recorded must equal the full scan's. The whole decision (Score and
+/// selection with the same tie-break seed) must choose the same node, or fail with the same message.
 ///
 /// `swift test` runs a few seconds' worth; `scripts/node-label-narrowing-property.sh SEED ROUNDS` runs longer.
 @Suite struct NodeLabelNarrowingPropertyTests {
@@ -37,6 +37,7 @@ import Testing
         #expect(tally.noNodeFits > 0)
         #expect(tally.leftOutStatuses > 0)
         #expect(tally.predecessorRejections > 0)
+        #expect(tally.chosen > rounds)
     }
 
     /// The index follows label changes, deletions and re-additions (slots reused) and answers each operator.
@@ -90,6 +91,7 @@ struct NarrowingRun {
         var noNodeFits = 0
         var leftOutStatuses = 0
         var predecessorRejections = 0
+        var chosen = 0
 
         mutating func add(_ other: Tally) {
             narrowed += other.narrowed
@@ -97,6 +99,7 @@ struct NarrowingRun {
             noNodeFits += other.noNodeFits
             leftOutStatuses += other.leftOutStatuses
             predecessorRejections += other.predecessorRejections
+            chosen += other.chosen
         }
     }
 
@@ -280,10 +283,20 @@ struct NarrowingRun {
             scheduler.narrowsByNodeLabels.store(true, ordering: .relaxed)
             guard let narrowed = scheduler.package_filterPass(pod, nextStartNodeIndex: start) else { return }
             let wasNarrowed = scheduler.narrowedScans.load(ordering: .relaxed) > before
+            // The whole decision, scoring and tie-breaks included, narrowed and not.
+            let tieBreakSeed = UInt64.random(in: 0..<1000, using: &random)
+            let chosen = scheduler.package_selectNode(pod, nextStartNodeIndex: start, seed: tieBreakSeed)
+            scheduler.narrowsByNodeLabels.store(false, ordering: .relaxed)
+            let chosenFull = scheduler.package_selectNode(pod, nextStartNodeIndex: start, seed: tieBreakSeed)
+            scheduler.narrowsByNodeLabels.store(true, ordering: .relaxed)
             let context = "seed \(seed) step \(step) start \(start) pod \(pod.spec)"
             #expect(narrowed.feasible == full.feasible, "\(context)")
             #expect(narrowed.error == full.error, "\(context)")
             #expect(narrowed.nextStartNodeIndex == full.nextStartNodeIndex, "\(context)")
+            #expect(chosen?.node == chosenFull?.node, "\(context)")
+            #expect(chosen?.message == chosenFull?.message, "\(context)")
+            #expect(chosen?.nextStartNodeIndex == chosenFull?.nextStartNodeIndex, "\(context)")
+            if chosen?.node != nil { tally.chosen += 1 }
             if full.feasible.isEmpty {
                 #expect(narrowed.statuses == full.statuses, "\(context)")
                 #expect(narrowed.absentStatus == full.absentStatus, "\(context)")
@@ -297,7 +310,7 @@ struct NarrowingRun {
             }
             failed =
                 narrowed.feasible != full.feasible || narrowed.nextStartNodeIndex != full.nextStartNodeIndex
-                || (full.feasible.isEmpty && narrowed.statuses != full.statuses)
+                || (full.feasible.isEmpty && narrowed.statuses != full.statuses) || chosen?.node != chosenFull?.node
             if failed { return }
             guard wasNarrowed else { continue }
             tally.narrowed += 1
