@@ -13,6 +13,8 @@ public struct Snapshot: Sendable {
     public package(set) var nodeSlots: ContiguousArray<Int32> = []
     /// Per-node counts of the pods plugins asked about, as of this snapshot (disabled without a cache).
     public package(set) var podIndex = PodIndex()
+    /// Nodes by label, as of this snapshot (disabled without a cache); see ``NodeLabelIndex``.
+    package var labelIndex = NodeLabelIndex()
     /// The cache generation this snapshot reflects.
     public package(set) var generation: Int64 = 0
 

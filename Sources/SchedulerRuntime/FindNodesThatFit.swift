@@ -57,6 +57,27 @@ extension Scheduler {
             }
         }
 
+        if preResult == nil,
+            let narrowed = labelNarrowing(
+                framework: framework,
+                state: state,
+                pod: pod,
+                snapshot: snapshot,
+                nextStartNodeIndex: loop.nextStartNodeIndex
+            )
+        {
+            return findNodesThatFitNarrowed(
+                narrowed,
+                framework: framework,
+                state: state,
+                pod: pod,
+                snapshot: snapshot,
+                nominations: nominations,
+                diagnosis: &diagnosis,
+                loop: &loop
+            )
+        }
+
         // Without a PreFilter result the scan continues where the previous cycle stopped.
         let start = preResult == nil ? loop.nextStartNodeIndex : 0
         let candidates: CandidateNodes
@@ -145,7 +166,7 @@ extension Scheduler {
     /// Runs the Filter plugins over `candidates` in parallel chunks until `numToFind` nodes fit. A chunk goes
     /// through each plugin's batch Filter (each plugin reads its cycle state once per chunk and the node infos in
     /// place); when nominated pods exist, each node takes the per-node path that adds them first.
-    private func filterInParallel(
+    func filterInParallel(
         framework: ProfileFramework,
         state: CycleState,
         pod: PodInfo,
@@ -229,7 +250,7 @@ extension Scheduler {
     /// Keeps the first `numToFind` feasible nodes in scan order and records why the others were rejected.
     /// Everything before the last node kept counts as processed, so the outcome does not depend on thread timing.
     /// - Returns: the feasible node indices and how many scan offsets were processed.
-    private func diagnose(
+    func diagnose(
         _ scan: FilterScan,
         feasibleFlags: UnsafeMutableBufferPointer<Bool>,
         candidates: CandidateNodes,

@@ -143,14 +143,14 @@ extension Scheduler {
         }
     }
 
-    private enum Outcome {
+    enum Outcome {
         case success(String)
         /// `numAllNodes` is set when the failure is a fit error (PostFilter may run).
         case failure(Status, Diagnosis, numAllNodes: Int?)
     }
 
     /// `SchedulePod`: snapshot, filter, score, select.
-    private func schedulePod(
+    func schedulePod(
         framework: ProfileFramework,
         state: CycleState,
         pod: PodInfo,

@@ -53,6 +53,11 @@ package final class Scheduler: Sendable {
     let waitingPods = WaitingPods()
     /// Counts cluster changes that could affect scheduling (not status-only updates of pending pods).
     let changes = Atomic<Int>(0)
+    /// Whether Filter scans are narrowed through the snapshot's label index (NodeLabelNarrowing.swift); off
+    /// only for tests comparing against the full scan.
+    package let narrowsByNodeLabels = Atomic<Bool>(true)
+    /// How many cycles' scans were narrowed so far.
+    package let narrowedScans = Atomic<Int>(0)
 
     /// Builds every profile of `configuration` from `registry`.
     package init(

@@ -33,6 +33,8 @@ package final class SchedulerCache: Sendable {
         var staleImages: Set<String> = []
         /// Per-node pod counts plugins asked for (see `PodIndex`), handed to every snapshot.
         var index: PodIndex
+        /// Nodes by label (NodeAffinity narrowing), handed to every snapshot.
+        var labelIndex = NodeLabelIndex(enabled: true)
         /// Index slots of deleted nodes, given out again first.
         var freeSlots: [Int32] = []
         var nextSlot: Int32 = 0
@@ -54,6 +56,14 @@ package final class SchedulerCache: Sendable {
             let previousImages = state.nodes[name].flatMap { $0.exists ? $0.info.node : nil }.map(Self.imageNames) ?? []
             if var entry = state.nodes[name] {
                 let oldZone = NodeTree.zoneKey(entry.info.node)
+                let oldLabels = entry.exists ? entry.info.node.metadata.labels ?? [:] : nil
+                if oldLabels != node.metadata.labels ?? [:] {
+                    state.labelIndex.update(
+                        slot: entry.info.indexSlot,
+                        from: oldLabels,
+                        to: node.metadata.labels ?? [:]
+                    )
+                }
                 entry.info.setNode(node)
                 state.index.setNodeLabels(slot: entry.info.indexSlot, node.metadata.labels)
                 if !entry.exists || oldZone != NodeTree.zoneKey(node) {
@@ -67,6 +77,7 @@ package final class SchedulerCache: Sendable {
                 var info = NodeInfo(node: node)
                 info.package_setIndexSlot(Self.allocateSlot(in: &state))
                 state.index.setNodeLabels(slot: info.indexSlot, node.metadata.labels)
+                state.labelIndex.update(slot: info.indexSlot, from: nil, to: node.metadata.labels ?? [:])
                 state.nodes[name] = (info, true)
                 state.tree.add(node)
                 state.structureChanged = true
@@ -83,6 +94,13 @@ package final class SchedulerCache: Sendable {
             state.tree.remove(name)
             state.structureChanged = true
             state.index.setNodeLabels(slot: entry.info.indexSlot, nil)
+            if entry.exists {
+                state.labelIndex.update(
+                    slot: entry.info.indexSlot,
+                    from: entry.info.node.metadata.labels ?? [:],
+                    to: nil
+                )
+            }
             if entry.info.podCount == 0 {
                 state.freeSlots.append(entry.info.indexSlot)
                 state.nodes[name] = nil
@@ -183,6 +201,7 @@ package final class SchedulerCache: Sendable {
             }
             state.dirty.removeAll(keepingCapacity: true)
             snapshot.podIndex = state.index
+            snapshot.labelIndex = state.labelIndex
             snapshot.generation = state.generation
         }
     }
