@@ -78,8 +78,9 @@ extension Scheduler {
             )
         }
 
-        // Without a PreFilter result the scan continues where the previous cycle stopped.
-        let start = preResult == nil ? loop.nextStartNodeIndex : 0
+        // The scan continues where the previous cycle stopped, in PreFilter's subset too (as upstream's
+        // `nodes[(nextStartNodeIndex+i) % len(nodes)]`).
+        let start = loop.nextStartNodeIndex
         let candidates: CandidateNodes
         if let names = preResult?.nodeNames {
             candidates = CandidateNodes(subset: names.compactMap { snapshot.indexByName[$0] }.sorted(), start: start)
@@ -129,7 +130,8 @@ extension Scheduler {
             snapshot: snapshot,
             diagnosis: &diagnosis
         )
-        if preResult == nil { loop.nextStartNodeIndex = (candidates.start + processed) % candidates.count }
+        // Upstream advances by the nodes processed even when PreFilter narrowed them, modulo all nodes.
+        loop.nextStartNodeIndex = (loop.nextStartNodeIndex + processed) % snapshot.count
         return findNodesThatPassExtenders(pod: pod.pod, feasible: feasible, snapshot: snapshot, diagnosis: &diagnosis)
     }
 

@@ -119,7 +119,9 @@ package struct ExplainEngine: Sendable {
         var order: [Int]
         var excluded: [Int] = []
         if let names = preResult?.nodeNames {
-            order = names.compactMap { snapshot.indexByName[$0] }.sorted()
+            let subset = names.compactMap { snapshot.indexByName[$0] }.sorted()
+            let start = subset.isEmpty ? 0 : inputs.nextStartNodeIndex % subset.count
+            order = Array(subset[start...]) + Array(subset[..<start])
             let kept = Set(order)
             excluded = snapshot.nodes.indices.filter { !kept.contains($0) }
             diagnosis.nodeToStatus.absentStatus = Status(

@@ -23,6 +23,33 @@ extension PodTopologySpread {
         let weights = prepared.weights
         let ignored = prepared.ignoredNodes
         let namespace = prepared.namespace
+        if useSlots && prepared.domains.count == keys.count {
+            // The index counted: per node and constraint, integer reads by slot (no label lookup or hashing).
+            let domains = prepared.domains
+            for k in 0..<nodes.count {
+                let slot = nodes[k].indexSlot
+                if slot < 0 {
+                    // A node the index does not know: the per-node path (labels and the node's pods).
+                    scores[k] = self.score(state: state, pod: pod, node: nodes[k]).score
+                    continue
+                }
+                if !ignored.isEmpty && ignored.contains(nodes[k].name) {
+                    scores[k] = 0
+                    continue
+                }
+                var score = 0.0
+                for i in keys.indices {
+                    let domain = domains[i].domain(ofSlot: slot)
+                    // No such label on the node: the constraint does not score it.
+                    guard domain >= 0 else { continue }
+                    let count =
+                        isHostname[i] ? Int(hostCounts[i]?[slot] ?? 0) : domainCounts[i].count(id: domain)
+                    score += Double(count) * weights[i] + offsets[i]
+                }
+                scores[k] = Int64(score.rounded(.toNearestOrAwayFromZero))
+            }
+            return .success
+        }
         for k in 0..<nodes.count {
             if !ignored.isEmpty && ignored.contains(nodes[k].name) {
                 scores[k] = 0

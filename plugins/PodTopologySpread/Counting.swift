@@ -91,6 +91,9 @@ extension PodTopologySpread {
         var domainCounts: [DomainCounts]
         /// Empty when Score counts hostname domains from the node's pods.
         var hostCounts: [SlotCounts?] = []
+        /// Per constraint, when the index served the counts: the slot → domain table the ids above use (empty
+        /// otherwise).
+        var domains: [TopologyDomains] = []
     }
 
     /// Soft constraints through the index; nil when it does not serve them (yet).
@@ -139,6 +142,7 @@ extension PodTopologySpread {
         }
         result.domainCounts = tables
         result.hostCounts = inputs.counts
+        result.domains = inputs.domains
         return result
     }
 

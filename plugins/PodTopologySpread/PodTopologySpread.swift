@@ -100,7 +100,25 @@ struct SpreadConstraint: Sendable {
     /// tolerates count.
     let honorNodeTaints: Bool
 
-    var isHostname: Bool { topologyKey == PodTopologySpread.hostnameKey }
+    /// The key is the hostname label (stored: the per-node loops ask for every node).
+    let isHostname: Bool
+
+    init(
+        maxSkew: Int32,
+        topologyKey: String,
+        selector: Selector,
+        minDomains: Int32,
+        honorNodeAffinity: Bool,
+        honorNodeTaints: Bool
+    ) {
+        self.maxSkew = maxSkew
+        self.topologyKey = topologyKey
+        self.selector = selector
+        self.minDomains = minDomains
+        self.honorNodeAffinity = honorNodeAffinity
+        self.honorNodeTaints = honorNodeTaints
+        self.isHostname = topologyKey == PodTopologySpread.hostnameKey
+    }
 
     /// Upstream `matchNodeInclusionPolicies`.
     func includes(_ node: Node, for pod: PodInfo) -> Bool {
@@ -424,6 +442,8 @@ extension PodTopologySpread {
         /// Per hostname constraint, when the snapshot's index serves it: matching pods per node slot (nil for a
         /// selector that counts nothing). Empty when Score walks the node's pods.
         let hostCounts: [SlotCounts?]
+        /// Per constraint, with `hostCounts`: the slot → domain table of `domainCounts`' ids (empty otherwise).
+        let domains: [TopologyDomains]
         /// Per constraint: `ln(number of domains + 2)`.
         let weights: [Double]
         let namespace: String
@@ -433,6 +453,7 @@ extension PodTopologySpread {
             ignoredNodes: Set<String>,
             domainCounts: [DomainCounts],
             hostCounts: [SlotCounts?],
+            domains: [TopologyDomains],
             weights: [Double],
             namespace: String
         ) {
@@ -440,6 +461,7 @@ extension PodTopologySpread {
             self.ignoredNodes = ignoredNodes
             self.domainCounts = domainCounts
             self.hostCounts = hostCounts
+            self.domains = domains
             self.weights = weights
             self.namespace = namespace
         }
@@ -485,6 +507,7 @@ extension PodTopologySpread {
                 ignoredNodes: prepared.ignoredNodes,
                 domainCounts: prepared.domainCounts,
                 hostCounts: prepared.hostCounts,
+                domains: prepared.domains,
                 weights: weights,
                 namespace: pod.namespace
             ),
