@@ -194,7 +194,7 @@ extension Scheduler {
             let nodes = UnsafeSendableReadBuffer(nodeBuffer)
             return Parallel.forEachChunk(
                 count: count,
-                parallelism: configuration.parallelism,
+                parallelism: Parallel.cpuWorkers(parallelism: configuration.parallelism),
                 shouldStop: { found.load(ordering: .relaxed) >= numToFind || firstError.withLock { $0 != nil } }
             ) { range in
                 let n = range.count

@@ -12,6 +12,14 @@ enum Parallel {
         return max(size, 1)
     }
 
+    /// Workers for CPU-bound per-node loops (Filter, Score): the profile's `parallelism`, but at most one fewer
+    /// than the processors, so the binding cycles and event handlers keep a core. On 2 cores the loops run on
+    /// the scheduling thread alone: measured there, waking a second worker for a cycle's few hundred nodes cost
+    /// more than it saved (SchedulingBasic CPU ×0.87, TopologySpreading ×0.85 serial; BENCHMARKS.md).
+    static func cpuWorkers(parallelism: Int) -> Int {
+        min(max(parallelism, 1), max(1, ProcessInfoCache.processorCount - 1))
+    }
+
     /// Calls `body(range)` for consecutive chunks of `0..<count` on up to `parallelism` threads.
     /// Chunks are handed out in increasing order; once `shouldStop()` returns true no new chunk starts,
     /// so the chunks processed always form a prefix of `0..<count`.

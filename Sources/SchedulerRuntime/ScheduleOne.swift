@@ -253,7 +253,10 @@ extension Scheduler {
             nodes.nodeIndices.withUnsafeBufferPointer { indexBuffer in
                 let infos = UnsafeSendableReadBuffer(nodeBuffer)
                 let indices = UnsafeSendableReadBuffer(indexBuffer)
-                Parallel.forEachChunk(count: count, parallelism: configuration.parallelism) { range in
+                Parallel.forEachChunk(
+                    count: count,
+                    parallelism: Parallel.cpuWorkers(parallelism: configuration.parallelism)
+                ) { range in
                     let batch = NodeBatch(
                         nodes: infos.buffer,
                         indices: UnsafeBufferPointer(rebasing: indices.buffer[range])
