@@ -1,5 +1,9 @@
 /// Any object kind the scheduler reads, as one value.
-public enum KubeObject: Sendable, Hashable {
+///
+/// Indirect: each payload lives in a shared box, so a value is one reference whatever the largest kind. Stores,
+/// watch histories and event streams hold many of them; inline, every one took the size of the largest payload
+/// (a pod spec), and copying them dominated (SchedulingBasic peak RSS 177 → see BENCHMARKS.md).
+public indirect enum KubeObject: Sendable, Hashable {
     case pod(Pod)
     case node(Node)
     case priorityClass(PriorityClass)
