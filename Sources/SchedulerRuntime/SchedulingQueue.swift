@@ -41,7 +41,10 @@ package final class SchedulingQueue: Sendable {
         var backoff: IndexedHeap<(info: QueuedPodInfo, expiry: Duration)>
         /// Pods whose attempt ended in an error (upstream `podErrorBackoffQ`); they always wait.
         var errorBackoff: IndexedHeap<(info: QueuedPodInfo, expiry: Duration)>
+        /// Pods rejected in their last attempt, parked until an event may help (gated pods are in `gated`).
         var unschedulable: [String: QueuedPodInfo] = [:]
+        /// Pods a PreEnqueue plugin keeps out, by gating plugin (see ``GatedPods``).
+        var gated = GatedPods()
         /// uid → event sequence number when popped.
         var inFlight: [String: Int] = [:]
         /// Events recorded while pods were in flight, in sequence order.
@@ -139,15 +142,21 @@ package final class SchedulingQueue: Sendable {
                 state.errorBackoff.upsert(entry, key: key)
                 return []
             }
+            if var info = state.gated[key] {
+                info.podInfo = podInfo
+                guard Self.isPodUpdated(old: old, new: new) else {
+                    state.gated.insert(info)
+                    return []
+                }
+                // PreEnqueue runs again on the new object: a pod whose gates were removed is activated.
+                state.gated.remove(key)
+                return moveToActiveOrGate(info, in: &state)
+            }
             if var info = state.unschedulable[key] {
                 info.podInfo = podInfo
                 guard Self.isPodUpdated(old: old, new: new) else {
                     state.unschedulable[key] = info
                     return []
-                }
-                if info.gatingPlugin != nil {
-                    state.unschedulable[key] = nil
-                    return moveToActiveOrGate(info, in: &state)
                 }
                 let event = ClusterEvent(
                     resource: .unscheduledPod,
@@ -178,6 +187,7 @@ package final class SchedulingQueue: Sendable {
             state.backoff.remove(key)
             state.errorBackoff.remove(key)
             state.unschedulable[key] = nil
+            state.gated.remove(key)
             removeNominated(uid: pod.uid, in: &state)
         }
     }
@@ -199,7 +209,7 @@ package final class SchedulingQueue: Sendable {
                     var gated = entry.info
                     gated.gatingPlugin = gate.plugin ?? "PreEnqueue"
                     gated.unschedulablePlugins.insert(gated.gatingPlugin ?? "PreEnqueue")
-                    state.unschedulable[gated.podInfo.key] = gated
+                    state.gated.insert(gated)
                 }
             }
             guard var info = next else { return nil }
@@ -343,25 +353,38 @@ package final class SchedulingQueue: Sendable {
         let waiters = state.withLock { state -> [QueueWaiter] in
             state.moveRequestCycle = state.schedulingCycle
             if !state.inFlight.isEmpty { recordInFlightEvent(event, old: old, new: new, in: &state) }
-            var waiters: [QueueWaiter] = []
-            for (key, info) in state.unschedulable {
+            // Decide first, then move: removing entries while iterating a dictionary would copy it.
+            var moves: [(info: QueuedPodInfo, strategy: Strategy)] = []
+            for info in state.unschedulable.values {
                 if let preCheck, !preCheck(info.podInfo.pod) { continue }
-                // A gated pod is reconsidered only on events its gating plugin registered (GatingPluginEvents);
-                // then the hints of every plugin that rejected it decide, as for other pods.
-                if let gate = info.gatingPlugin, event != .unschedulableTimeout, event != .forceActivate {
-                    let registered = events[info.podInfo.pod.schedulerName]?[gate] ?? []
+                let strategy = requeueStrategy(for: info, event: event, old: old, new: new)
+                if strategy != .skip { moves.append((info, strategy)) }
+            }
+            // A gated pod is reconsidered only on events its gating plugin registered (GatingPluginEvents), so the
+            // pods of a plugin that did not register this event are skipped as a group; for the others the hints
+            // of every plugin that rejected the pod decide, as for other pods, and PreEnqueue runs again.
+            let timeoutOrForced = event == .unschedulableTimeout || event == .forceActivate
+            var gatedMoves: [QueuedPodInfo] = []
+            for (gate, pods) in state.gated.groups {
+                if !timeoutOrForced {
+                    let registered = events[gate.schedulerName]?[gate.plugin] ?? []
                     guard registered.contains(where: { event.matches(registered: $0.event) }) else { continue }
                 }
-                let strategy: Strategy =
-                    info.gatingPlugin != nil && (event == .unschedulableTimeout || event == .forceActivate)
-                    ? .afterBackoff : requeueStrategy(for: info, event: event, old: old, new: new)
-                guard strategy != .skip else { continue }
-                state.unschedulable[key] = nil
-                if info.gatingPlugin != nil {
-                    waiters += moveToActiveOrGate(info, in: &state)
-                } else {
-                    waiters += requeue(info, strategy: strategy, in: &state)
+                for info in pods.values {
+                    if let preCheck, !preCheck(info.podInfo.pod) { continue }
+                    if timeoutOrForced || requeueStrategy(for: info, event: event, old: old, new: new) != .skip {
+                        gatedMoves.append(info)
+                    }
                 }
+            }
+            var waiters: [QueueWaiter] = []
+            for (info, strategy) in moves {
+                state.unschedulable[info.podInfo.key] = nil
+                waiters += requeue(info, strategy: strategy, in: &state)
+            }
+            for info in gatedMoves {
+                state.gated.remove(info.podInfo.key)
+                waiters += moveToActiveOrGate(info, in: &state)
             }
             return waiters
         }
@@ -381,7 +404,7 @@ package final class SchedulingQueue: Sendable {
 
     private func activate(key: String, target: Pod?) {
         let waiters = state.withLock { state -> [QueueWaiter] in
-            if let info = state.unschedulable.removeValue(forKey: key) {
+            if let info = state.unschedulable.removeValue(forKey: key) ?? state.gated.remove(key) {
                 return moveToActiveOrGate(info, in: &state)
             }
             if let entry = state.backoff.remove(key) ?? state.errorBackoff.remove(key) {
@@ -429,10 +452,6 @@ package final class SchedulingQueue: Sendable {
             var waiters: [QueueWaiter] = []
             for key in stale {
                 guard let info = state.unschedulable.removeValue(forKey: key) else { continue }
-                if info.gatingPlugin != nil {
-                    state.unschedulable[key] = info
-                    continue
-                }
                 waiters += requeue(info, strategy: .afterBackoff, in: &state)
             }
             return waiters
@@ -452,10 +471,9 @@ package final class SchedulingQueue: Sendable {
     /// Counts per sub-queue, as `scheduler_pending_pods{queue}`.
     package func pendingCounts() -> (active: Int, backoff: Int, unschedulable: Int, gated: Int) {
         state.withLock { state in
-            let gated = state.unschedulable.values.filter { $0.gatingPlugin != nil }.count
-            return (
-                state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count - gated,
-                gated
+            (
+                state.active.count, state.backoff.count + state.errorBackoff.count, state.unschedulable.count,
+                state.gated.count
             )
         }
     }
@@ -471,7 +489,8 @@ package final class SchedulingQueue: Sendable {
         state.withLock { state in
             if state.active.contains(key) { return .active }
             if state.backoff.contains(key) || state.errorBackoff.contains(key) { return .backoff }
-            if let info = state.unschedulable[key] { return info.gatingPlugin != nil ? .gated : .unschedulable }
+            if state.gated.contains(key) { return .gated }
+            if state.unschedulable[key] != nil { return .unschedulable }
             return nil
         }
     }
@@ -480,6 +499,7 @@ package final class SchedulingQueue: Sendable {
     package func queuedPodInfo(for key: String) -> QueuedPodInfo? {
         state.withLock { state in
             state.active[key] ?? state.backoff[key]?.info ?? state.errorBackoff[key]?.info ?? state.unschedulable[key]
+                ?? state.gated[key]
         }
     }
 
@@ -487,7 +507,7 @@ package final class SchedulingQueue: Sendable {
     package func allPods() -> [QueuedPodInfo] {
         state.withLock { state in
             state.active.elements + state.backoff.elements.map(\.info) + state.errorBackoff.elements.map(\.info)
-                + Array(state.unschedulable.values)
+                + Array(state.unschedulable.values) + state.gated.all
         }
     }
 
@@ -549,7 +569,7 @@ package final class SchedulingQueue: Sendable {
 
     private func contains(_ key: String, in state: State) -> Bool {
         state.active.contains(key) || state.backoff.contains(key) || state.errorBackoff.contains(key)
-            || state.unschedulable[key] != nil
+            || state.unschedulable[key] != nil || state.gated.contains(key)
     }
 
     /// Runs PreEnqueue; a pod that passes goes to the active queue, one that is rejected is parked as gated.
@@ -562,7 +582,7 @@ package final class SchedulingQueue: Sendable {
         if !status.isSuccess {
             info.gatingPlugin = status.plugin ?? "PreEnqueue"
             info.unschedulablePlugins.insert(info.gatingPlugin ?? "PreEnqueue")
-            state.unschedulable[info.podInfo.key] = info
+            state.gated.insert(info)
             return []
         }
         if let gate = info.gatingPlugin {

@@ -17,11 +17,8 @@ import Testing
     @Test func aStopLeavesAPrefix() {
         let seen = Mutex<[Int]>([])
         let done = Atomic<Int>(0)
-        let covered = Parallel.forEachChunk(
-            count: 10_000,
-            parallelism: 4,
-            shouldStop: { done.load(ordering: .relaxed) >= 300 }
-        ) { range in
+        let stop: @Sendable () -> Bool = { done.load(ordering: .relaxed) >= 300 }
+        let covered = Parallel.forEachChunk(count: 10_000, parallelism: 4, shouldStop: stop) { range in
             seen.withLock { $0.append(contentsOf: range) }
             done.add(range.count, ordering: .relaxed)
         }
