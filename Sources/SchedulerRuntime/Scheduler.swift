@@ -58,6 +58,10 @@ package final class Scheduler: Sendable {
     package let narrowsByNodeLabels = Atomic<Bool>(true)
     /// How many cycles' scans were narrowed so far.
     package let narrowedScans = Atomic<Int>(0)
+    /// How many cycles the scheduling loop has run (SchedulingLoop.swift).
+    package let cycles = Atomic<Int>(0)
+    /// The queue's backoff and leftover flushes, on this scheduler's clock.
+    package let queueTimers: QueueFlushTimers
 
     /// Builds every profile of `configuration` from `registry`.
     package init(
@@ -115,13 +119,15 @@ package final class Scheduler: Sendable {
         queueConfiguration.initialBackoff = .seconds(configuration.podInitialBackoffSeconds)
         queueConfiguration.maxBackoff = .seconds(configuration.podMaxBackoffSeconds)
         let frameworks = profiles
-        self.queue = SchedulingQueue(
+        let queue = SchedulingQueue(
             clock: clock,
             configuration: queueConfiguration,
             less: { sort.less($0, $1) },
             preEnqueue: { pod in frameworks[pod.pod.schedulerName]?.runPreEnqueue(pod) ?? .success },
             events: profiles.mapValues(\.events)
         )
+        self.queue = queue
+        self.queueTimers = QueueFlushTimers(queue: queue, clock: clock)
         self.loop = Mutex(LoopState(generator: SeededGenerator(seed: seed)))
         for (box, name) in boxes {
             if let framework = profiles[name] { box.services = ProfileServices(framework: framework, scheduler: self) }
@@ -150,13 +156,15 @@ package final class Scheduler: Sendable {
 
     // MARK: The loop
 
-    /// Schedules pods until the queue is closed or the calling task is cancelled: the loop `run` and `bench` share.
-    /// The cycles run on the loop's own thread (SchedulingLoop.swift); the backoff and unschedulable-leftover
-    /// flushes on timers (SchedulerQueueTimers.swift). Returns once the cycle in progress has ended.
-    package func run() async {
-        let timers = startQueueFlushTimers()
-        defer { timers.cancel() }
-        let loop = SchedulingLoop(scheduler: self)
+    /// Schedules pods until the queue is closed or the calling task is cancelled: the loop `run`, `bench` and
+    /// `simulate` share. The cycles run on the loop's own thread (SchedulingLoop.swift); the backoff and
+    /// unschedulable-leftover flushes on ``queueTimers`` (SchedulerQueueTimers.swift), on real time unless a
+    /// `pacing` drives them (and ends the run when nothing can progress). Returns once the cycle in progress has
+    /// ended.
+    package func run(pacing: (any SchedulingPacing)? = nil) async {
+        let timers = pacing == nil ? queueTimers.startOnRealTime() : nil
+        defer { timers?.cancel() }
+        let loop = SchedulingLoop(scheduler: self, pacing: pacing)
         loop.start()
         await withTaskCancellationHandler {
             await loop.join()

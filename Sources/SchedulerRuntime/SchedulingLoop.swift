@@ -1,17 +1,23 @@
 import Foundation
+import SchedulerFramework
 import Synchronization
 
 /// The scheduling loop on a thread of its own, as kube-scheduler's `ScheduleOne` goroutine: it pops and schedules
 /// while informers, binding cycles and status writes run on Swift's cooperative pool. On the pool it would hold
 /// one of its few threads (two on a 2-core machine) for as long as pods keep coming, and a synchronous extender
 /// call inside the cycle would block it outright. `run`, `bench` and the tests all schedule through this loop,
-/// started by ``Scheduler/run()``.
+/// started by ``Scheduler/run(pacing:)``; `simulate` paces it on a simulated clock.
 final class SchedulingLoop: Sendable {
     private let scheduler: Scheduler
+    private let pacing: (any SchedulingPacing)?
     private let stopped = Atomic<Bool>(false)
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    init(scheduler: Scheduler) { self.scheduler = scheduler }
+    /// Without `pacing` the loop blocks on the queue and schedules every pod it pops (`run`, `bench`).
+    init(scheduler: Scheduler, pacing: (any SchedulingPacing)? = nil) {
+        self.scheduler = scheduler
+        self.pacing = pacing
+    }
 
     /// Starts the thread. It ends when the queue is closed or ``stop()`` is called, after the cycle in progress.
     func start() {
@@ -19,11 +25,25 @@ final class SchedulingLoop: Sendable {
             // Named from inside: on Linux a name set before `start()` does not reach the thread.
             Thread.current.name = "scheduling-loop"
             let queue = scheduler.queue
-            while !stopped.load(ordering: .relaxed) {
-                if let pod = queue.popBlocking() {
-                    scheduler.scheduleOne(pod)
-                } else if queue.isClosed {
-                    break
+            if let pacing {
+                while !stopped.load(ordering: .relaxed) {
+                    if let pod = queue.pop() {
+                        guard pacing.willSchedule(pod) else { continue }
+                        scheduler.cycles.add(1, ordering: .relaxed)
+                        scheduler.scheduleOne(pod)
+                        pacing.didSchedule(pod)
+                    } else if queue.isClosed || !pacing.queueIsEmpty() {
+                        break
+                    }
+                }
+            } else {
+                while !stopped.load(ordering: .relaxed) {
+                    if let pod = queue.popBlocking() {
+                        scheduler.cycles.add(1, ordering: .relaxed)
+                        scheduler.scheduleOne(pod)
+                    } else if queue.isClosed {
+                        break
+                    }
                 }
             }
             let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -53,4 +73,16 @@ final class SchedulingLoop: Sendable {
             if done { continuation.resume() }
         }
     }
+}
+
+/// What `simulate` does around the loop's cycles in place of blocking on the queue: it settles the cluster after
+/// each cycle and moves its simulated clock (firing the queue's flush timers) when no pod can be popped. The loop
+/// calls it on its own thread, which may block while the pacing waits for asynchronous work.
+package protocol SchedulingPacing: Sendable {
+    /// Called for each popped pod before its cycle; false skips the cycle (the pacing has requeued the pod).
+    func willSchedule(_ pod: QueuedPodInfo) -> Bool
+    /// Called after the pod's cycle.
+    func didSchedule(_ pod: QueuedPodInfo)
+    /// Called when no pod can be popped; false ends the loop.
+    func queueIsEmpty() -> Bool
 }

@@ -459,6 +459,11 @@ package final class SchedulingQueue: Sendable {
         waiters.forEach { $0.wake() }
     }
 
+    /// Whether ``pop()`` has a pod to take (an active one, or one backing off after a rejection).
+    package var hasPoppablePod: Bool {
+        state.withLock { !$0.active.isEmpty || !$0.backoff.isEmpty }
+    }
+
     /// When the earliest backoff expires, if any pod is backing off.
     package func nextBackoffExpiry() -> Duration? {
         state.withLock { state in

@@ -1,3 +1,4 @@
+import Dispatch
 import KubeAPI
 import SchedulerConfig
 import SchedulerFramework
@@ -67,12 +68,16 @@ package struct SimulationResult: Sendable, Equatable {
     package var events: [SchedulingEvent]
     /// With an ``ExplainRequest``: each explained pod's attempts, by `namespace/name`.
     package var explanations: [String: PodExplanations] = [:]
+    /// How many cycles the shared scheduling loop ran, and how often the queue's flush timers fired.
+    package var cycles = 0
+    package var queueTimerTicks = QueueFlushTimers.Ticks()
 }
 
 /// Runs the scheduler on an embedded cluster until no pending pod can make progress.
 ///
 /// Deterministic for a given seed: one pod at a time, each binding finished and every resulting
-/// watch event applied before the next pod is popped; backoff runs on a simulated clock.
+/// watch event applied before the next pod is popped; backoff, the queue's flush timers and Permit timeouts
+/// run on a simulated clock.
 package enum Simulation {
     package static func run(
         configuration: SchedulerConfiguration,
@@ -115,72 +120,17 @@ package enum Simulation {
         }
         await settle(scheduler: scheduler, informers: informers, cluster: cluster)
 
-        // Pods whose Permit wait ran out, with the change count at the time.
-        var timedOut: [String: Int] = [:]
-        // Pods popped again although nothing changed since they last failed, and how often.
-        var unchangedRetries: [String: Int] = [:]
-        while true {
-            if let next = scheduler.queue.pop() {
-                // A rejected pod leaves backoff early when the active queue is empty. Retried twice with nothing
-                // changed in the cluster (a gang whose members keep rejecting each other), it rests among the
-                // unschedulable pods until a cluster event moves it.
-                let uid = next.podInfo.uid
-                if !next.unschedulablePlugins.isEmpty,
-                    observer.lastFailureChangeCount(uid: uid) == scheduler.changeCount
-                {
-                    unchangedRetries[uid, default: 0] += 1
-                    if unchangedRetries[uid, default: 0] > 1 {
-                        unchangedRetries[uid] = nil
-                        scheduler.queue.addUnschedulableIfNotPresent(
-                            next,
-                            podSchedulingCycle: scheduler.queue.schedulingCycle
-                        )
-                        continue
-                    }
-                } else {
-                    unchangedRetries[uid] = nil
-                }
-                explainRecorder?.beforeAttempt(next, scheduler: scheduler)
-                scheduler.scheduleOne(next)
-                explainRecorder?.afterAttempt(
-                    next,
-                    postFilter: observer.takePostFilterRuns(uid: uid),
-                    message: observer.lastFailure(uid: uid)?.message
-                )
-                observer.noteAttempt(uid: next.podInfo.uid, changeCount: scheduler.changeCount)
-                await settle(scheduler: scheduler, informers: informers, cluster: cluster)
-                continue
-            }
-            let backoffExpiry = scheduler.queue.nextBackoffExpiry()
-            // Retrying is pointless when nothing changed since each backing-off pod last failed.
-            let backingOff = scheduler.queue.allPods().filter {
-                scheduler.queue.location(of: $0.podInfo.key) == .backoff
-            }
-            let current = scheduler.changeCount
-            let stale = backingOff.allSatisfy { observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }
-            // Pods waiting at Permit (a gang short of members) time out when the clock reaches their deadline,
-            // before the run ends at the latest.
-            if let deadline = scheduler.permitWaitingPods.nextDeadline(),
-                stale || backoffExpiry.map({ deadline <= $0 }) ?? true
-            {
-                let waiting = scheduler.permitWaitingPods.all().map(\.uid)
-                // The same pods timing out again with nothing changed: they would cycle forever.
-                let cycling = waiting.allSatisfy { timedOut[$0] == current }
-                for uid in waiting { timedOut[uid] = current }
-                clock.advance(to: deadline)
-                scheduler.permitWaitingPods.expire(now: deadline)
-                while cycling, let later = scheduler.permitWaitingPods.nextDeadline() {
-                    clock.advance(to: later)
-                    scheduler.permitWaitingPods.expire(now: later)
-                }
-                await settle(scheduler: scheduler, informers: informers, cluster: cluster)
-                if cycling { break }
-                continue
-            }
-            guard let expiry = backoffExpiry, !stale else { break }
-            clock.advance(to: expiry)
-            scheduler.queue.flushBackoffQCompleted()
-        }
+        // The loop `run` and `bench` use, paced so that each pod's binding and watch events are applied before the
+        // next pop, and the clock moves (firing the queue's flush timers) only when no pod can be popped.
+        let pacing = SimulationPacing(
+            scheduler: scheduler,
+            informers: informers,
+            cluster: cluster,
+            clock: clock,
+            observer: observer,
+            explain: explainRecorder
+        )
+        await scheduler.run(pacing: pacing)
         informers.stop()
         cluster.shutdown()
 
@@ -254,13 +204,15 @@ package enum Simulation {
             pods: outcomes,
             preempted: observer.preempted,
             events: cluster.recordedEvents,
-            explanations: explainRecorder?.finish(scheduler: scheduler, registry: registry, outcomes: outcomes) ?? [:]
+            explanations: explainRecorder?.finish(scheduler: scheduler, registry: registry, outcomes: outcomes) ?? [:],
+            cycles: scheduler.cycles.load(ordering: .relaxed),
+            queueTimerTicks: scheduler.queueTimers.ticks
         )
     }
 
     /// Waits until bindings and status writes have finished (or are parked at Permit) and every watch event has
     /// been applied.
-    private static func settle(scheduler: Scheduler, informers: Informers, cluster: EmbeddedCluster) async {
+    fileprivate static func settle(scheduler: Scheduler, informers: Informers, cluster: EmbeddedCluster) async {
         while true {
             await waitForWork(scheduler)
             var spins = 0
@@ -289,6 +241,138 @@ extension Simulation {
             spins += 1
             if spins < 1000 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(100)) }
         }
+    }
+}
+
+/// Paces the shared scheduling loop (SchedulingLoop.swift) for `simulate`, on the loop's thread: it parks pods
+/// retried with nothing changed, records explain data around each cycle, settles the cluster after it, and when
+/// no pod can be popped moves the simulated clock to the next moment something can progress — a flush-timer tick
+/// or a Permit deadline — or ends the run.
+private final class SimulationPacing: SchedulingPacing {
+    private let scheduler: Scheduler
+    private let informers: Informers
+    private let cluster: EmbeddedCluster
+    private let clock: SimulatedClock
+    private let observer: Recorder
+    private let explain: ExplainRecorder?
+    private struct State {
+        /// Pods whose Permit wait ran out, with the change count at the time.
+        var timedOut: [String: Int] = [:]
+        /// Pods popped again although nothing changed since they last failed, and how often.
+        var unchangedRetries: [String: Int] = [:]
+    }
+    private let state = Mutex(State())
+
+    init(
+        scheduler: Scheduler,
+        informers: Informers,
+        cluster: EmbeddedCluster,
+        clock: SimulatedClock,
+        observer: Recorder,
+        explain: ExplainRecorder?
+    ) {
+        self.scheduler = scheduler
+        self.informers = informers
+        self.cluster = cluster
+        self.clock = clock
+        self.observer = observer
+        self.explain = explain
+    }
+
+    func willSchedule(_ next: QueuedPodInfo) -> Bool {
+        // A rejected pod leaves backoff early when the active queue is empty. Retried twice with nothing changed in
+        // the cluster (a gang whose members keep rejecting each other), it rests among the unschedulable pods until
+        // a cluster event (or the leftover flush) moves it.
+        let uid = next.podInfo.uid
+        let unchanged =
+            !next.unschedulablePlugins.isEmpty && observer.lastFailureChangeCount(uid: uid) == scheduler.changeCount
+        let park = state.withLock { state -> Bool in
+            guard unchanged else {
+                state.unchangedRetries[uid] = nil
+                return false
+            }
+            state.unchangedRetries[uid, default: 0] += 1
+            guard state.unchangedRetries[uid, default: 0] > 1 else { return false }
+            state.unchangedRetries[uid] = nil
+            return true
+        }
+        if park {
+            scheduler.queue.addUnschedulableIfNotPresent(next, podSchedulingCycle: scheduler.queue.schedulingCycle)
+            return false
+        }
+        explain?.beforeAttempt(next, scheduler: scheduler)
+        return true
+    }
+
+    func didSchedule(_ next: QueuedPodInfo) {
+        let uid = next.podInfo.uid
+        explain?.afterAttempt(
+            next,
+            postFilter: observer.takePostFilterRuns(uid: uid),
+            message: observer.lastFailure(uid: uid)?.message
+        )
+        observer.noteAttempt(uid: uid, changeCount: scheduler.changeCount)
+        settle()
+    }
+
+    func queueIsEmpty() -> Bool {
+        let queue = scheduler.queue
+        let backoffExpiry = queue.nextBackoffExpiry()
+        // Retrying is pointless when nothing changed since each backing-off pod last failed.
+        let backingOff = queue.allPods().filter { queue.location(of: $0.podInfo.key) == .backoff }
+        let current = scheduler.changeCount
+        let stale = backingOff.allSatisfy { observer.lastFailureChangeCount(uid: $0.podInfo.uid) == current }
+        // Pods waiting at Permit (a gang short of members) time out when the clock reaches their deadline, before
+        // the run ends at the latest.
+        let permitDeadline = scheduler.permitWaitingPods.nextDeadline().flatMap { deadline -> Duration? in
+            let beforeBackoff = backoffExpiry.map { deadline <= $0 } ?? true
+            return stale || beforeBackoff ? deadline : nil
+        }
+        let target: Duration
+        if let permitDeadline {
+            target = permitDeadline
+        } else if let backoffExpiry, !stale {
+            target = scheduler.queueTimers.backoffTick(atOrAfter: backoffExpiry)
+        } else {
+            return false
+        }
+        // The timers fire at each tick on the way, as they would in a scheduler that waited; a pod one of them
+        // makes poppable is scheduled at that tick.
+        let timers = scheduler.queueTimers
+        while timers.nextTick() <= target {
+            let tick = timers.nextTick()
+            clock.advance(to: tick)
+            timers.fireTicks(through: tick)
+            if queue.hasPoppablePod { return true }
+        }
+        guard let permitDeadline else { return true }
+        let waiting = scheduler.permitWaitingPods.all().map(\.uid)
+        // The same pods timing out again with nothing changed: they would cycle forever.
+        let cycling = state.withLock { state -> Bool in
+            let cycling = waiting.allSatisfy { state.timedOut[$0] == current }
+            for uid in waiting { state.timedOut[uid] = current }
+            return cycling
+        }
+        clock.advance(to: permitDeadline)
+        scheduler.permitWaitingPods.expire(now: permitDeadline)
+        while cycling, let later = scheduler.permitWaitingPods.nextDeadline() {
+            clock.advance(to: later)
+            scheduler.permitWaitingPods.expire(now: later)
+        }
+        settle()
+        return !cycling
+    }
+
+    /// Runs ``Simulation/settle`` to completion, blocking the loop's thread (never a thread of the cooperative
+    /// pool, which the settling tasks need).
+    private func settle() {
+        let done = DispatchSemaphore(value: 0)
+        let (scheduler, informers, cluster) = (scheduler, informers, cluster)
+        Task {
+            await Simulation.settle(scheduler: scheduler, informers: informers, cluster: cluster)
+            done.signal()
+        }
+        done.wait()
     }
 }
 

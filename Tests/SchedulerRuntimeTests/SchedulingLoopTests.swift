@@ -66,7 +66,17 @@ import Testing
         let cycles = recorder.insideTask.withLock { $0 }
         #expect(cycles.count == names.count)
         #expect(cycles.allSatisfy { !$0 }, "cycles run inside a task: \(cycles)")
+        #expect(scheduler.cycles.load(ordering: .relaxed) == names.count)
         scheduler.queue.close()
+        await run.value
+        informers.stop()
+    }
+
+    @Test func theRunFiresTheQueueFlushTimersOnRealTime() async throws {
+        let (scheduler, _, informers) = try await setUp()
+        let run = Task { await scheduler.run() }
+        #expect(await eventually { scheduler.queueTimers.ticks.backoff >= 2 })
+        run.cancel()
         await run.value
         informers.stop()
     }
