@@ -222,22 +222,6 @@ package final class SchedulingQueue: Sendable {
         }
     }
 
-    /// Waits until the active queue has a pod (or the queue is closed), then pops it.
-    package func popWaiting() async -> QueuedPodInfo? {
-        while true {
-            if let info = pop() { return info }
-            if state.withLock({ $0.closed }) { return nil }
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.closed || !state.active.isEmpty { return true }
-                    state.waiters.append(.task(continuation))
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
-    }
-
     /// Pops a pod, blocking the calling thread while the active queue is empty. Returns nil when the queue is
     /// closed, or after ``wakeBlockedPops()``. For the scheduling loop's own thread only: blocking a thread of
     /// Swift's cooperative pool would starve the tasks that fill the queue.
@@ -249,7 +233,7 @@ package final class SchedulingQueue: Sendable {
                 state.wakeRequested = false
                 return false
             }
-            state.waiters.append(.thread(semaphore))
+            state.waiters.append(QueueWaiter(semaphore: semaphore))
             return true
         }
         if mustWait { semaphore.wait() }
@@ -259,25 +243,24 @@ package final class SchedulingQueue: Sendable {
     /// Wakes the waiters without closing the queue: a blocked ``popBlocking()`` returns (nil when nothing is
     /// active), so its loop can check whether it should stop.
     package func wakeBlockedPops() {
-        let waiters = state.withLock { state -> [QueueWaiter] in
-            state.wakeRequested = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.wake() }
+        takeWaiters { $0.wakeRequested = true }.forEach { $0.wake() }
     }
 
     /// Whether ``close()`` was called.
     package var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// Wakes every waiter; later `popWaiting` calls return nil once the active queue is empty.
+    /// Wakes every waiter; later ``popBlocking()`` calls return nil once the active queue is empty.
     package func close() {
-        let waiters = state.withLock { state -> [QueueWaiter] in
-            state.closed = true
+        takeWaiters { $0.closed = true }.forEach { $0.wake() }
+    }
+
+    /// Marks the state with `mark` and takes the blocked pops, to be woken outside the lock.
+    private func takeWaiters(marking mark: (inout State) -> Void) -> [QueueWaiter] {
+        state.withLock { state in
+            mark(&state)
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.wake() }
     }
 
     /// The scheduling cycle counter (incremented by every pop).
@@ -718,16 +701,9 @@ package final class SchedulingQueue: Sendable {
     }
 }
 
-/// Someone waiting for the active queue to have a pod: a task (``SchedulingQueue/popWaiting()``) or a thread
-/// (``SchedulingQueue/popBlocking()``).
-enum QueueWaiter: Sendable {
-    case task(CheckedContinuation<Void, Never>)
-    case thread(DispatchSemaphore)
+/// A thread blocked in ``SchedulingQueue/popBlocking()`` until the active queue has a pod.
+struct QueueWaiter: Sendable {
+    let semaphore: DispatchSemaphore
 
-    func wake() {
-        switch self {
-        case .task(let continuation): continuation.resume()
-        case .thread(let semaphore): semaphore.signal()
-        }
-    }
+    func wake() { semaphore.signal() }
 }
