@@ -10,6 +10,7 @@ public enum KubeObject: Sendable, Hashable {
     case csiNode(CSINode)
     case csiDriver(CSIDriver)
     case csiStorageCapacity(CSIStorageCapacity)
+    case volumeAttachment(VolumeAttachment)
     case podDisruptionBudget(PodDisruptionBudget)
     case service(Service)
     case replicationController(ReplicationController)
@@ -29,6 +30,7 @@ public enum KubeObject: Sendable, Hashable {
         case .csiNode: .csiNode
         case .csiDriver: .csiDriver
         case .csiStorageCapacity: .csiStorageCapacity
+        case .volumeAttachment: .volumeAttachment
         case .podDisruptionBudget: .podDisruptionBudget
         case .service: .service
         case .replicationController: .replicationController
@@ -50,6 +52,7 @@ public enum KubeObject: Sendable, Hashable {
         case .csiNode(let o): o.metadata
         case .csiDriver(let o): o.metadata
         case .csiStorageCapacity(let o): o.metadata
+        case .volumeAttachment(let o): o.metadata
         case .podDisruptionBudget(let o): o.metadata
         case .service(let o): o.metadata
         case .replicationController(let o): o.metadata
@@ -88,6 +91,7 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case csiNode = "CSINode"
     case csiDriver = "CSIDriver"
     case csiStorageCapacity = "CSIStorageCapacity"
+    case volumeAttachment = "VolumeAttachment"
     case podDisruptionBudget = "PodDisruptionBudget"
     case service = "Service"
     case replicationController = "ReplicationController"
