@@ -29,11 +29,12 @@ private typealias F = VolumePluginFixtures
         )
     }
 
-    /// The new pod's outcome on a node with limit 2 and one pod using `claim-0`, with `attachments`; checked
-    /// to be the same on the batch path.
+    /// The new pod's outcome on a node with limit 2 and one pod using `claim-0` (or the node's `existingClaims`),
+    /// with `attachments`; checked to be the same on the batch path.
     private static func fits(
         _ attachments: [VolumeAttachment],
         newClaims: [String] = ["claim-2"],
+        existingClaims: [String] = ["claim-0"],
         limit: Int32 = 2
     ) throws -> Bool {
         var volumes = try (0..<4).map { try F.csiPV("vol-\($0)", driver: driver) }
@@ -45,7 +46,8 @@ private typealias F = VolumePluginFixtures
         )
         lister.volumeAttachments = attachments
         let plugin = NodeVolumeLimits(handle: FakeHandle(objects: lister))
-        let nodes = [NodeBuilder(nodeName).info(pods: [PodBuilder("old").uid("o").addingClaimVolumes("claim-0").pod])]
+        let existing = existingClaims.isEmpty ? [] : [PodBuilder("old").uid("o").addingClaimVolumes(existingClaims).pod]
+        let nodes = [NodeBuilder(nodeName).info(pods: existing)]
         let pod = PodBuilder("new").uid("n").addingClaimVolumes(newClaims).info()
         let state = CycleState()
         _ = plugin.preFilter(state: state, pod: pod, snapshot: Snapshot(nodes: nodes))
@@ -61,9 +63,36 @@ private typealias F = VolumePluginFixtures
         // vol-1 still attached (its pod is gone): 2 attached + 1 new > 2.
         #expect(!(try Self.fits([Self.attachment("va-1", pv: "vol-1")])))
         #expect(try Self.fits([Self.attachment("va-1", pv: "vol-1")], limit: 3))
-        // The attachment of the pod's own volume, or of the new pod's volume, is that volume once.
+        // The attachment of a volume a pod on the node uses is that volume once; two attachments of one volume
+        // count it once.
         #expect(try Self.fits([Self.attachment("va-0", pv: "vol-0")]))
-        #expect(try Self.fits([Self.attachment("va-0", pv: "vol-0"), Self.attachment("va-2", pv: "vol-2")]))
+        #expect(!(try Self.fits([Self.attachment("va-1", pv: "vol-1"), Self.attachment("va-1b", pv: "vol-1")])))
+        #expect(
+            try Self.fits(
+                [Self.attachment("va-1", pv: "vol-1"), Self.attachment("va-1b", pv: "vol-1")],
+                existingClaims: []
+            )
+        )
+    }
+
+    /// Upstream's `TestCSILimits` VolumeAttachment cases: an attachment of the new pod's own volume still counts
+    /// beside the new volume (upstream deduplicates the new pod's volumes only against the node's pods).
+    @Test func upstreamAttachmentCases() throws {
+        // "should count VolumeAttachments towards volume limit when no pods exist": vaCount 2, limit 2.
+        #expect(
+            !(try Self.fits(
+                [Self.attachment("va-0", pv: "vol-0"), Self.attachment("va-1", pv: "vol-1")],
+                newClaims: ["claim-0"],
+                existingClaims: []
+            ))
+        )
+        // "should schedule pod when VolumeAttachments count does not exceed limit": vaCount 1, limit 2.
+        #expect(try Self.fits([Self.attachment("va-0", pv: "vol-0")], newClaims: ["claim-0"], existingClaims: []))
+        // The node's pod uses vol-0; vol-2 is attached for the new pod already: 1 + 1 + 1 > 2.
+        #expect(!(try Self.fits([Self.attachment("va-0", pv: "vol-0"), Self.attachment("va-2", pv: "vol-2")])))
+        #expect(
+            try Self.fits([Self.attachment("va-0", pv: "vol-0"), Self.attachment("va-2", pv: "vol-2")], limit: 3)
+        )
     }
 
     @Test func attachmentsThatAreNotCounted() throws {
@@ -109,6 +138,23 @@ private typealias F = VolumePluginFixtures
         #expect(NodeVolumeLimits.hintAfterAttachmentDeleted(both, deleted: byPV) == .queue)
         #expect(
             NodeVolumeLimits.hintAfterAttachmentDeleted(PodBuilder("p", namespace: "ns1").pod, deleted: byPV) == .skip
+        )
+        // Upstream looks at claims and inline volumes only: a generic ephemeral volume does not requeue.
+        let ephemeral = try F.ephemeralVolume("e")
+        #expect(
+            NodeVolumeLimits.hintAfterAttachmentDeleted(
+                PodBuilder("p", namespace: "ns1").addingVolumes(ephemeral).pod,
+                deleted: byPV
+            ) == .skip
+        )
+        // The attacher is compared, not the inline spec's driver.
+        var otherAttacher = inline
+        otherAttacher.spec.attacher = "pd.csi.storage.gke.io"
+        #expect(
+            NodeVolumeLimits.hintAfterAttachmentDeleted(
+                PodBuilder("p", namespace: "ns1").addingVolumes(ebsInline).pod,
+                deleted: .volumeAttachment(otherAttacher)
+            ) == .skip
         )
         // The event is registered.
         let plugin = NodeVolumeLimits(handle: FakeHandle())

@@ -213,16 +213,19 @@ extension NodeVolumeLimits {
                 }
             }
         }
-        // The node's VolumeAttachments, each volume once (upstream's getNodeVolumeAttachmentInfo).
-        for attachment in (attachments ?? [:]).values {
-            guard let volume = attachedVolume(of: attachment) else { continue }
-            if attached[volume.uniqueName] == nil { attached[volume.uniqueName] = volume.driver }
-        }
         var attachedCount: [String: Int] = [:]
         for (uniqueName, driver) in attached {
             newVolumes[uniqueName] = nil  // a volume shared with a pod on the node is already attached
             attachedCount[driver, default: 0] += 1
         }
+        // The node's VolumeAttachments (upstream's getNodeVolumeAttachmentInfo): each volume once, unless a pod
+        // on the node uses it. As upstream, the pod's own volumes stay new even when an attachment names them.
+        var attachedOnlyByAttachment: [String: String] = [:]
+        for attachment in (attachments ?? [:]).values {
+            guard let volume = attachedVolume(of: attachment), attached[volume.uniqueName] == nil else { continue }
+            attachedOnlyByAttachment[volume.uniqueName] = volume.driver
+        }
+        for driver in attachedOnlyByAttachment.values { attachedCount[driver, default: 0] += 1 }
         var newCount: [String: Int] = [:]
         for driver in newVolumes.values { newCount[driver, default: 0] += 1 }
         for (driver, count) in newCount {
@@ -442,14 +445,16 @@ extension NodeVolumeLimits {
         ]
     }
 
-    /// A detached volume frees a slot for a pod with a claim or generic ephemeral volume, or with an inline
-    /// migratable volume of the attachment's driver.
+    /// A detached volume frees a slot for a pod with a claim, or with an inline migratable volume whose CSI
+    /// driver is the attachment's attacher (upstream's isSchedulableAfterVolumeAttachmentDeleted, which does not
+    /// look at generic ephemeral volumes).
     static func hintAfterAttachmentDeleted(_ pod: Pod, deleted: KubeObject?) -> QueueingHint {
         guard case .volumeAttachment(let attachment)? = deleted else { return .queue }
-        let driver = attachment.spec.source.inlineVolumeSpec?.csi?.driver ?? attachment.spec.attacher
         for volume in pod.spec.volumes ?? [] {
-            if volume.persistentVolumeClaim != nil || volume.ephemeral != nil { return .queue }
-            if let plugin = CSITranslation.plugin(of: volume), CSITranslation.driverByPlugin[plugin] == driver {
+            if volume.persistentVolumeClaim != nil { return .queue }
+            if let plugin = CSITranslation.plugin(of: volume),
+                CSITranslation.driverByPlugin[plugin] == attachment.spec.attacher
+            {
                 return .queue
             }
         }
