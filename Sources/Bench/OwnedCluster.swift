@@ -66,7 +66,7 @@ package final class OwningObjectCreator: ObjectCreator {
             switch object.kind {
             case .namespace: state.namespaces.append(object.metadata.name)
             case .node: state.nodes.append(object.metadata.name)
-            case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+            case .persistentVolume, .storageClass, .csiNode, .csiDriver, .volumeAttachment:
                 state.storage.append((object.kind, object.metadata.name))
             default: break
             }
@@ -87,7 +87,7 @@ package final class OwningObjectCreator: ObjectCreator {
                 switch object.kind {
                 case .namespace: state.namespaces.removeAll { $0 == object.metadata.name }
                 case .node: state.nodes.removeAll { $0 == object.metadata.name }
-                case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+                case .persistentVolume, .storageClass, .csiNode, .csiDriver, .volumeAttachment:
                     state.storage.removeAll { $0.kind == object.kind && $0.name == object.metadata.name }
                 default: break
                 }

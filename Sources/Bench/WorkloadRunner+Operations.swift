@@ -446,6 +446,9 @@ extension WorkloadRunner {
         case .csiStorageCapacity(var o):
             o.metadata = meta(o.metadata)
             return .csiStorageCapacity(o)
+        case .volumeAttachment(var o):
+            o.metadata = meta(o.metadata)
+            return .volumeAttachment(o)
         case .podDisruptionBudget(var o):
             o.metadata = meta(o.metadata)
             return .podDisruptionBudget(o)

@@ -14,6 +14,7 @@ public indirect enum KubeObject: Sendable, Hashable {
     case csiNode(CSINode)
     case csiDriver(CSIDriver)
     case csiStorageCapacity(CSIStorageCapacity)
+    case volumeAttachment(VolumeAttachment)
     case podDisruptionBudget(PodDisruptionBudget)
     case service(Service)
     case replicationController(ReplicationController)
@@ -33,6 +34,7 @@ public indirect enum KubeObject: Sendable, Hashable {
         case .csiNode: .csiNode
         case .csiDriver: .csiDriver
         case .csiStorageCapacity: .csiStorageCapacity
+        case .volumeAttachment: .volumeAttachment
         case .podDisruptionBudget: .podDisruptionBudget
         case .service: .service
         case .replicationController: .replicationController
@@ -54,6 +56,7 @@ public indirect enum KubeObject: Sendable, Hashable {
         case .csiNode(let o): o.metadata
         case .csiDriver(let o): o.metadata
         case .csiStorageCapacity(let o): o.metadata
+        case .volumeAttachment(let o): o.metadata
         case .podDisruptionBudget(let o): o.metadata
         case .service(let o): o.metadata
         case .replicationController(let o): o.metadata
@@ -92,6 +95,7 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case csiNode = "CSINode"
     case csiDriver = "CSIDriver"
     case csiStorageCapacity = "CSIStorageCapacity"
+    case volumeAttachment = "VolumeAttachment"
     case podDisruptionBudget = "PodDisruptionBudget"
     case service = "Service"
     case replicationController = "ReplicationController"

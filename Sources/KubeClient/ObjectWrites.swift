@@ -23,6 +23,7 @@ extension KubernetesClient {
         case .csiNode(let csiNode): body = try Self.encode(csiNode)
         case .csiDriver(let driver): body = try Self.encode(driver)
         case .csiStorageCapacity(let capacity): body = try Self.encode(capacity)
+        case .volumeAttachment(let attachment): body = try Self.encode(attachment)
         default: throw ClusterError(.invalid, "creating \(object.kind.rawValue) objects is not supported")
         }
         _ = try await rest.send(.POST, path, body: body)
@@ -48,7 +49,7 @@ extension KubernetesClient {
                 throw ClusterError(.invalid, "deleting pod \(name): no namespace")
             }
             path = "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(name))"
-        case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+        case .persistentVolume, .storageClass, .csiNode, .csiDriver, .volumeAttachment:
             path = "\(ResourceDescriptor.of(kind).path)/\(Self.segment(name))"
         case .persistentVolumeClaim, .csiStorageCapacity:
             guard let namespace, !namespace.isEmpty else {
@@ -74,7 +75,7 @@ extension KubernetesClient {
         case .pod:
             let namespace = object.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
             return "/api/v1/namespaces/\(segment(namespace))/pods"
-        case .persistentVolume, .storageClass, .csiNode, .csiDriver:
+        case .persistentVolume, .storageClass, .csiNode, .csiDriver, .volumeAttachment:
             return ResourceDescriptor.of(object.kind).path
         case .persistentVolumeClaim:
             let namespace = object.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"

@@ -32,6 +32,7 @@ package struct ResourceDescriptor: Sendable, Equatable {
         case .csiNode: ResourceDescriptor(kind: kind, path: "/apis/storage.k8s.io/v1/csinodes")
         case .csiDriver: ResourceDescriptor(kind: kind, path: "/apis/storage.k8s.io/v1/csidrivers")
         case .csiStorageCapacity: ResourceDescriptor(kind: kind, path: "/apis/storage.k8s.io/v1/csistoragecapacities")
+        case .volumeAttachment: ResourceDescriptor(kind: kind, path: "/apis/storage.k8s.io/v1/volumeattachments")
         case .podDisruptionBudget: ResourceDescriptor(kind: kind, path: "/apis/policy/v1/poddisruptionbudgets")
         case .replicaSet: ResourceDescriptor(kind: kind, path: "/apis/apps/v1/replicasets")
         case .statefulSet: ResourceDescriptor(kind: kind, path: "/apis/apps/v1/statefulsets")
@@ -123,6 +124,7 @@ enum ResourceDecoding {
         case .csiNode: try visitor.visit(CSINode.self, wrap: KubeObject.csiNode)
         case .csiDriver: try visitor.visit(CSIDriver.self, wrap: KubeObject.csiDriver)
         case .csiStorageCapacity: try visitor.visit(CSIStorageCapacity.self, wrap: KubeObject.csiStorageCapacity)
+        case .volumeAttachment: try visitor.visit(VolumeAttachment.self, wrap: KubeObject.volumeAttachment)
         case .podDisruptionBudget: try visitor.visit(PodDisruptionBudget.self, wrap: KubeObject.podDisruptionBudget)
         case .service: try visitor.visit(Service.self, wrap: KubeObject.service)
         case .replicationController:

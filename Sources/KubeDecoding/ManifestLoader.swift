@@ -145,6 +145,11 @@ package enum ManifestLoader {
             value throws(DecodeError) in
             .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: value))
         },
+        "VolumeAttachment": KindHandler(apiVersion: "storage.k8s.io/v1", isNamespaced: false) {
+            decoder,
+            value throws(DecodeError) in
+            .volumeAttachment(try decoder.decode(VolumeAttachment.self, from: value))
+        },
         "PodDisruptionBudget": KindHandler(apiVersion: "policy/v1", isNamespaced: true) {
             decoder,
             value throws(DecodeError) in

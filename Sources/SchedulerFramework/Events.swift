@@ -14,6 +14,7 @@ public enum EventResource: String, Sendable, Hashable, CaseIterable {
     case csiNode = "CSINode"
     case csiDriver = "CSIDriver"
     case csiStorageCapacity = "CSIStorageCapacity"
+    case volumeAttachment = "VolumeAttachment"
     case namespace = "Namespace"
     case podDisruptionBudget = "PodDisruptionBudget"
     case priorityClass = "PriorityClass"

@@ -76,6 +76,11 @@ public protocol ClusterObjectLister: Sendable {
     /// Every CSINode by name, as one consistent value, or nil when the lister keeps no such map (then read
     /// ``csiNode(named:)`` per node). Per-node loops take it once per cycle instead of a lookup per node.
     func csiNodesByName() -> [String: IndexedCSINode]?
+    /// A number that changes after every CSINode change is stored (read it before ``csiNodesByName()``), so a
+    /// plugin may keep what it derived from the map until it changes; nil when the lister does not track it.
+    func csiNodesGeneration() -> UInt64?
+    /// VolumeAttachments by `spec.nodeName`, then by name, as one value (empty when the lister keeps none).
+    func volumeAttachmentsByNode() -> [String: [String: VolumeAttachment]]
     func csiDriver(named name: String) -> CSIDriver?
     /// The PVs of `storageClass` that could suit a node whose `kubernetes.io/hostname` label is `hostname`:
     /// those pinned to that hostname by their node affinity and those not pinned to hostnames at all

@@ -41,6 +41,8 @@ public struct NodeInfo: Sendable {
         @usableFromInline @exclusivity(unchecked) var usedPorts = HostPortInfo()
         @usableFromInline @exclusivity(unchecked) var pvcRefCounts: [String: Int] = [:]
         @usableFromInline @exclusivity(unchecked) var podsWithUnclaimedVolumes = 0
+        /// `pvcRefCounts.count`, kept beside the other fields so a per-node read touches no dictionary.
+        @usableFromInline @exclusivity(unchecked) var distinctClaimCount = 0
         @usableFromInline @exclusivity(unchecked) var imageStates: [String: ImageStateSummary] = [:]
         @usableFromInline @exclusivity(unchecked) var generation: Int64 = 0
         @usableFromInline @exclusivity(unchecked) var indexSlot: Int32 = -1
@@ -97,6 +99,7 @@ public struct NodeInfo: Sendable {
             usedPorts = other.usedPorts
             pvcRefCounts = other.pvcRefCounts
             podsWithUnclaimedVolumes = other.podsWithUnclaimedVolumes
+            distinctClaimCount = other.distinctClaimCount
             imageStates = other.imageStates
             generation = other.generation
             indexSlot = other.indexSlot
@@ -145,6 +148,8 @@ public struct NodeInfo: Sendable {
     /// ephemeral volume, a claim without a name, or an inline network or CSI volume. When none has, the node's
     /// attachable volumes are at most ``pvcRefCounts``' count (volume-limit checks use this to skip work).
     @inlinable public var podsWithUnclaimedVolumes: Int { storage.podsWithUnclaimedVolumes }
+    /// How many distinct claims the node's pods use (``pvcRefCounts``' count, read without the dictionary).
+    @inlinable public var distinctClaimCount: Int { storage.distinctClaimCount }
     /// Normalized image name → size and spread; filled by the cache.
     @inlinable public var imageStates: [String: ImageStateSummary] {
         _read { yield storage.imageStates }
@@ -269,8 +274,11 @@ public struct NodeInfo: Sendable {
             }
             if claim.isEmpty { hasUnclaimedVolume = true }
             let key = "\(pod.namespace)/\(claim)"
-            let count = (s.pvcRefCounts[key] ?? 0) + Int(sign)
+            let before = s.pvcRefCounts[key] ?? 0
+            let count = before + Int(sign)
             s.pvcRefCounts[key] = count > 0 ? count : nil
+            if before == 0 && count > 0 { s.distinctClaimCount += 1 }
+            if before > 0 && count <= 0 { s.distinctClaimCount -= 1 }
         }
         if hasUnclaimedVolume { s.podsWithUnclaimedVolumes += Int(sign) }
     }

@@ -23,8 +23,9 @@ public struct PersistentVolumeClassIndex: Sendable {
         }
     }
 
-    /// Volumes pinned to a hostname, by hostname (a volume pinned to several is under each).
-    public var byHost: [String: VolumeSet] = [:]
+    /// Volumes pinned to a hostname, by hostname (a volume pinned to several is under each); shared by bucket
+    /// between copies, so a copy held for a loop over nodes costs an update only one bucket's copy.
+    public var byHost = HostVolumeMap()
     /// Volumes not pinned to hostnames.
     public var unpinned = VolumeSet()
 

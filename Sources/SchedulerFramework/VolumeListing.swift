@@ -147,6 +147,12 @@ extension ClusterObjectLister {
     /// No map: callers look CSINodes up one by one.
     public func csiNodesByName() -> [String: IndexedCSINode]? { nil }
 
+    /// Not tracked: derive nothing from the CSINodes beyond one cycle.
+    public func csiNodesGeneration() -> UInt64? { nil }
+
+    /// No VolumeAttachments unless the lister keeps them.
+    public func volumeAttachmentsByNode() -> [String: [String: VolumeAttachment]] { [:] }
+
     /// A scan of ``ClusterObjectLister/persistentVolumes()`` (listers that keep no index, e.g. in tests).
     public func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         var pinned: [String: IndexedPersistentVolume] = [:]

@@ -322,6 +322,9 @@ package final class EmbeddedCluster: ClusterClient, Sendable {
         case .csiStorageCapacity(var o):
             o.metadata = meta(o.metadata, kind: .csiStorageCapacity)
             return .csiStorageCapacity(o)
+        case .volumeAttachment(var o):
+            o.metadata = meta(o.metadata, kind: .volumeAttachment)
+            return .volumeAttachment(o)
         case .podDisruptionBudget(var o):
             o.metadata = meta(o.metadata, kind: .podDisruptionBudget)
             return .podDisruptionBudget(o)

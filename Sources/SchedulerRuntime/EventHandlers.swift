@@ -98,6 +98,7 @@ extension Scheduler {
         case .csiNode: .csiNode
         case .csiDriver: .csiDriver
         case .csiStorageCapacity: .csiStorageCapacity
+        case .volumeAttachment: .volumeAttachment
         case .namespace: .namespace
         case .podDisruptionBudget: .podDisruptionBudget
         case .priorityClass: .priorityClass

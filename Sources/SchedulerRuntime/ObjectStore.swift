@@ -10,6 +10,10 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
     private let storage = Mutex(StorageIndex())
     /// CSINodes by name, kept apart so that a cycle can take all of them at once (copy-on-write).
     private let csiNodes = Mutex<[String: IndexedCSINode]>([:])
+    /// Bumped after each change of `csiNodes` is stored (``csiNodesGeneration()``).
+    private let csiNodeGeneration = Atomic<UInt64>(0)
+    /// VolumeAttachments by node name, then name (upstream's index by `spec.nodeName`).
+    private let attachments = Mutex(VolumeAttachmentIndex())
     /// Waiters for PV and claim changes (VolumeBinding's PreBind), signalled after each such change is stored.
     private let volumeObservers = Mutex<[ObjectIdentifier: VolumeChangeObserver]>([:])
 
@@ -23,6 +27,9 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         case .csiNode(let csiNode):
             let indexed = IndexedCSINode(csiNode)
             csiNodes.withLock { $0[csiNode.metadata.name] = indexed }
+            csiNodeGeneration.add(1, ordering: .releasing)
+        case .volumeAttachment(let attachment):
+            attachments.withLock { $0.upsert(attachment) }
         default: break
         }
         signalVolumeObservers(object)
@@ -33,7 +40,11 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         switch object.kind {
         case .persistentVolume: storage.withLock { $0.removeVolume(named: object.metadata.name) }
         case .csiStorageCapacity: storage.withLock { $0.removeCapacity(key: object.key) }
-        case .csiNode: csiNodes.withLock { _ = $0.removeValue(forKey: object.metadata.name) }
+        case .csiNode:
+            csiNodes.withLock { _ = $0.removeValue(forKey: object.metadata.name) }
+            csiNodeGeneration.add(1, ordering: .releasing)
+        case .volumeAttachment:
+            attachments.withLock { $0.remove(named: object.metadata.name) }
         default: break
         }
         signalVolumeObservers(object)
@@ -108,6 +119,14 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
 
     package func csiNodesByName() -> [String: IndexedCSINode]? {
         csiNodes.withLock { $0 }
+    }
+
+    package func csiNodesGeneration() -> UInt64? {
+        csiNodeGeneration.load(ordering: .acquiring)
+    }
+
+    package func volumeAttachmentsByNode() -> [String: [String: VolumeAttachment]] {
+        attachments.withLock { $0.byNode }
     }
 
     package func csiDriver(named name: String) -> CSIDriver? {

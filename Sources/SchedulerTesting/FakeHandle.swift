@@ -39,6 +39,7 @@ public struct FakeObjectLister: ClusterObjectLister {
     public var replicaSetList: [ReplicaSet] = []
     public var statefulSetList: [StatefulSet] = []
     public var podGroupList: [PodGroup] = []
+    public var volumeAttachments: [VolumeAttachment] = []
 
     public init(
         namespaces: [Namespace] = [],
@@ -72,6 +73,15 @@ public struct FakeObjectLister: ClusterObjectLister {
     public func csiNode(named name: String) -> CSINode? { csiNodes.first { $0.metadata.name == name } }
     public func csiNodesByName() -> [String: IndexedCSINode]? {
         Dictionary(csiNodes.map { ($0.metadata.name, IndexedCSINode($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+    /// The lister never changes, so neither does its generation.
+    public func csiNodesGeneration() -> UInt64? { 0 }
+    public func volumeAttachmentsByNode() -> [String: [String: VolumeAttachment]] {
+        var byNode: [String: [String: VolumeAttachment]] = [:]
+        for attachment in volumeAttachments {
+            byNode[attachment.spec.nodeName, default: [:]][attachment.metadata.name] = attachment
+        }
+        return byNode
     }
     public func services(namespace: String) -> [Service] {
         serviceList.filter { ($0.metadata.namespace ?? "default") == namespace }

@@ -75,6 +75,8 @@ struct ClaimOverlayLister: ClusterObjectLister {
     func storageClass(named name: String) -> StorageClass? { base.storageClass(named: name) }
     func csiNode(named name: String) -> CSINode? { base.csiNode(named: name) }
     func csiNodesByName() -> [String: IndexedCSINode]? { base.csiNodesByName() }
+    func csiNodesGeneration() -> UInt64? { base.csiNodesGeneration() }
+    func volumeAttachmentsByNode() -> [String: [String: VolumeAttachment]] { base.volumeAttachmentsByNode() }
     func csiDriver(named name: String) -> CSIDriver? { base.csiDriver(named: name) }
     func persistentVolumeCandidates(storageClass: String, hostname: String?) -> PersistentVolumeCandidates {
         base.persistentVolumeCandidates(storageClass: storageClass, hostname: hostname)

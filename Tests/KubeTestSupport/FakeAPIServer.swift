@@ -962,6 +962,9 @@ final class FakeAPIServer: Sendable {
         case .csiStorageCapacity(var o):
             change(&o.metadata)
             return .csiStorageCapacity(o)
+        case .volumeAttachment(var o):
+            change(&o.metadata)
+            return .volumeAttachment(o)
         case .podDisruptionBudget(var o):
             change(&o.metadata)
             return .podDisruptionBudget(o)
@@ -995,6 +998,7 @@ final class FakeAPIServer: Sendable {
         case .csiNode(let o): encodeValue(o)
         case .csiDriver(let o): encodeValue(o)
         case .csiStorageCapacity(let o): encodeValue(o)
+        case .volumeAttachment(let o): encodeValue(o)
         case .podDisruptionBudget(let o): encodeValue(o)
         case .service(let o): encodeValue(o)
         case .replicationController(let o): encodeValue(o)

@@ -496,8 +496,8 @@ private func run(_ test: LimitsCase) throws -> (Status, Status?) {
 @Suite struct NodeVolumeLimitsEventTests {
     @Test func registeredEvents() {
         let events = NodeVolumeLimits(handle: F.handle()).eventsToRegister().map(\.event)
-        #expect(events.map(\.resource) == [.csiNode, .csiNode, .pod, .persistentVolumeClaim])
-        #expect(events.map(\.action) == [.add, .update, .delete, .add])
+        #expect(events.map(\.resource) == [.csiNode, .csiNode, .pod, .persistentVolumeClaim, .volumeAttachment])
+        #expect(events.map(\.action) == [.add, .update, .delete, .add, .delete])
     }
 
     @Test func podDeleted() throws {

@@ -101,7 +101,7 @@ import Testing
         for path in [
             "/api/v1/persistentvolumes", "/api/v1/persistentvolumeclaims", "/apis/storage.k8s.io/v1/storageclasses",
             "/apis/storage.k8s.io/v1/csinodes", "/apis/storage.k8s.io/v1/csidrivers",
-            "/apis/storage.k8s.io/v1/csistoragecapacities",
+            "/apis/storage.k8s.io/v1/csistoragecapacities", "/apis/storage.k8s.io/v1/volumeattachments",
         ] {
             #expect(paths.contains(path), "\(path) not listed")
         }

@@ -1,5 +1,6 @@
 import KubeAPI
 import SchedulerFramework
+import Synchronization
 
 /// Rejects nodes where the pod's CSI volumes would exceed a driver's attach limit. Upstream's
 /// `nodevolumelimits.CSILimits`, registered as `NodeVolumeLimits` (v1.35).
@@ -12,11 +13,12 @@ import SchedulerFramework
 ///   driver; an unbound claim (or one whose PV is missing) under its StorageClass's provisioner with a handle
 ///   made unique per claim;
 /// - an inline in-tree volume of a migrated plugin under its CSI driver.
-/// Volumes already used by pods on the node are not counted again. Over a limit ⇒ Unschedulable
-/// `node(s) exceed max volume count`; a missing claim of the pod ⇒ UnschedulableAndUnresolvable.
-///
-/// Not modelled: upstream also counts the node's VolumeAttachment objects (this project has no such kind; the
-/// embedded cluster has no attach/detach controller, so there would be none).
+/// Volumes already used by pods on the node are not counted again, and neither are the volumes of the node's
+/// VolumeAttachments (a CSI PV named by an attachment with an attacher counts under the attacher and the PV's
+/// handle, once; upstream since v1.32, no feature gate), so a volume still detaching from a deleted pod keeps
+/// its slot. Over a limit ⇒ Unschedulable `node(s) exceed max volume count`; a missing claim of the pod ⇒
+/// UnschedulableAndUnresolvable. (The embedded cluster has no attach/detach controller, so it has no
+/// VolumeAttachments unless a manifest or workload creates them.)
 package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     /// The registry and configuration name.
     package static let name = PluginName.nodeVolumeLimits
@@ -30,7 +32,9 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
 
     static let preFilterKey = StateKey<PreFilterState>("PreFilter" + NodeVolumeLimits.name)
 
-    private let objects: any ClusterObjectLister
+    let objects: any ClusterObjectLister
+    /// The CSINode limits by node slot of the last cycle (LimitTable.swift).
+    let lastLimitTable = Mutex<CSILimitTable?>(nil)
     /// Makes the handles of unbound claims unique to this scheduler (upstream's `randomVolumeIDPrefix`).
     let randomVolumeIDPrefix: String
 
@@ -70,10 +74,23 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
         let countsWithCSINode: [(driver: String, count: Int)]
         /// Every CSINode, taken once for the cycle (nil when the lister keeps no map: look up per node).
         let csiNodesByName: [String: IndexedCSINode]?
+        /// The CSINodes' limits by node slot, for nodes the table covers (nil: look up by name).
+        let limitTable: CSILimitTable?
+        /// ``countsWithCSINode`` with each driver's limits by slot from ``limitTable``.
+        let slotLimits: [(limits: [Int64], count: Int64)]
+        /// The VolumeAttachments by node, taken once for the cycle.
+        let attachmentsByNode: [String: [String: VolumeAttachment]]
 
-        init(entries: [Entry], csiNodesByName: [String: IndexedCSINode]?) {
+        init(
+            entries: [Entry],
+            csiNodesByName: [String: IndexedCSINode]?,
+            limitTable: CSILimitTable? = nil,
+            attachmentsByNode: [String: [String: VolumeAttachment]] = [:]
+        ) {
             self.entries = entries
             self.csiNodesByName = csiNodesByName
+            self.limitTable = limitTable
+            self.attachmentsByNode = attachmentsByNode
             var perNode = false
             var seen = Set<String>()
             var counts: [(driver: String, count: Int)] = []
@@ -93,9 +110,16 @@ package final class NodeVolumeLimits: PreFilterPlugin, FilterPlugin, EnqueueExte
             }
             self.needsPerNodeResolution = perNode
             self.countsWithCSINode = counts
+            self.slotLimits =
+                limitTable.map { table in counts.map { (table.limits(of: $0.driver), Int64($0.count)) } } ?? []
         }
 
         func clone() -> any StateData { self }
+
+        /// How many VolumeAttachments name `node` (each at most one more attached volume).
+        @inline(__always) func attachmentCount(on node: String) -> Int {
+            attachmentsByNode.isEmpty ? 0 : attachmentsByNode[node]?.count ?? 0
+        }
 
         /// The first failure every node reports (a missing claim, an ephemeral claim not owned by the pod).
         var unconditionalFailure: Status? {
@@ -116,8 +140,16 @@ extension NodeVolumeLimits {
                 $0.persistentVolumeClaim != nil || $0.ephemeral != nil || CSITranslation.plugin(of: $0) != nil
             })
         else { return (nil, .skip) }
+        // The generation first: a map at least as new as it is then taken.
+        let generation = objects.csiNodesGeneration()
+        let csiNodesByName = objects.csiNodesByName()
         state.write(
-            PreFilterState(entries: resolve(pod.pod, newPod: true), csiNodesByName: objects.csiNodesByName()),
+            PreFilterState(
+                entries: resolve(pod.pod, newPod: true),
+                csiNodesByName: csiNodesByName,
+                limitTable: limitTable(generation: generation, snapshot: snapshot, csiNodesByName: csiNodesByName),
+                attachmentsByNode: objects.volumeAttachmentsByNode()
+            ),
             for: Self.preFilterKey
         )
         return (nil, .success)
@@ -154,10 +186,14 @@ extension NodeVolumeLimits {
 
         let limits = Self.volumeLimits(csiNode)
         if limits.isEmpty { return .success }
+        let attachments =
+            prepared.map { $0.attachmentsByNode[node.name] } ?? objects.volumeAttachmentsByNode()[node.name]
 
         // Shortcut with the same outcome: when the node's pods name only plain claims, each counts at most once,
-        // so if even all of them plus all the pod's volumes stay within every limit, nothing needs looking up.
-        if let bound = Self.claimCountUpperBound(node) {
+        // so if even all of them and the node's attachments plus all the pod's volumes stay within every limit,
+        // nothing needs looking up.
+        if let claims = Self.claimCountUpperBound(node) {
+            let bound = claims + (attachments?.count ?? 0)
             var newCount: [String: Int] = [:]
             for driver in newVolumes.values { newCount[driver, default: 0] += 1 }
             if newCount.allSatisfy({ driver, count in limits[driver].map { bound + count <= $0 } ?? true }) {
@@ -182,6 +218,14 @@ extension NodeVolumeLimits {
             newVolumes[uniqueName] = nil  // a volume shared with a pod on the node is already attached
             attachedCount[driver, default: 0] += 1
         }
+        // The node's VolumeAttachments (upstream's getNodeVolumeAttachmentInfo): each volume once, unless a pod
+        // on the node uses it. As upstream, the pod's own volumes stay new even when an attachment names them.
+        var attachedOnlyByAttachment: [String: String] = [:]
+        for attachment in (attachments ?? [:]).values {
+            guard let volume = attachedVolume(of: attachment), attached[volume.uniqueName] == nil else { continue }
+            attachedOnlyByAttachment[volume.uniqueName] = volume.driver
+        }
+        for driver in attachedOnlyByAttachment.values { attachedCount[driver, default: 0] += 1 }
         var newCount: [String: Int] = [:]
         for driver in newVolumes.values { newCount[driver, default: 0] += 1 }
         for (driver, count) in newCount {
@@ -211,8 +255,8 @@ extension NodeVolumeLimits {
         }
         // The full path would still resolve the node's pods (whose resolution may fail): only when none can fail
         // and even all of them fit is the outcome known here.
-        guard let bound = claimCountUpperBound(node) else { return nil }
-        return bound <= room ? .success : nil
+        guard let claims = claimCountUpperBound(node) else { return nil }
+        return claims + prepared.attachmentCount(on: node.name) <= room ? .success : nil
     }
 
     /// An upper bound on the unique volumes the node's pods have attached: their distinct named claims, each at
@@ -220,7 +264,7 @@ extension NodeVolumeLimits {
     /// unnamed claim, an inline network volume), whose resolution could fail or count more. Kept by the node
     /// info, so this reads two fields instead of walking the node's pods.
     static func claimCountUpperBound(_ node: NodeInfo) -> Int? {
-        node.podsWithUnclaimedVolumes == 0 ? node.pvcRefCounts.count : nil
+        node.podsWithUnclaimedVolumes == 0 ? node.distinctClaimCount : nil
     }
 
     static func counts(_ volume: AttachableVolume, csiNode: CSINode?) -> Bool {
@@ -302,6 +346,16 @@ extension NodeVolumeLimits {
         return entries
     }
 
+    /// The volume a VolumeAttachment holds on its node: a CSI PV it names, under the attacher (nil for an
+    /// attachment without an attacher or PV name, a missing PV, or one that is not CSI).
+    func attachedVolume(of attachment: VolumeAttachment) -> AttachableVolume? {
+        let attacher = attachment.spec.attacher
+        guard !attacher.isEmpty, let pvName = attachment.spec.source.persistentVolumeName,
+            let csi = objects.persistentVolume(named: pvName)?.spec.csi
+        else { return nil }
+        return AttachableVolume(uniqueName: "\(attacher)/\(csi.volumeHandle)", driver: attacher, migratedFrom: nil)
+    }
+
     /// `ephemeral.VolumeIsForPod`: same namespace and the pod is the claim's controller.
     static func isClaimOwned(_ claim: PersistentVolumeClaim, by pod: Pod) -> Bool {
         guard (claim.metadata.namespace ?? "default") == pod.namespace else { return false }
@@ -367,8 +421,8 @@ extension NodeVolumeLimits {
 // MARK: - Events
 
 extension NodeVolumeLimits {
-    /// A CSINode is added or raises a limit, a placed pod with volumes is deleted, or a claim the pod names is
-    /// created (queueing hints on, as upstream's default).
+    /// A CSINode is added or raises a limit, a placed pod with volumes is deleted, a claim the pod names is
+    /// created, or a VolumeAttachment is deleted (queueing hints on, as upstream's default).
     package func eventsToRegister() -> [ClusterEventWithHint] {
         [
             ClusterEventWithHint(ClusterEvent(resource: .csiNode, action: .add, label: "CSINodeAdd")),
@@ -384,7 +438,27 @@ extension NodeVolumeLimits {
                 ClusterEvent(resource: .persistentVolumeClaim, action: .add, label: "PersistentVolumeClaimAdd"),
                 hint: { pod, _, new in NodeVolumeLimits.hintAfterClaimAdded(pod, added: new) }
             ),
+            ClusterEventWithHint(
+                ClusterEvent(resource: .volumeAttachment, action: .delete, label: "VolumeAttachmentDelete"),
+                hint: { pod, old, _ in NodeVolumeLimits.hintAfterAttachmentDeleted(pod, deleted: old) }
+            ),
         ]
+    }
+
+    /// A detached volume frees a slot for a pod with a claim, or with an inline migratable volume whose CSI
+    /// driver is the attachment's attacher (upstream's isSchedulableAfterVolumeAttachmentDeleted, which does not
+    /// look at generic ephemeral volumes).
+    static func hintAfterAttachmentDeleted(_ pod: Pod, deleted: KubeObject?) -> QueueingHint {
+        guard case .volumeAttachment(let attachment)? = deleted else { return .queue }
+        for volume in pod.spec.volumes ?? [] {
+            if volume.persistentVolumeClaim != nil { return .queue }
+            if let plugin = CSITranslation.plugin(of: volume),
+                CSITranslation.driverByPlugin[plugin] == attachment.spec.attacher
+            {
+                return .queue
+            }
+        }
+        return .skip
     }
 
     /// A deleted pod that was placed and used a claim, an ephemeral volume or a migratable inline volume.

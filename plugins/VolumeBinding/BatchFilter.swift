@@ -2,10 +2,10 @@ import KubeAPI
 import SchedulerFramework
 
 extension VolumeBinding {
-    /// Batch Filter: the cycle state is read once per batch. A pod whose claims are all bound to volumes without
-    /// a required node affinity (network volumes) fits every node as far as volumes go, so the batch costs
-    /// nothing per node; otherwise each pending node runs the same matching as ``filter(state:pod:node:)``,
-    /// reading the node's name and labels in place.
+    /// Batch Filter: the cycle state and the first unbound claim's class index are read once per batch. A pod
+    /// whose claims are all bound to volumes without a required node affinity (network volumes) fits every node
+    /// as far as volumes go, so the batch costs nothing per node; otherwise each pending node runs the same
+    /// matching as ``filter(state:pod:node:)``, reading the node's name and labels in place.
     package func filter(
         state: CycleState,
         pod: PodInfo,
@@ -18,7 +18,14 @@ extension VolumeBinding {
             return
         }
         if Self.fitsEveryNode(data.claims) { return }
-        let matcher = VolumeMatcher(objects: objects, view: data.view)
+        var matcher = VolumeMatcher(objects: objects, view: data.view)
+        // The class index of the first claim to match, taken once for the batch: the nodes then read it without
+        // a lock (the index shares its hosts by bucket, so the informers' updates meanwhile copy one bucket).
+        if let first = data.claims.delayed.first(where: { $0.selectedNode == nil }),
+            let index = objects.persistentVolumeClassIndex(storageClass: first.className)
+        {
+            matcher.classIndex = (first.className, index)
+        }
         var unused = PodVolumes()
         for k in 0..<nodes.count where statuses[k] == nil {
             let conflicts: VolumeConflicts
