@@ -52,6 +52,12 @@ public protocol PodGrouping: AnyObject, Sendable {
     associatedtype Key: Hashable & Sendable
     /// The groups `pod` counts in; a key listed twice counts the pod twice.
     func groupKeys(of pod: PodInfo) -> [Key]
+    /// The topology key over whose domains a group's pods are also summed (nil: per node only).
+    func topologyKey(of key: Key) -> String?
+}
+
+extension PodGrouping {
+    public func topologyKey(of key: Key) -> String? { nil }
 }
 
 // MARK: - Counts
@@ -101,9 +107,22 @@ public struct TopologyDomains: Sendable {
     /// Id → value.
     public private(set) var values: [String] = []
     @usableFromInline var domainOfSlot = SlotCounts(slots: 0)
+    /// Nodes per id (an id stays interned after its last node goes).
+    private var nodesInDomain: ContiguousArray<Int32> = []
 
     /// How many ids exist (a value stays interned once seen).
     public var count: Int { values.count }
+
+    /// How many nodes have the key.
+    public private(set) var labelledNodeCount = 0
+
+    /// How many nodes have the value with this id.
+    @inlinable @inline(__always)
+    public func nodeCount(ofDomain id: Int32) -> Int32 { nodeCountStorage(Int(id)) }
+
+    @usableFromInline func nodeCountStorage(_ id: Int) -> Int32 {
+        id >= 0 && id < nodesInDomain.count ? nodesInDomain[id] : 0
+    }
 
     /// The id of the value the node in `slot` has, −1 when it lacks the key.
     @inlinable @inline(__always)
@@ -125,7 +144,41 @@ public struct TopologyDomains: Sendable {
             new = 0
         }
         let old = domainOfSlot[slot]
-        if old != new { domainOfSlot.add(slot: slot, new &- old) }
+        guard old != new else { return }
+        domainOfSlot.add(slot: slot, new &- old)
+        if old > 0 {
+            nodesInDomain[Int(old) - 1] -= 1
+            labelledNodeCount -= 1
+        }
+        if new > 0 {
+            if nodesInDomain.count < Int(new) {
+                nodesInDomain.append(contentsOf: repeatElement(0, count: Int(new) - nodesInDomain.count))
+            }
+            nodesInDomain[Int(new) - 1] += 1
+            labelledNodeCount += 1
+        }
+    }
+}
+
+/// Pods matching one ``PodMatcher`` summed per value of one topology key (by the key's ``TopologyDomains`` ids),
+/// over the nodes that exist, so a cycle reads a domain's count without walking its nodes.
+public struct DomainTotals: Sendable {
+    private var values: ContiguousArray<Int64> = []
+
+    init() {}
+
+    /// The count of the domain with this id (0 for ids the totals have not seen).
+    @inline(__always)
+    public subscript(domain id: Int32) -> Int64 {
+        let i = Int(id)
+        return i >= 0 && i < values.count ? values[i] : 0
+    }
+
+    mutating func add(domain id: Int32, _ delta: Int64) {
+        let i = Int(id)
+        guard i >= 0, delta != 0 else { return }
+        if values.count <= i { values.append(contentsOf: repeatElement(0, count: i + 1 - values.count)) }
+        values[i] &+= delta
     }
 }
 
@@ -141,7 +194,8 @@ public struct TopologyDomains: Sendable {
 /// A snapshot built without a cache (tests, tools) has a disabled index whose lookups always return nil.
 public struct PodIndex: Sendable {
     var topology: [String: TopologyDomains] = [:]
-    var counters: [PodMatcher: SlotCounts] = [:]
+    /// Per matcher: pods per node slot, and per topology key asked for, per domain.
+    var counters: [PodMatcher: Counter] = [:]
     var groupTables: [ObjectIdentifier: any PodGroupTableProtocol] = [:]
     /// Where lookups of missing entries are recorded (shared with the cache); nil when disabled.
     let requests: PodIndexRequests?
@@ -171,23 +225,39 @@ public struct PodIndex: Sendable {
     public func counts(for matcher: PodMatcher) -> SlotCounts? {
         guard let requests else { return nil }
         requests.use(matcher, epoch: epoch)
-        return counters[matcher]
+        return counters[matcher]?.counts
     }
 
-    /// The groups of `grouping` that have pods, with their pods per node slot, or nil (asked for; present from
+    /// Pods matching `matcher` per domain of `key` (ids of ``domains(forKey:)``), or nil (asked for; present from
     /// the next snapshot on).
-    public func groups<G: PodGrouping>(of grouping: G) -> [(key: G.Key, counts: SlotCounts)]? {
+    public func totals(for matcher: PodMatcher, key: String) -> DomainTotals? {
+        guard let requests else { return nil }
+        requests.use(matcher, epoch: epoch)
+        if let found = counters[matcher]?.totals[key] { return found }
+        requests.request(totals: matcher, key: key)
+        return nil
+    }
+
+    /// The groups of `grouping` that have pods, with their pods per node slot and, when the index has the
+    /// group's topology key (``PodGrouping/topologyKey(of:)``, asked for through ``domains(forKey:)``), per
+    /// domain; or nil (asked for; present from the next snapshot on).
+    public func groups<G: PodGrouping>(
+        of grouping: G
+    ) -> [(key: G.Key, counts: SlotCounts, totals: DomainTotals?)]? {
         guard let requests else { return nil }
         guard let table = groupTables[ObjectIdentifier(grouping)] as? PodGroupTable<G> else {
             requests.request(grouping: grouping)
             return nil
         }
-        return table.groups.map { ($0.key, $0.value.counts) }
+        return table.groups.map { ($0.key, $0.value.counts, $0.value.totals) }
     }
 
-    /// How many matchers, groups and topology keys are kept (for tests and memory accounting).
-    public var entryCounts: (matchers: Int, groups: Int, topologyKeys: Int) {
-        (counters.count, groupTables.values.reduce(0) { $0 + $1.groupCount }, topology.count)
+    /// How many matchers, groups, topology keys and per-domain totals are kept (for tests and memory accounting).
+    public var entryCounts: (matchers: Int, groups: Int, topologyKeys: Int, totals: Int) {
+        (
+            counters.count, groupTables.values.reduce(0) { $0 + $1.groupCount }, topology.count,
+            counters.values.reduce(0) { $0 + $1.totals.count }
+        )
     }
 
     // MARK: Maintenance (the cache)
@@ -203,25 +273,63 @@ public struct PodIndex: Sendable {
         // Index loops: iterating `keys` would keep the storage shared and copy it at the first change.
         var i = counters.startIndex
         while i != counters.endIndex {
-            if counters.keys[i].matches(pod) { counters.values[i].add(slot: slot, delta) }
+            if counters.keys[i].matches(pod) {
+                counters.values[i].counts.add(slot: slot, delta)
+                if !counters.values[i].totals.isEmpty { addToTotals(of: i, slot: slot, Int64(delta)) }
+            }
             counters.formIndex(after: &i)
         }
         var j = groupTables.startIndex
         while j != groupTables.endIndex {
             // Read first: a change would copy the tables while a snapshot shares them, for most pods for nothing.
-            if groupTables.values[j].groups(pod) { groupTables.values[j].update(pod, slot: slot, delta: delta) }
+            if groupTables.values[j].groups(pod) {
+                groupTables.values[j].update(pod, slot: slot, delta: delta, topology: topology)
+            }
             groupTables.formIndex(after: &j)
+        }
+    }
+
+    private mutating func addToTotals(of i: Dictionary<PodMatcher, Counter>.Index, slot: Int32, _ delta: Int64) {
+        var t = counters.values[i].totals.startIndex
+        while t != counters.values[i].totals.endIndex {
+            let domain = topology[counters.values[i].totals.keys[t]]?.domain(ofSlot: slot) ?? -1
+            counters.values[i].totals.values[t].add(domain: domain, delta)
+            counters.values[i].totals.formIndex(after: &t)
         }
     }
 
     /// The node in `slot` has these labels now (nil: the node is gone).
     package mutating func setNodeLabels(slot: Int32, _ labels: [String: String]?) {
         if Int(slot) >= slotCapacity { slotCapacity = Int(slot) + 1 }
+        var moves: [DomainMove] = []
         var i = topology.startIndex
         while i != topology.endIndex {
             let key = topology.keys[i]
+            let before = topology.values[i].domain(ofSlot: slot)
             topology.values[i].set(slot: slot, value: labels?[key])
+            let after = topology.values[i].domain(ofSlot: slot)
+            if before != after { moves.append(DomainMove(key: key, from: before, to: after)) }
             topology.formIndex(after: &i)
+        }
+        guard !moves.isEmpty else { return }
+        // The node's pods now count in another domain (none when it lost the key or is gone).
+        var j = groupTables.startIndex
+        while j != groupTables.endIndex {
+            if groupTables.values[j].hasTotals { groupTables.values[j].move(slot: slot, moves) }
+            groupTables.formIndex(after: &j)
+        }
+        var c = counters.startIndex
+        while c != counters.endIndex {
+            if !counters.values[c].totals.isEmpty {
+                let count = Int64(counters.values[c].counts[slot])
+                if count != 0 {
+                    for move in moves where counters.values[c].totals[move.key] != nil {
+                        counters.values[c].totals[move.key]?.add(domain: move.from, -count)
+                        counters.values[c].totals[move.key]?.add(domain: move.to, count)
+                    }
+                }
+            }
+            counters.formIndex(after: &c)
         }
     }
 
@@ -251,41 +359,85 @@ public struct PodIndex: Sendable {
         }
         let newMatchers = pending.matchers.filter { counters[$0] == nil }
         let newGroupings = pending.groupings.filter { groupTables[ObjectIdentifier($0)] == nil }
-        guard !newMatchers.isEmpty || !newGroupings.isEmpty else { return }
-        let allPods = pods()
-        for matcher in Set(newMatchers) {
-            var counts = SlotCounts(slots: slotCapacity)
-            for (pod, slot) in allPods where matcher.matches(pod) { counts.add(slot: slot, 1) }
-            counters[matcher] = counts
+        if !newMatchers.isEmpty || !newGroupings.isEmpty {
+            let allPods = pods()
+            for matcher in Set(newMatchers) {
+                var counts = SlotCounts(slots: slotCapacity)
+                for (pod, slot) in allPods where matcher.matches(pod) { counts.add(slot: slot, 1) }
+                counters[matcher] = Counter(counts: counts)
+            }
+            for grouping in newGroupings where groupTables[ObjectIdentifier(grouping)] == nil {
+                var table = grouping.makeTable()
+                for (pod, slot) in allPods { table.update(pod, slot: slot, delta: 1, topology: topology) }
+                groupTables[ObjectIdentifier(grouping)] = table
+            }
         }
-        for grouping in newGroupings where groupTables[ObjectIdentifier(grouping)] == nil {
-            var table = grouping.makeTable()
-            for (pod, slot) in allPods { table.update(pod, slot: slot, delta: 1) }
-            groupTables[ObjectIdentifier(grouping)] = table
+        if !newKeys.isEmpty {
+            // Groups made before their key was indexed get their totals now.
+            var j = groupTables.startIndex
+            while j != groupTables.endIndex {
+                groupTables.values[j].fillTotals(topology: topology, slotCapacity: slotCapacity)
+                groupTables.formIndex(after: &j)
+            }
+        }
+        // Totals from the per-slot counts, for matchers and keys both present (a missing one was asked for with
+        // them and is there next time).
+        for request in pending.totals {
+            guard let domains = topology[request.key], let counter = counters[request.matcher],
+                counter.totals[request.key] == nil
+            else { continue }
+            var totals = DomainTotals()
+            for slot in 0..<Int32(slotCapacity) {
+                totals.add(domain: domains.domain(ofSlot: slot), Int64(counter.counts[slot]))
+            }
+            counters[request.matcher]?.totals[request.key] = totals
         }
     }
+}
+
+/// One matcher's counts.
+struct Counter: Sendable {
+    var counts: SlotCounts
+    /// Topology key → per-domain totals, for the keys asked for.
+    var totals: [String: DomainTotals] = [:]
 }
 
 extension PodGrouping {
     func makeTable() -> any PodGroupTableProtocol { PodGroupTable(grouping: self) }
 }
 
+/// A node's change of domain for one topology key (−1: none).
+struct DomainMove {
+    let key: String
+    let from: Int32
+    let to: Int32
+}
+
 /// The per-node counts of one grouping's groups.
 protocol PodGroupTableProtocol: Sendable {
-    mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32)
+    mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32, topology: [String: TopologyDomains])
     /// Whether the pod falls into any group.
     func groups(_ pod: PodInfo) -> Bool
     var groupCount: Int { get }
+    /// Whether some group keeps per-domain totals.
+    var hasTotals: Bool { get }
+    /// The node in `slot` changed domains: its pods move with it.
+    mutating func move(slot: Int32, _ moves: [DomainMove])
+    /// Totals for the groups whose topology key is indexed now.
+    mutating func fillTotals(topology: [String: TopologyDomains], slotCapacity: Int)
 }
 
 struct PodGroupTable<G: PodGrouping>: PodGroupTableProtocol {
     struct Group: Sendable {
         var counts = SlotCounts(slots: 0)
         var total = 0
+        /// Per domain of the group's topology key, once the index has that key.
+        var totals: DomainTotals?
     }
 
     let grouping: G
     var groups: [G.Key: Group] = [:]
+    private(set) var hasTotals = false
 
     init(grouping: G) { self.grouping = grouping }
 
@@ -293,14 +445,55 @@ struct PodGroupTable<G: PodGrouping>: PodGroupTableProtocol {
 
     func groups(_ pod: PodInfo) -> Bool { !grouping.groupKeys(of: pod).isEmpty }
 
-    mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32) {
+    mutating func update(_ pod: PodInfo, slot: Int32, delta: Int32, topology: [String: TopologyDomains]) {
         let keys = grouping.groupKeys(of: pod)
         for key in keys {
-            var group = groups.removeValue(forKey: key) ?? Group()
+            let topologyKey = grouping.topologyKey(of: key)
+            let existing = groups.removeValue(forKey: key)
+            var group = existing ?? Group()
             group.counts.add(slot: slot, delta)
             group.total += Int(delta)
+            if let topologyKey, let domains = topology[topologyKey] {
+                // A new group's totals start here; an older one's come from `fillTotals`.
+                if existing == nil {
+                    group.totals = DomainTotals()
+                    hasTotals = true
+                }
+                group.totals?.add(domain: domains.domain(ofSlot: slot), Int64(delta))
+            }
             // A group lives as long as some pod is in it.
             if group.total != 0 { groups[key] = group }
+        }
+    }
+
+    mutating func move(slot: Int32, _ moves: [DomainMove]) {
+        var i = groups.startIndex
+        while i != groups.endIndex {
+            if groups.values[i].totals != nil, let key = grouping.topologyKey(of: groups.keys[i]) {
+                let count = Int64(groups.values[i].counts[slot])
+                for move in moves where move.key == key && count != 0 {
+                    groups.values[i].totals?.add(domain: move.from, -count)
+                    groups.values[i].totals?.add(domain: move.to, count)
+                }
+            }
+            groups.formIndex(after: &i)
+        }
+    }
+
+    mutating func fillTotals(topology: [String: TopologyDomains], slotCapacity: Int) {
+        var i = groups.startIndex
+        while i != groups.endIndex {
+            if groups.values[i].totals == nil, let key = grouping.topologyKey(of: groups.keys[i]),
+                let domains = topology[key]
+            {
+                var totals = DomainTotals()
+                for slot in 0..<Int32(slotCapacity) {
+                    totals.add(domain: domains.domain(ofSlot: slot), Int64(groups.values[i].counts[slot]))
+                }
+                groups.values[i].totals = totals
+                hasTotals = true
+            }
+            groups.formIndex(after: &i)
         }
     }
 }
@@ -314,6 +507,12 @@ public final class PodIndexRequests: Sendable {
         /// Matcher → the last epoch a lookup asked for it.
         var lastUse: [PodMatcher: Int64] = [:]
         var newMatchers: [PodMatcher] = []
+        var totals: Set<TotalsRequest> = []
+    }
+
+    struct TotalsRequest: Hashable {
+        let matcher: PodMatcher
+        let key: String
     }
 
     private let pending = Mutex(Pending())
@@ -330,6 +529,13 @@ public final class PodIndexRequests: Sendable {
         }
     }
 
+    func request(totals matcher: PodMatcher, key: String) {
+        pending.withLock { state in
+            state.totals.insert(TotalsRequest(matcher: matcher, key: key))
+            state.topologyKeys.append(key)
+        }
+    }
+
     func use(_ matcher: PodMatcher, epoch: Int64) {
         pending.withLock { state in
             if state.lastUse.updateValue(epoch, forKey: matcher) == nil { state.newMatchers.append(matcher) }
@@ -341,15 +547,20 @@ public final class PodIndexRequests: Sendable {
         epoch: Int64,
         retention: Int64
     )
-        -> (topologyKeys: [String], groupings: [any PodGrouping], matchers: [PodMatcher], dropped: [PodMatcher])
+        -> (
+            topologyKeys: [String], groupings: [any PodGrouping], matchers: [PodMatcher], dropped: [PodMatcher],
+            totals: Set<TotalsRequest>
+        )
     {
         pending.withLock { state in
             let keys = state.topologyKeys
             let groupings = state.groupings
             let matchers = state.newMatchers
+            let totals = state.totals
             state.topologyKeys = []
             state.groupings = []
             state.newMatchers = []
+            state.totals = []
             var dropped: [PodMatcher] = []
             if epoch % 256 == 0 {
                 for (matcher, used) in state.lastUse where epoch - used > retention {
@@ -357,7 +568,7 @@ public final class PodIndexRequests: Sendable {
                     dropped.append(matcher)
                 }
             }
-            return (keys, groupings, matchers, dropped)
+            return (keys, groupings, matchers, dropped, totals)
         }
     }
 }

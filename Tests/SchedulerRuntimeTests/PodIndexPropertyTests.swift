@@ -32,6 +32,8 @@ import Testing
         #expect(totals.scoredNodes > 0)
         #expect(totals.nominatedChecks > 0)
         #expect(totals.batchFilterChecks > 0)
+        // Per-domain totals replace adding up nodes only when every node has the keys (half the seeds).
+        #expect(totals.totalsCycles > rounds)
     }
 
     /// Index entries are reference-counted by what uses them: a group disappears with the last pod carrying its
@@ -72,12 +74,14 @@ struct PropertyRun {
         var scoredNodes = 0
         var nominatedChecks = 0
         var batchFilterChecks = 0
+        var totalsCycles = 0
 
         mutating func add(_ other: Tally) {
             indexedCycles += other.indexedCycles
             filterRejections += other.filterRejections
             scoredNodes += other.scoredNodes
             nominatedChecks += other.nominatedChecks
+            totalsCycles += other.totalsCycles
             batchFilterChecks += other.batchFilterChecks
         }
     }
@@ -93,6 +97,8 @@ struct PropertyRun {
     static let namespaceNames = ["default", "ns1", "ns2"]
 
     let seed: UInt64
+    /// Every node has every topology key (so per-domain totals are exact and used).
+    let fullyLabelled: Bool
     var random: SeededGenerator
     let cache = SchedulerCache()
     var snapshot = Snapshot()
@@ -108,6 +114,7 @@ struct PropertyRun {
 
     init(seed: UInt64) throws {
         self.seed = seed
+        fullyLabelled = seed % 2 == 0
         random = SeededGenerator(seed: seed &* 0x9E37_79B9 &+ 17)
         var objects = FakeObjectLister(namespaces: [
             Namespace(name: "default", labels: ["team": "a"]), Namespace(name: "ns1", labels: ["team": "b"]),
@@ -144,9 +151,9 @@ struct PropertyRun {
 
     mutating func nodeLabels(name: String) -> [String: String] {
         var labels: [String: String] = [:]
-        if chance(0.9) { labels[Self.hostKey] = name }
-        if chance(0.85) { labels[Self.zoneKey] = pick(["z0", "z1", "z2", ""]) }
-        if chance(0.5) { labels[Self.rackKey] = pick(["r0", "r1", "r2", "r3"]) }
+        if fullyLabelled || chance(0.9) { labels[Self.hostKey] = name }
+        if fullyLabelled || chance(0.85) { labels[Self.zoneKey] = pick(["z0", "z1", "z2", ""]) }
+        if fullyLabelled || chance(0.5) { labels[Self.rackKey] = pick(["r0", "r1", "r2", "r3"]) }
         if chance(0.3) { labels["disk"] = "ssd" }
         return labels
     }
@@ -378,6 +385,7 @@ struct PropertyRun {
         _ = affinity.preScore(state: CycleState(), pod: incoming, nodes: all)
         cache.updateSnapshot(&snapshot)
         if snapshot.podIndex.entryCounts.topologyKeys > 0 { tally.indexedCycles += 1 }
+        if snapshot.podIndex.entryCounts.totals > 0 { tally.totalsCycles += 1 }
         let indexed = snapshot
         let scanned = Snapshot(nodes: Array(snapshot.nodes))
         let context = "seed \(seed), pod \(incoming.pod.spec), nodes \(snapshot.nodes.map(\.name))"

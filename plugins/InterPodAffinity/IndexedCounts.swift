@@ -17,6 +17,8 @@ final class RequiredAntiAffinityGrouping: PodGrouping {
         guard pod.hasRequiredAntiAffinity else { return [] }
         return termsCache.terms(of: pod).requiredAntiAffinity
     }
+
+    func topologyKey(of key: AffinityTerm) -> String? { key.topologyKey }
 }
 
 /// A term an existing pod carries that scores the incoming pod's nodes.
@@ -46,6 +48,8 @@ final class ScoringTermsGrouping: PodGrouping {
         }
         return keys
     }
+
+    func topologyKey(of key: ScoringTerm) -> String? { key.term.topologyKey }
 }
 
 extension IncomingAffinityTerm {
@@ -72,14 +76,25 @@ struct DomainSums {
         self.index = snapshot.podIndex
     }
 
-    /// Adds `counts[node] × weight` to the node's domain of `key`, for every node with the key.
-    mutating func add(_ counts: SlotCounts?, key: String, weight: Int64) {
+    /// Adds `counts[node] × weight` to the node's domain of `key`, for every node with the key: from `totals`
+    /// (the same sums, kept by the index) when given.
+    mutating func add(_ counts: SlotCounts?, totals: DomainTotals? = nil, key: String, weight: Int64) {
         guard let domains = sums[key]?.domains ?? index.domains(forKey: key) else {
             complete = false
             return
         }
         guard let counts, complete else { return }
         var values = sums.removeValue(forKey: key)?.values ?? [Int64](repeating: 0, count: domains.count)
+        if let totals {
+            for id in values.indices {
+                let count = totals[domain: Int32(id)]
+                guard count != 0 else { continue }
+                values[id] &+= weight &* count
+                touched = true
+            }
+            sums[key] = (domains, values)
+            return
+        }
         let slots = snapshot.nodeSlots
         for n in 0..<slots.count {
             let slot = slots[n]
@@ -117,23 +132,33 @@ extension InterPodAffinity {
 
         var existing = DomainSums(snapshot: snapshot)
         if let groups = index.groups(of: requiredAntiAffinityGrouping) {
-            for (term, counts) in groups where term.matches(podLabels, namespaceLabels: namespaceLabels) {
-                existing.add(counts, key: term.topologyKey, weight: 1)
+            for (term, counts, totals) in groups where term.matches(podLabels, namespaceLabels: namespaceLabels) {
+                existing.add(counts, totals: totals, key: term.topologyKey, weight: 1)
             }
         } else {
             existing.complete = false
         }
         var affinity = DomainSums(snapshot: snapshot)
         if !affinityTerms.isEmpty {
-            let counts = index.counts(for: PodMatcher(clauses: affinityClauses, excludeTerminating: false))
+            let matcher = PodMatcher(clauses: affinityClauses, excludeTerminating: false)
+            let counts = index.counts(for: matcher)
             if counts == nil { affinity.complete = false }
-            for term in affinityTerms { affinity.add(counts, key: term.topologyKey, weight: 1) }
+            for term in affinityTerms {
+                let totals = index.totals(for: matcher, key: term.topologyKey)
+                affinity.add(counts, totals: totals, key: term.topologyKey, weight: 1)
+            }
         }
         var anti = DomainSums(snapshot: snapshot)
         for (term, clause) in zip(antiAffinityTerms, antiClauses) {
-            let counts = index.counts(for: PodMatcher(clauses: [clause], excludeTerminating: false))
+            let matcher = PodMatcher(clauses: [clause], excludeTerminating: false)
+            let counts = index.counts(for: matcher)
             if counts == nil { anti.complete = false }
-            anti.add(counts, key: term.topologyKey, weight: 1)
+            anti.add(
+                counts,
+                totals: index.totals(for: matcher, key: term.topologyKey),
+                key: term.topologyKey,
+                weight: 1
+            )
         }
         guard existing.complete && affinity.complete && anti.complete else { return nil }
         var result = (existing: TopologyCounts(), affinity: TopologyCounts(), anti: TopologyCounts())
@@ -163,20 +188,24 @@ extension InterPodAffinity {
         for (terms, sign) in [(preferredAffinity, Int64(1)), (preferredAntiAffinity, Int64(-1))] {
             for term in terms {
                 guard let clause = term.clause else { continue }
-                let counts = index.counts(for: PodMatcher(clauses: [clause], excludeTerminating: false))
+                let matcher = PodMatcher(clauses: [clause], excludeTerminating: false)
+                let counts = index.counts(for: matcher)
                 if counts == nil { sums.complete = false }
-                sums.add(counts, key: term.topologyKey, weight: sign &* term.weight)
+                let totals = index.totals(for: matcher, key: term.topologyKey)
+                sums.add(counts, totals: totals, key: term.topologyKey, weight: sign &* term.weight)
             }
         }
         if let groups = index.groups(of: scoringTermsGrouping) {
-            for (key, counts) in groups where key.term.matches(podLabels, namespaceLabels: namespaceLabels) {
+            for (key, counts, totals) in groups
+            where key.term.matches(podLabels, namespaceLabels: namespaceLabels) {
+                let topologyKey = key.term.topologyKey
                 switch key.kind {
                 case .requiredAffinity:
-                    if hardWeight > 0 { sums.add(counts, key: key.term.topologyKey, weight: hardWeight) }
+                    if hardWeight > 0 { sums.add(counts, totals: totals, key: topologyKey, weight: hardWeight) }
                 case .preferredAffinity:
-                    sums.add(counts, key: key.term.topologyKey, weight: key.weight)
+                    sums.add(counts, totals: totals, key: topologyKey, weight: key.weight)
                 case .preferredAntiAffinity:
-                    sums.add(counts, key: key.term.topologyKey, weight: 0 &- key.weight)
+                    sums.add(counts, totals: totals, key: topologyKey, weight: 0 &- key.weight)
                 }
             }
         } else {

@@ -18,12 +18,26 @@ extension PodTopologySpread {
         let counts: [SlotCounts?]
         /// Per constraint: the inclusion policies must be checked on each node (otherwise every node is included).
         let checkInclusion: [Bool]
+        /// Per constraint: matching pods per domain, when the index serves them (never for hostname keys, whose
+        /// domains are the nodes).
+        let totals: [DomainTotals?]
+
+        /// Whether constraint `i`'s per-domain totals are exactly what adding the eligible nodes' counts would
+        /// give: every node is included, and no node is left out for lacking a key (`requireAllKeys`: any
+        /// constraint's key, else its own key, whose nodes count in the domain "" — `missingPresent` tells whether
+        /// that domain is among the counted ones).
+        func totalsApply(_ i: Int, nodeCount: Int, requireAllKeys: Bool, missingPresent: Bool) -> Bool {
+            guard totals[i] != nil, !checkInclusion[i] else { return false }
+            if requireAllKeys { return domains.allSatisfy { $0.labelledNodeCount == nodeCount } }
+            return domains[i].labelledNodeCount == nodeCount || !missingPresent
+        }
     }
 
     static func indexedInputs(_ constraints: [SpreadConstraint], pod: PodInfo, index: PodIndex) -> IndexedInputs? {
         guard index.isEnabled else { return nil }
         var domains: [TopologyDomains] = []
         var counts: [SlotCounts?] = []
+        var totals: [DomainTotals?] = []
         var complete = true
         for constraint in constraints {
             // Ask for everything before giving up, so one cycle registers all of it.
@@ -34,6 +48,7 @@ extension PodTopologySpread {
             }
             if constraint.selector.isEmpty || constraint.selector.matchesNothing {
                 counts.append(nil)
+                totals.append(nil)
                 continue
             }
             let matcher = PodMatcher(
@@ -41,11 +56,13 @@ extension PodTopologySpread {
                 excludeTerminating: true
             )
             if let found = index.counts(for: matcher) { counts.append(found) } else { complete = false }
+            // Optional: without them the nodes' counts are added up.
+            totals.append(constraint.isHostname ? nil : index.totals(for: matcher, key: constraint.topologyKey))
         }
         guard complete else { return nil }
         let podHasNodeAffinity = !pod.requiredNodeAffinity.isEmpty
         let checkInclusion = constraints.map { ($0.honorNodeAffinity && podHasNodeAffinity) || $0.honorNodeTaints }
-        return IndexedInputs(domains: domains, counts: counts, checkInclusion: checkInclusion)
+        return IndexedInputs(domains: domains, counts: counts, checkInclusion: checkInclusion, totals: totals)
     }
 
     /// Hard constraints through the index, with each constraint's slot → domain table; nil when it does not serve
@@ -57,11 +74,26 @@ extension PodTopologySpread {
     ) -> (counts: [DomainCounts], domains: [TopologyDomains])? {
         guard let inputs = Self.indexedInputs(constraints, pod: pod, index: snapshot.podIndex) else { return nil }
         var tables = inputs.domains.map { DomainCounts(domains: $0) }
+        // Nodes lacking a key are left out, so a domain is counted when some node has it.
+        var scanned: [Int] = []
+        for i in constraints.indices {
+            guard inputs.totalsApply(i, nodeCount: snapshot.count, requireAllKeys: true, missingPresent: false),
+                let totals = inputs.totals[i]
+            else {
+                scanned.append(i)
+                continue
+            }
+            let domains = inputs.domains[i]
+            for id in 0..<Int32(domains.count) where domains.nodeCount(ofDomain: id) > 0 {
+                tables[i].add(id: id, Int(totals[domain: id]))
+            }
+        }
+        guard !scanned.isEmpty else { return (tables, inputs.domains) }
         let slots = snapshot.nodeSlots
         nodes: for n in 0..<snapshot.count {
             let slot = slots[n]
             for i in constraints.indices where inputs.domains[i].domain(ofSlot: slot) < 0 { continue nodes }
-            for i in constraints.indices {
+            for i in scanned {
                 if inputs.checkInclusion[i] && !constraints[i].includes(snapshot.nodes[n].node, for: pod) { continue }
                 tables[i].add(id: inputs.domains[i].domain(ofSlot: slot), Int(inputs.counts[i]?[slot] ?? 0))
             }
@@ -129,10 +161,25 @@ extension PodTopologySpread {
             }
             for i in constraints.indices where !constraints[i].isHostname { tables[i].add(id: domain(i, slot), 0) }
         }
-        for n in 0..<snapshot.count {
+        // Only domains of feasible nodes matter: read their totals when those are exact, else add up every node.
+        var scanned: [Int] = []
+        for i in constraints.indices where !constraints[i].isHostname {
+            let exact = inputs.totalsApply(
+                i,
+                nodeCount: snapshot.count,
+                requireAllKeys: requireAllTopologies,
+                missingPresent: tables[i].isPresent(id: missing[i])
+            )
+            guard exact, let totals = inputs.totals[i] else {
+                scanned.append(i)
+                continue
+            }
+            for id in tables[i].order { tables[i].add(id: id, Int(totals[domain: id])) }
+        }
+        for n in 0..<snapshot.count where !scanned.isEmpty {
             let slot = slots[n]
             if requireAllTopologies && !hasAllKeys(slot) { continue }
-            for i in constraints.indices where !constraints[i].isHostname {
+            for i in scanned {
                 let d = domain(i, slot)
                 // Only domains of feasible nodes matter.
                 guard tables[i].isPresent(id: d) else { continue }
