@@ -15,8 +15,15 @@ extension WorkloadRunner {
         case .createNodes(let op):
             try await createNodes(op, index: index, scheduler: scheduler)
         case .createNamespaces(let op):
-            for i in 0..<op.count {
-                try await ensureNamespace(owned("\(op.prefix)-\(i)"), templatePath: op.namespaceTemplatePath)
+            let names = (0..<op.count).map { i in owned("\(op.prefix)-\(i)") }
+            for name in names { try await ensureNamespace(name, templatePath: op.namespaceTemplatePath) }
+            // Pods created next may select these namespaces by label (namespaceSelector): wait until the
+            // scheduler's informer has them, as a real cluster's long-lived namespaces would be, rather than race
+            // a pod's first attempt against a separate watch stream.
+            _ = await waitFor(scheduler: scheduler) {
+                names.count { scheduler.objects.namespace(named: $0) != nil }
+            } until: {
+                $0 >= names.count
             }
         case .createPods(let op):
             try await createPods(op, namespace: owned(op.namespace ?? "namespace-\(index)"), scheduler: scheduler)

@@ -163,15 +163,30 @@ public struct TopologyDomains: Sendable {
 /// Pods matching one ``PodMatcher`` summed per value of one topology key (by the key's ``TopologyDomains`` ids),
 /// over the nodes that exist, so a cycle reads a domain's count without walking its nodes.
 public struct DomainTotals: Sendable {
-    private var values: ContiguousArray<Int64> = []
+    @usableFromInline var values: ContiguousArray<Int64> = []
 
     init() {}
 
     /// The count of the domain with this id (0 for ids the totals have not seen).
-    @inline(__always)
+    @inlinable @inline(__always)
     public subscript(domain id: Int32) -> Int64 {
         let i = Int(id)
         return i >= 0 && i < values.count ? values[i] : 0
+    }
+
+    /// Adds `count × weight` to `sums[id]` for every id of both; whether some count was not 0.
+    public func add(into sums: inout [Int64], weight: Int64) -> Bool {
+        let n = Swift.min(sums.count, values.count)
+        var any: Int64 = 0
+        values.withUnsafeBufferPointer { counts in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for i in 0..<n {
+                    sums[i] &+= counts[i] &* weight
+                    any |= counts[i]
+                }
+            }
+        }
+        return any != 0
     }
 
     mutating func add(domain id: Int32, _ delta: Int64) {

@@ -249,7 +249,8 @@ extension Scheduler {
         return FilterScan(failures: failures.withLock { $0 }, covered: covered, error: firstError.withLock { $0 })
     }
 
-    /// Keeps the first `numToFind` feasible nodes in scan order and records why the others were rejected.
+    /// Keeps the first `numToFind` feasible nodes in scan order and, when none is left, records why the others were
+    /// rejected.
     /// Everything before the last node kept counts as processed, so the outcome does not depend on thread timing.
     /// - Returns: the feasible node indices and how many scan offsets were processed.
     func diagnose(
@@ -270,6 +271,9 @@ extension Scheduler {
                 break
             }
         }
+        // Rejections are read only when no node fits (the FitError, preemption) or when filtering extenders may
+        // still reject every feasible node; recording each costs a hash and a copy per rejected node.
+        if !feasible.isEmpty && !hasExtenderFilters { return (feasible, processed) }
         for (offset, status) in scan.failures where offset < processed {
             let node = snapshot.nodes[candidates.index(at: offset)].name
             diagnosis.nodeToStatus.set(status, for: node)

@@ -282,6 +282,14 @@ struct TopologyCounts: Sendable {
     /// Adds per-domain sums of `domains`' ids for `key` (the indexed path; `key` must be new or indexed by the
     /// same domains).
     mutating func add(_ key: String, domains: TopologyDomains, sums: [Int64]) {
+        if byKey[key] == nil && sums.count == domains.count {
+            // A new key takes the sums as they are.
+            var added = 0
+            for count in sums where count != 0 { added += 1 }
+            nonZero += added
+            byKey[key] = KeyCounts(ids: domains.idOfValue, counts: sums, domains: domains)
+            return
+        }
         var entry =
             byKey.removeValue(forKey: key)
             ?? KeyCounts(ids: domains.idOfValue, counts: [Int64](repeating: 0, count: domains.count), domains: domains)

@@ -86,12 +86,7 @@ struct DomainSums {
         guard let counts, complete else { return }
         var values = sums.removeValue(forKey: key)?.values ?? [Int64](repeating: 0, count: domains.count)
         if let totals {
-            for id in values.indices {
-                let count = totals[domain: Int32(id)]
-                guard count != 0 else { continue }
-                values[id] &+= weight &* count
-                touched = true
-            }
+            if totals.add(into: &values, weight: weight) { touched = true }
             sums[key] = (domains, values)
             return
         }
