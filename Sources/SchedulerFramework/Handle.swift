@@ -104,6 +104,8 @@ public protocol ClusterObjectLister: Sendable {
         where predicate: (CSIStorageCapacity) -> Bool
     ) -> CSIStorageCapacity?
     func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget]
+    /// Every PodDisruptionBudget, or nil when the lister cannot list them at once (then ask per namespace).
+    func allPodDisruptionBudgets() -> [PodDisruptionBudget]?
     /// Services, ReplicationControllers, ReplicaSets and StatefulSets of a namespace (the owners whose
     /// selectors PodTopologySpread's system default constraints use).
     func services(namespace: String) -> [Service]

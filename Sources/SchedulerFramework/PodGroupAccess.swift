@@ -5,6 +5,7 @@ import KubeAPI
 
 extension ClusterObjectLister {
     public func podGroup(namespace: String, name: String) -> PodGroup? { nil }
+    public func allPodDisruptionBudgets() -> [PodDisruptionBudget]? { nil }
 }
 
 extension FrameworkServices {

@@ -187,6 +187,10 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         }
     }
 
+    package func allPodDisruptionBudgets() -> [PodDisruptionBudget]? {
+        all(.podDisruptionBudget).compactMap { if case .podDisruptionBudget(let o) = $0 { o } else { nil } }
+    }
+
     package func podDisruptionBudgets(namespace: String) -> [PodDisruptionBudget] {
         all(.podDisruptionBudget).compactMap {
             if case .podDisruptionBudget(let o) = $0, (o.metadata.namespace ?? "default") == namespace {

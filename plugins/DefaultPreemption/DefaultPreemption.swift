@@ -334,6 +334,18 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
     }
 
     private func disruptionBudgets(snapshot: Snapshot, potential: [Int], preemptor: PodInfo) -> [Budget] {
+        // Upstream lists every budget; a budget of another namespace than a victim's never applies to it.
+        if let all = handle.objects.allPodDisruptionBudgets() {
+            return all.compactMap { pdb in
+                guard let selector = try? Selector(pdb.spec.selector) else { return nil }
+                return Budget(
+                    namespace: pdb.metadata.namespace ?? "default",
+                    selector: selector,
+                    allowed: pdb.status?.disruptionsAllowed ?? 0,
+                    disrupted: Set((pdb.status?.disruptedPods ?? [:]).keys)
+                )
+            }
+        }
         var namespaces: [String] = []
         var seen: Set<String> = []
         for index in potential {
