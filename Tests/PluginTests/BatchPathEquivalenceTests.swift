@@ -51,9 +51,11 @@ import Testing
         let snapshot = Snapshot(nodes: (0..<Int.random(in: 1...14, using: &random)).map { randomNode($0, &random) })
         let pod = PodInfo(randomPod(&random, nodeCount: snapshot.count))
         // A batch: some of the nodes, in any order.
-        let indices = (0..<snapshot.count).filter { _ in Bool.random(using: &random) || snapshot.count < 3 }.shuffled(
+        var indices = (0..<snapshot.count).filter { _ in Bool.random(using: &random) || snapshot.count < 3 }.shuffled(
             using: &random
         )
+        // The runtime never runs an empty batch.
+        if indices.isEmpty { indices = [0] }
         let plugins = try Self.plugins()
         #expect(plugins.count >= 12)
         for plugin in plugins {
@@ -182,6 +184,16 @@ import Testing
             ).node(name).build()
         }
         var info = builder.info(pods: pods)
+        if Int.random(in: 0..<3, using: &random) == 0 {
+            // Made from another version of the node, then updated (as the cache does on node events): what the
+            // node info keeps beside the node object (unschedulable, has taints) must follow the update.
+            let final = info.node
+            let tainted = info.node.spec.taints?.isEmpty == false
+            var earlier = NodeBuilder(name).labels(labels).unschedulable(final.spec.unschedulable != true)
+            if !tainted { earlier = earlier.taint(key: "old", value: "x", effect: "NoSchedule") }
+            info = earlier.info(pods: pods)
+            info.setNode(final)
+        }
         info.imageStates =
             Bool.random(using: &random) ? ["registry/app:1": ImageStateSummary(size: 300_000_000, numNodes: 2)] : [:]
         return info

@@ -40,7 +40,7 @@ extension NodeUnschedulable {
         statuses: UnsafeMutableBufferPointer<Status?>
     ) {
         var tolerates: Bool?
-        for k in 0..<nodes.count where statuses[k] == nil && nodes[k].node.spec.unschedulable == true {
+        for k in 0..<nodes.count where statuses[k] == nil && nodes[k].isUnschedulable {
             if tolerates == nil { tolerates = Self.toleratesUnschedulable(pod.pod.spec.tolerations) }
             if tolerates != true { statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonUnschedulable) }
         }

@@ -68,7 +68,7 @@ extension TaintToleration {
         statuses: UnsafeMutableBufferPointer<Status?>
     ) {
         let tolerations = pod.pod.spec.tolerations ?? []
-        for k in 0..<nodes.count where statuses[k] == nil {
+        for k in 0..<nodes.count where statuses[k] == nil && nodes[k].hasTaints {
             guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else { continue }
             if Self.firstUntoleratedTaint(taints, tolerations: tolerations) != nil {
                 statuses[k] = Status(.unschedulableAndUnresolvable, Self.reasonUntoleratedTaint)
@@ -102,7 +102,7 @@ extension TaintToleration {
     ) -> Status {
         var tolerations: [Toleration]?
         for k in 0..<nodes.count {
-            guard let taints = nodes[k].node.spec.taints, !taints.isEmpty else {
+            guard nodes[k].hasTaints, let taints = nodes[k].node.spec.taints, !taints.isEmpty else {
                 scores[k] = 0
                 continue
             }
