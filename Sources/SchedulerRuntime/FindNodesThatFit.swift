@@ -97,39 +97,21 @@ extension Scheduler {
             percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore,
             numAllNodes: candidates.count
         )
-        // Without scoring or filtering extenders, any feasible node will do.
-        let numToFind = hasScoring(framework) || hasExtenderFilters ? adaptive : min(adaptive, 1)
-        let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
-        feasibleFlags.initialize(repeating: false)
-        defer { feasibleFlags.deallocate() }
-
-        let filterStart = ContinuousClock.now
-        let scan = filterInParallel(
+        let feasible: [Int]
+        let processed: Int
+        switch timedFilterScan(
             framework: framework,
             state: state,
             pod: pod,
             snapshot: snapshot,
             candidates: candidates,
-            numToFind: numToFind,
+            numToFind: numToFind(framework, adaptive: adaptive),
             nominations: nominations,
-            feasibleFlags: feasibleFlags
-        )
-        instrumentation.extensionPointFinished(
-            .filter,
-            profile: framework.schedulerName,
-            status: scan.error?.code ?? .success,
-            duration: ContinuousClock.now - filterStart
-        )
-        if let error = scan.error { return .failure(StatusFailure(error)) }
-
-        let (feasible, processed) = diagnose(
-            scan,
-            feasibleFlags: feasibleFlags,
-            candidates: candidates,
-            numToFind: numToFind,
-            snapshot: snapshot,
             diagnosis: &diagnosis
-        )
+        ) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let result): (feasible, processed) = result
+        }
         // Upstream advances by the nodes processed even when PreFilter narrowed them, modulo all nodes.
         loop.nextStartNodeIndex = (loop.nextStartNodeIndex + processed) % snapshot.count
         return findNodesThatPassExtenders(pod: pod.pod, feasible: feasible, snapshot: snapshot, diagnosis: &diagnosis)
@@ -247,6 +229,56 @@ extension Scheduler {
             }
         }
         return FilterScan(failures: failures.withLock { $0 }, covered: covered, error: firstError.withLock { $0 })
+    }
+
+    /// How many feasible nodes to look for: without scoring or filtering extenders, any feasible node will do.
+    func numToFind(_ framework: ProfileFramework, adaptive: Int) -> Int {
+        hasScoring(framework) || hasExtenderFilters ? adaptive : min(adaptive, 1)
+    }
+
+    /// The parallel Filter over `candidates`, timed as the Filter extension point, then the diagnosis of what it
+    /// scanned: the feasible nodes in scan order and how many scan offsets were processed.
+    func timedFilterScan(
+        framework: ProfileFramework,
+        state: CycleState,
+        pod: PodInfo,
+        snapshot: Snapshot,
+        candidates: CandidateNodes,
+        numToFind: Int,
+        nominations: [String: [PodInfo]],
+        diagnosis: inout Diagnosis
+    ) -> Result<(feasible: [Int], processed: Int), StatusFailure> {
+        let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
+        feasibleFlags.initialize(repeating: false)
+        defer { feasibleFlags.deallocate() }
+        let filterStart = ContinuousClock.now
+        let scan = filterInParallel(
+            framework: framework,
+            state: state,
+            pod: pod,
+            snapshot: snapshot,
+            candidates: candidates,
+            numToFind: numToFind,
+            nominations: nominations,
+            feasibleFlags: feasibleFlags
+        )
+        instrumentation.extensionPointFinished(
+            .filter,
+            profile: framework.schedulerName,
+            status: scan.error?.code ?? .success,
+            duration: ContinuousClock.now - filterStart
+        )
+        if let error = scan.error { return .failure(StatusFailure(error)) }
+        return .success(
+            diagnose(
+                scan,
+                feasibleFlags: feasibleFlags,
+                candidates: candidates,
+                numToFind: numToFind,
+                snapshot: snapshot,
+                diagnosis: &diagnosis
+            )
+        )
     }
 
     /// Keeps the first `numToFind` feasible nodes in scan order and, when none is left, records why the others were

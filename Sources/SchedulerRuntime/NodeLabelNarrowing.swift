@@ -88,42 +88,26 @@ extension Scheduler {
             percentage: framework.percentageOfNodesToScore ?? configuration.percentageOfNodesToScore,
             numAllNodes: total
         )
-        let numToFind = hasScoring(framework) || hasExtenderFilters ? adaptive : min(adaptive, 1)
+        let numToFind = numToFind(framework, adaptive: adaptive)
         var feasible: [Int] = []
         // Without `numToFind` feasible nodes the full scan processes every node.
         var processed = total
         let filterStart = ContinuousClock.now
         if !narrowed.subset.isEmpty {
-            let candidates = CandidateNodes(subset: narrowed.subset, start: 0)
-            let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
-            feasibleFlags.initialize(repeating: false)
-            defer { feasibleFlags.deallocate() }
-            let scan = filterInParallel(
+            let scan = timedFilterScan(
                 framework: framework,
                 state: state,
                 pod: pod,
                 snapshot: snapshot,
-                candidates: candidates,
+                candidates: CandidateNodes(subset: narrowed.subset, start: 0),
                 numToFind: numToFind,
                 nominations: nominations,
-                feasibleFlags: feasibleFlags
+                diagnosis: &diagnosis
             )
-            instrumentation.extensionPointFinished(
-                .filter,
-                profile: framework.schedulerName,
-                status: scan.error?.code ?? .success,
-                duration: ContinuousClock.now - filterStart
-            )
-            if let error = scan.error { return .failure(StatusFailure(error)) }
-            feasible =
-                diagnose(
-                    scan,
-                    feasibleFlags: feasibleFlags,
-                    candidates: candidates,
-                    numToFind: numToFind,
-                    snapshot: snapshot,
-                    diagnosis: &diagnosis
-                ).feasible
+            switch scan {
+            case .failure(let failure): return .failure(failure)
+            case .success(let result): feasible = result.feasible
+            }
             if feasible.count == numToFind, let last = feasible.last {
                 processed = (last - narrowed.start + total) % total + 1
             }
