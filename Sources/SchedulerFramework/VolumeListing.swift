@@ -28,6 +28,13 @@ public final class IndexedPersistentVolume: Sendable {
     public let affinityIsHostnamesOnly: Bool
     /// ``accessModes`` as bits (``accessModeBits(_:)``), so a claim's modes are checked with one mask.
     public let accessModeBits: UInt8
+    /// ``volumeMode`` as ``volumeModeCode(_:)``.
+    public let volumeModeCode: UInt8
+    /// ``nameHash(_:)`` of ``name``, so a per-node scan asks a filter of assumed names instead of hashing a String.
+    public let nameHash: UInt64
+    /// ``claimHash(namespace:name:)`` of the claimRef (0 without one), so a scan passes over a volume taken by
+    /// another claim without reading the object.
+    public let claimHash: UInt64
     /// The volume as the informer holds it.
     public let volume: PersistentVolume
 
@@ -41,6 +48,9 @@ public final class IndexedPersistentVolume: Sendable {
         self.isBeingDeleted = volume.metadata.deletionTimestamp != nil
         self.isFree = isAvailableAndUnclaimed && !isBeingDeleted
         self.volumeMode = volume.spec.volumeMode ?? "Filesystem"
+        self.volumeModeCode = Self.volumeModeCode(volumeMode)
+        self.nameHash = Self.nameHash(name)
+        self.claimHash = claimReference.map { Self.claimHash(namespace: $0.namespace, name: $0.name) } ?? 0
         self.accessModes = volume.spec.accessModes ?? []
         self.accessModeBits = accessModes.reduce(0) { bits, mode in
             bits | (Self.accessModeBits([mode]) ?? Self.unknownAccessModeBit)
@@ -75,6 +85,44 @@ extension IndexedPersistentVolume {
             }
         }
         return bits
+    }
+
+    /// `Filesystem` as 1, `Block` as 2, any other mode as 0 (then the strings are compared).
+    public static func volumeModeCode(_ mode: String) -> UInt8 {
+        switch mode {
+        case "Filesystem": 1
+        case "Block": 2
+        default: 0
+        }
+    }
+
+    /// FNV-1a of the UTF-8 bytes of a volume name, finished with a multiply-xorshift so every bit depends on
+    /// every byte (stable across processes, no allocation).
+    public static func nameHash(_ name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        hash = (hash ^ (hash >> 33)) &* 0xff51_afd7_ed55_8ccd
+        return hash ^ (hash >> 33)
+    }
+
+    /// A hash of a claim's namespace and name (as ``isBound(to:)`` compares them; the namespace as given, a
+    /// claim's own defaulted to `default` by the caller): equal references hash equally, so unequal hashes
+    /// mean the reference does not name the claim.
+    public static func claimHash(namespace: String, name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in namespace.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        hash = (hash ^ 0x2f) &* 0x0000_0100_0000_01b3  // "/": no DNS name holds it
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        hash = (hash ^ (hash >> 33)) &* 0xff51_afd7_ed55_8ccd
+        return hash ^ (hash >> 33)
+    }
+
+    /// Whether this volume sorts before `other` in a ``PersistentVolumeClassIndex/VolumeSet``: smaller first,
+    /// then by name compared as UTF-8 bytes (Go's string order; names are ASCII DNS names, where it is also
+    /// Swift's).
+    @inlinable public func precedes(_ other: IndexedPersistentVolume) -> Bool {
+        if storageBytes != other.storageBytes { return storageBytes < other.storageBytes }
+        return name.utf8.lexicographicallyPrecedes(other.name.utf8)
     }
 
     /// ``PersistentVolume/isBound(to:)`` on the precomputed claim reference.

@@ -16,8 +16,9 @@ struct StorageIndex {
     }
 
     private var volumes: [String: ClassVolumes] = [:]
-    /// Where each PV is filed (class, pinned hostnames), to move or remove it.
-    private var volumePlaces: [String: (storageClass: String, hosts: Set<String>?)] = [:]
+    /// Where each PV is filed (class, pinned hostnames) and as what, to move, replace or remove it.
+    private var volumePlaces: [String: (storageClass: String, hosts: Set<String>?, indexed: IndexedPersistentVolume)] =
+        [:]
     /// `namespace/name` of a claim → the PVs whose claimRef names it.
     private var claimed: [String: Set<String>] = [:]
     private var claimPlaces: [String: String] = [:]
@@ -31,15 +32,17 @@ struct StorageIndex {
         if let place = volumePlaces[name], place.storageClass != storageClass || place.hosts != hosts {
             removeVolume(named: name)
         }
-        volumePlaces[name] = (storageClass, hosts)
-        fileClaim(of: pv)
+        let old = volumePlaces[name]?.indexed
         let indexed = IndexedPersistentVolume(pv)
+        volumePlaces[name] = (storageClass, hosts, indexed)
+        fileClaim(of: pv)
         if let hosts {
             for host in hosts {
-                volumes[storageClass, default: ClassVolumes()].byHost[host, default: VolumeSet()].insert(indexed)
+                volumes[storageClass, default: ClassVolumes()].byHost[host, default: VolumeSet()]
+                    .insert(indexed, replacing: old)
             }
         } else {
-            volumes[storageClass, default: ClassVolumes()].unpinned.insert(indexed)
+            volumes[storageClass, default: ClassVolumes()].unpinned.insert(indexed, replacing: old)
         }
     }
 
@@ -59,13 +62,7 @@ struct StorageIndex {
 
     func claimedVolumes(namespace: String, name: String) -> [PersistentVolume] {
         guard let names = claimed["\(namespace)/\(name)"] else { return [] }
-        return names.sorted().compactMap { volumeName in
-            guard let place = volumePlaces[volumeName] else { return nil }
-            if let host = place.hosts?.first {
-                return volumes[place.storageClass]?.byHost[host]?.volumes[volumeName]?.volume
-            }
-            return volumes[place.storageClass]?.unpinned.volumes[volumeName]?.volume
-        }
+        return names.sorted().compactMap { volumePlaces[$0]?.indexed.volume }
     }
 
     mutating func removeVolume(named name: String) {
@@ -76,13 +73,13 @@ struct StorageIndex {
         guard let place = volumePlaces.removeValue(forKey: name) else { return }
         if let hosts = place.hosts {
             for host in hosts {
-                volumes[place.storageClass]?.byHost[host]?.remove(named: name)
-                if volumes[place.storageClass]?.byHost[host]?.volumes.isEmpty == true {
+                volumes[place.storageClass]?.byHost[host]?.remove(place.indexed)
+                if volumes[place.storageClass]?.byHost[host]?.isEmpty == true {
                     volumes[place.storageClass]?.byHost[host] = nil
                 }
             }
         } else {
-            volumes[place.storageClass]?.unpinned.remove(named: name)
+            volumes[place.storageClass]?.unpinned.remove(place.indexed)
         }
     }
 

@@ -20,6 +20,10 @@ final class DelayedClaim: Sendable {
     /// (then the lists are compared).
     let accessModeBits: UInt8?
     let volumeMode: String
+    /// ``volumeMode`` as ``IndexedPersistentVolume/volumeModeCode(_:)``.
+    let volumeModeCode: UInt8
+    /// ``IndexedPersistentVolume/claimHash(namespace:name:)`` of the claim.
+    let claimHash: UInt64
     /// `volume.kubernetes.io/selected-node`, once set.
     let selectedNode: String?
     /// The claim's label selector; nil when it has none.
@@ -46,6 +50,11 @@ final class DelayedClaim: Sendable {
         self.accessModes = accessModes
         self.accessModeBits = accessModeBits
         self.volumeMode = volumeMode
+        self.volumeModeCode = IndexedPersistentVolume.volumeModeCode(volumeMode)
+        self.claimHash = IndexedPersistentVolume.claimHash(
+            namespace: claim.metadata.namespace ?? "default",
+            name: claim.metadata.name
+        )
         self.selectedNode = selectedNode
         self.selector = selector
         self.preBound = preBound
@@ -96,14 +105,83 @@ struct VolumeBindingError: Error, Sendable {
     init(_ message: String) { self.message = message }
 }
 
+/// The names of the volumes a view assumes, as an open-addressed table of their
+/// ``IndexedPersistentVolume/nameHash``: a per-node scan asks it with a mask and a compare or two of integers
+/// (many pods may be between Reserve and the PV controller's binding, so a small bit filter would fill up) and
+/// hashes a name into the view's dictionary only on a hit.
+struct AssumedVolumeFilter {
+    /// A power of two of slots, at least twice the names; 0 marks an empty slot.
+    private let table: [UInt64]
+    private let mask: Int
+
+    var isEmpty: Bool { table.isEmpty }
+
+    init(_ view: AssumeCache.View) {
+        guard !view.volumes.isEmpty else {
+            table = []
+            mask = 0
+            return
+        }
+        var size = 8
+        while size < 2 * view.volumes.count { size *= 2 }
+        var table = [UInt64](repeating: 0, count: size)
+        for name in view.volumes.keys {
+            let key = Self.key(IndexedPersistentVolume.nameHash(name))
+            var slot = Int(truncatingIfNeeded: key) & (size - 1)
+            while table[slot] != 0 && table[slot] != key { slot = (slot + 1) & (size - 1) }
+            table[slot] = key
+        }
+        self.table = table
+        self.mask = size - 1
+    }
+
+    /// The stored form of a hash: 0 is the empty mark, so it is stored as 1 (a shared slot only costs a
+    /// dictionary lookup).
+    @inline(__always) private static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
+
+    /// False when no assumed name has `hash`; true may rarely be a false positive.
+    @inline(__always) func mayContain(_ hash: UInt64) -> Bool {
+        let key = Self.key(hash)
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let stored = table[slot]
+            if stored == key { return true }
+            if stored == 0 { return false }
+            slot = (slot + 1) & mask
+        }
+    }
+}
+
 /// The matching rules of upstream's `volumeBinder.FindPodVolumes` for one node, reading PVs through the
 /// object store's class/hostname index and the assume cache's view.
 struct VolumeMatcher {
+    typealias VolumeSet = PersistentVolumeClassIndex.VolumeSet
+
     let objects: any ClusterObjectLister
     let view: AssumeCache.View
+    let assumed: AssumedVolumeFilter
     /// One class's PV index taken once for a loop over nodes (the batch Filter); other classes are looked up
     /// per node.
     var classIndex: (name: String, index: PersistentVolumeClassIndex)? = nil
+
+    init(objects: any ClusterObjectLister, view: AssumeCache.View) {
+        self.objects = objects
+        self.view = view
+        self.assumed = AssumedVolumeFilter(view)
+    }
+
+    /// The volumes of `className` pinned to `hostname` and those not pinned: from the batch's index, else
+    /// the lister's index, else its candidates (a lister without an index).
+    func volumes(of className: String, hostname: String?) -> (pinned: VolumeSet?, unpinned: VolumeSet) {
+        if let classIndex, classIndex.name == className {
+            return (hostname.flatMap { classIndex.index.byHost[$0] }, classIndex.index.unpinned)
+        }
+        if let index = objects.persistentVolumeClassIndex(storageClass: className) {
+            return (hostname.flatMap { index.byHost[$0] }, index.unpinned)
+        }
+        let candidates = objects.persistentVolumeCandidates(storageClass: className, hostname: hostname)
+        return (VolumeSet(candidates.pinned), VolumeSet(candidates.unpinned))
+    }
 
     /// Checks `claims` against a node. With `collect`, fills `podVolumes` with the chosen static bindings and
     /// claims to provision; without, allocates nothing for single-claim pods.
@@ -148,13 +226,14 @@ struct VolumeMatcher {
                 provisionCount += 1
                 continue
             }
-            let candidates =
-                if let classIndex, classIndex.name == delayed.className {
-                    classIndex.index.candidates(hostname: hostname)
-                } else {
-                    objects.persistentVolumeCandidates(storageClass: delayed.className, hostname: hostname)
-                }
-            if let match = findMatchingVolume(delayed, in: candidates, labels: labels, excluding: chosen) {
+            let volumes = volumes(of: delayed.className, hostname: hostname)
+            if let match = findMatchingVolume(
+                delayed,
+                pinned: volumes.pinned,
+                unpinned: volumes.unpinned,
+                labels: labels,
+                excluding: chosen
+            ) {
                 if claims.delayed.count > 1 { chosen.append(match.name) }
                 if collect {
                     podVolumes.staticBindings.append(
@@ -202,13 +281,16 @@ struct VolumeMatcher {
 
     /// Upstream's `FindMatchingVolume` on the scheduler path: the PV pre-bound to the claim if it fits the
     /// node, else the smallest Available PV of the claim's class that satisfies the request, volume mode,
-    /// selector, node affinity and access modes. Ties go to the smaller name, so the choice is stable.
+    /// selector, node affinity and access modes. Ties go to the name first in UTF-8 byte order (Go's string
+    /// order), so the choice is stable.
     ///
-    /// Reads the index's precomputed facts of each volume (size, mode, access modes, whether its hostname pin
-    /// is its whole node affinity), so a candidate costs a few comparisons and no copy of the object.
+    /// Reads the sets' inline facts of each volume (size, mode, access modes, whether its hostname pin is its
+    /// whole node affinity, whether a cycle may have assumed it), so a free volume costs a few comparisons of
+    /// contiguous memory; taken and assumed volumes go through the full rules.
     func findMatchingVolume(
         _ delayed: DelayedClaim,
-        in candidates: PersistentVolumeCandidates,
+        pinned: VolumeSet?,
+        unpinned: VolumeSet,
         labels: [String: String],
         excluding chosen: [String]
     ) -> IndexedPersistentVolume? {
@@ -231,8 +313,7 @@ struct VolumeMatcher {
             return consider(candidate: indexed, pinnedHere: pinnedHere)
         }
         func consider(candidate: IndexedPersistentVolume, pinnedHere: Bool) -> Bool {
-            let bytes = candidate.storageBytes
-            if bytes < delayed.requestedBytes { return false }
+            if candidate.storageBytes < delayed.requestedBytes { return false }
             if candidate.volumeMode != delayed.volumeMode || candidate.isBeingDeleted { return false }
             if !chosen.isEmpty, chosen.contains(candidate.name) { return false }
             let affinityMatches =
@@ -254,14 +335,64 @@ struct VolumeMatcher {
             } else {
                 for mode in delayed.accessModes where !candidate.accessModes.contains(mode) { return false }
             }
-            if let current = best {
-                if bytes > current.storageBytes { return false }
-                if bytes == current.storageBytes && !(candidate.name < current.name) {
-                    return false
-                }
-            }
+            if let current = best, !candidate.precedes(current) { return false }
             best = candidate
             return false
+        }
+        /// ``consider(_:pinnedHere:)`` over a set in its order; true when a volume pre-bound to the claim
+        /// decides.
+        func scan(_ entries: ContiguousArray<PersistentVolumeClassIndex.Entry>, pinnedHere: Bool) -> Bool {
+            // Once a volume of this set is the best, the later ones are larger or later by name: only a volume
+            // pre-bound to the claim (taken, or assumed) can still change the answer.
+            var bestIsFromHere = false
+            return entries.withUnsafeBufferPointer { entries in
+                for i in entries.indices {
+                    if !entries[i].isFree || (!assumed.isEmpty && assumed.mayContain(entries[i].nameHash)) {
+                        // Only a volume pre-bound to this claim can matter (isBound(to:) needs a claimRef naming
+                        // it); one taken by another claim, or being deleted, is passed over without its object.
+                        if !entries[i].isFree
+                            && (entries[i].isBeingDeleted || !entries[i].hasClaimReference
+                                || entries[i].claimHash != delayed.claimHash)
+                        {
+                            continue
+                        }
+                        let previous = best
+                        if consider(entries[i].volume, pinnedHere: pinnedHere) { return true }
+                        if best !== previous { bestIsFromHere = true }
+                        continue
+                    }
+                    if bestIsFromHere { continue }
+                    // Free (Available, unclaimed, not being deleted) and not assumed: consider(candidate:) on the
+                    // inline facts first, the object only for what they do not hold.
+                    if entries[i].storageBytes < delayed.requestedBytes { continue }
+                    if entries[i].storageClass != delayed.className { continue }
+                    if let wanted = delayed.accessModeBits, wanted & ~entries[i].accessModeBits != 0 { continue }
+                    let modeCode = entries[i].volumeModeCode
+                    if modeCode != 0 && delayed.volumeModeCode != 0 && modeCode != delayed.volumeModeCode { continue }
+                    let volume = entries[i].volume
+                    if modeCode == 0 || delayed.volumeModeCode == 0, volume.volumeMode != delayed.volumeMode {
+                        continue
+                    }
+                    if delayed.accessModeBits == nil,
+                        delayed.accessModes.contains(where: { !volume.accessModes.contains($0) })
+                    {
+                        continue
+                    }
+                    if !chosen.isEmpty, chosen.contains(volume.name) { continue }
+                    if let selector = delayed.selector, !selector.matches(volume.volume.metadata.labels ?? [:]) {
+                        continue
+                    }
+                    if !(pinnedHere && entries[i].affinityIsHostnamesOnly),
+                        !Self.nodeAffinityMatches(volume.volume, labels: labels)
+                    {
+                        continue
+                    }
+                    if let current = best, !volume.precedes(current) { continue }
+                    best = volume
+                    bestIsFromHere = true
+                }
+                return false
+            }
         }
         // A PV pre-bound to the claim decides alone, even when it is on another node (no match then).
         for volume in delayed.preBound where consider(candidate: volume, pinnedHere: false) {
@@ -269,13 +400,9 @@ struct VolumeMatcher {
         }
         // No free volume: only volumes pre-bound to the claim could match, and those were just considered
         // (an assumption only ever takes a volume, never frees one).
-        if candidates.freeCount == 0 { return best }
-        for volume in candidates.pinned.values where consider(volume, pinnedHere: true) {
-            return preBoundFits ? preBound : nil
-        }
-        for volume in candidates.unpinned.values where consider(volume, pinnedHere: false) {
-            return preBoundFits ? preBound : nil
-        }
+        if (pinned?.freeCount ?? 0) + unpinned.freeCount == 0 { return best }
+        if let pinned, scan(pinned.entries, pinnedHere: true) { return preBoundFits ? preBound : nil }
+        if scan(unpinned.entries, pinnedHere: false) { return preBoundFits ? preBound : nil }
         return best
     }
 
