@@ -99,7 +99,7 @@ extension Scheduler {
         )
         let feasible: [Int]
         let processed: Int
-        switch timedFilterScan(
+        switch filterScan(
             framework: framework,
             state: state,
             pod: pod,
@@ -236,9 +236,9 @@ extension Scheduler {
         hasScoring(framework) || hasExtenderFilters ? adaptive : min(adaptive, 1)
     }
 
-    /// The parallel Filter over `candidates`, timed as the Filter extension point, then the diagnosis of what it
-    /// scanned: the feasible nodes in scan order and how many scan offsets were processed.
-    func timedFilterScan(
+    /// The parallel Filter over `candidates` (timed as the Filter extension point when `timed`), then the diagnosis
+    /// of what it scanned: the feasible nodes in scan order and how many scan offsets were processed.
+    func filterScan(
         framework: ProfileFramework,
         state: CycleState,
         pod: PodInfo,
@@ -246,6 +246,7 @@ extension Scheduler {
         candidates: CandidateNodes,
         numToFind: Int,
         nominations: [String: [PodInfo]],
+        timed: Bool = true,
         diagnosis: inout Diagnosis
     ) -> Result<(feasible: [Int], processed: Int), StatusFailure> {
         let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
@@ -262,12 +263,14 @@ extension Scheduler {
             nominations: nominations,
             feasibleFlags: feasibleFlags
         )
-        instrumentation.extensionPointFinished(
-            .filter,
-            profile: framework.schedulerName,
-            status: scan.error?.code ?? .success,
-            duration: ContinuousClock.now - filterStart
-        )
+        if timed {
+            instrumentation.extensionPointFinished(
+                .filter,
+                profile: framework.schedulerName,
+                status: scan.error?.code ?? .success,
+                duration: ContinuousClock.now - filterStart
+            )
+        }
         if let error = scan.error { return .failure(StatusFailure(error)) }
         return .success(
             diagnose(

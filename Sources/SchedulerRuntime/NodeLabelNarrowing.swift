@@ -94,7 +94,7 @@ extension Scheduler {
         var processed = total
         let filterStart = ContinuousClock.now
         if !narrowed.subset.isEmpty {
-            let scan = timedFilterScan(
+            let scan = filterScan(
                 framework: framework,
                 state: state,
                 pod: pod,
@@ -161,26 +161,17 @@ extension Scheduler {
             if !narrowed.admitted.contains(snapshot.nodeSlots[index]) { leftOut.append(index) }
         }
         guard !leftOut.isEmpty else { return }
-        let candidates = CandidateNodes(subset: leftOut, start: 0)
-        let feasibleFlags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: candidates.count)
-        feasibleFlags.initialize(repeating: false)
-        defer { feasibleFlags.deallocate() }
-        let scan = filterInParallel(
+        // Untimed: the Filter time of this cycle was taken over the narrowed scan, as the full scan would report.
+        // NodeAffinity rejects every one of these nodes, so no plugin before it errs on them.
+        _ = filterScan(
             framework: framework,
             state: state,
             pod: pod,
             snapshot: snapshot,
-            candidates: candidates,
+            candidates: CandidateNodes(subset: leftOut, start: 0),
             numToFind: Int.max,
             nominations: nominations,
-            feasibleFlags: feasibleFlags
-        )
-        _ = diagnose(
-            scan,
-            feasibleFlags: feasibleFlags,
-            candidates: candidates,
-            numToFind: Int.max,
-            snapshot: snapshot,
+            timed: false,
             diagnosis: &diagnosis
         )
     }
