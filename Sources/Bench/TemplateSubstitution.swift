@@ -48,6 +48,12 @@ final class TemplateSubstitution: Sendable {
     }
 
     static let markerStart: Character = "\u{E000}"
+
+    /// Whether `text` holds a marker: its UTF-8 lead byte first (a byte scan), the Character search only then
+    /// (grapheme by grapheme, which would otherwise be most of the cost of instantiating an object).
+    static func holdsMarker(_ text: String) -> Bool {
+        text.utf8.contains(0xEE) && text.contains(markerStart)
+    }
     static let markerEnd: Character = "\u{E001}"
 
     static func marker(_ index: Int) -> String { "\(markerStart)\(index)\(markerEnd)" }
@@ -104,7 +110,7 @@ final class TemplateSubstitution: Sendable {
     static func substitute(_ value: PositionedValue, values: [String]) -> PositionedValue? {
         switch value.content {
         case .string(let text):
-            guard text.contains(markerStart) else { return value }
+            guard holdsMarker(text) else { return value }
             guard let replaced = replacingMarkers(text, values: values) else { return nil }
             // A scalar that is a single action is typed as written plain; a quoted one would not be, which the
             // check against the slow path catches.
@@ -125,7 +131,7 @@ final class TemplateSubstitution: Sendable {
             var result: [PositionedValue.Entry] = []
             result.reserveCapacity(entries.count)
             for entry in entries {
-                if entry.key.contains(markerStart) { return nil }
+                if holdsMarker(entry.key) { return nil }
                 guard let substituted = substitute(entry.value, values: values) else { return nil }
                 result.append(.init(key: entry.key, keyPosition: entry.keyPosition, value: substituted))
             }

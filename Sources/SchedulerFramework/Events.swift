@@ -55,20 +55,58 @@ public struct ActionType: OptionSet, Sendable, Hashable {
     public static let all: ActionType = [.add, .delete, .update]
 }
 
+extension ActionType: CustomStringConvertible {
+    /// Upstream's `ActionType.String()`: a single action's name, `Update` for the other updates and the whole
+    /// update set, `All`, and "" for other combinations.
+    public var description: String {
+        switch self {
+        case .add: "Add"
+        case .delete: "Delete"
+        case .updateNodeAllocatable: "UpdateNodeAllocatable"
+        case .updateNodeLabel: "UpdateNodeLabel"
+        case .updateNodeTaint: "UpdateNodeTaint"
+        case .updateNodeCondition: "UpdateNodeCondition"
+        case .updateNodeAnnotation: "UpdateNodeAnnotation"
+        case .updatePodLabel: "UpdatePodLabel"
+        case .updatePodScaleDown: "UpdatePodScaleDown"
+        case .updatePodToleration: "UpdatePodToleration"
+        case .updatePodSchedulingGatesEliminated: "UpdatePodSchedulingGatesEliminated"
+        case .updatePodOther, .updateOther, .update: "Update"
+        case .all: "All"
+        default: ""
+        }
+    }
+}
+
 /// A change in the cluster, as the queue sees it.
 public struct ClusterEvent: Sendable, Hashable, CustomStringConvertible {
     public var resource: EventResource
     public var action: ActionType
-    /// A readable label for metrics and logs (e.g. `NodeAdd`, `AssignedPodDelete`).
-    public var label: String
+    /// The label given at creation, when it is not ``resource`` followed by ``action``.
+    private var givenLabel: String?
+    /// A readable label for metrics and logs (e.g. `NodeAdd`, `AssignedPodDelete`); built when read, as
+    /// upstream's `Label()`, so the informers' events cost no string.
+    public var label: String {
+        get { givenLabel ?? resource.rawValue + action.description }
+        set { givenLabel = newValue }
+    }
 
     public init(resource: EventResource, action: ActionType, label: String? = nil) {
         self.resource = resource
         self.action = action
-        self.label = label ?? "\(resource.rawValue)\(action)"
+        self.givenLabel = label
     }
 
     public var description: String { label }
+
+    public static func == (lhs: ClusterEvent, rhs: ClusterEvent) -> Bool {
+        lhs.resource == rhs.resource && lhs.action == rhs.action && lhs.label == rhs.label
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(resource)
+        hasher.combine(action)
+    }
 
     /// Whether an incoming event `self` matches a registered event (`MatchClusterEvents`): resources
     /// equal (a registered `Pod` matches assigned and unscheduled pods, `*` matches all) and actions

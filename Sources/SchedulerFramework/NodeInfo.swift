@@ -38,11 +38,14 @@ public struct NodeInfo: Sendable {
         @usableFromInline @exclusivity(unchecked) var isUnschedulable = false
         /// `spec.taints` is not empty, kept beside the counts.
         @usableFromInline @exclusivity(unchecked) var hasTaints = false
+        @usableFromInline @exclusivity(unchecked) var name: String
+        /// The `kubernetes.io/hostname` label with its hash (volume matching reads it per node); with the name,
+        /// it ends the third cache line.
+        @usableFromInline @exclusivity(unchecked) var hostname: Hostname?
         @usableFromInline @exclusivity(unchecked) var podsWithUnclaimedVolumes = 0
         /// `pvcRefCounts.count`, kept beside the other fields so a per-node read touches no dictionary.
         @usableFromInline @exclusivity(unchecked) var distinctClaimCount = 0
         @usableFromInline @exclusivity(unchecked) var generation: Int64 = 0
-        @usableFromInline @exclusivity(unchecked) var name: String
         @usableFromInline @exclusivity(unchecked) var podChunks: ContiguousArray<PodChunk> = []
         /// `pods` flattened, built on first read of an unchanging box (readers may be concurrent).
         let flatPods = Mutex<[PodInfo]?>(nil)
@@ -88,14 +91,20 @@ public struct NodeInfo: Sendable {
         init(node: Node) {
             self.node = node
             self.name = node.metadata.name
+            self.hostname = Self.hostname(of: node)
             self.allocatable = Resource(node.status.allocatable)
             self.isUnschedulable = node.spec.unschedulable == true
             self.hasTaints = !(node.spec.taints ?? []).isEmpty
         }
 
+        static func hostname(of node: Node) -> Hostname? {
+            node.metadata.labels?[VolumeAnnotations.hostnameLabel].map(Hostname.init)
+        }
+
         init(copying other: Storage) {
             node = other.node
             name = other.name
+            hostname = other.hostname
             podChunks = other.podChunks
             podCount = other.podCount
             flatPods.withLock { $0 = other.flatPods.withLock { $0 } }
@@ -133,6 +142,8 @@ public struct NodeInfo: Sendable {
     @inlinable public var node: Node { _read { yield storage.node } }
     /// The node's name.
     @inlinable public var name: String { _read { yield storage.name } }
+    /// The node's `kubernetes.io/hostname` label (nil without one), read without the labels dictionary.
+    @inlinable public var hostname: Hostname? { _read { yield storage.hostname } }
     /// Pods on the node, assumed ones included, in the order upstream keeps them (a removed pod's place is
     /// taken by the last one).
     public var pods: [PodInfo] { storage.materializedPods() }
@@ -205,6 +216,7 @@ public struct NodeInfo: Sendable {
         makeUnique()
         storage.node = node
         storage.name = node.metadata.name
+        storage.hostname = Storage.hostname(of: node)
         storage.allocatable = Resource(node.status.allocatable)
         storage.isUnschedulable = node.spec.unschedulable == true
         storage.hasTaints = !(node.spec.taints ?? []).isEmpty

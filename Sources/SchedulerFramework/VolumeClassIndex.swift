@@ -7,18 +7,19 @@ public struct PersistentVolumeClassIndex: Sendable {
     /// What volume matching reads of one volume, inline in a ``VolumeSet``'s array: a per-node scan reads
     /// these contiguous values and follows ``volume`` only for a volume that passes them.
     public struct Entry: Sendable {
-        public let volume: IndexedPersistentVolume
+        // What a scan reads of a free volume first, so the set's first entry shares the array header's cache line.
         public let storageBytes: Int64
-        public let nameHash: UInt64
-        public let claimHash: UInt64
-        /// The volume's class: a set from another lister than the class index may hold other classes.
-        public let storageClass: String
         public let isFree: Bool
         public let hasClaimReference: Bool
         public let isBeingDeleted: Bool
         public let affinityIsHostnamesOnly: Bool
         public let accessModeBits: UInt8
         public let volumeModeCode: UInt8
+        public let nameHash: UInt64
+        public let claimHash: UInt64
+        public let volume: IndexedPersistentVolume
+        /// The volume's class: a set from another lister than the class index may hold other classes.
+        public let storageClass: String
 
         public init(_ volume: IndexedPersistentVolume) {
             self.volume = volume

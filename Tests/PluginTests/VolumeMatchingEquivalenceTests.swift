@@ -63,12 +63,25 @@ import Testing
         return best
     }
 
-    @Test func theIndexedScanPicksWhatTheObjectScanPicks() throws {
-        var seed: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((seed >> 33) % UInt64(bound))
-        }
+    /// One random case: a claim "c" of class "wait", up to 14 volumes of both classes pinned to "h0", "h1",
+    /// both, zones or nothing, taken, pre-bound or free, some being deleted, and assumptions over some of them.
+    private struct RandomCase {
+        var claim: PersistentVolumeClaim
+        var volumes: [PersistentVolume]
+        var names: Set<String>
+        var view: AssumeCache.View
+        var pinned: [String: IndexedPersistentVolume]
+        var unpinned: [String: IndexedPersistentVolume]
+        var delayed: DelayedClaim
+    }
+
+    /// `referenceOdds`: one volume in that many names another claim, one names "c"; `assumptionOdds`: one free
+    /// volume in that many is assumed.
+    private static func randomCase(
+        _ next: (Int) -> Int,
+        referenceOdds: Int = 10,
+        assumptionOdds: Int = 4
+    ) throws -> RandomCase {
         func pick<T>(_ values: [T]) -> T { values[next(values.count)] }
         func requirement(_ key: String, _ values: [String]) -> NodeSelectorRequirement {
             NodeSelectorRequirement(key: key, operator: "In", values: values)
@@ -87,89 +100,110 @@ import Testing
             NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [requirement("zone", ["z1"])])]),
             NodeSelector(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [requirement("zone", ["z2"])])]),
         ]
-        let labels = [hostname: "h0", "zone": "z1"]
+        var claim = PersistentVolumeClaim(
+            name: "c",
+            storageClassName: "wait",
+            request: pick(["1Gi", "5Gi", "10Gi", "20Gi"]),
+            accessModes: pick([["ReadWriteOnce"], ["ReadWriteMany"], ["ReadWriteOnce", "ReadOnlyMany"], ["Odd"]]),
+            volumeMode: pick([nil, nil, "Block", "Odd"]),
+            selector: next(4) == 0 ? LabelSelector(matchLabels: ["tier": "a"]) : nil
+        )
+        claim.metadata.uid = "uid-c"
+        var volumes: [PersistentVolume] = []
+        var names = Set<String>()
+        for _ in 0..<(1 + next(14)) {
+            let name = "pv-\(next(60))"
+            guard names.insert(name).inserted else { continue }
+            var claimRef: ObjectReference?
+            switch next(referenceOdds) {
+            case 0: claimRef = ObjectReference(namespace: "default", name: "other")
+            case 1: claimRef = ObjectReference(namespace: "default", name: "c", uid: pick([nil, "uid-c", "uid-x"]))
+            default: claimRef = nil
+            }
+            var volume = PersistentVolume(
+                name: name,
+                capacity: pick(["1Gi", "5Gi", "5Gi", "10Gi", "10Gi"]),
+                storageClassName: next(8) == 0 ? "other" : "wait",
+                accessModes: pick([
+                    ["ReadWriteOnce"], ["ReadWriteMany"], ["ReadWriteOnce", "ReadOnlyMany"], ["Odd"],
+                ]),
+                volumeMode: pick([nil, nil, "Filesystem", "Block", "Odd"]),
+                labels: pick([nil, ["tier": "a"], ["tier": "b"]]),
+                nodeAffinity: pick(affinities),
+                claimRef: claimRef,
+                phase: pick(["Available", "Available", "Available", "Bound", "Released"])
+            )
+            volume.metadata.resourceVersion = "1"
+            if next(10) == 0 { volume.metadata.deletionTimestamp = "2026-01-01T00:00:00Z" }
+            volumes.append(volume)
+        }
+        // Assumptions over free informer versions (what Reserve makes), at most one for this claim so no
+        // two volumes of the sets can both be pre-bound through the view.
+        var view = AssumeCache.View()
+        var assumedForTarget = false
+        for volume in volumes where volume.spec.claimRef == nil && next(assumptionOdds) == 0 {
+            var owner = PersistentVolumeClaim(name: "other", storageClassName: "wait", request: "1Gi")
+            if !assumedForTarget && next(3) == 0 {
+                owner = claim
+                assumedForTarget = true
+            }
+            let (bound, _) = VolumeBinding.bindVolume(volume, to: owner)
+            view.volumes[volume.metadata.name] = AssumeCache.Assumed(
+                base: next(5) == 0 ? "stale" : "1",
+                object: bound
+            )
+        }
+        var pinned: [String: IndexedPersistentVolume] = [:]
+        var unpinned: [String: IndexedPersistentVolume] = [:]
+        for volume in volumes {
+            if let hosts = volume.pinnedHostnames {
+                if hosts.contains("h0") { pinned[volume.metadata.name] = IndexedPersistentVolume(volume) }
+            } else {
+                unpinned[volume.metadata.name] = IndexedPersistentVolume(volume)
+            }
+        }
+        let preBound =
+            volumes
+            .filter { $0.spec.claimRef?.name == "c" && $0.spec.claimRef?.namespace == "default" }
+            .sorted { $0.metadata.name < $1.metadata.name }
+            .map { IndexedPersistentVolume(view.volume($0)) }
+        let selector = try claim.spec.selector.map { try Selector($0) }
+        let delayed = DelayedClaim(
+            claim: claim,
+            className: "wait",
+            requestedBytes: claim.spec.resources?.requests?["storage"]?.value ?? 0,
+            hasRequest: true,
+            accessModes: claim.spec.accessModes ?? [],
+            accessModeBits: IndexedPersistentVolume.accessModeBits(claim.spec.accessModes ?? []),
+            volumeMode: claim.spec.volumeMode ?? "Filesystem",
+            selectedNode: nil,
+            selector: selector,
+            preBound: preBound
+        )
+        return RandomCase(
+            claim: claim,
+            volumes: volumes,
+            names: names,
+            view: view,
+            pinned: pinned,
+            unpinned: unpinned,
+            delayed: delayed
+        )
+    }
+
+    @Test func theIndexedScanPicksWhatTheObjectScanPicks() throws {
+        var seed: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let labels = [VolumeAnnotations.hostnameLabel: "h0", "zone": "z1"]
         var matches = 0
         var preBoundDecisions = 0
         for round in 0..<4_000 {
-            var claim = PersistentVolumeClaim(
-                name: "c",
-                storageClassName: "wait",
-                request: pick(["1Gi", "5Gi", "10Gi", "20Gi"]),
-                accessModes: pick([["ReadWriteOnce"], ["ReadWriteMany"], ["ReadWriteOnce", "ReadOnlyMany"], ["Odd"]]),
-                volumeMode: pick([nil, nil, "Block", "Odd"]),
-                selector: next(4) == 0 ? LabelSelector(matchLabels: ["tier": "a"]) : nil
-            )
-            claim.metadata.uid = "uid-c"
-            var volumes: [PersistentVolume] = []
-            var names = Set<String>()
-            for _ in 0..<(1 + next(14)) {
-                let name = "pv-\(next(60))"
-                guard names.insert(name).inserted else { continue }
-                var claimRef: ObjectReference?
-                switch next(10) {
-                case 0: claimRef = ObjectReference(namespace: "default", name: "other")
-                case 1: claimRef = ObjectReference(namespace: "default", name: "c", uid: pick([nil, "uid-c", "uid-x"]))
-                default: claimRef = nil
-                }
-                var volume = PersistentVolume(
-                    name: name,
-                    capacity: pick(["1Gi", "5Gi", "5Gi", "10Gi", "10Gi"]),
-                    storageClassName: next(8) == 0 ? "other" : "wait",
-                    accessModes: pick([
-                        ["ReadWriteOnce"], ["ReadWriteMany"], ["ReadWriteOnce", "ReadOnlyMany"], ["Odd"],
-                    ]),
-                    volumeMode: pick([nil, nil, "Filesystem", "Block", "Odd"]),
-                    labels: pick([nil, ["tier": "a"], ["tier": "b"]]),
-                    nodeAffinity: pick(affinities),
-                    claimRef: claimRef,
-                    phase: pick(["Available", "Available", "Available", "Bound", "Released"])
-                )
-                volume.metadata.resourceVersion = "1"
-                if next(10) == 0 { volume.metadata.deletionTimestamp = "2026-01-01T00:00:00Z" }
-                volumes.append(volume)
-            }
-            // Assumptions over free informer versions (what Reserve makes), at most one for this claim so no
-            // two volumes of the sets can both be pre-bound through the view.
-            var view = AssumeCache.View()
-            var assumedForTarget = false
-            for volume in volumes where volume.spec.claimRef == nil && next(4) == 0 {
-                var owner = PersistentVolumeClaim(name: "other", storageClassName: "wait", request: "1Gi")
-                if !assumedForTarget && next(3) == 0 {
-                    owner = claim
-                    assumedForTarget = true
-                }
-                let (bound, _) = VolumeBinding.bindVolume(volume, to: owner)
-                view.volumes[volume.metadata.name] = AssumeCache.Assumed(
-                    base: next(5) == 0 ? "stale" : "1",
-                    object: bound
-                )
-            }
-            var pinned: [String: IndexedPersistentVolume] = [:]
-            var unpinned: [String: IndexedPersistentVolume] = [:]
-            for volume in volumes {
-                if let hosts = volume.pinnedHostnames {
-                    if hosts.contains("h0") { pinned[volume.metadata.name] = IndexedPersistentVolume(volume) }
-                } else {
-                    unpinned[volume.metadata.name] = IndexedPersistentVolume(volume)
-                }
-            }
-            let preBound =
-                volumes
-                .filter { $0.spec.claimRef?.name == "c" && $0.spec.claimRef?.namespace == "default" }
-                .sorted { $0.metadata.name < $1.metadata.name }
-                .map { IndexedPersistentVolume(view.volume($0)) }
-            let selector = try claim.spec.selector.map { try Selector($0) }
-            let delayed = DelayedClaim(
-                claim: claim,
-                className: "wait",
-                requestedBytes: claim.spec.resources?.requests?["storage"]?.value ?? 0,
-                hasRequest: true,
-                accessModes: claim.spec.accessModes ?? [],
-                accessModeBits: IndexedPersistentVolume.accessModeBits(claim.spec.accessModes ?? []),
-                volumeMode: claim.spec.volumeMode ?? "Filesystem",
-                selectedNode: nil,
-                selector: selector,
-                preBound: preBound
+            let random = try Self.randomCase(next)
+            let (names, view, pinned, unpinned, delayed) = (
+                random.names, random.view, random.pinned, random.unpinned, random.delayed
             )
             let chosen = names.filter { _ in next(8) == 0 }.sorted()
             let expected = reference(
@@ -195,5 +229,54 @@ import Testing
         // through hashed collections, whose order is seeded per process; ~390–420 of 4,000 seen.)
         #expect(matches > 300)
         #expect(preBoundDecisions > 20)
+    }
+    /// The batch Filter's ``HostSetShortcut`` may only answer "fits" where the full rules find a volume for the
+    /// claim on the node; on the same random cases, with the class index the store would build (volumes of the
+    /// claim's class only).
+    @Test func theHostSetShortcutFitsOnlyWhereTheRulesFindAVolume() throws {
+        var seed: UInt64 = 11
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let node = NodeInfo(
+            node: Node(metadata: ObjectMeta(name: "n0", labels: [VolumeAnnotations.hostnameLabel: "h0", "zone": "z1"]))
+        )
+        let labels = node.node.metadata.labels ?? [:]
+        var shortcutFits = 0
+        var rulesOnly = 0
+        for round in 0..<4_000 {
+            let random = try Self.randomCase(next, referenceOdds: 40, assumptionOdds: 30)
+            var index = PersistentVolumeClassIndex()
+            for volume in random.volumes where volume.storageClass == "wait" {
+                if let hosts = volume.pinnedHostnames {
+                    for host in hosts {
+                        index.byHost[host, default: PersistentVolumeClassIndex.VolumeSet()]
+                            .insert(IndexedPersistentVolume(volume))
+                    }
+                } else {
+                    index.unpinned.insert(IndexedPersistentVolume(volume))
+                }
+            }
+            var matcher = VolumeMatcher(objects: VolumeTestCluster(), view: random.view)
+            matcher.classIndex = ("wait", index)
+            let found = matcher.findMatchingVolume(
+                random.delayed,
+                pinned: index.byHost["h0"],
+                unpinned: index.unpinned,
+                labels: labels,
+                excluding: []
+            )
+            let shortcut = HostSetShortcut(claims: PodClaims(delayed: [random.delayed]), matcher: matcher)
+            if shortcut?.fits(node) == true {
+                shortcutFits += 1
+                #expect(found != nil, "round \(round)")
+            } else if found != nil {
+                rulesOnly += 1
+            }
+        }
+        // Both kinds of node are met: the shortcut answers most fits, the full rules the rest.
+        #expect(shortcutFits > 60)
+        #expect(rulesOnly > 20)
     }
 }

@@ -18,7 +18,7 @@ extension VolumeBinding {
             return
         }
         if Self.fitsEveryNode(data.claims) { return }
-        var matcher = VolumeMatcher(objects: objects, view: data.view)
+        var matcher = VolumeMatcher(objects: objects, view: data.view, assumed: data.assumed)
         // The class index of the first claim to match, taken once for the batch: the nodes then read it without
         // a lock (the index shares its hosts by bucket, so the informers' updates meanwhile copy one bucket).
         if let first = data.claims.delayed.first(where: { $0.selectedNode == nil }),
@@ -26,8 +26,12 @@ extension VolumeBinding {
         {
             matcher.classIndex = (first.className, index)
         }
+        let hostSets = HostSetShortcut(claims: data.claims, matcher: matcher)
         var unused = PodVolumes()
+        // One status per combination of reasons, shared by the nodes that fail alike.
+        var conflictStatuses: [Status?] = []
         for k in 0..<nodes.count where statuses[k] == nil {
+            if let hostSets, hostSets.fits(nodes[k]) { continue }
             let conflicts: VolumeConflicts
             do {
                 conflicts = try matcher.find(
@@ -41,7 +45,14 @@ extension VolumeBinding {
                 statuses[k] = .error(error.message)
                 continue
             }
-            if !conflicts.isEmpty { statuses[k] = Status(.unschedulableAndUnresolvable, conflicts.reasons) }
+            if !conflicts.isEmpty {
+                if conflictStatuses.isEmpty { conflictStatuses = Array(repeating: nil, count: VolumeConflicts.kinds) }
+                let kind = conflicts.kind
+                if conflictStatuses[kind] == nil {
+                    conflictStatuses[kind] = Status(.unschedulableAndUnresolvable, conflicts.reasons)
+                }
+                statuses[k] = conflictStatuses[kind]
+            }
         }
     }
 
@@ -54,5 +65,65 @@ extension VolumeBinding {
             guard let volume = bound.volume, volume.spec.nodeAffinity?.required == nil else { return false }
         }
         return true
+    }
+}
+
+/// The batch Filter's shortcut for the common pod: one unbound claim of a WaitForFirstConsumer class, nothing
+/// pre-bound to it. A node fits when its hostname set holds a free volume that no cycle assumed and that passes
+/// every check, and no volume of the set or of the unpinned set is pre-bound to the claim or assumed (those go
+/// through the full rules, which may let them decide alone). Anything else is left to
+/// ``VolumeMatcher/find(_:nodeName:labels:collect:podVolumes:)``, so the shortcut only ever answers "fits" where
+/// the full rules would. A class, so the per-node loop passes one reference instead of copying its fields.
+final class HostSetShortcut {
+    let delayed: DelayedClaim
+    let index: PersistentVolumeClassIndex
+    let assumed: AssumedVolumeFilter
+
+    /// Nil when the pod is not that pod, or the unpinned set holds a volume the full rules must see.
+    init?(claims: PodClaims, matcher: VolumeMatcher) {
+        guard claims.delayed.count == 1, let delayed = claims.delayed.first, delayed.selectedNode == nil,
+            delayed.preBound.isEmpty, let classIndex = matcher.classIndex, classIndex.name == delayed.className,
+            claims.bound.allSatisfy({ $0.volume != nil && $0.volume?.spec.nodeAffinity?.required == nil })
+        else { return nil }
+        let assumed = matcher.assumed
+        let unpinnedIsInert = classIndex.index.unpinned.entries.withUnsafeBufferPointer { entries in
+            entries.indices.allSatisfy { i in
+                (entries[i].isFree || VolumeMatcher.isTakenByAnotherClaim(entries, i, delayed))
+                    && (assumed.isEmpty || !assumed.mayContain(entries[i].nameHash))
+            }
+        }
+        guard unpinnedIsInert else { return nil }
+        self.delayed = delayed
+        self.index = classIndex.index
+        self.assumed = assumed
+    }
+
+    /// True when the node certainly fits; false when the full rules must decide.
+    @inline(__always)
+    func fits(_ node: NodeInfo) -> Bool {
+        guard let host = node.hostname, let set = index.byHost[host] else { return false }
+        return set.entries.withUnsafeBufferPointer { entries in
+            var found = false
+            for i in entries.indices {
+                if !entries[i].isFree || (!assumed.isEmpty && assumed.mayContain(entries[i].nameHash)) {
+                    if VolumeMatcher.isTakenByAnotherClaim(entries, i, delayed) { continue }
+                    return false
+                }
+                if !found,
+                    VolumeMatcher.freeVolumeFits(
+                        entries,
+                        i,
+                        delayed,
+                        pinnedHere: true,
+                        ofClaimClass: true,
+                        chosen: [],
+                        labels: node.node.metadata.labels ?? [:]
+                    )
+                {
+                    found = true
+                }
+            }
+            return found
+        }
     }
 }

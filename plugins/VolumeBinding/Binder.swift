@@ -89,6 +89,14 @@ struct VolumeConflicts: Sendable {
 
     var isEmpty: Bool { boundVolumesSatisfied && unboundVolumesSatisfied && sufficientStorage && boundVolumesFound }
 
+    /// How many distinct ``kind`` values there are.
+    static let kinds = 16
+    /// The combination of reasons as a number below ``kinds`` (equal kinds, equal ``reasons``).
+    var kind: Int {
+        (boundVolumesSatisfied ? 0 : 1) | (unboundVolumesSatisfied ? 0 : 2) | (sufficientStorage ? 0 : 4)
+            | (boundVolumesFound ? 0 : 8)
+    }
+
     var reasons: [String] {
         var reasons: [String] = []
         if !boundVolumesSatisfied { reasons.append(VolumeBinding.reasonNodeConflict) }
@@ -164,10 +172,11 @@ struct VolumeMatcher {
     /// per node.
     var classIndex: (name: String, index: PersistentVolumeClassIndex)? = nil
 
-    init(objects: any ClusterObjectLister, view: AssumeCache.View) {
+    /// `assumed`: the table of `view`, when the caller keeps one (built here otherwise).
+    init(objects: any ClusterObjectLister, view: AssumeCache.View, assumed: AssumedVolumeFilter? = nil) {
         self.objects = objects
         self.view = view
-        self.assumed = AssumedVolumeFilter(view)
+        self.assumed = assumed ?? AssumedVolumeFilter(view)
     }
 
     /// The volumes of `className` pinned to `hostname` and those not pinned: from the batch's index, else
@@ -350,43 +359,18 @@ struct VolumeMatcher {
                     if !entries[i].isFree || (!assumed.isEmpty && assumed.mayContain(entries[i].nameHash)) {
                         // Only a volume pre-bound to this claim can matter (isBound(to:) needs a claimRef naming
                         // it); one taken by another claim, or being deleted, is passed over without its object.
-                        if !entries[i].isFree
-                            && (entries[i].isBeingDeleted || !entries[i].hasClaimReference
-                                || entries[i].claimHash != delayed.claimHash)
-                        {
-                            continue
-                        }
+                        if Self.isTakenByAnotherClaim(entries, i, delayed) { continue }
                         let previous = best
                         if consider(entries[i].volume, pinnedHere: pinnedHere) { return true }
                         if best !== previous { bestIsFromHere = true }
                         continue
                     }
                     if bestIsFromHere { continue }
-                    // Free (Available, unclaimed, not being deleted) and not assumed: consider(candidate:) on the
-                    // inline facts first, the object only for what they do not hold.
-                    if entries[i].storageBytes < delayed.requestedBytes { continue }
-                    if entries[i].storageClass != delayed.className { continue }
-                    if let wanted = delayed.accessModeBits, wanted & ~entries[i].accessModeBits != 0 { continue }
-                    let modeCode = entries[i].volumeModeCode
-                    if modeCode != 0 && delayed.volumeModeCode != 0 && modeCode != delayed.volumeModeCode { continue }
+                    if !Self.freeVolumeFits(entries, i, delayed, pinnedHere: pinnedHere, chosen: chosen, labels: labels)
+                    {
+                        continue
+                    }
                     let volume = entries[i].volume
-                    if modeCode == 0 || delayed.volumeModeCode == 0, volume.volumeMode != delayed.volumeMode {
-                        continue
-                    }
-                    if delayed.accessModeBits == nil,
-                        delayed.accessModes.contains(where: { !volume.accessModes.contains($0) })
-                    {
-                        continue
-                    }
-                    if !chosen.isEmpty, chosen.contains(volume.name) { continue }
-                    if let selector = delayed.selector, !selector.matches(volume.volume.metadata.labels ?? [:]) {
-                        continue
-                    }
-                    if !(pinnedHere && entries[i].affinityIsHostnamesOnly),
-                        !Self.nodeAffinityMatches(volume.volume, labels: labels)
-                    {
-                        continue
-                    }
                     if let current = best, !volume.precedes(current) { continue }
                     best = volume
                     bestIsFromHere = true
@@ -404,6 +388,58 @@ struct VolumeMatcher {
         if let pinned, scan(pinned.entries, pinnedHere: true) { return preBoundFits ? preBound : nil }
         if scan(unpinned.entries, pinnedHere: false) { return preBoundFits ? preBound : nil }
         return best
+    }
+
+    /// Whether entry `i` is taken (not free) by a claim other than `delayed`, or is being deleted: passed over
+    /// without its object (``IndexedPersistentVolume/isBound(to:)`` needs a claimRef naming the claim).
+    @inline(__always)
+    static func isTakenByAnotherClaim(
+        _ entries: UnsafeBufferPointer<PersistentVolumeClassIndex.Entry>,
+        _ i: Int,
+        _ delayed: DelayedClaim
+    ) -> Bool {
+        !entries[i].isFree
+            && (entries[i].isBeingDeleted || !entries[i].hasClaimReference || entries[i].claimHash != delayed.claimHash)
+    }
+
+    /// The checks of ``findMatchingVolume(_:pinned:unpinned:labels:excluding:)`` for entry `i`, a free volume
+    /// (Available, unclaimed, not being deleted) that no cycle assumed: the inline facts first, the volume object
+    /// only for what they do not hold (an unknown mode, a selector, an earlier choice, a node affinity beyond
+    /// hostnames). `pinnedHere`: the set is the node's hostname set, so a hostname-only node affinity is known to
+    /// match. `ofClaimClass`: the set holds only volumes of the claim's class (the class index's sets).
+    @inline(__always)
+    static func freeVolumeFits(
+        _ entries: UnsafeBufferPointer<PersistentVolumeClassIndex.Entry>,
+        _ i: Int,
+        _ delayed: DelayedClaim,
+        pinnedHere: Bool,
+        ofClaimClass: Bool = false,
+        chosen: [String],
+        labels: @autoclosure () -> [String: String]
+    ) -> Bool {
+        if entries[i].storageBytes < delayed.requestedBytes { return false }
+        if !ofClaimClass, entries[i].storageClass != delayed.className { return false }
+        if let wanted = delayed.accessModeBits {
+            if wanted & ~entries[i].accessModeBits != 0 { return false }
+        } else if delayed.accessModes.contains(where: { !entries[i].volume.accessModes.contains($0) }) {
+            return false
+        }
+        let modeCode = entries[i].volumeModeCode
+        if modeCode != 0 && delayed.volumeModeCode != 0 {
+            if modeCode != delayed.volumeModeCode { return false }
+        } else if entries[i].volume.volumeMode != delayed.volumeMode {
+            return false
+        }
+        if !chosen.isEmpty, chosen.contains(entries[i].volume.name) { return false }
+        if let selector = delayed.selector, !selector.matches(entries[i].volume.volume.metadata.labels ?? [:]) {
+            return false
+        }
+        if !(pinnedHere && entries[i].affinityIsHostnamesOnly),
+            !nodeAffinityMatches(entries[i].volume.volume, labels: labels())
+        {
+            return false
+        }
+        return true
     }
 
     /// Upstream's `hasEnoughCapacity`: only for CSI drivers that opt into capacity tracking, some

@@ -65,6 +65,8 @@ package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin
     final class CycleData: StateData, @unchecked Sendable {
         let claims: PodClaims
         let view: AssumeCache.View
+        /// ``view``'s assumed volume names as a table, built once per cycle (the Filter reads it per node).
+        let assumed: AssumedVolumeFilter
         // Written by Reserve/Unreserve/PreBind, which run one at a time for a pod.
         var snapshot: Snapshot?
         var node: Node?
@@ -74,6 +76,7 @@ package final class VolumeBinding: PreFilterPlugin, FilterPlugin, PreScorePlugin
         init(claims: PodClaims, view: AssumeCache.View, snapshot: Snapshot?) {
             self.claims = claims
             self.view = view
+            self.assumed = AssumedVolumeFilter(view)
             self.snapshot = snapshot
         }
 
@@ -230,7 +233,7 @@ extension VolumeBinding {
         guard let data = state.read(Self.stateKey) else {
             return .error("reading \"\(Self.name)\" from cycleState: not found")
         }
-        let matcher = VolumeMatcher(objects: objects, view: data.view)
+        let matcher = VolumeMatcher(objects: objects, view: data.view, assumed: data.assumed)
         var unused = PodVolumes()
         let conflicts: VolumeConflicts
         do {
