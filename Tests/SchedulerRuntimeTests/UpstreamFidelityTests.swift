@@ -315,4 +315,19 @@ private struct Harness {
         await harness.drain()
         #expect(harness.node(of: "late") == "big")
     }
+
+    /// Upstream's `ClusterEvent.Label()`: the given label, else the resource followed by `ActionType.String()`
+    /// ("Update" for the catch-all updates, "" for a combination it does not name).
+    @Test func eventLabelsReadAsUpstreamNamesThem() {
+        #expect(ClusterEvent(resource: .persistentVolume, action: .add).label == "PersistentVolumeAdd")
+        #expect(ClusterEvent(resource: .persistentVolume, action: .updateOther).label == "PersistentVolumeUpdate")
+        #expect(ClusterEvent(resource: .node, action: .updateNodeTaint).label == "NodeUpdateNodeTaint")
+        #expect(
+            ClusterEvent(resource: .persistentVolumeClaim, action: .delete).description == "PersistentVolumeClaimDelete"
+        )
+        #expect(ClusterEvent(resource: .wildcard, action: .all).label == "*All")
+        #expect(ClusterEvent(resource: .node, action: [.add, .delete]).label == "Node")
+        #expect(ClusterEvent.nodeAdd.label == "NodeAdd")
+        #expect(ClusterEvent(resource: .node, action: .add) == ClusterEvent.nodeAdd)
+    }
 }
