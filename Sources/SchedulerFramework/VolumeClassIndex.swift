@@ -41,6 +41,10 @@ public struct PersistentVolumeClassIndex: Sendable {
     /// retains one buffer; names are unique in a set.
     public struct VolumeSet: Sendable {
         public private(set) var freeCount = 0
+        /// One bit (``claimBit(_:)``) per claim that a volume of the set names while taken (not free, not being
+        /// deleted, with a claimRef): no bit, no volume of the set pre-bound to that claim, so a scan for a free
+        /// volume need not look at the others.
+        public private(set) var claimBits: UInt64 = 0
         /// Smallest first, ties by name: the first volume of a scan that fits a claim is the set's best match,
         /// so a scan compares no names within a set.
         public private(set) var entries: ContiguousArray<Entry> = []
@@ -50,6 +54,18 @@ public struct PersistentVolumeClassIndex: Sendable {
         /// A set of `volumes` by name (a lister without an index).
         public init(_ volumes: [String: IndexedPersistentVolume]) {
             for volume in volumes.values { insert(volume, replacing: nil) }
+        }
+
+        /// The bit of ``claimBits`` for a claim hash.
+        @inlinable public static func claimBit(_ claimHash: UInt64) -> UInt64 { 1 &<< (claimHash & 63) }
+
+        /// Whether some taken volume of the set may name the claim with this hash (false: none does).
+        @inlinable public func mayHoldVolumeClaimed(by claimHash: UInt64) -> Bool {
+            claimBits & Self.claimBit(claimHash) != 0
+        }
+
+        private static func claimBit(of entry: Entry) -> UInt64 {
+            !entry.isFree && !entry.isBeingDeleted && entry.hasClaimReference ? claimBit(entry.claimHash) : 0
         }
 
         public var count: Int { entries.count }
@@ -75,7 +91,9 @@ public struct PersistentVolumeClassIndex: Sendable {
         public mutating func insert(_ volume: IndexedPersistentVolume, replacing old: IndexedPersistentVolume?) {
             if let old { remove(old) }
             if volume.isFree { freeCount += 1 }
-            entries.insert(Entry(volume), at: firstPosition(notBefore: volume))
+            let entry = Entry(volume)
+            claimBits |= Self.claimBit(of: entry)
+            entries.insert(entry, at: firstPosition(notBefore: volume))
         }
 
         /// Removes the volume `name`.
@@ -92,7 +110,9 @@ public struct PersistentVolumeClassIndex: Sendable {
                 position = found
             }
             if entries[position].isFree { freeCount -= 1 }
+            let removedBit = Self.claimBit(of: entries[position])
             entries.remove(at: position)
+            if removedBit != 0 { claimBits = entries.reduce(0) { $0 | Self.claimBit(of: $1) } }
         }
 
         /// The first position whose volume does not precede `volume` (binary search).

@@ -150,7 +150,7 @@ import Testing
             let (bound, _) = VolumeBinding.bindVolume(volume, to: owner)
             view.volumes[volume.metadata.name] = AssumeCache.Assumed(
                 base: next(5) == 0 ? "stale" : "1",
-                object: bound
+                volume: bound
             )
         }
         var pinned: [String: IndexedPersistentVolume] = [:]

@@ -71,6 +71,11 @@ import Testing
         #expect(set.entries.map(\.volume.name) == sorted.map(\.name), "\(label)")
         #expect(set.count == sorted.count && Set(set.volumes.keys) == Set(sorted.map(\.name)), "\(label)")
         #expect(set.freeCount == sorted.count(where: \.isFree), "\(label)")
+        let claimBits = sorted.reduce(UInt64(0)) { bits, volume in
+            let taken = !volume.isFree && !volume.isBeingDeleted && volume.claimReference != nil
+            return bits | (taken ? PersistentVolumeClassIndex.VolumeSet.claimBit(volume.claimHash) : 0)
+        }
+        #expect(set.claimBits == claimBits, "\(label)")
         for (entry, volume) in zip(set.entries, sorted) {
             let facts = [entry.isFree, entry.hasClaimReference, entry.isBeingDeleted, entry.affinityIsHostnamesOnly]
             let want = [

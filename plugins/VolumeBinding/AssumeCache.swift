@@ -1,4 +1,5 @@
 import KubeAPI
+import SchedulerFramework
 import Synchronization
 
 /// The plugin's view of PVs and PVCs ahead of the informers (upstream's `PVAssumeCache`/`PVCAssumeCache`):
@@ -14,6 +15,9 @@ final class AssumeCache: Sendable {
         /// The informer object's resourceVersion when the assumption was made.
         var base: String?
         var object: Object
+        /// For a volume, ``Hostname/hash`` of each hostname its node affinity pins it to (see
+        /// ``init(base:volume:)``); empty for a claim.
+        var hostHashes: [UInt64] = []
     }
 
     /// An immutable view of the assumptions, taken once per cycle.
@@ -50,7 +54,8 @@ final class AssumeCache: Sendable {
 
     /// Assumes `volume` (a changed copy of the informer object with resourceVersion `base`).
     func assume(volume: PersistentVolume, base: String?) {
-        state.withLock { $0.volumes[volume.metadata.name] = Assumed(base: base, object: volume) }
+        let assumed = Assumed(base: base, volume: volume)
+        state.withLock { $0.volumes[volume.metadata.name] = assumed }
     }
 
     func assume(claim: PersistentVolumeClaim, base: String?) {
@@ -64,5 +69,13 @@ final class AssumeCache: Sendable {
 
     func restore(claim key: String) {
         state.withLock { _ = $0.claims.removeValue(forKey: key) }
+    }
+}
+
+extension AssumeCache.Assumed where Object == PersistentVolume {
+    /// An assumed volume with its pinned hostnames hashed (the Filter asks whether a node's host set may hold an
+    /// assumed volume by them).
+    init(base: String?, volume: PersistentVolume) {
+        self.init(base: base, object: volume, hostHashes: (volume.pinnedHostnames ?? []).map { Hostname($0).hash })
     }
 }

@@ -102,6 +102,26 @@ final class HostSetShortcut {
     @inline(__always)
     func fits(_ node: NodeInfo) -> Bool {
         guard let host = node.hostname, let set = index.byHost[host] else { return false }
+        if !set.mayHoldVolumeClaimed(by: delayed.claimHash) && !assumed.mayHaveVolumes(onHost: host.hash) {
+            // No volume of the set is pre-bound to the claim or assumed: the first free one that fits decides,
+            // and the rest of the set (more cache lines) is not read.
+            return set.entries.withUnsafeBufferPointer { entries in
+                for i in entries.indices where entries[i].isFree {
+                    if VolumeMatcher.freeVolumeFits(
+                        entries,
+                        i,
+                        delayed,
+                        pinnedHere: true,
+                        ofClaimClass: true,
+                        chosen: [],
+                        labels: node.node.metadata.labels ?? [:]
+                    ) {
+                        return true
+                    }
+                }
+                return false
+            }
+        }
         return set.entries.withUnsafeBufferPointer { entries in
             var found = false
             for i in entries.indices {

@@ -113,28 +113,25 @@ struct VolumeBindingError: Error, Sendable {
     init(_ message: String) { self.message = message }
 }
 
-/// The names of the volumes a view assumes, as an open-addressed table of their
-/// ``IndexedPersistentVolume/nameHash``: a per-node scan asks it with a mask and a compare or two of integers
-/// (many pods may be between Reserve and the PV controller's binding, so a small bit filter would fill up) and
-/// hashes a name into the view's dictionary only on a hit.
-struct AssumedVolumeFilter {
-    /// A power of two of slots, at least twice the names; 0 marks an empty slot.
+/// A set of 64-bit hashes, open-addressed: asked with a mask and a compare or two of integers.
+struct HashTable64 {
+    /// A power of two of slots, at least twice the hashes; 0 marks an empty slot.
     private let table: [UInt64]
     private let mask: Int
 
     var isEmpty: Bool { table.isEmpty }
 
-    init(_ view: AssumeCache.View) {
-        guard !view.volumes.isEmpty else {
+    init(_ hashes: some Sequence<UInt64>, count: Int) {
+        guard count > 0 else {
             table = []
             mask = 0
             return
         }
         var size = 8
-        while size < 2 * view.volumes.count { size *= 2 }
+        while size < 2 * count { size *= 2 }
         var table = [UInt64](repeating: 0, count: size)
-        for name in view.volumes.keys {
-            let key = Self.key(IndexedPersistentVolume.nameHash(name))
+        for hash in hashes {
+            let key = Self.key(hash)
             var slot = Int(truncatingIfNeeded: key) & (size - 1)
             while table[slot] != 0 && table[slot] != key { slot = (slot + 1) & (size - 1) }
             table[slot] = key
@@ -143,12 +140,13 @@ struct AssumedVolumeFilter {
         self.mask = size - 1
     }
 
-    /// The stored form of a hash: 0 is the empty mark, so it is stored as 1 (a shared slot only costs a
-    /// dictionary lookup).
+    /// The stored form of a hash: 0 is the empty mark, so it is stored as 1 (a shared slot only costs a false
+    /// positive).
     @inline(__always) private static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
 
-    /// False when no assumed name has `hash`; true may rarely be a false positive.
+    /// False when no hash of the set is `hash`; true may rarely be a false positive (0 and 1 share a slot).
     @inline(__always) func mayContain(_ hash: UInt64) -> Bool {
+        guard !table.isEmpty else { return false }
         let key = Self.key(hash)
         var slot = Int(truncatingIfNeeded: key) & mask
         while true {
@@ -158,6 +156,32 @@ struct AssumedVolumeFilter {
             slot = (slot + 1) & mask
         }
     }
+}
+
+/// The volumes a view assumes, as tables of their ``IndexedPersistentVolume/nameHash`` and of the
+/// ``Hostname/hash`` of the hostnames they are pinned to: a per-node scan asks by integers (many pods may be
+/// between Reserve and the PV controller's binding, so a small bit filter would fill up) and hashes a name into
+/// the view's dictionary only on a hit; a node whose hostname no assumed volume is pinned to holds none in its
+/// host set.
+struct AssumedVolumeFilter {
+    private let names: HashTable64
+    private let hosts: HashTable64
+
+    var isEmpty: Bool { names.isEmpty }
+
+    init(_ view: AssumeCache.View) {
+        names = HashTable64(view.volumes.keys.lazy.map(IndexedPersistentVolume.nameHash), count: view.volumes.count)
+        hosts = HashTable64(
+            view.volumes.values.lazy.flatMap(\.hostHashes),
+            count: view.volumes.values.reduce(0) { $0 + $1.hostHashes.count }
+        )
+    }
+
+    /// False when no assumed volume's name has `hash`; true may rarely be a false positive.
+    @inline(__always) func mayContain(_ hash: UInt64) -> Bool { names.mayContain(hash) }
+
+    /// False when no assumed volume is pinned to a hostname with this ``Hostname/hash``.
+    @inline(__always) func mayHaveVolumes(onHost hash: UInt64) -> Bool { hosts.mayContain(hash) }
 }
 
 /// The matching rules of upstream's `volumeBinder.FindPodVolumes` for one node, reading PVs through the
