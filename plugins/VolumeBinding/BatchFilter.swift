@@ -4,8 +4,9 @@ import SchedulerFramework
 extension VolumeBinding {
     /// Batch Filter: the cycle state and the first unbound claim's class index are read once per batch. A pod
     /// whose claims are all bound to volumes without a required node affinity (network volumes) fits every node
-    /// as far as volumes go, so the batch costs nothing per node; otherwise each pending node runs the same
-    /// matching as ``filter(state:pod:node:)``, reading the node's name and labels in place.
+    /// as far as volumes go, so the batch costs nothing per node; otherwise each pending node tries
+    /// ``HostSetShortcut`` first and, when it cannot tell, runs the same matching as ``filter(state:pod:node:)``,
+    /// reading the node's name and labels in place.
     package func filter(
         state: CycleState,
         pod: PodInfo,
