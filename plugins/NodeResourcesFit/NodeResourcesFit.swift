@@ -80,7 +80,14 @@ extension NodeResourcesFit {
                 scalars.append((name, amount, NodeResourcesFit.insufficientReason(name)))
             }
             self.scalars = scalars
+            singleScalarStatuses = scalars.map { scalar in
+                (Status(.unschedulable, scalar.reason), Status(.unschedulableAndUnresolvable, scalar.reason))
+            }
         }
+
+        /// Per scalar, the statuses of a node that lacks only that resource (resolvable, unresolvable): built once
+        /// per cycle, as most nodes fail alike when a pod asks for a resource few nodes have.
+        private let singleScalarStatuses: [(resolvable: Status, unresolvable: Status)]
 
         func clone() -> any StateData { self }
 
@@ -113,6 +120,21 @@ extension NodeResourcesFit {
         func check(_ node: NodeInfo) -> Status? {
             let allocatable = node.allocatable
             let requested = node.requested
+            if scalars.count == 1 {
+                // The one scalar first: a node that lacks only it takes the cycle's shared status.
+                let scalar = scalars[0]
+                let nodeAllocatable = allocatable.scalarResources[scalar.name] ?? 0
+                if scalar.amount > nodeAllocatable &- (requested.scalarResources[scalar.name] ?? 0),
+                    Int64(node.podCount) &+ 1 <= allocatable.allowedPodNumber,
+                    !(request.milliCPU > 0 && request.milliCPU > allocatable.milliCPU &- requested.milliCPU),
+                    !(request.memory > 0 && request.memory > allocatable.memory &- requested.memory),
+                    !(request.ephemeralStorage > 0
+                        && request.ephemeralStorage > allocatable.ephemeralStorage &- requested.ephemeralStorage)
+                {
+                    return scalar.amount > nodeAllocatable
+                        ? singleScalarStatuses[0].unresolvable : singleScalarStatuses[0].resolvable
+                }
+            }
             let tooManyPods = Int64(node.podCount) &+ 1 > allocatable.allowedPodNumber
             // A pod requesting nothing is only limited by the pod count.
             if request.isZero {
