@@ -66,6 +66,8 @@ public protocol FrameworkServices: Sendable {
 /// Read access to cluster objects kept up to date by the scheduler's informers.
 public protocol ClusterObjectLister: Sendable {
     func namespace(named name: String) -> Namespace?
+    /// Every Namespace, or nil when the lister cannot list them at once (then ask by name).
+    func allNamespaces() -> [Namespace]?
     func priorityClass(named name: String) -> PriorityClass?
     func priorityClasses() -> [PriorityClass]
     func persistentVolume(named name: String) -> PersistentVolume?

@@ -6,6 +6,7 @@ import KubeAPI
 extension ClusterObjectLister {
     public func podGroup(namespace: String, name: String) -> PodGroup? { nil }
     public func allPodDisruptionBudgets() -> [PodDisruptionBudget]? { nil }
+    public func allNamespaces() -> [Namespace]? { nil }
 }
 
 extension FrameworkServices {

@@ -75,6 +75,10 @@ package final class ObjectStore: ClusterObjectLister, Sendable {
         objects.withLock { Array(($0[kind] ?? [:]).values) }
     }
 
+    package func allNamespaces() -> [Namespace]? {
+        all(.namespace).compactMap { if case .namespace(let o) = $0 { o } else { nil } }
+    }
+
     package func namespace(named name: String) -> Namespace? {
         if case .namespace(let o)? = get(.namespace, name) { return o }
         return nil

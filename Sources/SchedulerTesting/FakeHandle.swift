@@ -60,6 +60,7 @@ public struct FakeObjectLister: ClusterObjectLister {
     }
 
     public func namespace(named name: String) -> Namespace? { namespaces.first { $0.metadata.name == name } }
+    public func allNamespaces() -> [Namespace]? { namespaces }
     public func priorityClass(named name: String) -> PriorityClass? {
         priorityClassList.first { $0.metadata.name == name }
     }

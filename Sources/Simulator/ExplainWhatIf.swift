@@ -68,6 +68,8 @@ struct ClaimOverlayLister: ClusterObjectLister {
     }
 
     func namespace(named name: String) -> Namespace? { base.namespace(named: name) }
+    func allNamespaces() -> [Namespace]? { base.allNamespaces() }
+    func allPodDisruptionBudgets() -> [PodDisruptionBudget]? { base.allPodDisruptionBudgets() }
     func priorityClass(named name: String) -> PriorityClass? { base.priorityClass(named: name) }
     func priorityClasses() -> [PriorityClass] { base.priorityClasses() }
     func persistentVolume(named name: String) -> PersistentVolume? { base.persistentVolume(named: name) }

@@ -53,11 +53,20 @@ final class ScoringTermsGrouping: PodGrouping {
 }
 
 extension IncomingAffinityTerm {
-    /// The clause counting the pods this term matches; nil when its namespaceSelector selects some namespaces
-    /// (the index does not resolve namespace labels).
-    var clause: PodMatcher.Clause? {
-        if selectsNamespaces { return nil }
-        return PodMatcher.Clause(selector: term.selector, namespaces: allNamespaces ? nil : Set(term.namespaces))
+    /// The clause counting the pods this term matches. A namespaceSelector that selects some namespaces is
+    /// resolved against `namespaces` (every Namespace object, as upstream unrolls the selector once per cycle)
+    /// into the names it selects plus the listed ones; nil when that list is not available.
+    func clause(namespaces: [Namespace]?) -> PodMatcher.Clause? {
+        if allNamespaces { return PodMatcher.Clause(selector: term.selector, namespaces: nil) }
+        guard selectsNamespaces else {
+            return PodMatcher.Clause(selector: term.selector, namespaces: Set(term.namespaces))
+        }
+        guard let namespaces else { return nil }
+        var names = Set(term.namespaces)
+        for namespace in namespaces where term.namespaceSelector.matches(namespace.metadata.labels ?? [:]) {
+            names.insert(namespace.metadata.name)
+        }
+        return PodMatcher.Clause(selector: term.selector, namespaces: names)
     }
 }
 
@@ -109,6 +118,12 @@ struct DomainSums {
 }
 
 extension InterPodAffinity {
+    /// Every Namespace when some of `terms` select namespaces by label (nil otherwise, or when the lister cannot
+    /// list them).
+    func resolvableNamespaces(_ terms: [IncomingAffinityTerm]) -> [Namespace]? {
+        terms.contains(where: \.selectsNamespaces) ? objects.allNamespaces() : nil
+    }
+
     /// PreFilter's three counts through the index; nil when it does not serve them (yet).
     func indexedPreFilterCounts(
         podLabels: PodLabels,
@@ -119,8 +134,9 @@ extension InterPodAffinity {
     ) -> (existing: TopologyCounts, affinity: TopologyCounts, anti: TopologyCounts)? {
         let index = snapshot.podIndex
         guard index.isEnabled else { return nil }
-        let affinityClauses = affinityTerms.compactMap(\.clause)
-        let antiClauses = antiAffinityTerms.compactMap(\.clause)
+        let namespaces = resolvableNamespaces(affinityTerms + antiAffinityTerms)
+        let affinityClauses = affinityTerms.compactMap { $0.clause(namespaces: namespaces) }
+        let antiClauses = antiAffinityTerms.compactMap { $0.clause(namespaces: namespaces) }
         guard affinityClauses.count == affinityTerms.count, antiClauses.count == antiAffinityTerms.count else {
             return nil
         }
@@ -175,14 +191,15 @@ extension InterPodAffinity {
     ) -> (scores: TopologyCounts, touched: Bool)? {
         let index = snapshot.podIndex
         guard index.isEnabled else { return nil }
-        guard preferredAffinity.allSatisfy({ $0.clause != nil }), preferredAntiAffinity.allSatisfy({ $0.clause != nil })
-        else {
-            return nil
-        }
+        let namespaces = resolvableNamespaces(preferredAffinity + preferredAntiAffinity)
+        let clauses = (preferredAffinity + preferredAntiAffinity).map { $0.clause(namespaces: namespaces) }
+        guard !clauses.contains(where: { $0 == nil }) else { return nil }
         var sums = DomainSums(snapshot: snapshot)
+        var next = 0
         for (terms, sign) in [(preferredAffinity, Int64(1)), (preferredAntiAffinity, Int64(-1))] {
             for term in terms {
-                guard let clause = term.clause else { continue }
+                defer { next += 1 }
+                guard let clause = clauses[next] else { continue }
                 let matcher = PodMatcher(clauses: [clause], excludeTerminating: false)
                 let counts = index.counts(for: matcher)
                 if counts == nil { sums.complete = false }
