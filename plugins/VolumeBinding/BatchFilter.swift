@@ -103,31 +103,15 @@ final class HostSetShortcut {
     @inline(__always)
     func fits(_ node: NodeInfo) -> Bool {
         guard let host = node.hostname, let set = index.byHost[host] else { return false }
-        if !set.mayHoldVolumeClaimed(by: delayed.claimHash) && !assumed.mayHaveVolumes(onHost: host.hash) {
-            // No volume of the set is pre-bound to the claim or assumed: the first free one that fits decides,
-            // and the rest of the set (more cache lines) is not read.
-            return set.entries.withUnsafeBufferPointer { entries in
-                for i in entries.indices where entries[i].isFree {
-                    if VolumeMatcher.freeVolumeFits(
-                        entries,
-                        i,
-                        delayed,
-                        pinnedHere: true,
-                        ofClaimClass: true,
-                        chosen: [],
-                        labels: node.node.metadata.labels ?? [:]
-                    ) {
-                        return true
-                    }
-                }
-                return false
-            }
-        }
+        // Whether some volume of the set may be pre-bound to the claim or assumed: then every volume is read, and
+        // such a volume leaves the answer to the full rules; otherwise the first free one that fits decides and
+        // the rest of the set (more cache lines) is not read.
+        let readsAll = set.mayHoldVolumeClaimed(by: delayed.claimHash) || assumed.mayHaveVolumes(onHost: host.hash)
         return set.entries.withUnsafeBufferPointer { entries in
             var found = false
             for i in entries.indices {
-                if !entries[i].isFree || (!assumed.isEmpty && assumed.mayContain(entries[i].nameHash)) {
-                    if VolumeMatcher.isTakenByAnotherClaim(entries, i, delayed) { continue }
+                if !entries[i].isFree || (readsAll && assumed.mayContain(entries[i].nameHash)) {
+                    if !readsAll || VolumeMatcher.isTakenByAnotherClaim(entries, i, delayed) { continue }
                     return false
                 }
                 if !found,
@@ -141,6 +125,7 @@ final class HostSetShortcut {
                         labels: node.node.metadata.labels ?? [:]
                     )
                 {
+                    if !readsAll { return true }
                     found = true
                 }
             }
