@@ -120,21 +120,6 @@ extension NodeResourcesFit {
         func check(_ node: NodeInfo) -> Status? {
             let allocatable = node.allocatable
             let requested = node.requested
-            if scalars.count == 1 {
-                // The one scalar first: a node that lacks only it takes the cycle's shared status.
-                let scalar = scalars[0]
-                let nodeAllocatable = allocatable.scalarResources[scalar.name] ?? 0
-                if scalar.amount > nodeAllocatable &- (requested.scalarResources[scalar.name] ?? 0),
-                    Int64(node.podCount) &+ 1 <= allocatable.allowedPodNumber,
-                    !(request.milliCPU > 0 && request.milliCPU > allocatable.milliCPU &- requested.milliCPU),
-                    !(request.memory > 0 && request.memory > allocatable.memory &- requested.memory),
-                    !(request.ephemeralStorage > 0
-                        && request.ephemeralStorage > allocatable.ephemeralStorage &- requested.ephemeralStorage)
-                {
-                    return scalar.amount > nodeAllocatable
-                        ? singleScalarStatuses[0].unresolvable : singleScalarStatuses[0].resolvable
-                }
-            }
             let tooManyPods = Int64(node.podCount) &+ 1 > allocatable.allowedPodNumber
             // A pod requesting nothing is only limited by the pod count.
             if request.isZero {
@@ -146,14 +131,22 @@ extension NodeResourcesFit {
                 request.ephemeralStorage > 0
                 && request.ephemeralStorage > allocatable.ephemeralStorage &- requested.ephemeralStorage
             var scalarFails = false
-            for scalar in scalars
-            where scalar.amount > (allocatable.scalarResources[scalar.name] ?? 0)
-                &- (requested.scalarResources[scalar.name] ?? 0)
-            {
-                scalarFails = true
-                break
+            /// The node's allocatable of the first scalar that does not fit.
+            var failingAllocatable: Int64 = 0
+            for scalar in scalars {
+                let nodeAllocatable = allocatable.scalarResources[scalar.name] ?? 0
+                if scalar.amount > nodeAllocatable &- (requested.scalarResources[scalar.name] ?? 0) {
+                    scalarFails = true
+                    failingAllocatable = nodeAllocatable
+                    break
+                }
             }
             guard tooManyPods || cpu || memory || storage || scalarFails else { return nil }
+            if scalars.count == 1, !(tooManyPods || cpu || memory || storage) {
+                // Only the one scalar fails: the cycle's shared status, no reasons built per node.
+                return scalars[0].amount > failingAllocatable
+                    ? singleScalarStatuses[0].unresolvable : singleScalarStatuses[0].resolvable
+            }
 
             // Rejection path: collect reasons; a request larger than the whole allocatable makes the
             // node unresolvable (preemption cannot free enough), except for the pod count.
