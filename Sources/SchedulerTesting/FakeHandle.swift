@@ -10,15 +10,20 @@ public final class FakeHandle: FrameworkHandle, Sendable {
     public let recordingClient: RecordingClient
     public let objectStore: FakeObjectLister
 
+    /// The scheduler's services, for plugins that need them (preemption); nil by default, as outside a scheduler.
+    public let services: (any FrameworkServices)?
+
     public init(
         profileName: String = "default-scheduler",
         objects: FakeObjectLister = FakeObjectLister(),
-        parallelism: Int = 1
+        parallelism: Int = 1,
+        services: (any FrameworkServices)? = nil
     ) {
         self.profileName = profileName
         self.parallelism = parallelism
         self.objectStore = objects
         self.recordingClient = RecordingClient()
+        self.services = services
     }
 
     public var client: any ClusterClient { recordingClient }
@@ -116,10 +121,10 @@ public final class RecordingClient: ClusterClient, Sendable {
     private let state = Mutex<
         (
             bindings: [Binding], patches: [PodStatusPatch], deletions: [String], events: [SchedulingEvent],
-            bindError: ClusterError?
+            bindError: ClusterError?, gone: Set<String>
         )
     >(
-        ([], [], [], [], nil)
+        ([], [], [], [], nil, [])
     )
 
     public init() {}
@@ -149,12 +154,28 @@ public final class RecordingClient: ClusterClient, Sendable {
         if let error { throw error }
     }
 
+    /// Makes the pod `namespace/name` absent from the cluster: later status patches and deletions of it fail
+    /// with NotFound, as when another client deleted it first.
+    public func removePod(namespace: String, name: String) {
+        _ = state.withLock { $0.gone.insert("\(namespace)/\(name)") }
+    }
+
     public func patchPodStatus(namespace: String, name: String, patch: PodStatusPatch) async throws(ClusterError) {
-        state.withLock { $0.patches.append(patch) }
+        let found = state.withLock { state in
+            guard !state.gone.contains("\(namespace)/\(name)") else { return false }
+            state.patches.append(patch)
+            return true
+        }
+        if !found { throw ClusterError(.notFound, "pods \"\(name)\" not found") }
     }
 
     public func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) {
-        state.withLock { $0.deletions.append("\(namespace)/\(name)") }
+        let found = state.withLock { state in
+            guard !state.gone.contains("\(namespace)/\(name)") else { return false }
+            state.deletions.append("\(namespace)/\(name)")
+            return true
+        }
+        if !found { throw ClusterError(.notFound, "pods \"\(name)\" not found") }
     }
 
     public func recordEvent(_ event: SchedulingEvent) async {

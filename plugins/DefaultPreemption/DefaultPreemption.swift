@@ -451,11 +451,16 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                     patch: PodStatusPatch(nominatedNodeName: .clear)
                 )
             }
+            // Whether the last victim went without a deletion of ours: rejected at Permit, or already deleted.
+            // Then no deletion event may reach the queue after the preemptor was held, and it is activated.
+            var lastVictimLeftNoEvent = false
             for (index, victim) in victims.enumerated() {
-                if index == victims.count - 1 {
+                let isLast = index == victims.count - 1
+                if isLast {
                     preempting.withLock { $0[uid] = .some(victim.uid) }
                 }
                 if services.rejectWaitingPod(uid: victim.uid, plugin: Self.name, message: "preempted") {
+                    lastVictimLeftNoEvent = isLast
                     continue
                 }
                 let condition = PodCondition(
@@ -472,6 +477,7 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                     )
                     try await client.deletePod(namespace: victim.namespace, name: victim.name, uid: victim.uid)
                 } catch let error as ClusterError where error.code == .notFound {
+                    lastVictimLeftNoEvent = isLast
                     continue  // already gone
                 } catch {
                     failed = true
@@ -491,8 +497,9 @@ package final class DefaultPreemption: PostFilterPlugin, PreEnqueuePlugin, Enque
                 )
             }
             preempting.withLock { _ = $0.removeValue(forKey: uid) }
-            // After a failed eviction the preemptor could otherwise wait for an event that never comes.
-            if failed { services.activate(preemptor.pod) }
+            // After a failed eviction, or a last victim that left no deletion event, the preemptor could otherwise
+            // wait for an event that never comes. It leaves `preempting` first, so its PreEnqueue passes.
+            if failed || lastVictimLeftNoEvent { services.activate(preemptor.pod) }
         }
     }
 }
