@@ -108,4 +108,36 @@ private typealias F = VolumePluginFixtures
         let outcome = runBatchFilter(plugin, state: state, pod: pod, nodes: nodes)
         #expect(outcome.map { $0 == nil } == [true, false, true, true, false])
     }
+
+    /// Local volumes follow the node's hostname label, not its name: a node info whose label changed (`setNode`,
+    /// as an informer update does) is matched by the new hostname on the batch path too.
+    @Test func aRelabeledHostnameIsMatchedByItsNewValue() throws {
+        let cluster = VolumeTestCluster(
+            volumes: [localVolume("pv-a", "20Gi", node: "host-a"), localVolume("pv-b", "20Gi", node: "host-b")],
+            claims: [PersistentVolumeClaim(name: "large", storageClassName: "wait", request: "10Gi")],
+            classes: [waitClass]
+        )
+        cluster.modify(volume: "pv-b") { $0.spec.claimRef = ObjectReference(namespace: "default", name: "other") }
+        let plugin = try makePlugin(cluster)
+        // node-0 starts as host-b (its volume taken) and becomes host-a; node-1 goes the other way.
+        var nodes = [
+            NodeBuilder("node-0").label(VolumeAnnotations.hostnameLabel, "host-b").info(),
+            NodeBuilder("node-1").label(VolumeAnnotations.hostnameLabel, "host-a").info(),
+        ]
+        let pod = PodBuilder("pod").addingClaimVolumes(["large"]).info()
+        func outcome() -> [Bool] {
+            let state = CycleState()
+            _ = plugin.preFilter(state: state, pod: pod, snapshot: Snapshot(nodes: nodes))
+            let batch = runBatchFilter(plugin, state: state, pod: pod, nodes: nodes)
+            #expect(batch == perNode(plugin, state: state, pod: pod, nodes: nodes))
+            return batch.map { $0 == nil }
+        }
+        #expect(outcome() == [false, true])
+        for (index, host) in [(0, "host-a"), (1, "host-b")] {
+            var node = nodes[index].node
+            node.metadata.labels?[VolumeAnnotations.hostnameLabel] = host
+            nodes[index].setNode(node)
+        }
+        #expect(outcome() == [true, false])
+    }
 }
