@@ -99,7 +99,7 @@ private func run(_ test: LimitsCase) throws -> (Status, Status?) {
 }
 
 @Suite struct NodeVolumeLimitsTests {
-    /// Upstream's `TestCSILimits`, except the VolumeAttachment rows (this project has no VolumeAttachment kind).
+    /// Upstream's `TestCSILimits`; its VolumeAttachment rows are in `NodeVolumeLimitsAttachmentTests`.
     @Test func upstreamTable() throws {
         let runningPod = PodBuilder("running").addingClaimVolumes("csi-ebs.csi.aws.com-3")
         let pendingVolumePod = PodBuilder("pending").addingClaimVolumes("csi-4")
