@@ -10,7 +10,8 @@ package enum APIServerDefaults {
 
     /// Fills namespace and schedulerName, and resolves priority from priorityClassName or the
     /// globalDefault PriorityClass (`Priority` admission). Pods naming an unknown class are rejected
-    /// as the admission plugin rejects them.
+    /// as the admission plugin rejects them, and pods whose container resources fail validation as the API
+    /// server refuses them.
     package static func apply(to objects: [KubeObject]) -> (objects: [KubeObject], rejected: [Rejection]) {
         let classes = objects.compactMap { object -> PriorityClass? in
             if case .priorityClass(let pc) = object { return pc }
@@ -59,6 +60,11 @@ package enum APIServerDefaults {
             }
             if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = "PreemptLowerPriority" }
             defaultRequestsFromLimits(&pod)
+            let errors = resourceErrors(of: pod)
+            guard errors.isEmpty else {
+                rejected.append(Rejection(pod: pod, message: invalidPodMessage(pod, errors: errors)))
+                continue
+            }
             addDefaultTolerations(&pod)
             result.append(.pod(pod))
         }

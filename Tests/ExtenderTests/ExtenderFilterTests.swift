@@ -167,7 +167,8 @@ extension ExtenderSuites {
             let extender = try await LoopbackExtender.start { _, _ in .init(body: #"{"NodeNames":["n1"]}"#) }
             defer { Task { await extender.stop() } }
             let cluster = threeNodes(
-                podManifest("plain") + "\n---\n" + podManifest("gpu", extraRequests: #", example.com/gpu: "1""#)
+                podManifest("plain") + "\n---\n"
+                    + podManifest("gpu", extraRequests: #", example.com/gpu: "1""#, limits: #"example.com/gpu: "1""#)
             )
             let outcome = try await simulate(
                 config: extenderConfig(
@@ -201,7 +202,9 @@ extension ExtenderSuites {
                       - name: example.com/gpu
                     """
                 ),
-                cluster: threeNodes(podManifest("gpu", extraRequests: #", example.com/gpu: "1""#))
+                cluster: threeNodes(
+                    podManifest("gpu", extraRequests: #", example.com/gpu: "1""#, limits: #"example.com/gpu: "1""#)
+                )
             )
             #expect(outcome.node("gpu") == nil)
             #expect(outcome.message("gpu").hasPrefix("0/3 nodes are available: 3 Insufficient example.com/gpu."))

@@ -48,17 +48,24 @@ func threeNodes(_ extra: String = "") -> String {
     }.joined(separator: "\n---\n") + (extra.isEmpty ? "" : "\n---\n" + extra)
 }
 
-/// A pending pod manifest.
-func podManifest(_ name: String, cpu: String = "1", extraRequests: String = "", priorityClass: String? = nil) -> String
-{
-    """
-    apiVersion: v1
-    kind: Pod
-    metadata: {name: \(name), namespace: default, uid: uid-\(name)}
-    spec:
-      \(priorityClass.map { "priorityClassName: \($0)" } ?? "")
-      containers: [{name: c, image: i, resources: {requests: {cpu: "\(cpu)"\(extraRequests)}}}]
-    """
+/// A pending pod manifest. An extended resource in `extraRequests` needs the same in `limits` (flow-mapping
+/// entries), as the API server requires.
+func podManifest(
+    _ name: String,
+    cpu: String = "1",
+    extraRequests: String = "",
+    limits: String? = nil,
+    priorityClass: String? = nil
+) -> String {
+    let limitsEntry = limits.map { ", limits: {\($0)}" } ?? ""
+    return """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name), namespace: default, uid: uid-\(name)}
+        spec:
+          \(priorityClass.map { "priorityClassName: \($0)" } ?? "")
+          containers: [{name: c, image: i, resources: {requests: {cpu: "\(cpu)"\(extraRequests)}\(limitsEntry)}}]
+        """
 }
 
 /// Runs `simulate` through the SDK with `config` on `cluster`.
