@@ -74,7 +74,7 @@ extension APIServerDefaults {
         if quantity.nanoValue < 0 {
             errors.append("\(path): Invalid value: \"\(quantity)\": must be greater than or equal to 0")
         }
-        if isExtended(name) && quantity.nanoValue % Quantity.nanosPerUnit != 0 {
+        if isExtended(name) && quantity.milliValue % 1000 != 0 {
             errors.append("\(path): Invalid value: \"\(quantity)\": must be an integer")
         }
         return errors
