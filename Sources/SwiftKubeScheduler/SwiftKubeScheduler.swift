@@ -89,7 +89,15 @@ struct Simulate: AsyncParsableCommand {
             do {
                 let loaded = try ManifestLoader.load(path: path)
                 loaded.warnings.forEach(printWarning)
+                // Objects the API server would refuse never exist in a cluster; say so rather than simulate them.
+                let invalid = APIServerDefaults.volumeErrors(in: loaded.objects)
+                guard invalid.isEmpty else {
+                    invalid.forEach { printError("\(path): \($0)") }
+                    throw ExitCode(1)
+                }
                 objects += loaded.objects
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 printError("\(error)")
                 throw ExitCode(1)

@@ -29,6 +29,24 @@ import Testing
         #expect(stderr.contains("bad-quantity.yaml:10:14: Pod default/x: spec.containers[0].resources.requests.cpu:"))
     }
 
+    /// A claim the API server would refuse stops `simulate` with its message, naming the file.
+    @Test func anInvalidClaimIsOneLineWithTheAPIServersMessage() async throws {
+        let path = try temporaryFile(
+            "bad-claim.yaml",
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+        )
+        let (status, stdout, stderr) = try await runCLIAsync(["simulate", "--cluster", path])
+        #expect(status != 0)
+        #expect(stdout.isEmpty)
+        #expect(stderr.split(separator: "\n").count == 1)
+        #expect(
+            stderr.contains(
+                "bad-claim.yaml: PersistentVolumeClaim \"data\" is invalid: spec.resources[storage]: Required value"
+            ),
+            "\(stderr)"
+        )
+    }
+
     @Test func yamlSyntaxErrorNamesLineAndColumn() async throws {
         let path = try temporaryFile("syntax.yaml", "kind: Pod\n  bad: [\n")
         let (status, _, stderr) = try await runCLIAsync(["simulate", "--cluster", path])
