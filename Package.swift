@@ -244,7 +244,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "KubeTestSupport", "KubeAPI", "KubeDecoding", "SchedulerConfig", "SchedulerFramework",
-                "InTreePlugins",
+                "InTreePlugins", "SchedulerTesting",
             ]
         ),
         // The SDK: out-of-tree plugins registered through SwiftKubeScheduler's entry point.

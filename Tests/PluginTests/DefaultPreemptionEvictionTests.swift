@@ -1,66 +1,26 @@
 import KubeAPI
 import SchedulerFramework
 import SchedulerTesting
-import Synchronization
 import Testing
 
 @testable import DefaultPreemptionPlugin
-
-/// Framework services for one preemption: a node fits the preemptor only when it is empty, background work is
-/// kept to be awaited, and activations are recorded.
-final class EvictionServices: FrameworkServices {
-    /// Victims waiting at Permit: rejecting them frees them without an API call.
-    let waitingUIDs: Set<String>
-    private let tasks = Mutex<[Task<Void, Never>]>([])
-    let activated = Mutex<[String]>([])
-
-    init(waitingUIDs: Set<String> = []) { self.waitingUIDs = waitingUIDs }
-
-    func runPreFilterExtensionAddPod(
-        state: CycleState,
-        podToSchedule: PodInfo,
-        podToAdd: PodInfo,
-        nodeInfo: NodeInfo
-    ) -> Status { .success }
-    func runPreFilterExtensionRemovePod(
-        state: CycleState,
-        podToSchedule: PodInfo,
-        podToRemove: PodInfo,
-        nodeInfo: NodeInfo
-    ) -> Status { .success }
-    func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status {
-        nodeInfo.pods.isEmpty ? .success : Status(.unschedulable, "Insufficient cpu")
-    }
-    func nominatedPods(forNode nodeName: String) -> [PodInfo] { [] }
-    func latestPod(uid: String) -> Pod? { nil }
-    func rejectWaitingPod(uid: String, plugin: String, message: String) -> Bool { waitingUIDs.contains(uid) }
-    func allowWaitingPod(uid: String, plugin: String) -> Bool { false }
-    func activate(_ pod: Pod) { activated.withLock { $0.append(pod.name) } }
-    func runAsync(_ work: @escaping @Sendable () async -> Void) {
-        tasks.withLock { $0.append(Task { await work() }) }
-    }
-    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) {}
-    func preemptionAttempted(victims: Int) {}
-
-    /// Waits for the evictions started so far.
-    func finish() async {
-        for task in tasks.withLock({ $0 }) { await task.value }
-    }
-}
 
 /// Asynchronous preemption's last step (`prepareCandidateAsync`): the preemptor is held at PreEnqueue while its
 /// victims go, and is activated when the last victim leaves no deletion event that would requeue it.
 @Suite struct DefaultPreemptionEvictionTests {
     struct Setup {
         let plugin: DefaultPreemption
-        let services: EvictionServices
+        let services: FakeFrameworkServices
         let client: RecordingClient
         let preemptor: PodInfo
     }
 
     /// One full node holding `victims`; the preemptor needs the whole node.
     private func preempt(victims: [String], waiting: Set<String> = [], gone: Set<String> = []) throws -> Setup {
-        let services = EvictionServices(waitingUIDs: Set(waiting.map { "uid-\($0)" }))
+        // A node fits the preemptor only when it is empty.
+        let services = FakeFrameworkServices(waitingPodUIDs: Set(waiting.map { "uid-\($0)" })) { _, node in
+            node.pods.isEmpty ? .success : Status(.unschedulable, "Insufficient cpu")
+        }
         let handle = FakeHandle(services: services)
         for name in gone { handle.recordingClient.removePod(namespace: "default", name: name) }
         let plugin = try DefaultPreemption(args: DefaultPreemptionArgs(), handle: handle)
@@ -84,10 +44,10 @@ final class EvictionServices: FrameworkServices {
 
     @Test func aPreemptorWhoseVictimsAreDeletedIsLeftToTheDeletionEvents() async throws {
         let setup = try preempt(victims: ["a", "b"])
-        await setup.services.finish()
+        await setup.services.finishAsyncWork()
         #expect(Set(setup.client.deletions) == ["default/a", "default/b"])
         // Upstream: the last victim's deletion event requeues the preemptor; no activation is needed.
-        #expect(setup.services.activated.withLock { $0 }.isEmpty)
+        #expect(setup.services.activated.isEmpty)
         #expect(setup.plugin.preEnqueue(setup.preemptor).isSuccess)
     }
 
@@ -95,26 +55,26 @@ final class EvictionServices: FrameworkServices {
     /// deletion events came before the preemptor was held, so only an activation brings it back.
     @Test func aLastVictimAlreadyGoneActivatesThePreemptor() async throws {
         let setup = try preempt(victims: ["a", "b"], gone: ["a", "b"])
-        await setup.services.finish()
+        await setup.services.finishAsyncWork()
         #expect(setup.client.deletions.isEmpty)
-        #expect(setup.services.activated.withLock { $0 } == ["vip"])
+        #expect(setup.services.activated == ["vip"])
         #expect(setup.plugin.preEnqueue(setup.preemptor).isSuccess)
     }
 
     /// A victim waiting at Permit is rejected in memory (no API call, no deletion event).
     @Test func aLastVictimRejectedAtPermitActivatesThePreemptor() async throws {
         let setup = try preempt(victims: ["a"], waiting: ["a"])
-        await setup.services.finish()
+        await setup.services.finishAsyncWork()
         #expect(setup.client.deletions.isEmpty)
-        #expect(setup.services.activated.withLock { $0 } == ["vip"])
+        #expect(setup.services.activated == ["vip"])
         #expect(setup.plugin.preEnqueue(setup.preemptor).isSuccess)
     }
 
     /// Only the last victim matters: an earlier one already gone still leaves the last one's deletion event.
     @Test func anEarlierVictimAlreadyGoneLeavesTheLastOnesEvent() async throws {
         let setup = try preempt(victims: ["a", "b"], gone: ["a"])
-        await setup.services.finish()
+        await setup.services.finishAsyncWork()
         #expect(setup.client.deletions.count == 1)
-        #expect(setup.services.activated.withLock { $0 }.isEmpty)
+        #expect(setup.services.activated.isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import SchedulerFramework
+import SchedulerTesting
 import Synchronization
 import Testing
 
@@ -27,45 +28,6 @@ private final class CountingClient: ClusterClient {
     }
     func deletePod(namespace: String, name: String, uid: String) async throws(ClusterError) { note("delete") }
     func recordEvent(_ event: SchedulingEvent) async { note("event") }
-}
-
-/// Framework services that count what reaches them.
-private final class CountingServices: FrameworkServices {
-    let calls = Mutex<[String]>([])
-    func note(_ call: String) { calls.withLock { $0.append(call) } }
-
-    func runPreFilterExtensionAddPod(
-        state: CycleState,
-        podToSchedule: PodInfo,
-        podToAdd: PodInfo,
-        nodeInfo: NodeInfo
-    ) -> Status { .success }
-    func runPreFilterExtensionRemovePod(
-        state: CycleState,
-        podToSchedule: PodInfo,
-        podToRemove: PodInfo,
-        nodeInfo: NodeInfo
-    ) -> Status { .success }
-    func runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) -> Status {
-        .success
-    }
-    func nominatedPods(forNode nodeName: String) -> [PodInfo] { [] }
-    func latestPod(uid: String) -> Pod? {
-        note("latestPod")
-        return nil
-    }
-    func rejectWaitingPod(uid: String, plugin: String, message: String) -> Bool {
-        note("reject")
-        return true
-    }
-    func allowWaitingPod(uid: String, plugin: String) -> Bool {
-        note("allow")
-        return true
-    }
-    func activate(_ pod: Pod) { note("activate") }
-    func runAsync(_ work: @escaping @Sendable () async -> Void) { note("runAsync") }
-    func podPreempted(_ victim: Pod, nodeName: String, preemptor: Pod) { note("preempted") }
-    func preemptionAttempted(victims: Int) { note("attempted") }
 }
 
 /// The read-only handle `explain` gives the copies of PostFilter plugins it runs against a live cluster.
@@ -100,7 +62,7 @@ private final class CountingServices: FrameworkServices {
     }
 
     @Test func dryRunServicesReadButChangeNothing() {
-        let base = CountingServices()
+        let base = FakeFrameworkServices(waitingPodUIDs: ["u"])
         let services = DryRunServices(base: base)
         _ = services.latestPod(uid: "u")
         services.runAsync {}
@@ -109,6 +71,6 @@ private final class CountingServices: FrameworkServices {
         #expect(!services.allowWaitingPod(uid: "u", plugin: "X"))
         services.podPreempted(pod, nodeName: "n1", preemptor: pod)
         services.preemptionAttempted(victims: 1)
-        #expect(base.calls.withLock { $0 } == ["latestPod"])
+        #expect(base.calls == ["latestPod"])
     }
 }
